@@ -1,0 +1,90 @@
+// Command botgate is the one binary: the gateway (serve), its migrations,
+// the fake Graph server, admin commands that call the admin API, and the
+// load generator (bench).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "botgate:", err)
+		os.Exit(1)
+	}
+}
+
+// cli is every sub-command.
+type cli struct {
+	Serve     serveCmd     `cmd:"" help:"Run the gateway."`
+	Migrate   migrateCmd   `cmd:"" help:"Apply database migrations and exit."`
+	Fakegraph fakegraphCmd `cmd:"" help:"Run the fake Graph API server (for benchmarks and manual tests)."`
+	Bot       botCmd       `cmd:"" help:"Manage bots through the admin API."`
+	Key       keyCmd       `cmd:"" help:"Manage API keys through the admin API."`
+	Messages  messagesCmd  `cmd:"" help:"Read the message log through the admin API."`
+}
+
+// env is what every command runs with.
+type env struct {
+	ctx    context.Context
+	getenv func(string) string
+	stdout io.Writer
+	stderr io.Writer
+}
+
+type exitRequest struct{ code int }
+
+// run parses args and runs the command, so the whole program can be run by tests.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
+	var c cli
+	parser, err := kong.New(&c,
+		kong.Name("botgate"),
+		kong.Description("A self-hosted Messenger and WhatsApp gateway speaking the Bothub, Meetbot and Sobot APIs."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(exitRequest{code}) }),
+		kong.Resolvers(envResolver(getenv)),
+		kong.UsageOnError(),
+	)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// kong "exits" after --help; end run instead of the process.
+		if r := recover(); r != nil {
+			exit, ok := r.(exitRequest)
+			if !ok {
+				panic(r)
+			}
+			if exit.code != 0 {
+				err = fmt.Errorf("exit status %d", exit.code)
+			}
+		}
+	}()
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		return err
+	}
+	return kctx.Run(&env{ctx: ctx, getenv: getenv, stdout: stdout, stderr: stderr})
+}
+
+// envResolver reads each flag's BOTGATE_* variable through getenv; flags
+// given on the command line still win.
+func envResolver(getenv func(string) string) kong.Resolver {
+	return kong.ResolverFunc(func(_ *kong.Context, _ *kong.Path, flag *kong.Flag) (any, error) {
+		for _, name := range flag.Envs {
+			if v := getenv(name); v != "" {
+				return v, nil
+			}
+		}
+		return nil, nil
+	})
+}

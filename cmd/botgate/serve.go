@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/botgate/botgate/internal/server"
+	"github.com/botgate/botgate/internal/store"
+)
+
+type serveCmd struct {
+	Addr             string          `default:"127.0.0.1:8080" env:"BOTGATE_ADDR" help:"Address to listen on."`
+	Database         string          `default:"./botgate.db" env:"BOTGATE_DATABASE" help:"SQLite path, sqlite://PATH, or postgres://…"`
+	GraphURL         string          `default:"https://graph.facebook.com" env:"BOTGATE_GRAPH_URL" help:"Graph API base URL."`
+	GraphVersion     string          `default:"v25.0" env:"BOTGATE_GRAPH_VERSION" help:"Graph API version."`
+	AdminToken       string          `env:"BOTGATE_ADMIN_TOKEN" help:"Bearer token of the admin API; the admin API is off while empty."`
+	Sandbox          bool            `env:"BOTGATE_SANDBOX" help:"Run the fake Graph API in-process and provision a demo bot."`
+	SecretKey        string          `env:"BOTGATE_SECRET_KEY" help:"Key sealing bot secrets (64 hex characters). SQLite keeps one in DATABASE.key when unset; required with PostgreSQL."`
+	EgressAllow      string          `env:"BOTGATE_EGRESS_ALLOW" help:"Comma-separated CIDRs that callback and webhook URLs may reach despite the SSRF guard."`
+	SyncTimeout      time.Duration   `default:"10s" env:"BOTGATE_SYNC_TIMEOUT" help:"Bound on a sync send, retries included."`
+	GraphTimeout     time.Duration   `default:"20s" env:"BOTGATE_GRAPH_TIMEOUT" help:"Bound on one Graph API call."`
+	SendWorkers      int             `default:"64" env:"BOTGATE_SEND_WORKERS" help:"Concurrent async sends."`
+	SendAttempts     int             `default:"10" env:"BOTGATE_SEND_ATTEMPTS" help:"Graph calls an async send gets before it fails."`
+	DeliveryWorkers  int             `default:"16" env:"BOTGATE_DELIVERY_WORKERS" help:"Concurrent deliveries to merchant URLs."`
+	CallbackTimeout  time.Duration   `default:"10s" env:"BOTGATE_CALLBACK_TIMEOUT" help:"Bound on one POST to a merchant URL."`
+	CallbackSchedule []time.Duration `default:"5s,5m,30m,2h,5h,10h,14h" env:"BOTGATE_CALLBACK_SCHEDULE" help:"Waits between delivery attempts; attempts = waits + 1."`
+	ShutdownGrace    time.Duration   `default:"15s" env:"BOTGATE_SHUTDOWN_GRACE" help:"How long in-flight work may finish after SIGTERM."`
+	LogLevel         slog.Level      `default:"info" env:"BOTGATE_LOG_LEVEL" help:"debug, info, warn or error."`
+}
+
+func (c *serveCmd) Run(e *env) error {
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: c.LogLevel}))
+	cfg := server.Config{
+		Addr: c.Addr, Database: c.Database, GraphURL: c.GraphURL, GraphVersion: c.GraphVersion,
+		AdminToken: c.AdminToken, Sandbox: c.Sandbox, SecretKey: c.SecretKey, EgressAllow: c.EgressAllow,
+		SyncTimeout: c.SyncTimeout, GraphTimeout: c.GraphTimeout, SendWorkers: c.SendWorkers, SendAttempts: c.SendAttempts,
+		DeliveryWorkers: c.DeliveryWorkers, CallbackTimeout: c.CallbackTimeout, CallbackSchedule: c.CallbackSchedule,
+		ShutdownGrace: c.ShutdownGrace, Out: e.stdout,
+	}
+	s, err := server.New(e.ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	log.Info("botgate: listening", "addr", s.URL(), "database", store.RedactDSN(c.Database), "sandbox", c.Sandbox)
+	return s.Run(e.ctx)
+}
+
+type migrateCmd struct {
+	Database  string `default:"./botgate.db" env:"BOTGATE_DATABASE" help:"SQLite path, sqlite://PATH, or postgres://…"`
+	SecretKey string `env:"BOTGATE_SECRET_KEY" help:"Key sealing bot secrets (see serve)."`
+}
+
+func (c *migrateCmd) Run(e *env) error {
+	cfg := server.Defaults()
+	cfg.Database, cfg.SecretKey = c.Database, c.SecretKey
+	st, err := server.OpenStore(context.WithoutCancel(e.ctx), cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	fmt.Fprintf(e.stdout, "database %s is migrated\n", store.RedactDSN(c.Database))
+	return nil
+}

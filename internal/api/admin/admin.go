@@ -1,0 +1,120 @@
+// Package admin is botgate's own JSON API for operators: bots, API keys, the
+// message log and the delivery log, under /admin/v1 with a bearer token. It
+// is off while no admin token is configured.
+package admin
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/botgate/botgate/internal/api"
+	"github.com/botgate/botgate/internal/core"
+	"github.com/botgate/botgate/internal/notify"
+	"github.com/botgate/botgate/internal/seal"
+	"github.com/botgate/botgate/internal/store"
+)
+
+// Handler serves /admin/v1.
+type Handler struct {
+	Store  *store.Store
+	Notify *notify.Notifier
+	Token  string
+	Log    *slog.Logger
+}
+
+// Register mounts the admin API when a token is set.
+func (h *Handler) Register(mux *http.ServeMux) {
+	if h.Token == "" {
+		return
+	}
+	routes := map[string]func(ctx context.Context, r *http.Request) (int, any, error){
+		"POST /admin/v1/bots":                h.createBot,
+		"GET /admin/v1/bots":                 h.listBots,
+		"GET /admin/v1/bots/{id}":            h.getBot,
+		"PATCH /admin/v1/bots/{id}":          h.updateBot,
+		"DELETE /admin/v1/bots/{id}":         h.deleteBot,
+		"POST /admin/v1/bots/{id}/api-keys":  h.createKey,
+		"GET /admin/v1/bots/{id}/api-keys":   h.listKeys,
+		"PATCH /admin/v1/api-keys/{id}":      h.updateKey,
+		"DELETE /admin/v1/api-keys/{id}":     h.deleteKey,
+		"GET /admin/v1/messages":             h.listMessages,
+		"GET /admin/v1/messages/{id}":        h.getMessage,
+		"GET /admin/v1/bots/{id}/deliveries": h.listDeliveries,
+		"GET /admin/v1/deliveries/{id}":      h.getDelivery,
+	}
+	for pattern, fn := range routes {
+		mux.HandleFunc(pattern, h.wrap(fn))
+	}
+}
+
+// wrap checks the bearer token and writes the handler's result or error.
+func (h *Handler) wrap(fn func(ctx context.Context, r *http.Request) (int, any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || !seal.Equal(token, h.Token) {
+			writeError(w, core.Errorf(core.KindUnauthenticated, "a valid admin token is required (Authorization: Bearer …)"), h.Log)
+			return
+		}
+		status, body, err := fn(r.Context(), r)
+		if err != nil {
+			writeError(w, err, h.Log)
+			return
+		}
+		if body == nil {
+			w.WriteHeader(status)
+			return
+		}
+		api.WriteJSON(w, status, body)
+	}
+}
+
+// statuses maps error kinds to HTTP statuses; the kind itself is the code.
+var statuses = map[core.Kind]int{
+	core.KindUnauthenticated: http.StatusUnauthorized,
+	core.KindBadCredential:   http.StatusUnauthorized,
+	core.KindInvalid:         http.StatusBadRequest,
+	core.KindBadMessage:      http.StatusBadRequest,
+	core.KindTooLarge:        http.StatusRequestEntityTooLarge,
+	core.KindNotFound:        http.StatusNotFound,
+	core.KindConflict:        http.StatusConflict,
+}
+
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Field   string `json:"field,omitempty"`
+	} `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, err error, log *slog.Logger) {
+	e := core.AsError(err)
+	status, ok := statuses[e.Kind]
+	if !ok {
+		status = http.StatusInternalServerError
+		log.Error("admin: request failed", "err", err)
+	}
+	var body errorBody
+	body.Error.Code, body.Error.Message, body.Error.Field = string(e.Kind), e.Message, e.Field
+	api.WriteJSON(w, status, body)
+}
+
+// decode reads a JSON body strictly: an unknown field is an error naming it,
+// so a typo in an operator's request is never silently ignored.
+func decode(r *http.Request, v any) error {
+	data, err := api.ReadBody(nil, r)
+	if err != nil {
+		return err
+	}
+	if err := api.DecodeJSON(data, new(map[string]any)); err != nil {
+		return err
+	}
+	if err := core.DecodeStrict(data, v, ""); err != nil {
+		e := core.AsError(err)
+		e.Kind = core.KindInvalid
+		return e
+	}
+	return nil
+}

@@ -1,0 +1,48 @@
+package core
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Delivery is one POST botgate owes a merchant URL: a send's result callback,
+// a forwarded event, an upload result. Its id is the webhook-id header, the
+// same on every attempt, so receivers can drop repeats.
+type Delivery struct {
+	ID          string          `json:"id"`
+	BotID       string          `json:"bot_id"`
+	Kind        string          `json:"kind"`
+	MessageID   string          `json:"message_id,omitempty"`
+	URL         string          `json:"url"`
+	Body        json.RawMessage `json:"body"`
+	State       string          `json:"state"`
+	Attempts    int             `json:"attempts"`
+	LastStatus  int             `json:"last_status,omitempty"`
+	LastError   string          `json:"last_error,omitempty"`
+	CreatedAt   time.Time       `json:"created_at"`
+	UpdatedAt   time.Time       `json:"updated_at"`
+	DeliveredAt *time.Time      `json:"delivered_at,omitempty"`
+}
+
+// Delivery kinds.
+const (
+	DeliveryCallback = "callback" // a send's result
+	DeliveryEvent    = "event"    // a forwarded webhook event
+	DeliveryUpload   = "upload"   // an attachment upload's result
+)
+
+// Delivery states.
+const (
+	DeliveryPending   = "pending"
+	DeliveryDelivered = "delivered"
+	DeliveryFailed    = "failed"
+)
+
+// DeliveryAttempt is one POST of a delivery and its answer.
+type DeliveryAttempt struct {
+	N          int           `json:"n"`
+	At         time.Time     `json:"at"`
+	Duration   time.Duration `json:"-"`
+	StatusCode int           `json:"status_code,omitempty"`
+	Error      string        `json:"error,omitempty"`
+}

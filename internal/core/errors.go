@@ -1,0 +1,100 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind classifies a domain error. Faces map kinds to their vendor's codes in one
+// table each; nothing else about an error decides what a client sees.
+type Kind string
+
+const (
+	KindInternal            Kind = "internal"              // a bug or an unreachable database
+	KindUnauthenticated     Kind = "unauthenticated"       // no credential given
+	KindBadCredential       Kind = "bad_credential"        // unknown, disabled or revoked credential
+	KindBotGone             Kind = "bot_gone"              // the credential's bot was deleted
+	KindMissingRequestID    Kind = "missing_request_id"    // request id absent
+	KindMissingMethod       Kind = "missing_method"        // vendor method name absent
+	KindUnknownMethod       Kind = "unknown_method"        // vendor method name not served
+	KindMissingRecipient    Kind = "missing_recipient"     // no recipient object
+	KindBadRecipient        Kind = "bad_recipient"         // recipient present but malformed
+	KindUnknownRecipientWay Kind = "unknown_recipient_way" // recipient names the user in no known way
+	KindUnknownUser         Kind = "unknown_user"          // recipient cannot be resolved to a user
+	KindDuplicate           Kind = "duplicate"             // request id seen before for this bot
+	KindInvalid             Kind = "invalid"               // a parameter breaks a rule; Field says which
+	KindMissingMessage      Kind = "missing_message"       // no message object
+	KindBadMessage          Kind = "bad_message"           // message object of the wrong shape
+	KindNoCallback          Kind = "no_callback"           // async asked for, but the bot has no callback URL
+	KindPhoneNotMatched     Kind = "phone_not_matched"     // Graph found no Messenger user for the phone number
+	KindPolicy              Kind = "policy"                // refused by messaging policy before sending
+	KindUpstream            Kind = "upstream"              // Graph refused the send
+	KindUnavailable         Kind = "unavailable"           // Graph unreachable or still failing when retries ran out
+	KindNotFound            Kind = "not_found"             // an admin resource does not exist
+	KindConflict            Kind = "conflict"              // an admin change conflicts with existing state
+	KindTooLarge            Kind = "too_large"             // request body over the limit
+)
+
+// Error is the one error type that crosses from the core to the faces.
+type Error struct {
+	Kind    Kind   `json:"kind"`
+	Message string `json:"message"`
+	// Field is the path of the offending field, e.g. "message.attachment.payload.elements[0].title".
+	Field string `json:"field,omitempty"`
+	// Subcode refines Kind where a vendor shows one (2018278 for a closed messaging window).
+	Subcode int `json:"subcode,omitempty"`
+	// Upstream is Graph's own error when Graph refused or failed the call.
+	Upstream *UpstreamError `json:"upstream,omitempty"`
+}
+
+// UpstreamError is Graph's error envelope, kept verbatim so clients can see it.
+type UpstreamError struct {
+	HTTPStatus int    `json:"http_status,omitempty"`
+	Code       int    `json:"code"`
+	Subcode    int    `json:"error_subcode,omitempty"`
+	Type       string `json:"type,omitempty"`
+	Message    string `json:"message"`
+	Details    string `json:"details,omitempty"`
+	FBTraceID  string `json:"fbtrace_id,omitempty"`
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" && e.Message == "" {
+		return fmt.Sprintf("%s: %s", e.Kind, e.Field)
+	}
+	return e.Message
+}
+
+// Errorf builds an Error of the given kind.
+func Errorf(kind Kind, format string, args ...any) *Error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid reports a parameter that breaks a rule, naming its path.
+func Invalid(field, format string, args ...any) *Error {
+	return &Error{Kind: KindInvalid, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
+}
+
+// BadShape reports a message field of the wrong shape, naming its path.
+func BadShape(field, format string, args ...any) *Error {
+	return &Error{Kind: KindBadMessage, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
+}
+
+// ErrorKind returns the kind of err, KindInternal for errors that are not *Error.
+func ErrorKind(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindInternal
+}
+
+// AsError returns err as *Error; errors of other types become internal errors
+// whose message hides the detail (it is logged, not shown).
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Kind: KindInternal, Message: "internal error"}
+}

@@ -1,0 +1,188 @@
+package core
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Placeholders look like {{points}}; spaces inside the braces are tolerated
+// ({{ points }}) because a customer must never receive one unreplaced.
+var placeholderRE = regexp.MustCompile(`\{\{\s*([A-Za-z0-9_]+)\s*\}\}`)
+
+// ProfileFields are the placeholders filled from the user's Messenger profile.
+var ProfileFields = []string{"first_name", "last_name", "id", "locale", "gender"}
+
+// ReservedParams may not be set as parameters: they always hold the user's name.
+var ReservedParams = []string{"first_name", "last_name"}
+
+var paramNameRE = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+
+// ValidateParamName checks a parameter key: [A-Za-z0-9_]+, case-sensitive, not reserved.
+func ValidateParamName(path, name string) error {
+	if !paramNameRE.MatchString(name) {
+		return Invalid(path, "parameter name %q must consist of letters, digits and underscores", name)
+	}
+	for _, r := range ReservedParams {
+		if name == r {
+			return Invalid(path, "parameter name %q is reserved for the user's profile", name)
+		}
+	}
+	return nil
+}
+
+// MaxBlockNameLen bounds block names, which travel in postback payloads.
+const MaxBlockNameLen = 100
+
+// ValidateName checks a block name: case-sensitive, spaces allowed (seed 000
+// asks callers to match "spaces and case exactly"), no slashes or control characters.
+func ValidateName(path, name string) error {
+	if name == "" || strings.TrimSpace(name) != name {
+		return Invalid(path, "block name %q must be non-empty without leading or trailing spaces", name)
+	}
+	if utf8.RuneCountInString(name) > MaxBlockNameLen {
+		return Invalid(path, "block name is longer than %d characters", MaxBlockNameLen)
+	}
+	for _, r := range name {
+		if r == '/' || unicode.IsControl(r) {
+			return Invalid(path, "block name %q may not contain slashes or control characters", name)
+		}
+	}
+	return nil
+}
+
+// Unfilled says what happens to a placeholder no variable fills.
+type Unfilled string
+
+const (
+	UnfilledReject Unfilled = "reject" // refuse the send, naming the key
+	UnfilledEmpty  Unfilled = "empty"  // replace with nothing
+	UnfilledKeep   Unfilled = "keep"   // leave the placeholder as written
+)
+
+// Vars fills placeholders. Lookup order: per-send params, then stored contact
+// params, then the profile; first_name and last_name come only from the profile.
+type Vars struct {
+	Profile map[string]string
+	Stored  map[string]string
+	Send    map[string]string
+}
+
+func (v Vars) lookup(key string) (string, bool) {
+	if key != "first_name" && key != "last_name" {
+		if s, ok := v.Send[key]; ok {
+			return s, true
+		}
+		if s, ok := v.Stored[key]; ok {
+			return s, true
+		}
+	}
+	s, ok := v.Profile[key]
+	return s, ok
+}
+
+// Render returns a copy of m with placeholders replaced in text, titles,
+// subtitles and button titles (seed 001's rules), and block buttons turned
+// into postbacks. It never modifies m.
+func Render(m Message, vars Vars, mode Unfilled, path string) (Message, error) {
+	r := renderer{vars: vars, mode: mode}
+	out := r.message(m, path)
+	if r.err != nil {
+		return Message{}, r.err
+	}
+	return out, nil
+}
+
+// Placeholders lists the distinct placeholder keys used in m, in order of first use.
+func Placeholders(m Message) []string {
+	r := renderer{mode: UnfilledKeep, used: map[string]bool{}}
+	r.message(m, "")
+	return r.keys
+}
+
+// renderer walks every field that may carry placeholders; Render and
+// Placeholders share it so the two never disagree about which fields those are.
+type renderer struct {
+	vars Vars
+	mode Unfilled
+	err  error
+	used map[string]bool // non-nil: collect keys into keys
+	keys []string
+}
+
+func (r *renderer) message(m Message, path string) Message {
+	out := m
+	out.Text = r.fill(m.Text, path+".text")
+	if m.Attachment != nil {
+		a := *m.Attachment
+		a.Payload = r.payload(a.Payload, path+".attachment.payload")
+		out.Attachment = &a
+	}
+	if m.QuickReplies != nil {
+		out.QuickReplies = make([]QuickReply, len(m.QuickReplies))
+		for i, qr := range m.QuickReplies {
+			qr.Title = r.fill(qr.Title, path+".quick_replies[].title")
+			out.QuickReplies[i] = qr
+		}
+	}
+	return out
+}
+
+func (r *renderer) payload(p Payload, path string) Payload {
+	p.Text = r.fill(p.Text, path+".text")
+	p.Title = r.fill(p.Title, path+".title")
+	p.Buttons = r.buttons(p.Buttons, path+".buttons[]")
+	if p.Elements != nil {
+		elements := make([]Element, len(p.Elements))
+		for i, e := range p.Elements {
+			e.Title = r.fill(e.Title, path+".elements[].title")
+			e.Subtitle = r.fill(e.Subtitle, path+".elements[].subtitle")
+			e.Buttons = r.buttons(e.Buttons, path+".elements[].buttons[]")
+			elements[i] = e
+		}
+		p.Elements = elements
+	}
+	return p
+}
+
+func (r *renderer) buttons(buttons []Button, path string) []Button {
+	if buttons == nil {
+		return nil
+	}
+	out := make([]Button, len(buttons))
+	for i, b := range buttons {
+		b.Title = r.fill(b.Title, path+".title")
+		if b.Type == "block" {
+			b = Button{Type: "postback", Title: b.Title, Payload: BlockPayloadPrefix + b.BlockName}
+		}
+		out[i] = b
+	}
+	return out
+}
+
+func (r *renderer) fill(s, path string) string {
+	if r.err != nil || !strings.Contains(s, "{{") {
+		return s
+	}
+	return placeholderRE.ReplaceAllStringFunc(s, func(ph string) string {
+		key := placeholderRE.FindStringSubmatch(ph)[1]
+		if r.used != nil && !r.used[key] {
+			r.used[key] = true
+			r.keys = append(r.keys, key)
+		}
+		if v, ok := r.vars.lookup(key); ok {
+			return v
+		}
+		switch r.mode {
+		case UnfilledEmpty:
+			return ""
+		case UnfilledKeep:
+			return ph
+		}
+		if r.err == nil {
+			r.err = Invalid(path, "placeholder {{%s}} has no value: pass it in params or set it on the contact", key)
+		}
+		return ph
+	})
+}

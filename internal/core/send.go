@@ -1,0 +1,149 @@
+package core
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// SendRequest is a send in the core's terms, whichever face accepted it.
+type SendRequest struct {
+	Face      string          `json:"-"` // dialect that accepted it; shapes the result callback
+	Method    string          `json:"-"` // the vendor's method name, e.g. send_message
+	RequestID string          `json:"-"`
+	Sync      bool            `json:"-"`
+	Meta      json.RawMessage `json:"meta,omitempty"` // the caller's, echoed in the callback
+
+	Recipient     Recipient         `json:"recipient"`
+	MessagingType string            `json:"messaging_type,omitempty"`
+	Tag           string            `json:"tag,omitempty"` // as requested
+	Cards         []Message         `json:"cards"`         // sent in order: one for send_message, a block's cards for send_block
+	Block         string            `json:"block,omitempty"`
+	Params        map[string]string `json:"params,omitempty"` // this send's parameters
+
+	// Set by the core when it accepts the request.
+	EffectiveTag string            `json:"effective_tag,omitempty"`
+	StoredParams map[string]string `json:"stored_params,omitempty"` // the contact's parameters at acceptance
+	PSID         string            `json:"psid,omitempty"`          // the user, when known before sending
+}
+
+// Fields names a request's fields in the caller's dialect, so errors point at
+// what the caller wrote.
+type Fields struct {
+	RequestID     string
+	Recipient     string
+	MessagingType string
+	Tag           string
+	Message       string
+	Params        string
+}
+
+// Resolver finds the user a recipient names: its PSID (empty for users named
+// by phone number or opt-in token) and the parameters stored on it.
+type Resolver func(Recipient) (psid string, stored map[string]string, err error)
+
+// Check validates r for bot in the order vendors report errors (request id,
+// recipient, message, parameters, tags), resolving the recipient through
+// resolve, and sets EffectiveTag, PSID and StoredParams. Placeholders are
+// checked against the parameters known now; profile fields are filled when sending.
+func (r *SendRequest) Check(bot *Bot, f Fields, resolve Resolver) error {
+	if r.RequestID == "" {
+		return &Error{Kind: KindMissingRequestID, Field: f.RequestID, Message: f.RequestID + " is required"}
+	}
+	if err := r.Recipient.Validate(f.Recipient); err != nil {
+		return err
+	}
+	psid, stored, err := resolve(r.Recipient)
+	if err != nil {
+		return err
+	}
+	r.PSID, r.StoredParams = psid, stored
+	if len(r.Cards) == 0 {
+		return &Error{Kind: KindMissingMessage, Field: f.Message, Message: f.Message + " is required"}
+	}
+	for i := range r.Cards {
+		if err := ValidateMessage(&r.Cards[i], r.cardPath(f, i)); err != nil {
+			return err
+		}
+	}
+	for k := range r.Params {
+		if err := ValidateParamName(f.Params, k); err != nil {
+			return err
+		}
+	}
+	// Marketing messages to an opt-in token may carry no messaging type.
+	if r.Recipient.NotificationToken == "" || r.MessagingType != "" {
+		tag, err := ResolveTag(r.MessagingType, r.Tag, bot.Settings.LegacyTags, f.MessagingType, f.Tag)
+		if err != nil {
+			return err
+		}
+		r.EffectiveTag = tag
+	}
+	vars := r.Vars(nil)
+	for i, card := range r.Cards {
+		if _, err := Render(card, vars, bot.Settings.UnfilledPlaceholder, r.cardPath(f, i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *SendRequest) cardPath(f Fields, i int) string {
+	if r.Block != "" {
+		return fmt.Sprintf("block %q card[%d]", r.Block, i)
+	}
+	if len(r.Cards) == 1 {
+		return f.Message
+	}
+	return fmt.Sprintf("%s[%d]", f.Message, i)
+}
+
+// Vars returns the placeholder values for this request. profile is nil when
+// the profile is not fetched yet: every profile field then counts as known,
+// since sending fills it (empty if Graph has none).
+func (r *SendRequest) Vars(profile *Profile) Vars {
+	p := map[string]string{}
+	if profile != nil {
+		p = profile.Fields()
+	} else {
+		for _, k := range ProfileFields {
+			p[k] = ""
+		}
+	}
+	// A phone-number recipient may carry its own name.
+	if r.Recipient.FirstName != "" {
+		p["first_name"] = r.Recipient.FirstName
+	}
+	if r.Recipient.LastName != "" {
+		p["last_name"] = r.Recipient.LastName
+	}
+	if r.PSID != "" {
+		p["id"] = r.PSID
+	}
+	return Vars{Profile: p, Stored: r.StoredParams, Send: r.Params}
+}
+
+// NeedsProfile reports whether rendering uses profile fields the request does
+// not already carry.
+func (r *SendRequest) NeedsProfile() bool {
+	for _, card := range r.Cards {
+		for _, k := range Placeholders(card) {
+			switch k {
+			case "first_name":
+				if r.Recipient.FirstName == "" {
+					return true
+				}
+			case "last_name":
+				if r.Recipient.LastName == "" {
+					return true
+				}
+			case "locale", "gender":
+				if _, own := r.Params[k]; !own {
+					if _, stored := r.StoredParams[k]; !stored {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,322 @@
+// Package dispatch sends accepted messages through the Graph API. A send job
+// renders each card, calls Graph, and commits the outcome together with the
+// job's completion and, for async requests, the result callback, so that
+// nothing is recorded without its consequence.
+//
+// Sync requests are sent inline by the accepting process (SendNow), retrying
+// within the request's deadline; async ones are sent by queue workers
+// (Handle), one attempt per claim, retried with backoff.
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/botgate/botgate/internal/core"
+	"github.com/botgate/botgate/internal/graph"
+	"github.com/botgate/botgate/internal/notify"
+	"github.com/botgate/botgate/internal/queue"
+	"github.com/botgate/botgate/internal/store"
+)
+
+// JobKind is the queue kind of sends.
+const JobKind = "send"
+
+// ResultFunc renders a finished message as its face's callback body.
+type ResultFunc func(m *core.MessageRecord) ([]byte, error)
+
+// Dispatcher sends messages.
+type Dispatcher struct {
+	Store       *store.Store
+	Graph       *graph.Client
+	Notify      *notify.Notifier
+	Results     map[string]ResultFunc // by face
+	Backoff     queue.Backoff         // between async attempts
+	SyncBackoff queue.Backoff         // between attempts within a sync request
+	Metrics     *Metrics
+	Log         *slog.Logger
+}
+
+// Handle is the queue handler for send jobs.
+func (d *Dispatcher) Handle(ctx context.Context, job queue.Job) error {
+	m, err := d.Store.GetMessage(ctx, job.Ref)
+	if core.ErrorKind(err) == core.KindNotFound {
+		return d.Store.Write(ctx, func(tx *store.Tx) error { return queue.Discard(tx, job, "message not found") })
+	}
+	if err != nil {
+		return err
+	}
+	if m.Status != core.StatusAccepted {
+		// Finished by an earlier claim whose completion raced a lease expiry.
+		return d.Store.Write(ctx, func(tx *store.Tx) error { return queue.Complete(tx, job) })
+	}
+	bot, err := d.Store.GetBot(ctx, m.BotID)
+	if err != nil {
+		return err
+	}
+	return d.send(ctx, bot, m, job, time.Time{})
+}
+
+// SendNow sends a sync message inline, retrying until deadline, and returns
+// its final record. The caller enqueued job claimed, in the transaction that
+// accepted m.
+func (d *Dispatcher) SendNow(ctx context.Context, bot *core.Bot, m *core.MessageRecord, job queue.Job, deadline time.Time) (*core.MessageRecord, error) {
+	if err := d.send(ctx, bot, m, job, deadline); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// send delivers m's remaining parts. A zero deadline means async: one
+// attempt, then back to the queue. It returns an error only when it could
+// not record an outcome.
+func (d *Dispatcher) send(ctx context.Context, bot *core.Bot, m *core.MessageRecord, job queue.Job, deadline time.Time) error {
+	if bot.Deleted {
+		return d.fail(ctx, bot, m, job, core.Errorf(core.KindBotGone, "the bot was deleted before the message was sent"), nil)
+	}
+	if bot.Messenger == nil || bot.Messenger.AccessToken == "" {
+		return d.fail(ctx, bot, m, job, core.Errorf(core.KindInternal, "the bot has no Messenger page token"), nil)
+	}
+	vars := m.Request.Vars(d.profile(ctx, bot, m))
+	for seq := len(m.Parts); seq < len(m.Request.Cards); seq++ {
+		body, err := d.body(bot, m, seq, vars)
+		if err != nil {
+			return d.fail(ctx, bot, m, job, err, nil)
+		}
+		for try := 1; ; try++ {
+			attempt := &core.Attempt{MessageID: m.ID, Seq: seq, At: d.Store.Now(), Request: body}
+			res, resp, callErr := d.Graph.SendMessage(ctx, bot.Messenger.AccessToken, body)
+			attempt.Duration, attempt.StatusCode, attempt.Response = resp.Duration, resp.Status, resp.Body
+			d.Metrics.observeCall(resp.Duration, callErr)
+			if callErr == nil {
+				if err := d.sent(ctx, bot, m, job, attempt, res, seq); err != nil {
+					return err
+				}
+				break
+			}
+			gerr := asGraphError(callErr)
+			attempt.Error = gerr.Error()
+			phone := m.Request.Recipient.PhoneNumber != "" && m.PSID == ""
+			if !gerr.Retryable() {
+				return d.fail(ctx, bot, m, job, d.partError(m, seq, gerr.CoreError(phone)), attempt)
+			}
+			n := try
+			if deadline.IsZero() {
+				n = job.Attempt
+			}
+			wait := max(d.backoff(deadline).Delay(n), gerr.RetryAfter)
+			switch {
+			case deadline.IsZero() && job.Attempt < job.MaxAttempts:
+				return d.retry(ctx, job, attempt, d.Store.Now().Add(wait))
+			// The sync deadline is wall-clock: it bounds how long the caller waits.
+			case !deadline.IsZero() && time.Now().Add(wait).Before(deadline):
+				if err := d.record(ctx, attempt, core.OutcomeRetry); err != nil {
+					return err
+				}
+				if err := sleep(ctx, wait); err != nil {
+					return d.fail(ctx, bot, m, job, d.partError(m, seq, gerr.CoreError(phone)), nil)
+				}
+				continue
+			}
+			return d.fail(ctx, bot, m, job, d.partError(m, seq, gerr.CoreError(phone)), attempt)
+		}
+	}
+	return nil
+}
+
+func (d *Dispatcher) backoff(deadline time.Time) queue.Backoff {
+	if deadline.IsZero() {
+		return d.Backoff
+	}
+	return d.SyncBackoff
+}
+
+// body renders card seq into the exact Send API body. A card that renders
+// past Messenger's limits (a long parameter value) fails here, unsent.
+func (d *Dispatcher) body(bot *core.Bot, m *core.MessageRecord, seq int, vars core.Vars) ([]byte, error) {
+	req := &m.Request
+	path := fmt.Sprintf("card[%d]", seq)
+	if len(req.Cards) == 1 {
+		path = "message"
+	}
+	msg, err := core.Render(req.Cards[seq], vars, bot.Settings.UnfilledPlaceholder, path)
+	if err != nil {
+		return nil, err
+	}
+	if err := core.ValidateMessage(&msg, path); err != nil {
+		return nil, err
+	}
+	return graph.Encode(graph.MessengerBody{
+		Recipient:     graph.NewMessengerRecipient(req.Recipient, m.PSID),
+		MessagingType: req.MessagingType,
+		Tag:           req.EffectiveTag,
+		Message:       msg,
+	})
+}
+
+// partError says which card failed when a multi-card send stops midway.
+func (d *Dispatcher) partError(m *core.MessageRecord, seq int, e *core.Error) *core.Error {
+	if len(m.Request.Cards) > 1 {
+		e.Message = fmt.Sprintf("card %d of %d failed (%d sent): %s", seq+1, len(m.Request.Cards), seq, e.Message)
+	}
+	return e
+}
+
+func (d *Dispatcher) sent(ctx context.Context, bot *core.Bot, m *core.MessageRecord, job queue.Job, a *core.Attempt, res graph.SendResult, seq int) error {
+	answered := time.Now()
+	part := core.Part{Seq: seq, GraphID: res.MessageID, Body: a.Request, SentAt: d.Store.Now()}
+	last := seq == len(m.Request.Cards)-1
+	err := d.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		a.Outcome = core.OutcomeSent
+		if err := tx.AddAttempt(a); err != nil {
+			return err
+		}
+		if err := tx.AddPart(m.ID, part); err != nil {
+			return err
+		}
+		if !last {
+			return nil
+		}
+		psid := m.PSID
+		if psid == "" && m.Request.Recipient.ID != "" {
+			psid = res.RecipientID
+		}
+		if err := tx.MarkSent(m.ID, res.RecipientID, psid); err != nil {
+			return err
+		}
+		m.Status, m.RecipientID, m.PSID = core.StatusSent, res.RecipientID, psid
+		m.Parts = append(m.Parts, part)
+		if err := d.callback(tx, bot, m); err != nil {
+			return err
+		}
+		return finishJob(tx, job)
+	})
+	// The window in which a crash would send this part again: Graph has
+	// answered, our record of it is not yet committed.
+	d.Metrics.observeCommitWindow(time.Since(answered))
+	if err != nil {
+		return fmt.Errorf("record sent part %d of %s: %w", seq, m.ID, err)
+	}
+	if !last {
+		m.Parts = append(m.Parts, part)
+	}
+	return nil
+}
+
+func (d *Dispatcher) retry(ctx context.Context, job queue.Job, a *core.Attempt, at time.Time) error {
+	return d.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		a.Outcome = core.OutcomeRetry
+		if err := tx.AddAttempt(a); err != nil {
+			return err
+		}
+		return queue.Retry(tx, job, at, a.Error)
+	})
+}
+
+func (d *Dispatcher) record(ctx context.Context, a *core.Attempt, outcome string) error {
+	return d.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		a.Outcome = outcome
+		return tx.AddAttempt(a)
+	})
+}
+
+// fail records a final failure, with the attempt that ended it if any.
+func (d *Dispatcher) fail(ctx context.Context, bot *core.Bot, m *core.MessageRecord, job queue.Job, err error, a *core.Attempt) error {
+	e := core.AsError(err)
+	if e.Kind == core.KindInternal && e.Message == "internal error" {
+		d.Log.Error("dispatch: send failed", "message", m.ID, "err", err)
+	}
+	d.Metrics.observeFailure(e.Kind)
+	return d.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		if a != nil {
+			a.Outcome = core.OutcomeFailed
+			if err := tx.AddAttempt(a); err != nil {
+				return err
+			}
+		}
+		if err := tx.MarkFailed(m.ID, e); err != nil {
+			return err
+		}
+		m.Status, m.Error = core.StatusFailed, e
+		if err := d.callback(tx, bot, m); err != nil {
+			return err
+		}
+		return finishJob(tx, job)
+	})
+}
+
+// finishJob completes the job; a lost lease means another claim runs it now,
+// and that claim will find the message finished.
+func finishJob(tx *store.Tx, job queue.Job) error {
+	if err := queue.Complete(tx, job); err != nil && !errors.Is(err, queue.ErrLeaseLost) {
+		return err
+	}
+	return nil
+}
+
+// callback enqueues an async message's result for the bot's callback URL.
+func (d *Dispatcher) callback(tx *store.Tx, bot *core.Bot, m *core.MessageRecord) error {
+	if m.Request.Sync {
+		return nil
+	}
+	if bot.CallbackURL == "" {
+		return tx.AddEvent(m.ID, core.EventWarning, "no callback sent: the bot has no callback URL any more")
+	}
+	format, ok := d.Results[m.Request.Face]
+	if !ok {
+		return fmt.Errorf("dispatch: no result format for face %q", m.Request.Face)
+	}
+	body, err := format(m)
+	if err != nil {
+		return err
+	}
+	return d.Notify.Enqueue(tx, &core.Delivery{BotID: bot.ID, Kind: core.DeliveryCallback, MessageID: m.ID, URL: bot.CallbackURL, Body: body})
+}
+
+// profile returns the user's profile when the message's placeholders need
+// it: from the contact when fetched before, else from Graph, once.
+func (d *Dispatcher) profile(ctx context.Context, bot *core.Bot, m *core.MessageRecord) *core.Profile {
+	if m.PSID == "" || !m.Request.NeedsProfile() {
+		return nil
+	}
+	c, err := d.Store.GetContact(ctx, bot.ID, m.PSID)
+	if err == nil && c != nil && c.Profile != nil {
+		return c.Profile
+	}
+	gp, err := d.Graph.GetProfile(ctx, bot.Messenger.AccessToken, m.PSID)
+	if err != nil {
+		// Graph withholds some profiles; the send goes on with empty names.
+		_ = d.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+			return tx.AddEvent(m.ID, core.EventWarning, "profile unavailable, name placeholders left empty: "+err.Error())
+		})
+		return &core.Profile{ID: m.PSID}
+	}
+	p := &core.Profile{ID: m.PSID, FirstName: gp.FirstName, LastName: gp.LastName, ProfilePic: gp.ProfilePic,
+		Locale: gp.Locale, Gender: gp.Gender, Timezone: gp.Timezone}
+	if err := d.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.SaveProfile(bot.ID, m.PSID, p) }); err != nil {
+		d.Log.Warn("dispatch: could not cache profile", "psid", m.PSID, "err", err)
+	}
+	return p
+}
+
+func asGraphError(err error) *graph.Error {
+	var g *graph.Error
+	if errors.As(err, &g) {
+		return g
+	}
+	return &graph.Error{Network: true, Message: err.Error()}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

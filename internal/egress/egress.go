@@ -1,0 +1,123 @@
+// Package egress guards botgate's calls to merchant URLs (callbacks, webhook
+// forwarding) against server-side request forgery: a merchant-supplied URL
+// must not reach botgate's own network. The check runs when connecting, on
+// the address DNS resolved to, so a public name pointing at 127.0.0.1 is
+// refused as surely as the literal address.
+package egress
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// blocked are the ranges a merchant URL may not reach unless allowed:
+// private, loopback, link-local, unique-local, carrier-grade NAT,
+// multicast and reserved space.
+var blocked = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),
+	netip.MustParsePrefix("10.0.0.0/8"),
+	netip.MustParsePrefix("100.64.0.0/10"),
+	netip.MustParsePrefix("127.0.0.0/8"),
+	netip.MustParsePrefix("169.254.0.0/16"),
+	netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.0.0.0/24"),
+	netip.MustParsePrefix("192.168.0.0/16"),
+	netip.MustParsePrefix("198.18.0.0/15"),
+	netip.MustParsePrefix("224.0.0.0/4"),
+	netip.MustParsePrefix("240.0.0.0/4"),
+	netip.MustParsePrefix("::/128"),
+	netip.MustParsePrefix("::1/128"),
+	netip.MustParsePrefix("fc00::/7"),
+	netip.MustParsePrefix("fe80::/10"),
+	netip.MustParsePrefix("ff00::/8"),
+}
+
+// ErrRefused marks a connection the guard refused.
+var ErrRefused = errors.New("egress: destination refused")
+
+// Guard decides which addresses merchant URLs may reach.
+type Guard struct {
+	allow []netip.Prefix
+}
+
+// New returns a guard that also lets through the given CIDRs (e.g.
+// "127.0.0.0/8,::1/128" for a sandbox whose merchant runs on loopback).
+func New(allow string) (*Guard, error) {
+	g := &Guard{}
+	for _, s := range strings.Split(allow, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, fmt.Errorf("egress: %q is not a CIDR or an address", s)
+			}
+			p = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		g.allow = append(g.allow, p.Masked())
+	}
+	return g, nil
+}
+
+// Check returns ErrRefused (wrapped, naming the address) for an address
+// merchant URLs may not reach.
+func (g *Guard) Check(addr netip.Addr) error {
+	for _, a := range g.allow {
+		if a.Contains(addr) || a.Contains(addr.Unmap()) {
+			return nil
+		}
+	}
+	// IPv4-mapped IPv6 (::ffff:127.0.0.1) is the IPv4 address in disguise.
+	ip := addr.Unmap()
+	for _, b := range blocked {
+		if b.Contains(ip) {
+			return fmt.Errorf("%w: %s is in %s (allow it with --egress-allow)", ErrRefused, ip, b)
+		}
+	}
+	return nil
+}
+
+// control runs after DNS resolution, on the exact address being dialled.
+func (g *Guard) control(_, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return fmt.Errorf("%w: %s", ErrRefused, address)
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return fmt.Errorf("%w: %s", ErrRefused, address)
+	}
+	return g.Check(addr)
+}
+
+// Client returns an HTTP client for merchant URLs: guarded dials, no proxy
+// (a proxy would make the guard check the proxy instead of the target), no
+// redirects (a receiver answers, it does not send us elsewhere).
+func (g *Guard) Client(timeout time.Duration) *http.Client {
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: g.control}
+	transport := &http.Transport{
+		Proxy:                 nil,
+		DialContext:           dialer.DialContext,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   32,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		ForceAttemptHTTP2:     true,
+	}
+	return &http.Client{
+		Timeout:   timeout,
+		Transport: transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}

@@ -1,0 +1,139 @@
+package fakegraph
+
+import (
+	"math"
+	"strings"
+	"time"
+)
+
+// rules are the failures and behaviours a test asks for; Reset clears them.
+type rules struct {
+	outsideWindow   map[string]bool // PSIDs
+	unavailable     map[string]bool // PSIDs
+	unmatchedPhones map[string]bool // digits only
+	failNext        int
+	failNextErr     GraphError
+	transientRate   float64
+	transientCount  int // alternates the two transient errors
+	latency         time.Duration
+}
+
+func newRules(latency time.Duration) rules {
+	return rules{
+		outsideWindow:   map[string]bool{},
+		unavailable:     map[string]bool{},
+		unmatchedPhones: map[string]bool{},
+		latency:         latency,
+	}
+}
+
+// OutsideWindow makes sends to psid fail as sent outside the messaging window
+// (#10/2018278), unless they carry a message tag.
+func (s *Server) OutsideWindow(psid string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rules.outsideWindow[psid] = true
+}
+
+// Unavailable makes every send to psid fail with (#10/2018108).
+func (s *Server) Unavailable(psid string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rules.unavailable[psid] = true
+}
+
+// UnmatchedPhone makes sends to recipient.phone_number e164 fail with
+// (#100/2018001). Numbers compare by their digits, so "+1 555-0100" matches
+// "+15550100".
+func (s *Server) UnmatchedPhone(e164 string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rules.unmatchedPhones[digits(e164)] = true
+}
+
+// FailNext makes the next n valid send calls answer e; n <= 0 cancels.
+func (s *Server) FailNext(n int, e GraphError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rules.failNext = max(n, 0)
+	s.rules.failNextErr = e.clone()
+}
+
+// SetTransientRate sets the probability in [0,1] that a valid send fails
+// transiently. Failures alternate HTTP 500 code 2 and HTTP 400 code 1200 and
+// follow from Options.Seed.
+func (s *Server) SetTransientRate(p float64) {
+	if math.IsNaN(p) {
+		p = 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rules.transientRate = min(max(p, 0), 1)
+}
+
+// SetLatency sets the delay added to every Graph call.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rules.latency = d
+}
+
+// sendRuleLocked decides the injected outcome of a valid send, in order:
+// FailNext, the recipient's rules, then the transient rate.
+func (s *Server) sendRuleLocked(pageID string, req *sendRequest) *GraphError {
+	r := &s.rules
+	if r.failNext > 0 {
+		r.failNext--
+		e := r.failNextErr.clone()
+		return &e
+	}
+	if e := s.recipientRuleLocked(pageID, req); e != nil {
+		return e
+	}
+	if r.transientRate > 0 && s.failures.Float64() < r.transientRate {
+		r.transientCount++
+		e := ErrService
+		if r.transientCount%2 == 0 {
+			e = ErrTemporary
+		}
+		return &e
+	}
+	return nil
+}
+
+func (s *Server) recipientRuleLocked(pageID string, req *sendRequest) *GraphError {
+	r := &s.rules
+	switch req.recipientField {
+	case "phone_number":
+		if r.unmatchedPhones[digits(req.recipientValue)] {
+			e := ErrNoMatchingUser
+			return &e
+		}
+	case "id":
+		psid := req.recipientValue
+		if s.strictUsers && !s.knownUserLocked(pageID, psid) {
+			e := ErrNoMatchingUser
+			return &e
+		}
+		if r.unavailable[psid] {
+			e := ErrUnavailable
+			return &e
+		}
+		// A valid tag is what lets a send through outside the window.
+		if r.outsideWindow[psid] && req.messagingType != "MESSAGE_TAG" {
+			e := ErrOutsideWindow
+			return &e
+		}
+	}
+	return nil
+}
+
+func digits(phone string) string {
+	var b strings.Builder
+	for _, r := range phone {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,173 @@
+// Package notify delivers botgate's POSTs to merchant URLs: send results to
+// callback URLs and forwarded events to webhook URLs. Each delivery is
+// recorded, signed with Standard Webhooks headers, sent through the SSRF
+// guard, and retried on a schedule until it lands or its attempts run out;
+// every attempt is kept in the delivery log.
+package notify
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/botgate/botgate/internal/core"
+	"github.com/botgate/botgate/internal/queue"
+	"github.com/botgate/botgate/internal/store"
+)
+
+// JobKind is the queue kind of deliveries.
+const JobKind = "deliver"
+
+// DefaultSchedule is the wait after each failed attempt: 8 attempts spread
+// over about 31 hours, so a merchant's day-long outage loses nothing.
+var DefaultSchedule = []time.Duration{
+	5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 14 * time.Hour,
+}
+
+// Notifier delivers to merchant URLs.
+type Notifier struct {
+	Store    *store.Store
+	Client   *http.Client // guarded: see package egress
+	Schedule queue.Schedule
+	// MaxAttempts is how many POSTs a delivery gets; default len(Schedule)+1.
+	MaxAttempts int
+	Timeout     time.Duration // per POST
+	Wake        func()        // wakes the delivery runner after an enqueue commits
+	Log         *slog.Logger
+}
+
+func (n *Notifier) maxAttempts() int {
+	if n.MaxAttempts > 0 {
+		return n.MaxAttempts
+	}
+	return len(n.Schedule.Waits) + 1
+}
+
+// Enqueue records a delivery and its job in tx.
+func (n *Notifier) Enqueue(tx *store.Tx, d *core.Delivery) error {
+	if d.ID == "" {
+		d.ID = core.NewID("msg_", tx.Now())
+	}
+	if err := tx.InsertDelivery(d); err != nil {
+		return err
+	}
+	if _, err := queue.Enqueue(tx, JobKind, d.ID, n.maxAttempts(), tx.Now()); err != nil {
+		return err
+	}
+	if n.Wake != nil {
+		tx.AfterCommit(n.Wake)
+	}
+	return nil
+}
+
+// Handle is the queue handler for deliveries: one POST per claim.
+func (n *Notifier) Handle(ctx context.Context, job queue.Job) error {
+	d, err := n.Store.GetDelivery(ctx, job.Ref)
+	if err != nil {
+		return err
+	}
+	if d.State == core.DeliveryDelivered {
+		return n.Store.Write(ctx, func(tx *store.Tx) error { return queue.Complete(tx, job) })
+	}
+	bot, err := n.Store.GetBot(ctx, d.BotID)
+	if err != nil {
+		return err
+	}
+	attempt := core.DeliveryAttempt{N: d.Attempts + 1, At: n.Store.Now()}
+	status, postErr := n.post(ctx, bot.CallbackSecret, d, attempt.At)
+	attempt.Duration, attempt.StatusCode = n.Store.Now().Sub(attempt.At), status
+	if postErr != nil {
+		attempt.Error = postErr.Error()
+	}
+	timedOut := isTimeout(postErr)
+	delivered := postErr == nil && status/100 == 2
+	gone := status == http.StatusGone
+	last := job.Attempt >= job.MaxAttempts || gone
+	return n.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		state := core.DeliveryPending
+		switch {
+		case delivered:
+			state = core.DeliveryDelivered
+		case last:
+			state = core.DeliveryFailed
+		}
+		if err := tx.RecordDeliveryAttempt(d.ID, attempt, state); err != nil {
+			return err
+		}
+		if err := n.logOnMessage(tx, d, attempt, state, timedOut, job); err != nil {
+			return err
+		}
+		switch state {
+		case core.DeliveryDelivered:
+			return queue.Complete(tx, job)
+		case core.DeliveryFailed:
+			return queue.Discard(tx, job, describe(attempt))
+		}
+		return queue.Retry(tx, job, tx.Now().Add(n.Schedule.Delay(job.Attempt)), describe(attempt))
+	})
+}
+
+// logOnMessage puts a callback's fate in its message's history; a timeout is
+// recorded with Bothub's code 19000.
+func (n *Notifier) logOnMessage(tx *store.Tx, d *core.Delivery, a core.DeliveryAttempt, state string, timedOut bool, job queue.Job) error {
+	if d.Kind != core.DeliveryCallback || d.MessageID == "" {
+		return nil
+	}
+	detail := fmt.Sprintf("attempt %d of %d: %s", a.N, job.MaxAttempts, describe(a))
+	switch {
+	case state == core.DeliveryDelivered:
+		return tx.AddEvent(d.MessageID, core.EventCallbackDelivered, detail)
+	case timedOut:
+		if err := tx.AddEvent(d.MessageID, core.EventCallbackTimeout, "19000 callback timed out, "+detail); err != nil {
+			return err
+		}
+	}
+	if state == core.DeliveryFailed {
+		return tx.AddEvent(d.MessageID, core.EventCallbackFailed, "gave up, "+detail)
+	}
+	return nil
+}
+
+func (n *Notifier) post(ctx context.Context, secret string, d *core.Delivery, at time.Time) (int, error) {
+	headers, err := Sign(secret, d.ID, at, d.Body)
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, n.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Body))
+	if err != nil {
+		return 0, fmt.Errorf("bad URL: %w", err)
+	}
+	req.Header = headers
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "botgate")
+	resp, err := n.Client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode/100 != 2 {
+		return resp.StatusCode, fmt.Errorf("receiver answered HTTP %d", resp.StatusCode)
+	}
+	return resp.StatusCode, nil
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return err != nil && (errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout())
+}
+
+func describe(a core.DeliveryAttempt) string {
+	if a.Error != "" {
+		return a.Error
+	}
+	return fmt.Sprintf("HTTP %d", a.StatusCode)
+}

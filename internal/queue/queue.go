@@ -1,0 +1,126 @@
+// Package queue is botgate's durable job queue: a table in the same database
+// as everything else, so accepting a request and enqueuing its work commit
+// together.
+//
+// A job is available, running, retryable or discarded; a finished job is
+// deleted (its outcome lives in the record it worked on). A running job's
+// run_at is the end of its lease: when a worker dies, its jobs become
+// claimable again once their leases end, with no separate rescuer.
+package queue
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/botgate/botgate/internal/store"
+)
+
+// Job is a claimed unit of work.
+type Job struct {
+	ID          int64
+	Kind        string
+	Ref         string // what the job works on, e.g. a message id
+	Attempt     int    // 1 on the first run
+	MaxAttempts int
+	Owner       string // the claim's owner; with Attempt it identifies this claim
+	CreatedAt   time.Time
+}
+
+// States.
+const (
+	StateAvailable = "available"
+	StateRunning   = "running"
+	StateRetryable = "retryable"
+	StateDiscarded = "discarded"
+)
+
+// ErrLeaseLost means the job was claimed again after this claim's lease
+// ended; the newer claim owns it now.
+var ErrLeaseLost = errors.New("queue: lease lost")
+
+// Enqueue adds a job that may run from runAt on.
+func Enqueue(tx *store.Tx, kind, ref string, maxAttempts int, runAt time.Time) (int64, error) {
+	var id int64
+	err := tx.QueryRow(`INSERT INTO jobs (kind, ref, state, max_attempts, run_at, created_at, updated_at)
+		VALUES ($1, $2, 'available', $3, $4, $5, $5) RETURNING id`,
+		kind, ref, maxAttempts, runAt.UnixMilli(), tx.Now().UnixMilli()).Scan(&id)
+	return id, err
+}
+
+// EnqueueClaimed adds a job already claimed by owner, for work the caller
+// starts at once (a sync send). If the caller dies, the lease ends and any
+// worker takes the job.
+func EnqueueClaimed(tx *store.Tx, kind, ref string, maxAttempts int, owner string, lease time.Duration) (Job, error) {
+	j := Job{Kind: kind, Ref: ref, Attempt: 1, MaxAttempts: maxAttempts, Owner: owner, CreatedAt: tx.Now()}
+	err := tx.QueryRow(`INSERT INTO jobs (kind, ref, state, attempt, max_attempts, run_at, lease_owner, created_at, updated_at)
+		VALUES ($1, $2, 'running', 1, $3, $4, $5, $6, $6) RETURNING id`,
+		kind, ref, maxAttempts, tx.Now().Add(lease).UnixMilli(), owner, tx.Now().UnixMilli()).Scan(&j.ID)
+	return j, err
+}
+
+// Claim takes up to limit runnable jobs of one kind for owner, leasing them.
+func Claim(tx *store.Tx, kind, owner string, lease time.Duration, limit int) ([]Job, error) {
+	// PostgreSQL processes sharing the table skip each other's locked rows;
+	// SQLite has one writer, so there is nothing to skip.
+	lock := ""
+	if tx.Dialect() == "postgres" {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	now := tx.Now().UnixMilli()
+	rows, err := tx.Query(`UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = $1, run_at = $2, updated_at = $3
+		WHERE id IN (SELECT id FROM jobs WHERE kind = $4 AND state <> 'discarded' AND run_at <= $3 ORDER BY run_at LIMIT $5`+lock+`)
+		RETURNING id, kind, ref, attempt, max_attempts, created_at`,
+		owner, tx.Now().Add(lease).UnixMilli(), now, kind, limit)
+	if err != nil {
+		return nil, fmt.Errorf("queue: claim: %w", err)
+	}
+	defer rows.Close()
+	var jobs []Job
+	for rows.Next() {
+		j := Job{Owner: owner}
+		var created int64
+		if err := rows.Scan(&j.ID, &j.Kind, &j.Ref, &j.Attempt, &j.MaxAttempts, &created); err != nil {
+			return nil, err
+		}
+		j.CreatedAt = time.UnixMilli(created).UTC()
+		jobs = append(jobs, j)
+	}
+	return jobs, rows.Err()
+}
+
+// Complete deletes a finished job.
+func Complete(tx *store.Tx, j Job) error {
+	return owned(tx.Exec(`DELETE FROM jobs WHERE id = $1 AND lease_owner = $2 AND attempt = $3 AND state = 'running'`, j.ID, j.Owner, j.Attempt))
+}
+
+// Retry returns a job to the queue, to run again from at.
+func Retry(tx *store.Tx, j Job, at time.Time, reason string) error {
+	return owned(tx.Exec(`UPDATE jobs SET state = 'retryable', run_at = $4, lease_owner = '', last_error = $5, updated_at = $6
+		WHERE id = $1 AND lease_owner = $2 AND attempt = $3 AND state = 'running'`,
+		j.ID, j.Owner, j.Attempt, at.UnixMilli(), reason, tx.Now().UnixMilli()))
+}
+
+// Discard keeps a job that ran out of attempts, for inspection.
+func Discard(tx *store.Tx, j Job, reason string) error {
+	return owned(tx.Exec(`UPDATE jobs SET state = 'discarded', lease_owner = '', last_error = $4, updated_at = $5
+		WHERE id = $1 AND lease_owner = $2 AND attempt = $3 AND state = 'running'`,
+		j.ID, j.Owner, j.Attempt, reason, tx.Now().UnixMilli()))
+}
+
+// Extend lengthens a running job's lease, for work that outlasts it.
+func Extend(tx *store.Tx, j Job, lease time.Duration) error {
+	return owned(tx.Exec(`UPDATE jobs SET run_at = $4, updated_at = $5 WHERE id = $1 AND lease_owner = $2 AND attempt = $3 AND state = 'running'`,
+		j.ID, j.Owner, j.Attempt, tx.Now().Add(lease).UnixMilli(), tx.Now().UnixMilli()))
+}
+
+func owned(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrLeaseLost
+	}
+	return nil
+}

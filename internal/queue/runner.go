@@ -1,0 +1,149 @@
+package queue
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/botgate/botgate/internal/store"
+)
+
+// Handler does a job's work. Its final write must finish the job (Complete,
+// Retry or Discard) in the same transaction as the work's results, so the two
+// commit together. An error return means the handler could not get that far
+// (the database was down, say); the runner then retries the job later.
+type Handler func(ctx context.Context, job Job) error
+
+// Runner claims jobs of one kind and runs them, Concurrency at a time.
+type Runner struct {
+	Store       *store.Store
+	Kind        string
+	Handler     Handler
+	Owner       string        // this process, e.g. host:pid:random
+	Concurrency int           // handlers running at once
+	Lease       time.Duration // how long a claim lasts before others may take the job
+	Poll        time.Duration // how often to look for work when not woken
+	Grace       time.Duration // how long in-flight handlers may finish after Run's context ends
+	Retry       Backoff       // for handlers that return an error
+	Log         *slog.Logger
+
+	once sync.Once
+	wake chan struct{}
+}
+
+func (r *Runner) init() {
+	r.once.Do(func() {
+		r.wake = make(chan struct{}, 1)
+		if r.Concurrency <= 0 {
+			r.Concurrency = 16
+		}
+		if r.Lease <= 0 {
+			r.Lease = time.Minute
+		}
+		if r.Poll <= 0 {
+			r.Poll = time.Second
+		}
+		if r.Grace <= 0 {
+			r.Grace = 15 * time.Second
+		}
+		if r.Retry.Base <= 0 {
+			r.Retry = Backoff{Base: time.Second, Max: 5 * time.Minute, Jitter: 0.2}
+		}
+		if r.Log == nil {
+			r.Log = slog.Default()
+		}
+	})
+}
+
+// Wake makes the runner look for work now, e.g. after a local enqueue commits.
+func (r *Runner) Wake() {
+	r.init()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run claims and runs jobs until ctx ends, then gives in-flight handlers up to
+// Grace to finish before cancelling them. Jobs it leaves unfinished keep their
+// leases and are taken again when those end.
+func (r *Runner) Run(ctx context.Context) {
+	r.init()
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	slots := make(chan struct{}, r.Concurrency)
+	var wg sync.WaitGroup
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for ctx.Err() == nil {
+		free := r.Concurrency - len(slots)
+		jobs := r.claim(ctx, free)
+		for _, j := range jobs {
+			slots <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-slots; wg.Done(); r.Wake() }()
+				r.run(work, j)
+			}()
+		}
+		if free > 0 && len(jobs) == min(free, claimBatch) {
+			continue // a full claim: there may be more waiting
+		}
+		timer.Reset(r.Poll)
+		select {
+		case <-ctx.Done():
+		case <-r.wake:
+		case <-timer.C:
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(r.Grace):
+		r.Log.Warn("queue: handlers still running after the grace period; cancelling them", "kind", r.Kind)
+		cancelWork()
+		<-done
+	}
+}
+
+// claimBatch bounds one claim, keeping its transaction short.
+const claimBatch = 128
+
+func (r *Runner) claim(ctx context.Context, free int) []Job {
+	if free <= 0 {
+		return nil
+	}
+	var jobs []Job
+	err := r.Store.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		jobs, err = Claim(tx, r.Kind, r.Owner, r.Lease, min(free, claimBatch))
+		return err
+	})
+	if err != nil && ctx.Err() == nil {
+		r.Log.Error("queue: claim failed", "kind", r.Kind, "err", err)
+	}
+	return jobs
+}
+
+func (r *Runner) run(ctx context.Context, j Job) {
+	err := r.Handler(ctx, j)
+	if err == nil {
+		return
+	}
+	r.Log.Error("queue: job failed; retrying later", "kind", j.Kind, "job", j.ID, "ref", j.Ref, "attempt", j.Attempt, "err", err)
+	at := r.Store.Now().Add(r.Retry.Delay(j.Attempt))
+	werr := r.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		return Retry(tx, j, at, err.Error())
+	})
+	if werr != nil && werr != ErrLeaseLost {
+		r.Log.Error("queue: could not reschedule job; its lease will expire", "job", j.ID, "err", werr)
+	}
+}

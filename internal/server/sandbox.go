@@ -1,0 +1,140 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/botgate/botgate/internal/api"
+	"github.com/botgate/botgate/internal/core"
+	"github.com/botgate/botgate/internal/fakegraph"
+	"github.com/botgate/botgate/internal/notify"
+	"github.com/botgate/botgate/internal/store"
+)
+
+// The sandbox's demo page and user, known to the in-process fake Graph.
+const (
+	sandboxPage      = "100000000000001"
+	sandboxPageToken = "sandbox-page-token"
+	sandboxUser      = "2000000000000001"
+)
+
+// sandbox runs the fake Graph server beside botgate and keeps a demo bot
+// whose callbacks land in a local inbox, so a new user can try every call
+// without a Facebook account.
+type sandbox struct {
+	fake     *fakegraph.Server
+	http     *http.Server
+	graphURL string
+	botID    string
+	store    *store.Store
+
+	mu    sync.Mutex
+	inbox []inboxEntry
+}
+
+type inboxEntry struct {
+	ReceivedAt time.Time       `json:"received_at"`
+	WebhookID  string          `json:"webhook_id"`
+	Verified   bool            `json:"signature_verified"`
+	Body       json.RawMessage `json:"body"`
+}
+
+func startSandbox(ctx context.Context, s *Server) (*sandbox, error) {
+	fake := fakegraph.New(fakegraph.Options{MaxRecorded: 1000})
+	fake.AddPage(sandboxPage, sandboxPageToken)
+	fake.AddUser(sandboxPage, sandboxUser, fakegraph.Profile{FirstName: "Ada", LastName: "Lovelace", Locale: "en_GB", Gender: "female"})
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	sb := &sandbox{fake: fake, store: s.Store, graphURL: "http://" + ln.Addr().String(), http: &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}}
+	go func() { _ = sb.http.Serve(ln) }()
+	return sb, nil
+}
+
+func (sb *sandbox) close() { _ = sb.http.Close() }
+
+// provision makes sure the demo bot exists and prints how to use it. The API
+// key is shown on the first start only, as keys always are.
+func (sb *sandbox) provision(ctx context.Context, s *Server) error {
+	inbox := s.URL() + "/sandbox/inbox"
+	bots, err := s.Store.ListBots(ctx)
+	if err != nil {
+		return err
+	}
+	var key string
+	for _, b := range bots {
+		if b.Messenger != nil && b.Messenger.PageID == sandboxPage {
+			sb.botID = b.ID
+		}
+	}
+	if sb.botID == "" {
+		b := &core.Bot{ID: core.NewID("bot_", s.Store.Now()), Name: "Sandbox shop", CallbackURL: inbox,
+			CallbackSecret: notify.NewSecret(), Settings: core.Settings{}.WithDefaults(),
+			Messenger: &core.MessengerChannel{PageID: sandboxPage, AccessToken: sandboxPageToken, AppSecret: "sandbox-app-secret", VerifyToken: "sandbox-verify-token"}}
+		if err := s.Store.CreateBot(ctx, b); err != nil {
+			return err
+		}
+		if _, key, err = s.Store.CreateAPIKey(ctx, b.ID); err != nil {
+			return err
+		}
+		sb.botID = b.ID
+	} else if _, err := s.Store.UpdateBot(ctx, sb.botID, func(b *core.Bot) error { b.CallbackURL = inbox; return nil }); err != nil {
+		return err // the port may differ from the last start
+	}
+	sb.welcome(s, key)
+	return nil
+}
+
+func (sb *sandbox) welcome(s *Server, key string) {
+	out := s.cfg.Out
+	fmt.Fprintf(out, "\nbotgate sandbox: listening on %s, fake Graph API at %s\n", s.URL(), sb.graphURL)
+	fmt.Fprintf(out, "Demo bot %s on page %s; demo user (PSID) %s.\n", sb.botID, sandboxPage, sandboxUser)
+	fmt.Fprintf(out, "Admin token (this run): %s\n", s.cfg.AdminToken)
+	if key == "" {
+		key = "<your API key>"
+		fmt.Fprintf(out, "The demo bot's first API key was shown on the first start. Make another:\n")
+		fmt.Fprintf(out, "  curl -s -X POST %s/admin/v1/bots/%s/api-keys -H 'Authorization: Bearer %s'\n", s.URL(), sb.botID, s.cfg.AdminToken)
+	} else {
+		fmt.Fprintf(out, "Demo bot API key (shown once): %s\n", key)
+	}
+	fmt.Fprintf(out, "Send a message:\n  curl -s %s/api -H 'APIKEY: %s' -H 'Content-Type: application/json' \\\n", s.URL(), key)
+	fmt.Fprintf(out, "    -d '{\"request\":{\"method\":\"send_message\",\"id\":\"demo-%d\",\"sync\":true},\"recipient\":{\"id\":\"%s\"},\"messaging_type\":\"RESPONSE\",\"message\":{\"text\":\"Hello {{first_name}}!\"}}'\n",
+		time.Now().Unix(), sandboxUser)
+	fmt.Fprintf(out, "Async results (\"sync\":false) arrive at %s/sandbox/inbox (GET it to read them).\n\n", s.URL())
+}
+
+func (sb *sandbox) register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /sandbox/inbox", sb.receive)
+	mux.HandleFunc("GET /sandbox/inbox", func(w http.ResponseWriter, _ *http.Request) {
+		sb.mu.Lock()
+		defer sb.mu.Unlock()
+		api.WriteJSON(w, http.StatusOK, map[string]any{"received": sb.inbox})
+	})
+}
+
+// receive keeps a callback, checking its signature with the demo bot's
+// secret as a merchant would.
+func (sb *sandbox) receive(w http.ResponseWriter, r *http.Request) {
+	body, err := api.ReadBody(w, r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
+		return
+	}
+	verified := false
+	if b, err := sb.store.GetBot(r.Context(), sb.botID); err == nil {
+		verified = notify.Verify(b.CallbackSecret, r.Header, body, time.Now(), 5*time.Minute) == nil
+	}
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	sb.inbox = append(sb.inbox, inboxEntry{ReceivedAt: time.Now().UTC(), WebhookID: r.Header.Get("webhook-id"), Verified: verified, Body: body})
+	if len(sb.inbox) > 100 {
+		sb.inbox = sb.inbox[len(sb.inbox)-100:]
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,297 @@
+// Package server assembles botgate: the store, the queue runners, the Graph
+// client, the faces and the admin API on one HTTP listener. Tests start it on
+// port 0 in-process; `botgate serve` runs it until a signal.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/botgate/botgate/internal/api/admin"
+	"github.com/botgate/botgate/internal/api/bothub"
+	"github.com/botgate/botgate/internal/dispatch"
+	"github.com/botgate/botgate/internal/egress"
+	"github.com/botgate/botgate/internal/gateway"
+	"github.com/botgate/botgate/internal/graph"
+	"github.com/botgate/botgate/internal/notify"
+	"github.com/botgate/botgate/internal/queue"
+	"github.com/botgate/botgate/internal/seal"
+	"github.com/botgate/botgate/internal/store"
+)
+
+// Config is everything `botgate serve` can be told.
+type Config struct {
+	Addr         string
+	Database     string
+	GraphURL     string
+	GraphVersion string
+	AdminToken   string
+	Sandbox      bool
+	SecretKey    string // hex or base64 of 32 bytes; SQLite keeps one beside the database when empty
+	EgressAllow  string // CIDRs merchant URLs may reach despite the SSRF guard
+
+	SyncTimeout      time.Duration
+	GraphTimeout     time.Duration
+	SendWorkers      int
+	SendAttempts     int
+	DeliveryWorkers  int
+	CallbackTimeout  time.Duration
+	CallbackSchedule []time.Duration
+	ShutdownGrace    time.Duration
+
+	Now func() time.Time // injected clock for the records; default time.Now
+	Out io.Writer        // where the sandbox prints its welcome; default os.Stdout
+}
+
+// Defaults returns the configuration `botgate serve` starts from.
+func Defaults() Config {
+	return Config{
+		Addr: "127.0.0.1:8080", Database: "./botgate.db", GraphURL: "https://graph.facebook.com", GraphVersion: "v25.0",
+		SyncTimeout: 10 * time.Second, GraphTimeout: 20 * time.Second, SendWorkers: 64, SendAttempts: 10,
+		DeliveryWorkers: 16, CallbackTimeout: 10 * time.Second, CallbackSchedule: notify.DefaultSchedule,
+		ShutdownGrace: 15 * time.Second,
+	}
+}
+
+// Server is a running botgate.
+type Server struct {
+	cfg        Config
+	log        *slog.Logger
+	Store      *store.Store
+	Gateway    *gateway.Service
+	Dispatch   *dispatch.Dispatcher
+	Notify     *notify.Notifier
+	Metrics    *prometheus.Registry
+	sends      *queue.Runner
+	deliveries *queue.Runner
+	listener   net.Listener
+	http       *http.Server
+	sandbox    *sandbox
+	closeOnce  sync.Once
+	closeErr   error
+}
+
+// New opens and migrates the database, builds every part and starts
+// listening; Run serves.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Out == nil {
+		cfg.Out = os.Stdout
+	}
+	if cfg.Sandbox && cfg.AdminToken == "" {
+		cfg.AdminToken = "sandbox-" + seal.Random(16) // printed in the sandbox's welcome
+	}
+	s := &Server{cfg: cfg, log: log, Metrics: prometheus.NewRegistry()}
+	s.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	st, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.Store = st
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		s.Store.Close()
+		return nil, err
+	}
+	s.listener = ln
+	if cfg.Sandbox {
+		if s.sandbox, err = startSandbox(ctx, s); err != nil {
+			ln.Close()
+			s.Store.Close()
+			return nil, err
+		}
+	}
+	if err := s.build(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.sandbox != nil {
+		if err := s.sandbox.provision(ctx, s); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// OpenStore opens and migrates the database cfg names, with its sealing key.
+func OpenStore(ctx context.Context, cfg Config) (*store.Store, error) {
+	key, err := secretKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	box, err := seal.New(key)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, cfg.Database, store.Options{Now: cfg.Now, Box: box})
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// secretKey is the configured key, or for SQLite a key file beside the
+// database, created on first start. PostgreSQL deployments share one key
+// across processes, so it must be configured.
+func secretKey(cfg Config) ([]byte, error) {
+	if cfg.SecretKey != "" {
+		return seal.ParseKey(cfg.SecretKey)
+	}
+	if store.IsPostgres(cfg.Database) {
+		return nil, errors.New("set --secret-key (BOTGATE_SECRET_KEY): processes sharing PostgreSQL must share the key that seals bot secrets")
+	}
+	path := store.SQLitePath(cfg.Database) + ".key"
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	return seal.LoadOrCreateKeyFile(path)
+}
+
+func (s *Server) build() error {
+	allow := s.cfg.EgressAllow
+	if s.cfg.Sandbox {
+		// The sandbox's merchant is on this machine.
+		allow = strings.Trim(allow+",127.0.0.0/8,::1/128", ",")
+	}
+	guard, err := egress.New(allow)
+	if err != nil {
+		return err
+	}
+	owner := instanceID()
+	s.Notify = &notify.Notifier{
+		Store: s.Store, Client: guard.Client(s.cfg.CallbackTimeout), Timeout: s.cfg.CallbackTimeout,
+		Schedule: queue.Schedule{Waits: s.cfg.CallbackSchedule, Jitter: 0.1}, Log: s.log,
+	}
+	s.deliveries = &queue.Runner{Store: s.Store, Kind: notify.JobKind, Handler: s.Notify.Handle, Owner: owner,
+		Concurrency: s.cfg.DeliveryWorkers, Lease: s.cfg.CallbackTimeout + time.Minute, Grace: s.cfg.ShutdownGrace, Log: s.log}
+	s.Notify.Wake = s.deliveries.Wake
+	s.Dispatch = &dispatch.Dispatcher{
+		Store: s.Store, Graph: graph.New(s.graphURL(), s.cfg.GraphVersion, graph.NewHTTPClient(s.cfg.GraphTimeout)),
+		Notify:      s.Notify,
+		Results:     map[string]dispatch.ResultFunc{bothub.Face: bothub.ResultBody},
+		Backoff:     queue.Backoff{Base: 2 * time.Second, Max: 10 * time.Minute, Jitter: 0.2},
+		SyncBackoff: queue.Backoff{Base: 100 * time.Millisecond, Max: 2 * time.Second, Jitter: 0.2},
+		Metrics:     dispatch.NewMetrics(s.Metrics), Log: s.log,
+	}
+	lease := s.cfg.SyncTimeout + s.cfg.GraphTimeout + time.Minute
+	s.sends = &queue.Runner{Store: s.Store, Kind: dispatch.JobKind, Handler: s.Dispatch.Handle, Owner: owner,
+		Concurrency: s.cfg.SendWorkers, Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
+	s.Gateway = &gateway.Service{Store: s.Store, Dispatch: s.Dispatch, WakeSends: s.sends.Wake, Owner: owner,
+		Lease: lease, SyncTimeout: s.cfg.SyncTimeout, MaxAttempts: s.cfg.SendAttempts}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", s.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{}))
+	bothub.New(s.Gateway, s.log).Register(mux)
+	(&admin.Handler{Store: s.Store, Notify: s.Notify, Token: s.cfg.AdminToken, Log: s.log}).Register(mux)
+	if s.sandbox != nil {
+		s.sandbox.register(mux)
+	}
+	s.http = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      s.cfg.SyncTimeout + 30*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	return nil
+}
+
+func (s *Server) graphURL() string {
+	if s.sandbox != nil {
+		return s.sandbox.graphURL
+	}
+	return s.cfg.GraphURL
+}
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.Store.Ready(ctx); err != nil {
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() string { return s.listener.Addr().String() }
+
+// URL is the server's base URL.
+func (s *Server) URL() string { return "http://" + s.Addr() }
+
+// Run serves until ctx ends, then shuts down: it stops accepting, lets
+// in-flight requests and sends finish within the grace period, and leaves
+// queued work in the database for the next start.
+func (s *Server) Run(ctx context.Context) error {
+	work, stopWork := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, r := range []*queue.Runner{s.sends, s.deliveries} {
+		wg.Add(1)
+		go func() { defer wg.Done(); r.Run(work) }()
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- s.http.Serve(s.listener) }()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	}
+	s.log.Info("botgate: shutting down")
+	stopWork() // stop claiming new work at once
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
+	defer cancel()
+	if serr := s.http.Shutdown(shutdownCtx); serr != nil {
+		s.log.Warn("botgate: requests still running at the end of the grace period", "err", serr)
+	}
+	wg.Wait()
+	if cerr := s.Close(); err == nil && !errors.Is(err, http.ErrServerClosed) {
+		err = cerr
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Close releases the database and the sandbox; Run calls it on the way out.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		if s.sandbox != nil {
+			s.sandbox.close()
+		}
+		if s.listener != nil {
+			s.listener.Close()
+		}
+		s.closeErr = s.Store.Close()
+	})
+	return s.closeErr
+}
+
+func instanceID() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), seal.Random(5))
+}

@@ -1,0 +1,58 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/botgate/botgate/internal/core"
+)
+
+// GetContact returns a bot's contact, or nil when the user is not known yet.
+func (s *Store) GetContact(ctx context.Context, botID, psid string) (*core.Contact, error) {
+	var (
+		c                = core.Contact{BotID: botID, PSID: psid}
+		profile          sql.NullString
+		fetched, inbound sql.NullInt64
+		params           string
+		created, updated int64
+	)
+	err := s.read.QueryRowContext(ctx, `SELECT profile, profile_fetched_at, last_inbound_at, params, created_at, updated_at
+		FROM contacts WHERE bot_id = $1 AND psid = $2`, botID, psid).
+		Scan(&profile, &fetched, &inbound, &params, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if profile.Valid {
+		c.Profile = &core.Profile{}
+		if err := json.Unmarshal([]byte(profile.String), c.Profile); err != nil {
+			return nil, fmt.Errorf("store: contact %s profile: %w", psid, err)
+		}
+	}
+	if err := json.Unmarshal([]byte(params), &c.Params); err != nil {
+		return nil, fmt.Errorf("store: contact %s params: %w", psid, err)
+	}
+	c.ProfileFetchedAt, c.LastInboundAt = fromNullMS(fetched), fromNullMS(inbound)
+	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
+	return &c, nil
+}
+
+// SaveProfile stores a user's profile, creating the contact if needed.
+func (tx *Tx) SaveProfile(botID, psid string, p *core.Profile) error {
+	data, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	now := ms(tx.Now())
+	_, err = tx.Exec(`INSERT INTO contacts (bot_id, psid, profile, profile_fetched_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $4, $4)
+		ON CONFLICT (bot_id, psid) DO UPDATE SET profile = excluded.profile,
+			profile_fetched_at = excluded.profile_fetched_at, updated_at = excluded.updated_at`,
+		botID, psid, string(data), now)
+	return err
+}

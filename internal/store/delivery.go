@@ -1,0 +1,104 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/botgate/botgate/internal/core"
+)
+
+const deliveryColumns = `id, bot_id, kind, message_id, url, body, state, attempts, last_status, last_error, created_at, updated_at, delivered_at`
+
+// InsertDelivery records a delivery owed to a merchant URL.
+func (tx *Tx) InsertDelivery(d *core.Delivery) error {
+	d.State, d.CreatedAt, d.UpdatedAt = core.DeliveryPending, tx.Now(), tx.Now()
+	_, err := tx.Exec(`INSERT INTO deliveries (id, bot_id, kind, message_id, url, body, state, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+		d.ID, d.BotID, d.Kind, d.MessageID, d.URL, string(d.Body), d.State, ms(tx.Now()))
+	return err
+}
+
+// RecordDeliveryAttempt stores one POST's outcome and the delivery's new state.
+func (tx *Tx) RecordDeliveryAttempt(id string, a core.DeliveryAttempt, state string) error {
+	if _, err := tx.Exec(`INSERT INTO delivery_attempts (delivery_id, n, at, duration_us, status_code, error) VALUES ($1, $2, $3, $4, $5, $6)`,
+		id, a.N, ms(a.At), a.Duration.Microseconds(), a.StatusCode, a.Error); err != nil {
+		return err
+	}
+	delivered := sql.NullInt64{}
+	if state == core.DeliveryDelivered {
+		delivered = sql.NullInt64{Int64: ms(tx.Now()), Valid: true}
+	}
+	_, err := tx.Exec(`UPDATE deliveries SET state = $2, attempts = $3, last_status = $4, last_error = $5, updated_at = $6,
+		delivered_at = COALESCE($7, delivered_at) WHERE id = $1`,
+		id, state, a.N, a.StatusCode, a.Error, ms(tx.Now()), delivered)
+	return err
+}
+
+// GetDelivery returns one delivery.
+func (s *Store) GetDelivery(ctx context.Context, id string) (*core.Delivery, error) {
+	return scanDelivery(s.read.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`, id))
+}
+
+// ListDeliveries returns a bot's newest deliveries, older than before when set.
+func (s *Store) ListDeliveries(ctx context.Context, botID, before string, limit int) ([]*core.Delivery, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	if before == "" {
+		before = "~" // sorts after every id
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE bot_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
+		botID, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*core.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// DeliveryAttempts returns every POST of a delivery, in order.
+func (s *Store) DeliveryAttempts(ctx context.Context, id string) ([]core.DeliveryAttempt, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT n, at, duration_us, status_code, error FROM delivery_attempts WHERE delivery_id = $1 ORDER BY n`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []core.DeliveryAttempt
+	for rows.Next() {
+		var a core.DeliveryAttempt
+		var at, us int64
+		if err := rows.Scan(&a.N, &at, &us, &a.StatusCode, &a.Error); err != nil {
+			return nil, err
+		}
+		a.At, a.Duration = fromMS(at), microseconds(us)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func scanDelivery(row scanner) (*core.Delivery, error) {
+	var d core.Delivery
+	var body string
+	var created, updated int64
+	var delivered sql.NullInt64
+	err := row.Scan(&d.ID, &d.BotID, &d.Kind, &d.MessageID, &d.URL, &body, &d.State, &d.Attempts, &d.LastStatus, &d.LastError,
+		&created, &updated, &delivered)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, core.Errorf(core.KindNotFound, "no such delivery")
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.Body = rawOrString(body)
+	d.CreatedAt, d.UpdatedAt, d.DeliveredAt = fromMS(created), fromMS(updated), fromNullMS(delivered)
+	return &d, nil
+}

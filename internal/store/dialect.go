@@ -1,0 +1,54 @@
+package store
+
+import (
+	"errors"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Dialect holds what differs between the two databases. Everything else is
+// one SQL text, with $N placeholders, which both drivers accept.
+type Dialect struct {
+	name  string
+	goose goose.Dialect
+	// writers is how many group-commit writers run: SQLite has one writer
+	// connection; PostgreSQL overlaps a few commits' disk flushes.
+	writers int
+	// transient reports errors after which the whole batch is tried again.
+	transient func(error) bool
+}
+
+var sqliteDialect = Dialect{
+	name:      "sqlite",
+	goose:     goose.DialectSQLite3,
+	writers:   1,
+	transient: func(error) bool { return false },
+}
+
+var postgresDialect = Dialect{
+	name:    "postgres",
+	goose:   goose.DialectPostgres,
+	writers: 4,
+	transient: func(err error) bool {
+		var pg *pgconn.PgError
+		// 40001 serialization failure, 40P01 deadlock: the database rolled
+		// back and asks for the transaction to be tried again.
+		return errors.As(err, &pg) && (pg.Code == "40001" || pg.Code == "40P01")
+	},
+}
+
+// isUnique reports a unique-constraint violation on either database.
+func isUnique(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "23505"
+	}
+	var lite *sqlite.Error
+	if errors.As(err, &lite) {
+		return lite.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || lite.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}

@@ -1,0 +1,282 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/botgate/botgate/internal/core"
+)
+
+const messageColumns = `id, bot_id, request_id, channel, face, method, sync, status, psid, request, recipient_id, error,
+	created_at, updated_at, sent_at, delivered_at, read_at`
+
+// InsertMessage records an accepted message. A request id the bot used
+// before is KindDuplicate, and nothing is written.
+func (tx *Tx) InsertMessage(m *core.MessageRecord) error {
+	req, err := json.Marshal(m.Request)
+	if err != nil {
+		return err
+	}
+	m.CreatedAt, m.UpdatedAt, m.Status = tx.Now(), tx.Now(), core.StatusAccepted
+	res, err := tx.Exec(`INSERT INTO messages (id, bot_id, request_id, channel, face, method, sync, status, psid, request, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT (bot_id, request_id) DO NOTHING`,
+		m.ID, m.BotID, m.Request.RequestID, m.Channel, m.Request.Face, m.Request.Method, m.Request.Sync, m.Status, m.PSID, string(req), ms(tx.Now()))
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return core.Errorf(core.KindDuplicate, "request id %q was already used for this bot", m.Request.RequestID)
+	}
+	return tx.AddEvent(m.ID, string(core.StatusAccepted), "")
+}
+
+// AddEvent appends to a message's history.
+func (tx *Tx) AddEvent(messageID, kind, detail string) error {
+	_, err := tx.Exec(`INSERT INTO message_events (message_id, at, kind, detail) VALUES ($1, $2, $3, $4)`,
+		messageID, ms(tx.Now()), kind, detail)
+	return err
+}
+
+// AddAttempt records one upstream call.
+func (tx *Tx) AddAttempt(a *core.Attempt) error {
+	_, err := tx.Exec(`INSERT INTO attempts (message_id, seq, at, duration_us, request, status_code, response, outcome, error)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		a.MessageID, a.Seq, ms(a.At), a.Duration.Microseconds(), string(a.Request), a.StatusCode, string(a.Response), a.Outcome, a.Error)
+	return err
+}
+
+// AddPart records a message Graph accepted.
+func (tx *Tx) AddPart(messageID string, p core.Part) error {
+	_, err := tx.Exec(`INSERT INTO message_parts (message_id, seq, graph_id, body, sent_at) VALUES ($1, $2, $3, $4, $5)`,
+		messageID, p.Seq, p.GraphID, string(p.Body), ms(p.SentAt))
+	return err
+}
+
+// SetStatus moves a message forward to next, recording the change in its
+// history. A move the status order forbids (a late delivery after read) is
+// skipped, and SetStatus reports false.
+func (tx *Tx) SetStatus(id string, next core.Status, detail string) (bool, error) {
+	var from []string
+	for _, s := range core.Statuses {
+		if s.CanBecome(next) {
+			from = append(from, "'"+string(s)+"'")
+		}
+	}
+	if len(from) == 0 {
+		return false, nil
+	}
+	column := map[core.Status]string{core.StatusSent: "sent_at", core.StatusDelivered: "delivered_at", core.StatusRead: "read_at"}[next]
+	set := ""
+	if column != "" {
+		set = ", " + column + " = COALESCE(" + column + ", $3)"
+	}
+	res, err := tx.Exec(`UPDATE messages SET status = $2, updated_at = $3`+set+` WHERE id = $1 AND status IN (`+strings.Join(from, ", ")+`)`,
+		id, string(next), ms(tx.Now()))
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	return true, tx.AddEvent(id, string(next), detail)
+}
+
+// MarkSent records that Graph accepted every part of a message.
+func (tx *Tx) MarkSent(id, recipientID, psid string) error {
+	if _, err := tx.Exec(`UPDATE messages SET recipient_id = $2, psid = CASE WHEN psid = '' THEN $3 ELSE psid END WHERE id = $1`,
+		id, recipientID, psid); err != nil {
+		return err
+	}
+	_, err := tx.SetStatus(id, core.StatusSent, "")
+	return err
+}
+
+// MarkFailed records why a message failed.
+func (tx *Tx) MarkFailed(id string, e *core.Error) error {
+	data, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	ok, err := tx.SetStatus(id, core.StatusFailed, e.Message)
+	if err != nil || !ok {
+		return err
+	}
+	_, err = tx.Exec(`UPDATE messages SET error = $2 WHERE id = $1`, id, string(data))
+	return err
+}
+
+// GetMessage returns a message with its parts.
+func (s *Store) GetMessage(ctx context.Context, id string) (*core.MessageRecord, error) {
+	m, err := scanMessage(s.read.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = $1`, id))
+	if err != nil {
+		return nil, err
+	}
+	m.Parts, err = s.parts(ctx, id)
+	return m, err
+}
+
+func (s *Store) parts(ctx context.Context, id string) ([]core.Part, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT seq, graph_id, body, sent_at FROM message_parts WHERE message_id = $1 ORDER BY seq`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var parts []core.Part
+	for rows.Next() {
+		var p core.Part
+		var body string
+		var sent int64
+		if err := rows.Scan(&p.Seq, &p.GraphID, &body, &sent); err != nil {
+			return nil, err
+		}
+		p.Body, p.SentAt = json.RawMessage(body), fromMS(sent)
+		parts = append(parts, p)
+	}
+	return parts, rows.Err()
+}
+
+// MessageFilter selects messages; empty fields match all.
+type MessageFilter struct {
+	BotID     string
+	RequestID string
+	Status    core.Status
+	Before    string // a message id: list older messages (pagination)
+	Limit     int
+}
+
+// ListMessages returns the newest messages matching f.
+func (s *Store) ListMessages(ctx context.Context, f MessageFilter) ([]*core.MessageRecord, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.BotID != "" {
+		add("bot_id = $%d", f.BotID)
+	}
+	if f.RequestID != "" {
+		add("request_id = $%d", f.RequestID)
+	}
+	if f.Status != "" {
+		add("status = $%d", string(f.Status))
+	}
+	if f.Before != "" {
+		add("id < $%d", f.Before)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	q := `SELECT ` + messageColumns + ` FROM messages`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	args = append(args, f.Limit)
+	q += fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args))
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*core.MessageRecord
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Attempts returns every upstream call made for a message, in order.
+func (s *Store) Attempts(ctx context.Context, messageID string) ([]core.Attempt, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, seq, at, duration_us, request, status_code, response, outcome, error
+		FROM attempts WHERE message_id = $1 ORDER BY id`, messageID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []core.Attempt
+	for rows.Next() {
+		a := core.Attempt{MessageID: messageID}
+		var at, us int64
+		var req, resp string
+		if err := rows.Scan(&a.ID, &a.Seq, &at, &us, &req, &a.StatusCode, &resp, &a.Outcome, &a.Error); err != nil {
+			return nil, err
+		}
+		a.At, a.Request, a.Response = fromMS(at), rawOrString(req), rawOrString(resp)
+		a.Duration = microseconds(us)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Events returns a message's history, oldest first.
+func (s *Store) Events(ctx context.Context, messageID string) ([]core.Event, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT at, kind, detail FROM message_events WHERE message_id = $1 ORDER BY id`, messageID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []core.Event
+	for rows.Next() {
+		var e core.Event
+		var at int64
+		if err := rows.Scan(&at, &e.Kind, &e.Detail); err != nil {
+			return nil, err
+		}
+		e.At = fromMS(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func scanMessage(row scanner) (*core.MessageRecord, error) {
+	var (
+		m                       core.MessageRecord
+		face, method, req       string
+		sync                    bool
+		status                  string
+		errJSON                 sql.NullString
+		created, updated        int64
+		sent, delivered, readAt sql.NullInt64
+	)
+	err := row.Scan(&m.ID, &m.BotID, &m.Request.RequestID, &m.Channel, &face, &method, &sync, &status, &m.PSID, &req,
+		&m.RecipientID, &errJSON, &created, &updated, &sent, &delivered, &readAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, core.Errorf(core.KindNotFound, "no such message")
+	}
+	if err != nil {
+		return nil, err
+	}
+	requestID := m.Request.RequestID
+	if err := json.Unmarshal([]byte(req), &m.Request); err != nil {
+		return nil, fmt.Errorf("store: message %s request: %w", m.ID, err)
+	}
+	m.Request.RequestID, m.Request.Face, m.Request.Method, m.Request.Sync = requestID, face, method, sync
+	if errJSON.Valid {
+		m.Error = &core.Error{}
+		if err := json.Unmarshal([]byte(errJSON.String), m.Error); err != nil {
+			return nil, fmt.Errorf("store: message %s error: %w", m.ID, err)
+		}
+	}
+	m.Status = core.Status(status)
+	m.CreatedAt, m.UpdatedAt = fromMS(created), fromMS(updated)
+	m.SentAt, m.DeliveredAt, m.ReadAt = fromNullMS(sent), fromNullMS(delivered), fromNullMS(readAt)
+	return &m, nil
+}
+
+// rawOrString keeps a stored body as JSON when it is JSON, and as a JSON
+// string otherwise (an HTML error page from a proxy, say).
+func rawOrString(s string) json.RawMessage {
+	if json.Valid([]byte(s)) {
+		return json.RawMessage(s)
+	}
+	b, _ := json.Marshal(s)
+	return b
+}

@@ -1,0 +1,151 @@
+-- The send core: bots and their keys, contacts, messages with their parts,
+-- attempts and history, the job queue, and deliveries to merchant URLs.
+-- Times are Unix milliseconds in BIGINT columns on both databases.
+
+-- +goose Up
+CREATE TABLE bots (
+    id           TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    page_id      TEXT,
+    secrets      TEXT NOT NULL,             -- sealed JSON of the bot's credentials
+    callback_url TEXT NOT NULL DEFAULT '',
+    webhook_url  TEXT NOT NULL DEFAULT '',
+    settings     TEXT NOT NULL DEFAULT '{}',
+    created_at   BIGINT NOT NULL,
+    updated_at   BIGINT NOT NULL,
+    deleted_at   BIGINT
+);
+CREATE UNIQUE INDEX bots_page ON bots (page_id) WHERE deleted_at IS NULL AND page_id IS NOT NULL;
+
+CREATE TABLE api_keys (
+    id         TEXT PRIMARY KEY,
+    bot_id     TEXT NOT NULL REFERENCES bots (id),
+    hash       TEXT NOT NULL,
+    enabled    BOOLEAN NOT NULL DEFAULT TRUE,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX api_keys_bot ON api_keys (bot_id);
+
+CREATE TABLE contacts (
+    bot_id             TEXT NOT NULL,
+    psid               TEXT NOT NULL,
+    profile            TEXT,
+    profile_fetched_at BIGINT,
+    last_inbound_at    BIGINT,
+    params             TEXT NOT NULL DEFAULT '{}',
+    created_at         BIGINT NOT NULL,
+    updated_at         BIGINT NOT NULL,
+    PRIMARY KEY (bot_id, psid)
+);
+
+CREATE TABLE messages (
+    id           TEXT PRIMARY KEY,
+    bot_id       TEXT NOT NULL,
+    request_id   TEXT NOT NULL,
+    channel      TEXT NOT NULL,
+    face         TEXT NOT NULL,
+    method       TEXT NOT NULL,
+    sync         BOOLEAN NOT NULL,
+    status       TEXT NOT NULL,
+    psid         TEXT NOT NULL DEFAULT '',  -- the user's id once known, for delivery watermarks
+    request      TEXT NOT NULL,             -- JSON of the accepted request
+    recipient_id TEXT NOT NULL DEFAULT '',
+    error        TEXT,                      -- JSON of the failure, when failed
+    created_at   BIGINT NOT NULL,
+    updated_at   BIGINT NOT NULL,
+    sent_at      BIGINT,
+    delivered_at BIGINT,
+    read_at      BIGINT
+);
+CREATE UNIQUE INDEX messages_request ON messages (bot_id, request_id);
+CREATE INDEX messages_bot_created ON messages (bot_id, created_at);
+CREATE INDEX messages_psid_sent ON messages (bot_id, psid, sent_at);
+
+CREATE TABLE message_parts (
+    message_id TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
+    graph_id   TEXT NOT NULL,               -- Graph's mid or wamid
+    body       TEXT NOT NULL,               -- the body Graph accepted
+    sent_at    BIGINT NOT NULL,
+    PRIMARY KEY (message_id, seq)
+);
+CREATE UNIQUE INDEX message_parts_graph_id ON message_parts (graph_id);
+
+CREATE TABLE attempts (
+    id          INTEGER PRIMARY KEY,
+    message_id  TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    at          BIGINT NOT NULL,
+    duration_us BIGINT NOT NULL,
+    request     TEXT NOT NULL,
+    status_code INTEGER NOT NULL,
+    response    TEXT NOT NULL,
+    outcome     TEXT NOT NULL,              -- sent, retry or failed
+    error       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX attempts_message ON attempts (message_id, id);
+
+CREATE TABLE message_events (
+    id         INTEGER PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    at         BIGINT NOT NULL,
+    kind       TEXT NOT NULL,               -- a status, or callback_delivered, callback_failed, warning
+    detail     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX message_events_message ON message_events (message_id, id);
+
+-- AUTOINCREMENT so a deleted job's id is never reused by another job.
+CREATE TABLE jobs (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind         TEXT NOT NULL,
+    ref          TEXT NOT NULL,
+    state        TEXT NOT NULL,             -- available, running, retryable, discarded
+    attempt      INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL,
+    run_at       BIGINT NOT NULL,           -- for a running job: when its lease ends
+    lease_owner  TEXT NOT NULL DEFAULT '',
+    last_error   TEXT NOT NULL DEFAULT '',
+    created_at   BIGINT NOT NULL,
+    updated_at   BIGINT NOT NULL
+);
+CREATE INDEX jobs_claim ON jobs (kind, run_at) WHERE state <> 'discarded';
+
+CREATE TABLE deliveries (
+    id           TEXT PRIMARY KEY,          -- also the webhook-id header
+    bot_id       TEXT NOT NULL,
+    kind         TEXT NOT NULL,             -- callback, event, upload
+    message_id   TEXT NOT NULL DEFAULT '',
+    url          TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    state        TEXT NOT NULL,             -- pending, delivered, failed
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    last_status  INTEGER NOT NULL DEFAULT 0,
+    last_error   TEXT NOT NULL DEFAULT '',
+    created_at   BIGINT NOT NULL,
+    updated_at   BIGINT NOT NULL,
+    delivered_at BIGINT
+);
+CREATE INDEX deliveries_bot_created ON deliveries (bot_id, created_at);
+
+CREATE TABLE delivery_attempts (
+    delivery_id TEXT NOT NULL,
+    n           INTEGER NOT NULL,
+    at          BIGINT NOT NULL,
+    duration_us BIGINT NOT NULL,
+    status_code INTEGER NOT NULL,
+    error       TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (delivery_id, n)
+);
+
+-- +goose Down
+DROP TABLE delivery_attempts;
+DROP TABLE deliveries;
+DROP TABLE jobs;
+DROP TABLE message_events;
+DROP TABLE attempts;
+DROP TABLE message_parts;
+DROP TABLE messages;
+DROP TABLE contacts;
+DROP TABLE api_keys;
+DROP TABLE bots;

@@ -1,0 +1,226 @@
+// Package store keeps botgate's state in SQLite (embedded, the default) or
+// PostgreSQL (several botgate processes sharing one database). Both run the same
+// SQL; the few statements that differ sit in dialect.go.
+//
+// Every write goes through Write, which commits concurrent callers' work in
+// shared transactions (group commit): SQLite has one writer, and PostgreSQL
+// pays a disk flush per commit, so batching is what makes accepting thousands
+// of requests per second possible.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/botgate/botgate/internal/seal"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Options configure a Store.
+type Options struct {
+	Now func() time.Time // clock for every timestamp the store writes; default time.Now
+	Box *seal.Box        // seals secrets at rest; required
+	// BotCacheTTL bounds how long another process's change to a bot or key can
+	// go unseen here; changes made through this Store are seen at once.
+	BotCacheTTL time.Duration
+}
+
+// Store is botgate's database.
+type Store struct {
+	dialect  Dialect
+	read     *sql.DB // SQLite: a pool of reader connections; PostgreSQL: the one pool
+	write    *sql.DB // SQLite: the single writer connection; PostgreSQL: the same pool
+	writer   *writer
+	box      *seal.Box
+	now      func() time.Time
+	bots     *botCache
+	migrator *goose.Provider
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// SQLitePath returns the file a SQLite dsn names ("sqlite://PATH" or a bare path).
+func SQLitePath(dsn string) string {
+	return strings.TrimPrefix(dsn, "sqlite://")
+}
+
+// Open connects to the database dsn names. It does not migrate; call Migrate.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	if opts.Box == nil {
+		return nil, errors.New("store: a seal.Box is required")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.BotCacheTTL == 0 {
+		opts.BotCacheTTL = 5 * time.Second
+	}
+	s := &Store{box: opts.Box, now: opts.Now}
+	var err error
+	if IsPostgres(dsn) {
+		err = s.openPostgres(dsn)
+	} else {
+		err = s.openSQLite(SQLitePath(dsn))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.read.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	s.bots = newBotCache(opts.BotCacheTTL, opts.Now)
+	s.writer = newWriter(s, s.dialect.writers)
+	if err := s.newMigrator(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) openSQLite(path string) error {
+	if path == "" {
+		return errors.New("store: empty SQLite path")
+	}
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)"
+	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas)
+	if err != nil {
+		return err
+	}
+	// One writer connection: SQLite serialises writers anyway, and holding one
+	// connection avoids busy waits between our own writers.
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	r, err := sql.Open("sqlite", "file:"+path+"?_txlock=deferred&"+pragmas)
+	if err != nil {
+		w.Close()
+		return err
+	}
+	r.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
+	r.SetMaxIdleConns(max(4, 2*runtime.GOMAXPROCS(0)))
+	s.read, s.write, s.dialect = r, w, sqliteDialect
+	// The writer creates the file and switches it to WAL before readers open it.
+	return w.Ping()
+}
+
+func (s *Store) openPostgres(dsn string) error {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return err
+	}
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(16)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	s.read, s.write, s.dialect = db, db, postgresDialect
+	return nil
+}
+
+func (s *Store) newMigrator() error {
+	sub, err := fs.Sub(migrations, "migrations/"+s.dialect.name)
+	if err != nil {
+		return err
+	}
+	var opts []goose.ProviderOption
+	if s.dialect.name == "postgres" {
+		// Several processes may start at once against one database.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(s.dialect.goose, s.write, sub, opts...)
+	if err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	s.migrator = p
+	return nil
+}
+
+// Migrate applies every pending migration.
+func (s *Store) Migrate(ctx context.Context) error {
+	if _, err := s.migrator.Up(ctx); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// Ready reports an error unless the database answers and is fully migrated.
+func (s *Store) Ready(ctx context.Context) error {
+	if err := s.read.PingContext(ctx); err != nil {
+		return fmt.Errorf("database unreachable: %w", err)
+	}
+	pending, err := s.migrator.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("database migration state unknown: %w", err)
+	}
+	if pending {
+		return errors.New("database has pending migrations")
+	}
+	return nil
+}
+
+// Dialect names the database: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect.name }
+
+// Now is the store's clock.
+func (s *Store) Now() time.Time { return s.now() }
+
+// Close stops the writer and closes the connections.
+func (s *Store) Close() error {
+	if s.writer != nil {
+		s.writer.close()
+	}
+	var errs []error
+	if s.read != nil {
+		errs = append(errs, s.read.Close())
+	}
+	if s.write != nil && s.write != s.read {
+		errs = append(errs, s.write.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// RedactDSN hides a PostgreSQL password for logs.
+func RedactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func fromNullMS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
+
+func microseconds(us int64) time.Duration { return time.Duration(us) * time.Microsecond }
