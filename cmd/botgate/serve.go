@@ -23,10 +23,12 @@ type serveCmd struct {
 	GraphTimeout     time.Duration   `default:"20s" env:"BOTGATE_GRAPH_TIMEOUT" help:"Bound on one Graph API call."`
 	SendWorkers      int             `default:"64" env:"BOTGATE_SEND_WORKERS" help:"Concurrent async sends."`
 	SendAttempts     int             `default:"10" env:"BOTGATE_SEND_ATTEMPTS" help:"Graph calls an async send gets before it fails."`
+	SendRetryBase    time.Duration   `default:"2s" env:"BOTGATE_SEND_RETRY_BASE" help:"First wait before retrying an async send; it doubles up to 10m, and Graph's throttling hints are honoured."`
 	DeliveryWorkers  int             `default:"16" env:"BOTGATE_DELIVERY_WORKERS" help:"Concurrent deliveries to merchant URLs."`
 	CallbackTimeout  time.Duration   `default:"10s" env:"BOTGATE_CALLBACK_TIMEOUT" help:"Bound on one POST to a merchant URL."`
 	CallbackSchedule []time.Duration `default:"5s,5m,30m,2h,5h,10h,14h" env:"BOTGATE_CALLBACK_SCHEDULE" help:"Waits between delivery attempts; attempts = waits + 1."`
 	ShutdownGrace    time.Duration   `default:"15s" env:"BOTGATE_SHUTDOWN_GRACE" help:"How long in-flight work may finish after SIGTERM."`
+	JobLease         time.Duration   `default:"2m" env:"BOTGATE_JOB_LEASE" help:"How long a claimed job stays with its process; after a crash, other processes take its jobs when this ends."`
 	LogLevel         slog.Level      `default:"info" env:"BOTGATE_LOG_LEVEL" help:"debug, info, warn or error."`
 }
 
@@ -35,9 +37,9 @@ func (c *serveCmd) Run(e *env) error {
 	cfg := server.Config{
 		Addr: c.Addr, Database: c.Database, GraphURL: c.GraphURL, GraphVersion: c.GraphVersion,
 		AdminToken: c.AdminToken, Sandbox: c.Sandbox, SecretKey: c.SecretKey, EgressAllow: c.EgressAllow,
-		SyncTimeout: c.SyncTimeout, GraphTimeout: c.GraphTimeout, SendWorkers: c.SendWorkers, SendAttempts: c.SendAttempts,
+		SyncTimeout: c.SyncTimeout, GraphTimeout: c.GraphTimeout, SendWorkers: c.SendWorkers, SendAttempts: c.SendAttempts, SendRetryBase: c.SendRetryBase,
 		DeliveryWorkers: c.DeliveryWorkers, CallbackTimeout: c.CallbackTimeout, CallbackSchedule: c.CallbackSchedule,
-		ShutdownGrace: c.ShutdownGrace, Out: e.stdout,
+		ShutdownGrace: c.ShutdownGrace, JobLease: c.JobLease, Out: e.stdout,
 	}
 	s, err := server.New(e.ctx, cfg, log)
 	if err != nil {

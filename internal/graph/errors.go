@@ -75,12 +75,20 @@ func (e *Error) Kind(phoneRecipient bool) core.Kind {
 
 // CoreError is the error as the core reports it, with Graph's envelope kept.
 func (e *Error) CoreError(phoneRecipient bool) *core.Error {
-	return &core.Error{
-		Kind:     e.Kind(phoneRecipient),
-		Message:  e.Error(),
-		Subcode:  e.Subcode,
-		Upstream: e.Upstream(),
+	kind := e.Kind(phoneRecipient)
+	detail := e.Message
+	if e.Code == 0 && !e.Network {
+		detail = e.Error()
 	}
+	prefix := map[core.Kind]string{
+		core.KindUnavailable:     "Facebook did not take the message in time: ",
+		core.KindPhoneNotMatched: "the phone number matches no Messenger user: ",
+		core.KindUnknownUser:     "Facebook knows no such user: ",
+	}[kind]
+	if prefix == "" {
+		prefix = "Facebook refused the message: "
+	}
+	return &core.Error{Kind: kind, Message: prefix + detail, Subcode: e.Subcode, Upstream: e.Upstream()}
 }
 
 // Upstream returns Graph's envelope in the core's terms, nil for transport failures.

@@ -9,6 +9,7 @@
 package queue
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -88,6 +89,16 @@ func Claim(tx *store.Tx, kind, owner string, lease time.Duration, limit int) ([]
 		jobs = append(jobs, j)
 	}
 	return jobs, rows.Err()
+}
+
+// NextRunAt returns when the soonest job of kind becomes claimable (a retry
+// coming due, a lease running out), and false when there is none.
+func NextRunAt(ctx context.Context, s *store.Store, kind string) (time.Time, bool) {
+	var at sql.NullInt64
+	if err := s.ReadRow(ctx, `SELECT MIN(run_at) FROM jobs WHERE kind = $1 AND state <> 'discarded'`, kind).Scan(&at); err != nil || !at.Valid {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(at.Int64), true
 }
 
 // Complete deletes a finished job.

@@ -90,7 +90,7 @@ func (r *Runner) Run(ctx context.Context) {
 		if free > 0 && len(jobs) == min(free, claimBatch) {
 			continue // a full claim: there may be more waiting
 		}
-		timer.Reset(r.Poll)
+		timer.Reset(r.idle(ctx))
 		select {
 		case <-ctx.Done():
 		case <-r.wake:
@@ -112,6 +112,17 @@ func (r *Runner) Run(ctx context.Context) {
 		cancelWork()
 		<-done
 	}
+}
+
+// idle returns how long to wait before looking again: until the soonest
+// job comes due, but no longer than Poll, so work another process adds
+// is found too.
+func (r *Runner) idle(ctx context.Context) time.Duration {
+	next, ok := NextRunAt(ctx, r.Store, r.Kind)
+	if !ok {
+		return r.Poll
+	}
+	return min(max(next.Sub(r.Store.Now()), time.Millisecond), r.Poll)
 }
 
 // claimBatch bounds one claim, keeping its transaction short.

@@ -48,10 +48,15 @@ type Config struct {
 	GraphTimeout     time.Duration
 	SendWorkers      int
 	SendAttempts     int
+	SendRetryBase    time.Duration // first wait before an async send's retry; it doubles up to 10 minutes
 	DeliveryWorkers  int
 	CallbackTimeout  time.Duration
 	CallbackSchedule []time.Duration
 	ShutdownGrace    time.Duration
+	// JobLease is how long a claimed job stays with its process: when the
+	// process dies, others take its jobs once their leases end. It must
+	// outlast the longest job (a sync send, or a profile fetch and a send).
+	JobLease time.Duration
 
 	Now func() time.Time // injected clock for the records; default time.Now
 	Out io.Writer        // where the sandbox prints its welcome; default os.Stdout
@@ -61,9 +66,9 @@ type Config struct {
 func Defaults() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", Database: "./botgate.db", GraphURL: "https://graph.facebook.com", GraphVersion: "v25.0",
-		SyncTimeout: 10 * time.Second, GraphTimeout: 20 * time.Second, SendWorkers: 64, SendAttempts: 10,
+		SyncTimeout: 10 * time.Second, GraphTimeout: 20 * time.Second, SendWorkers: 64, SendAttempts: 10, SendRetryBase: 2 * time.Second,
 		DeliveryWorkers: 16, CallbackTimeout: 10 * time.Second, CallbackSchedule: notify.DefaultSchedule,
-		ShutdownGrace: 15 * time.Second,
+		ShutdownGrace: 15 * time.Second, JobLease: 2 * time.Minute,
 	}
 }
 
@@ -169,6 +174,9 @@ func secretKey(cfg Config) ([]byte, error) {
 }
 
 func (s *Server) build() error {
+	if longest := max(s.cfg.SyncTimeout, 2*s.cfg.GraphTimeout, s.cfg.CallbackTimeout); s.cfg.JobLease <= longest {
+		return fmt.Errorf("job lease %v must be longer than the longest job (%v): sync timeout, two Graph calls, or a callback", s.cfg.JobLease, longest)
+	}
 	allow := s.cfg.EgressAllow
 	if s.cfg.Sandbox {
 		// The sandbox's merchant is on this machine.
@@ -184,17 +192,17 @@ func (s *Server) build() error {
 		Schedule: queue.Schedule{Waits: s.cfg.CallbackSchedule, Jitter: 0.1}, Log: s.log,
 	}
 	s.deliveries = &queue.Runner{Store: s.Store, Kind: notify.JobKind, Handler: s.Notify.Handle, Owner: owner,
-		Concurrency: s.cfg.DeliveryWorkers, Lease: s.cfg.CallbackTimeout + time.Minute, Grace: s.cfg.ShutdownGrace, Log: s.log}
+		Concurrency: s.cfg.DeliveryWorkers, Lease: s.cfg.JobLease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	s.Notify.Wake = s.deliveries.Wake
 	s.Dispatch = &dispatch.Dispatcher{
 		Store: s.Store, Graph: graph.New(s.graphURL(), s.cfg.GraphVersion, graph.NewHTTPClient(s.cfg.GraphTimeout)),
 		Notify:      s.Notify,
 		Results:     map[string]dispatch.ResultFunc{bothub.Face: bothub.ResultBody},
-		Backoff:     queue.Backoff{Base: 2 * time.Second, Max: 10 * time.Minute, Jitter: 0.2},
+		Backoff:     queue.Backoff{Base: s.cfg.SendRetryBase, Max: 10 * time.Minute, Jitter: 0.2},
 		SyncBackoff: queue.Backoff{Base: 100 * time.Millisecond, Max: 2 * time.Second, Jitter: 0.2},
 		Metrics:     dispatch.NewMetrics(s.Metrics), Log: s.log,
 	}
-	lease := s.cfg.SyncTimeout + s.cfg.GraphTimeout + time.Minute
+	lease := s.cfg.JobLease
 	s.sends = &queue.Runner{Store: s.Store, Kind: dispatch.JobKind, Handler: s.Dispatch.Handle, Owner: owner,
 		Concurrency: s.cfg.SendWorkers, Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	s.Gateway = &gateway.Service{Store: s.Store, Dispatch: s.Dispatch, WakeSends: s.sends.Wake, Owner: owner,

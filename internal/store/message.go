@@ -115,28 +115,7 @@ func (s *Store) GetMessage(ctx context.Context, id string) (*core.MessageRecord,
 	if err != nil {
 		return nil, err
 	}
-	m.Parts, err = s.parts(ctx, id)
-	return m, err
-}
-
-func (s *Store) parts(ctx context.Context, id string) ([]core.Part, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT seq, graph_id, body, sent_at FROM message_parts WHERE message_id = $1 ORDER BY seq`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var parts []core.Part
-	for rows.Next() {
-		var p core.Part
-		var body string
-		var sent int64
-		if err := rows.Scan(&p.Seq, &p.GraphID, &body, &sent); err != nil {
-			return nil, err
-		}
-		p.Body, p.SentAt = json.RawMessage(body), fromMS(sent)
-		parts = append(parts, p)
-	}
-	return parts, rows.Err()
+	return m, s.attachParts(ctx, []*core.MessageRecord{m})
 }
 
 // MessageFilter selects messages; empty fields match all.
@@ -190,7 +169,42 @@ func (s *Store) ListMessages(ctx context.Context, f MessageFilter) ([]*core.Mess
 		}
 		out = append(out, m)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, s.attachParts(ctx, out)
+}
+
+// attachParts loads the parts of a page of messages in one query.
+func (s *Store) attachParts(ctx context.Context, msgs []*core.MessageRecord) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	byID := make(map[string]*core.MessageRecord, len(msgs))
+	marks := make([]string, len(msgs))
+	args := make([]any, len(msgs))
+	for i, m := range msgs {
+		byID[m.ID] = m
+		marks[i] = fmt.Sprintf("$%d", i+1)
+		args[i] = m.ID
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT message_id, seq, graph_id, body, sent_at FROM message_parts
+		WHERE message_id IN (`+strings.Join(marks, ", ")+`) ORDER BY message_id, seq`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, body string
+		var p core.Part
+		var sent int64
+		if err := rows.Scan(&id, &p.Seq, &p.GraphID, &body, &sent); err != nil {
+			return err
+		}
+		p.Body, p.SentAt = json.RawMessage(body), fromMS(sent)
+		byID[id].Parts = append(byID[id].Parts, p)
+	}
+	return rows.Err()
 }
 
 // Attempts returns every upstream call made for a message, in order.

@@ -43,6 +43,12 @@ func (t *Tx) QueryRow(query string, args ...any) *sql.Row {
 	return t.tx.QueryRowContext(t.ctx, query, args...)
 }
 
+// ReadRow runs a read-only query on the reader pool, for packages that own
+// their tables (the queue).
+func (s *Store) ReadRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return s.read.QueryRowContext(ctx, query, args...)
+}
+
 // Dialect names the database, for packages with dialect-specific SQL.
 func (t *Tx) Dialect() string { return t.s.dialect.name }
 

@@ -1,0 +1,198 @@
+// Package harness starts a real botgate for tests: its HTTP server on
+// loopback, the fake Graph server, a merchant's callback receiver, and a bot
+// with an API key made through the admin API.
+package harness
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/botgate/botgate/internal/fakegraph"
+	"github.com/botgate/botgate/internal/server"
+	"github.com/botgate/botgate/internal/store/storetest"
+)
+
+// The test page and users known to the fake Graph.
+const (
+	Page       = "110661988000000"
+	PageToken  = "page-token-110661988"
+	User       = "524807506000000" // Ada Lovelace
+	OtherUser  = "524807506000001" // Alan Turing
+	AdminToken = "admin-test-token"
+)
+
+// Env is a running botgate with its surroundings.
+type Env struct {
+	T        testing.TB
+	Server   *server.Server
+	Fake     *fakegraph.Server
+	GraphURL string
+	Inbox    *Inbox
+	BotID    string
+	Secret   string // the bot's callback secret
+	APIKey   string
+	stop     func()
+}
+
+// Options adjust an Env.
+type Options struct {
+	Config func(*server.Config) // changes to the server configuration
+	Bot    map[string]any       // extra fields of the bot created through the admin API
+}
+
+// Start runs botgate on db until the test ends.
+func Start(t testing.TB, db storetest.DB, opts Options) *Env {
+	t.Helper()
+	fake := fakegraph.New(fakegraph.Options{Seed: 1})
+	fake.AddPage(Page, PageToken)
+	fake.AddUser(Page, User, fakegraph.Profile{FirstName: "Ada", LastName: "Lovelace", Locale: "en_GB", Gender: "female"})
+	fake.AddUser(Page, OtherUser, fakegraph.Profile{FirstName: "Alan", LastName: "Turing", Locale: "en_GB", Gender: "male"})
+	graphSrv := httptest.NewServer(fake)
+	t.Cleanup(graphSrv.Close)
+
+	cfg := server.Defaults()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.Database = db.DSN
+	cfg.GraphURL = graphSrv.URL
+	cfg.AdminToken = AdminToken
+	cfg.SecretKey = hex.EncodeToString(storetest.Key)
+	cfg.EgressAllow = "127.0.0.0/8,::1/128"
+	cfg.SyncTimeout = 5 * time.Second
+	cfg.SendRetryBase = 20 * time.Millisecond
+	cfg.CallbackTimeout = 2 * time.Second
+	cfg.CallbackSchedule = []time.Duration{20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond,
+		20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond}
+	cfg.ShutdownGrace = 5 * time.Second
+	cfg.Out = io.Discard
+	if opts.Config != nil {
+		opts.Config(&cfg)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := server.New(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatalf("start botgate: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	e := &Env{T: t, Server: srv, Fake: fake, GraphURL: graphSrv.URL, Inbox: NewInbox(t)}
+	e.stop = func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("botgate stopped with: %v", err)
+		}
+	}
+	t.Cleanup(e.Stop)
+
+	bot := map[string]any{
+		"name":         "Test shop",
+		"messenger":    map[string]any{"page_id": Page, "access_token": PageToken, "app_secret": "app-secret", "verify_token": "verify-token"},
+		"callback_url": e.Inbox.URL,
+	}
+	for k, v := range opts.Bot {
+		bot[k] = v
+	}
+	var created struct {
+		ID             string `json:"id"`
+		CallbackSecret string `json:"callback_secret"`
+	}
+	e.Admin(http.MethodPost, "/admin/v1/bots", bot, http.StatusCreated, &created)
+	e.BotID, e.Secret = created.ID, created.CallbackSecret
+	e.Inbox.Secret = created.CallbackSecret
+	var key struct {
+		Key string `json:"key"`
+	}
+	e.Admin(http.MethodPost, "/admin/v1/bots/"+e.BotID+"/api-keys", nil, http.StatusCreated, &key)
+	e.APIKey = key.Key
+	return e
+}
+
+// Stop shuts botgate down (once); tests call it to check shutdown behaviour.
+func (e *Env) Stop() {
+	if e.stop != nil {
+		stop := e.stop
+		e.stop = nil
+		stop()
+	}
+}
+
+// Do sends a request to botgate and returns the status and body.
+func (e *Env) Do(method, path string, header http.Header, body []byte) (int, []byte) {
+	e.T.Helper()
+	req, err := http.NewRequest(method, e.Server.URL()+path, bytes.NewReader(body))
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.T.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return resp.StatusCode, data
+}
+
+// Bothub posts a Bothub request body with the bot's API key.
+func (e *Env) Bothub(body string) (int, []byte) {
+	e.T.Helper()
+	return e.Do(http.MethodPost, "/api", http.Header{"Apikey": {e.APIKey}, "Content-Type": {"application/json"}}, []byte(body))
+}
+
+// Admin calls the admin API, expecting status, and decodes the answer into out.
+func (e *Env) Admin(method, path string, body any, status int, out any) []byte {
+	e.T.Helper()
+	var data []byte
+	if body != nil {
+		var err error
+		if data, err = json.Marshal(body); err != nil {
+			e.T.Fatal(err)
+		}
+	}
+	got, resp := e.Do(method, path, http.Header{"Authorization": {"Bearer " + AdminToken}}, data)
+	if got != status {
+		e.T.Fatalf("%s %s = %d %s, want %d", method, path, got, resp, status)
+	}
+	if out != nil {
+		if err := json.Unmarshal(resp, out); err != nil {
+			e.T.Fatalf("%s %s: %v in %s", method, path, err, resp)
+		}
+	}
+	return resp
+}
+
+// Compact returns JSON without insignificant spaces, for exact comparisons.
+func Compact(t testing.TB, data []byte) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, data); err != nil {
+		t.Fatalf("not JSON: %v: %s", err, data)
+	}
+	return buf.String()
+}
+
+// WaitFor polls cond until it holds or the deadline passes. It is for state
+// that another process or a queue worker changes, where no event exists to wait on.
+func WaitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
