@@ -31,6 +31,9 @@ type cli struct {
 	Bot       botCmd       `cmd:"" help:"Manage bots through the admin API."`
 	Key       keyCmd       `cmd:"" help:"Manage API keys through the admin API."`
 	Messages  messagesCmd  `cmd:"" help:"Read the message log through the admin API."`
+	Bench     benchCmd     `cmd:"" help:"Measure throughput, latency and memory against a baseline, with the fake Graph API."`
+
+	BenchBaseline benchBaselineCmd `cmd:"" hidden:"" name:"bench-baseline" help:"The bare handler bench compares with."`
 }
 
 // env is what every command runs with.

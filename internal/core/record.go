@@ -21,6 +21,7 @@ type MessageRecord struct {
 	SentAt      *time.Time
 	DeliveredAt *time.Time
 	ReadAt      *time.Time
+	FailedAt    *time.Time
 }
 
 // Channels.
@@ -30,6 +31,7 @@ const (
 )
 
 // Part is one message Graph accepted: a request sends one part per card.
+// Parts are the attempts that Graph accepted.
 type Part struct {
 	Seq     int             `json:"seq"`
 	GraphID string          `json:"message_id"`
@@ -49,6 +51,7 @@ type Attempt struct {
 	Response   json.RawMessage `json:"response"`
 	Outcome    string          `json:"outcome"` // sent, retry, failed
 	Error      string          `json:"error,omitempty"`
+	GraphID    string          `json:"message_id,omitempty"` // Graph's id for the message, when sent
 }
 
 // Attempt outcomes.

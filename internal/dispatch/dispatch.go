@@ -167,14 +167,12 @@ func (d *Dispatcher) partError(m *core.MessageRecord, seq int, e *core.Error) *c
 
 func (d *Dispatcher) sent(ctx context.Context, bot *core.Bot, m *core.MessageRecord, job queue.Job, a *core.Attempt, res graph.SendResult, seq int) error {
 	answered := time.Now()
-	part := core.Part{Seq: seq, GraphID: res.MessageID, Body: a.Request, SentAt: d.Store.Now()}
+	part := core.Part{Seq: seq, GraphID: res.MessageID, Body: a.Request, SentAt: a.At}
+	parts := append(m.Parts[:len(m.Parts):len(m.Parts)], part)
 	last := seq == len(m.Request.Cards)-1
+	a.Outcome, a.GraphID = core.OutcomeSent, res.MessageID
 	err := d.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
-		a.Outcome = core.OutcomeSent
 		if err := tx.AddAttempt(a); err != nil {
-			return err
-		}
-		if err := tx.AddPart(m.ID, part); err != nil {
 			return err
 		}
 		if !last {
@@ -187,8 +185,7 @@ func (d *Dispatcher) sent(ctx context.Context, bot *core.Bot, m *core.MessageRec
 		if err := tx.MarkSent(m.ID, res.RecipientID, psid); err != nil {
 			return err
 		}
-		m.Status, m.RecipientID, m.PSID = core.StatusSent, res.RecipientID, psid
-		m.Parts = append(m.Parts, part)
+		m.Status, m.RecipientID, m.PSID, m.Parts = core.StatusSent, res.RecipientID, psid, parts
 		if err := d.callback(tx, bot, m); err != nil {
 			return err
 		}
@@ -200,15 +197,13 @@ func (d *Dispatcher) sent(ctx context.Context, bot *core.Bot, m *core.MessageRec
 	if err != nil {
 		return fmt.Errorf("record sent part %d of %s: %w", seq, m.ID, err)
 	}
-	if !last {
-		m.Parts = append(m.Parts, part)
-	}
+	m.Parts = parts
 	return nil
 }
 
 func (d *Dispatcher) retry(ctx context.Context, job queue.Job, a *core.Attempt, at time.Time) error {
+	a.Outcome = core.OutcomeRetry
 	return d.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
-		a.Outcome = core.OutcomeRetry
 		if err := tx.AddAttempt(a); err != nil {
 			return err
 		}
@@ -217,10 +212,8 @@ func (d *Dispatcher) retry(ctx context.Context, job queue.Job, a *core.Attempt, 
 }
 
 func (d *Dispatcher) record(ctx context.Context, a *core.Attempt, outcome string) error {
-	return d.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
-		a.Outcome = outcome
-		return tx.AddAttempt(a)
-	})
+	a.Outcome = outcome
+	return d.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.AddAttempt(a) })
 }
 
 // fail records a final failure, with the attempt that ended it if any.
@@ -230,9 +223,11 @@ func (d *Dispatcher) fail(ctx context.Context, bot *core.Bot, m *core.MessageRec
 		d.Log.Error("dispatch: send failed", "message", m.ID, "err", err)
 	}
 	d.Metrics.observeFailure(e.Kind)
+	if a != nil {
+		a.Outcome = core.OutcomeFailed
+	}
 	return d.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		if a != nil {
-			a.Outcome = core.OutcomeFailed
 			if err := tx.AddAttempt(a); err != nil {
 				return err
 			}

@@ -113,17 +113,15 @@ func (n *Notifier) Handle(ctx context.Context, job queue.Job) error {
 	})
 }
 
-// logOnMessage puts a callback's fate in its message's history; a timeout is
-// recorded with Bothub's code 19000.
+// logOnMessage puts a callback's trouble in its message's history: a timeout
+// is recorded with Bothub's code 19000. A delivered callback needs no entry;
+// the history reads it from the delivery.
 func (n *Notifier) logOnMessage(tx *store.Tx, d *core.Delivery, a core.DeliveryAttempt, state string, timedOut bool, job queue.Job) error {
 	if d.Kind != core.DeliveryCallback || d.MessageID == "" {
 		return nil
 	}
 	detail := fmt.Sprintf("attempt %d of %d: %s", a.N, job.MaxAttempts, describe(a))
-	switch {
-	case state == core.DeliveryDelivered:
-		return tx.AddEvent(d.MessageID, core.EventCallbackDelivered, detail)
-	case timedOut:
+	if timedOut {
 		if err := tx.AddEvent(d.MessageID, core.EventCallbackTimeout, "19000 callback timed out, "+detail); err != nil {
 			return err
 		}

@@ -80,7 +80,7 @@ func (s *Store) DeleteAPIKey(ctx context.Context, id string) error {
 
 // ListAPIKeys lists a bot's keys, without the keys themselves.
 func (s *Store) ListAPIKeys(ctx context.Context, botID string) ([]*APIKey, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, bot_id, enabled, created_at, updated_at FROM api_keys WHERE bot_id = $1 ORDER BY created_at, id`, botID)
+	rows, err := s.query(ctx, `SELECT id, bot_id, enabled, created_at, updated_at FROM api_keys WHERE bot_id = $1 ORDER BY created_at, id`, botID)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +139,7 @@ func (s *Store) keyBot(ctx context.Context, key, hash string) (string, error) {
 	}
 	var botID, stored string
 	var enabled bool
-	err := s.read.QueryRowContext(ctx, `SELECT bot_id, hash, enabled FROM api_keys WHERE id = $1`, "key_"+id).Scan(&botID, &stored, &enabled)
+	err := s.queryRow(ctx, `SELECT bot_id, hash, enabled FROM api_keys WHERE id = $1`, "key_"+id).Scan(&botID, &stored, &enabled)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", err
 	}

@@ -96,7 +96,7 @@ func (s *Store) GetBot(ctx context.Context, id string) (*core.Bot, error) {
 	if b, ok := s.bots.get("bot:" + id); ok {
 		return b.(*core.Bot), nil
 	}
-	b, err := s.scanBot(s.read.QueryRowContext(ctx, `SELECT `+botColumns+` FROM bots WHERE id = $1`, id))
+	b, err := s.scanBot(s.queryRow(ctx, `SELECT `+botColumns+` FROM bots WHERE id = $1`, id))
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +107,7 @@ func (s *Store) GetBot(ctx context.Context, id string) (*core.Bot, error) {
 // BotByPage returns the live bot serving a Facebook page.
 func (s *Store) BotByPage(ctx context.Context, pageID string) (*core.Bot, error) {
 	var id string
-	err := s.read.QueryRowContext(ctx, `SELECT id FROM bots WHERE page_id = $1 AND deleted_at IS NULL`, pageID).Scan(&id)
+	err := s.queryRow(ctx, `SELECT id FROM bots WHERE page_id = $1 AND deleted_at IS NULL`, pageID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, core.Errorf(core.KindNotFound, "no bot serves page %s", pageID)
 	}
@@ -119,7 +119,7 @@ func (s *Store) BotByPage(ctx context.Context, pageID string) (*core.Bot, error)
 
 // ListBots returns the live bots, oldest first.
 func (s *Store) ListBots(ctx context.Context) ([]*core.Bot, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+botColumns+` FROM bots WHERE deleted_at IS NULL ORDER BY created_at, id`)
+	rows, err := s.query(ctx, `SELECT `+botColumns+` FROM bots WHERE deleted_at IS NULL ORDER BY created_at, id`)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ func (s *Store) GetContact(ctx context.Context, botID, psid string) (*core.Conta
 		params           string
 		created, updated int64
 	)
-	err := s.read.QueryRowContext(ctx, `SELECT profile, profile_fetched_at, last_inbound_at, params, created_at, updated_at
+	err := s.queryRow(ctx, `SELECT profile, profile_fetched_at, last_inbound_at, params, created_at, updated_at
 		FROM contacts WHERE bot_id = $1 AND psid = $2`, botID, psid).
 		Scan(&profile, &fetched, &inbound, &params, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {

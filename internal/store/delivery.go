@@ -37,7 +37,7 @@ func (tx *Tx) RecordDeliveryAttempt(id string, a core.DeliveryAttempt, state str
 
 // GetDelivery returns one delivery.
 func (s *Store) GetDelivery(ctx context.Context, id string) (*core.Delivery, error) {
-	return scanDelivery(s.read.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`, id))
+	return scanDelivery(s.queryRow(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`, id))
 }
 
 // ListDeliveries returns a bot's newest deliveries, older than before when set.
@@ -48,7 +48,7 @@ func (s *Store) ListDeliveries(ctx context.Context, botID, before string, limit 
 	if before == "" {
 		before = "~" // sorts after every id
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE bot_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
+	rows, err := s.query(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE bot_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
 		botID, before, limit)
 	if err != nil {
 		return nil, err
@@ -67,7 +67,7 @@ func (s *Store) ListDeliveries(ctx context.Context, botID, before string, limit 
 
 // DeliveryAttempts returns every POST of a delivery, in order.
 func (s *Store) DeliveryAttempts(ctx context.Context, id string) ([]core.DeliveryAttempt, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT n, at, duration_us, status_code, error FROM delivery_attempts WHERE delivery_id = $1 ORDER BY n`, id)
+	rows, err := s.query(ctx, `SELECT n, at, duration_us, status_code, error FROM delivery_attempts WHERE delivery_id = $1 ORDER BY n`, id)
 	if err != nil {
 		return nil, err
 	}

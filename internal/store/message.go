@@ -6,13 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/botgate/botgate/internal/core"
 )
 
 const messageColumns = `id, bot_id, request_id, channel, face, method, sync, status, psid, request, recipient_id, error,
-	created_at, updated_at, sent_at, delivered_at, read_at`
+	created_at, updated_at, sent_at, delivered_at, read_at, failed_at`
 
 // InsertMessage records an accepted message. A request id the bot used
 // before is KindDuplicate, and nothing is written.
@@ -31,67 +33,69 @@ func (tx *Tx) InsertMessage(m *core.MessageRecord) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return core.Errorf(core.KindDuplicate, "request id %q was already used for this bot", m.Request.RequestID)
 	}
-	return tx.AddEvent(m.ID, string(core.StatusAccepted), "")
+	return nil
 }
 
-// AddEvent appends to a message's history.
+// AddEvent appends to a message's history what its statuses and deliveries
+// do not already tell: warnings, callback timeouts and failures.
 func (tx *Tx) AddEvent(messageID, kind, detail string) error {
 	_, err := tx.Exec(`INSERT INTO message_events (message_id, at, kind, detail) VALUES ($1, $2, $3, $4)`,
 		messageID, ms(tx.Now()), kind, detail)
 	return err
 }
 
-// AddAttempt records one upstream call.
+// AddAttempt records one upstream call; an attempt Graph accepted carries
+// Graph's message id and is one of the message's parts.
 func (tx *Tx) AddAttempt(a *core.Attempt) error {
-	_, err := tx.Exec(`INSERT INTO attempts (message_id, seq, at, duration_us, request, status_code, response, outcome, error)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		a.MessageID, a.Seq, ms(a.At), a.Duration.Microseconds(), string(a.Request), a.StatusCode, string(a.Response), a.Outcome, a.Error)
+	graphID := sql.NullString{String: a.GraphID, Valid: a.GraphID != ""}
+	_, err := tx.Exec(`INSERT INTO attempts (message_id, seq, at, duration_us, request, status_code, response, outcome, error, graph_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		a.MessageID, a.Seq, ms(a.At), a.Duration.Microseconds(), string(a.Request), a.StatusCode, string(a.Response), a.Outcome, a.Error, graphID)
 	return err
 }
 
-// AddPart records a message Graph accepted.
-func (tx *Tx) AddPart(messageID string, p core.Part) error {
-	_, err := tx.Exec(`INSERT INTO message_parts (message_id, seq, graph_id, body, sent_at) VALUES ($1, $2, $3, $4, $5)`,
-		messageID, p.Seq, p.GraphID, string(p.Body), ms(p.SentAt))
-	return err
+// statusColumn is the column holding when a message reached each status.
+var statusColumn = map[core.Status]string{
+	core.StatusSent: "sent_at", core.StatusDelivered: "delivered_at", core.StatusRead: "read_at", core.StatusFailed: "failed_at",
 }
 
-// SetStatus moves a message forward to next, recording the change in its
-// history. A move the status order forbids (a late delivery after read) is
-// skipped, and SetStatus reports false.
-func (tx *Tx) SetStatus(id string, next core.Status, detail string) (bool, error) {
+// fromStatuses is the SQL list of the statuses a message may move to next from.
+func fromStatuses(next core.Status) string {
 	var from []string
 	for _, s := range core.Statuses {
 		if s.CanBecome(next) {
 			from = append(from, "'"+string(s)+"'")
 		}
 	}
-	if len(from) == 0 {
+	return strings.Join(from, ", ")
+}
+
+// SetStatus moves a message forward to next. A move the status order
+// forbids (a late delivery after read) is skipped, and SetStatus reports false.
+func (tx *Tx) SetStatus(id string, next core.Status) (bool, error) {
+	return tx.setStatus(id, next, "", nil)
+}
+
+// setStatus updates the status, its time column, and extra columns in one statement.
+func (tx *Tx) setStatus(id string, next core.Status, extra string, args []any) (bool, error) {
+	from := fromStatuses(next)
+	column := statusColumn[next]
+	if from == "" || column == "" {
 		return false, nil
 	}
-	column := map[core.Status]string{core.StatusSent: "sent_at", core.StatusDelivered: "delivered_at", core.StatusRead: "read_at"}[next]
-	set := ""
-	if column != "" {
-		set = ", " + column + " = COALESCE(" + column + ", $3)"
-	}
-	res, err := tx.Exec(`UPDATE messages SET status = $2, updated_at = $3`+set+` WHERE id = $1 AND status IN (`+strings.Join(from, ", ")+`)`,
-		id, string(next), ms(tx.Now()))
+	res, err := tx.Exec(`UPDATE messages SET status = $2, updated_at = $3, `+column+` = $3`+extra+
+		` WHERE id = $1 AND status IN (`+from+`)`, append([]any{id, string(next), ms(tx.Now())}, args...)...)
 	if err != nil {
 		return false, err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return false, nil
-	}
-	return true, tx.AddEvent(id, string(next), detail)
+	n, _ := res.RowsAffected()
+	return n > 0, nil
 }
 
 // MarkSent records that Graph accepted every part of a message.
 func (tx *Tx) MarkSent(id, recipientID, psid string) error {
-	if _, err := tx.Exec(`UPDATE messages SET recipient_id = $2, psid = CASE WHEN psid = '' THEN $3 ELSE psid END WHERE id = $1`,
-		id, recipientID, psid); err != nil {
-		return err
-	}
-	_, err := tx.SetStatus(id, core.StatusSent, "")
+	_, err := tx.setStatus(id, core.StatusSent, `, recipient_id = $4, psid = CASE WHEN psid = '' THEN $5 ELSE psid END`,
+		[]any{recipientID, psid})
 	return err
 }
 
@@ -101,17 +105,13 @@ func (tx *Tx) MarkFailed(id string, e *core.Error) error {
 	if err != nil {
 		return err
 	}
-	ok, err := tx.SetStatus(id, core.StatusFailed, e.Message)
-	if err != nil || !ok {
-		return err
-	}
-	_, err = tx.Exec(`UPDATE messages SET error = $2 WHERE id = $1`, id, string(data))
+	_, err = tx.setStatus(id, core.StatusFailed, `, error = $4`, []any{string(data)})
 	return err
 }
 
 // GetMessage returns a message with its parts.
 func (s *Store) GetMessage(ctx context.Context, id string) (*core.MessageRecord, error) {
-	m, err := scanMessage(s.read.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = $1`, id))
+	m, err := scanMessage(s.queryRow(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = $1`, id))
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +156,7 @@ func (s *Store) ListMessages(ctx context.Context, f MessageFilter) ([]*core.Mess
 	}
 	args = append(args, f.Limit)
 	q += fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args))
-	rows, err := s.read.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -188,8 +188,8 @@ func (s *Store) attachParts(ctx context.Context, msgs []*core.MessageRecord) err
 		marks[i] = fmt.Sprintf("$%d", i+1)
 		args[i] = m.ID
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT message_id, seq, graph_id, body, sent_at FROM message_parts
-		WHERE message_id IN (`+strings.Join(marks, ", ")+`) ORDER BY message_id, seq`, args...)
+	rows, err := s.query(ctx, `SELECT message_id, seq, graph_id, request, at FROM attempts
+		WHERE message_id IN (`+strings.Join(marks, ", ")+`) AND graph_id IS NOT NULL ORDER BY message_id, seq`, args...)
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,7 @@ func (s *Store) attachParts(ctx context.Context, msgs []*core.MessageRecord) err
 
 // Attempts returns every upstream call made for a message, in order.
 func (s *Store) Attempts(ctx context.Context, messageID string) ([]core.Attempt, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, seq, at, duration_us, request, status_code, response, outcome, error
+	rows, err := s.query(ctx, `SELECT id, seq, at, duration_us, request, status_code, response, outcome, error, COALESCE(graph_id, '')
 		FROM attempts WHERE message_id = $1 ORDER BY id`, messageID)
 	if err != nil {
 		return nil, err
@@ -220,7 +220,7 @@ func (s *Store) Attempts(ctx context.Context, messageID string) ([]core.Attempt,
 		a := core.Attempt{MessageID: messageID}
 		var at, us int64
 		var req, resp string
-		if err := rows.Scan(&a.ID, &a.Seq, &at, &us, &req, &a.StatusCode, &resp, &a.Outcome, &a.Error); err != nil {
+		if err := rows.Scan(&a.ID, &a.Seq, &at, &us, &req, &a.StatusCode, &resp, &a.Outcome, &a.Error, &a.GraphID); err != nil {
 			return nil, err
 		}
 		a.At, a.Request, a.Response = fromMS(at), rawOrString(req), rawOrString(resp)
@@ -230,14 +230,29 @@ func (s *Store) Attempts(ctx context.Context, messageID string) ([]core.Attempt,
 	return out, rows.Err()
 }
 
-// Events returns a message's history, oldest first.
-func (s *Store) Events(ctx context.Context, messageID string) ([]core.Event, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT at, kind, detail FROM message_events WHERE message_id = $1 ORDER BY id`, messageID)
+// Events returns a message's history, oldest first: its statuses (from
+// their time columns), its callback's delivery, and recorded events.
+func (s *Store) Events(ctx context.Context, m *core.MessageRecord) ([]core.Event, error) {
+	events := []core.Event{{At: m.CreatedAt, Kind: string(core.StatusAccepted)}}
+	for _, st := range []struct {
+		status core.Status
+		at     *time.Time
+	}{{core.StatusSent, m.SentAt}, {core.StatusDelivered, m.DeliveredAt}, {core.StatusRead, m.ReadAt}, {core.StatusFailed, m.FailedAt}} {
+		if st.at != nil {
+			e := core.Event{At: *st.at, Kind: string(st.status)}
+			if st.status == core.StatusFailed && m.Error != nil {
+				e.Detail = m.Error.Message
+			}
+			events = append(events, e)
+		}
+	}
+	rows, err := s.query(ctx, `SELECT at, kind, detail FROM message_events WHERE message_id = $1
+		UNION ALL SELECT delivered_at, 'callback_delivered', 'webhook-id ' || id FROM deliveries
+			WHERE message_id = $1 AND kind = 'callback' AND delivered_at IS NOT NULL`, m.ID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []core.Event
 	for rows.Next() {
 		var e core.Event
 		var at int64
@@ -245,9 +260,11 @@ func (s *Store) Events(ctx context.Context, messageID string) ([]core.Event, err
 			return nil, err
 		}
 		e.At = fromMS(at)
-		out = append(out, e)
+		events = append(events, e)
 	}
-	return out, rows.Err()
+	// Statuses first among events of the same millisecond, in their order.
+	slices.SortStableFunc(events, func(a, b core.Event) int { return a.At.Compare(b.At) })
+	return events, rows.Err()
 }
 
 func scanMessage(row scanner) (*core.MessageRecord, error) {
@@ -259,9 +276,10 @@ func scanMessage(row scanner) (*core.MessageRecord, error) {
 		errJSON                 sql.NullString
 		created, updated        int64
 		sent, delivered, readAt sql.NullInt64
+		failed                  sql.NullInt64
 	)
 	err := row.Scan(&m.ID, &m.BotID, &m.Request.RequestID, &m.Channel, &face, &method, &sync, &status, &m.PSID, &req,
-		&m.RecipientID, &errJSON, &created, &updated, &sent, &delivered, &readAt)
+		&m.RecipientID, &errJSON, &created, &updated, &sent, &delivered, &readAt, &failed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, core.Errorf(core.KindNotFound, "no such message")
 	}
@@ -281,7 +299,7 @@ func scanMessage(row scanner) (*core.MessageRecord, error) {
 	}
 	m.Status = core.Status(status)
 	m.CreatedAt, m.UpdatedAt = fromMS(created), fromMS(updated)
-	m.SentAt, m.DeliveredAt, m.ReadAt = fromNullMS(sent), fromNullMS(delivered), fromNullMS(readAt)
+	m.SentAt, m.DeliveredAt, m.ReadAt, m.FailedAt = fromNullMS(sent), fromNullMS(delivered), fromNullMS(readAt), fromNullMS(failed)
 	return &m, nil
 }
 

@@ -50,6 +50,8 @@ type Store struct {
 	now      func() time.Time
 	bots     *botCache
 	migrator *goose.Provider
+
+	readStmts, writeStmts *stmtCache
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -88,6 +90,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
 	s.bots = newBotCache(opts.BotCacheTTL, opts.Now)
+	pgxCaches := s.dialect.name == "postgres"
+	s.readStmts, s.writeStmts = newStmtCache(s.read, pgxCaches, false), newStmtCache(s.write, pgxCaches, true)
 	s.writer = newWriter(s, s.dialect.writers)
 	if err := s.newMigrator(); err != nil {
 		s.Close()
@@ -100,7 +104,8 @@ func (s *Store) openSQLite(path string) error {
 	if path == "" {
 		return errors.New("store: empty SQLite path")
 	}
-	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)"
+	// temp_store in memory: otherwise SQLite writes statement journals to temp files.
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)"
 	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas)
 	if err != nil {
 		return err
@@ -188,6 +193,10 @@ func (s *Store) Now() time.Time { return s.now() }
 func (s *Store) Close() error {
 	if s.writer != nil {
 		s.writer.close()
+	}
+	if s.readStmts != nil {
+		s.readStmts.close()
+		s.writeStmts.close()
 	}
 	var errs []error
 	if s.read != nil {

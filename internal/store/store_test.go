@@ -112,7 +112,7 @@ func TestMessageStatusOnlyMovesForward(t *testing.T) {
 			var moved bool
 			err := s.Write(ctx, func(tx *store.Tx) error {
 				var err error
-				moved, err = tx.SetStatus("msg_1", step.status, "")
+				moved, err = tx.SetStatus("msg_1", step.status)
 				return err
 			})
 			if err != nil || moved != step.moved {
@@ -129,7 +129,7 @@ func TestMessageStatusOnlyMovesForward(t *testing.T) {
 		if got.Request.RequestID != "r1" || got.Request.Face != "bothub" || got.Request.Cards[0].Text != "hi" {
 			t.Fatalf("request did not round-trip: %+v", got.Request)
 		}
-		events, err := s.Events(ctx, "msg_1")
+		events, err := s.Events(ctx, got)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -32,21 +33,30 @@ func (t *Tx) Now() time.Time { return t.now }
 // Exec, Query and QueryRow run SQL in the transaction, for packages that own
 // their tables (the queue).
 func (t *Tx) Exec(query string, args ...any) (sql.Result, error) {
+	if st := t.s.writeStmts.get(t.ctx, query); st != nil {
+		return t.tx.StmtContext(t.ctx, st).ExecContext(t.ctx, args...)
+	}
 	return t.tx.ExecContext(t.ctx, query, args...)
 }
 
 func (t *Tx) Query(query string, args ...any) (*sql.Rows, error) {
+	if st := t.s.writeStmts.get(t.ctx, query); st != nil {
+		return t.tx.StmtContext(t.ctx, st).QueryContext(t.ctx, args...)
+	}
 	return t.tx.QueryContext(t.ctx, query, args...)
 }
 
 func (t *Tx) QueryRow(query string, args ...any) *sql.Row {
+	if st := t.s.writeStmts.get(t.ctx, query); st != nil {
+		return t.tx.StmtContext(t.ctx, st).QueryRowContext(t.ctx, args...)
+	}
 	return t.tx.QueryRowContext(t.ctx, query, args...)
 }
 
 // ReadRow runs a read-only query on the reader pool, for packages that own
 // their tables (the queue).
 func (s *Store) ReadRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return s.read.QueryRowContext(ctx, query, args...)
+	return s.queryRow(ctx, query, args...)
 }
 
 // Dialect names the database, for packages with dialect-specific SQL.
@@ -79,8 +89,14 @@ func newWriter(s *Store, n int) *writer {
 }
 
 // Write runs fn in a transaction, possibly shared with other callers' work,
-// and returns once that transaction committed or fn failed. fn's error rolls
-// back fn's own work only. fn must not block: other callers wait on it.
+// and returns once that transaction committed or fn failed. fn's error undoes
+// fn's work only.
+//
+// fn may run more than once: when another operation in its batch fails, the
+// batch is rolled back and run again without it. So fn must touch nothing but
+// the transaction and values it overwrites (not appends to); effects meant for
+// after the commit go through AfterCommit. fn must not block: other callers
+// wait on it.
 func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 	o := &op{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
@@ -151,53 +167,52 @@ func (w *writer) commit(batch []*op) {
 			h()
 		}
 	}
+	w.s.writeStmts.prepareWanted(context.Background())
 }
 
-// try runs the batch in one transaction. An operation's own error rolls back
-// to a savepoint taken before it, so the others still commit; a batch of one
-// needs no savepoint.
+// try commits the batch's operations in one transaction. Operations run
+// without savepoints, which would double the statements a batch executes:
+// when one fails, the transaction is rolled back and the rest run again
+// without it. Failures are rare (a duplicate request id), so a batch usually
+// runs once.
 func (w *writer) try(batch []*op, results []error) ([]func(), error) {
+	pending := make([]int, 0, len(batch))
+	for i, o := range batch {
+		if results[i] = o.ctx.Err(); results[i] == nil {
+			pending = append(pending, i)
+		}
+	}
+	for len(pending) > 0 {
+		hooks, failed, err := w.runOnce(batch, pending, results)
+		if err != nil || failed < 0 {
+			return hooks, err
+		}
+		pending = slices.DeleteFunc(pending, func(i int) bool { return i == failed })
+	}
+	return nil, nil
+}
+
+// runOnce runs the pending operations in a transaction. It commits and
+// returns their hooks, or stops at the first operation that fails, rolls
+// back, and returns that operation's index.
+func (w *writer) runOnce(batch []*op, pending []int, results []error) ([]func(), int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	sqlTx, err := w.s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("store: begin: %w", err)
+		return nil, -1, fmt.Errorf("store: begin: %w", err)
 	}
 	t := &Tx{ctx: ctx, tx: sqlTx, s: w.s, now: w.s.now()}
-	single := len(batch) == 1
-	for i, o := range batch {
-		results[i] = o.ctx.Err()
-		if results[i] != nil {
-			continue
-		}
-		mark := len(t.hooks)
-		if single {
-			if results[i] = run(o.fn, t); results[i] != nil {
-				_ = sqlTx.Rollback()
-				return nil, nil
-			}
-			continue
-		}
-		if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
+	for _, i := range pending {
+		if results[i] = run(batch[i].fn, t); results[i] != nil {
 			_ = sqlTx.Rollback()
-			return nil, fmt.Errorf("store: savepoint: %w", err)
-		}
-		stmts := []string{"RELEASE SAVEPOINT op"}
-		if results[i] = run(o.fn, t); results[i] != nil {
-			t.hooks = t.hooks[:mark]
-			stmts = []string{"ROLLBACK TO SAVEPOINT op", "RELEASE SAVEPOINT op"}
-		}
-		for _, stmt := range stmts {
-			if _, err := sqlTx.ExecContext(ctx, stmt); err != nil {
-				_ = sqlTx.Rollback()
-				return nil, fmt.Errorf("store: savepoint: %w", err)
-			}
+			return nil, i, nil
 		}
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return nil, fmt.Errorf("store: commit: %w", err)
+		return nil, -1, fmt.Errorf("store: commit: %w", err)
 	}
-	return t.hooks, nil
+	return t.hooks, -1, nil
 }
 
 // run calls fn, turning a panic into an error so one bad operation cannot

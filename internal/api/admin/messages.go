@@ -100,7 +100,7 @@ func (h *Handler) getMessage(ctx context.Context, r *http.Request) (int, any, er
 	if err != nil {
 		return 0, nil, err
 	}
-	history, err := h.Store.Events(ctx, m.ID)
+	history, err := h.Store.Events(ctx, m)
 	if err != nil {
 		return 0, nil, err
 	}

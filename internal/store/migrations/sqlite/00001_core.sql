@@ -1,5 +1,5 @@
--- The send core: bots and their keys, contacts, messages with their parts,
--- attempts and history, the job queue, and deliveries to merchant URLs.
+-- The send core: bots and their keys, contacts, messages with their attempts
+-- and events, the job queue, and deliveries to merchant URLs.
 -- Times are Unix milliseconds in BIGINT columns on both databases.
 
 -- +goose Up
@@ -54,23 +54,17 @@ CREATE TABLE messages (
     error        TEXT,                      -- JSON of the failure, when failed
     created_at   BIGINT NOT NULL,
     updated_at   BIGINT NOT NULL,
+    -- One column per status: the history is read from them, so a status
+    -- change is one UPDATE and the order accepted → sent → delivered → read
+    -- cannot be written backwards.
     sent_at      BIGINT,
     delivered_at BIGINT,
-    read_at      BIGINT
+    read_at      BIGINT,
+    failed_at    BIGINT
 );
 CREATE UNIQUE INDEX messages_request ON messages (bot_id, request_id);
-CREATE INDEX messages_bot_created ON messages (bot_id, created_at);
+CREATE INDEX messages_bot ON messages (bot_id, id);
 CREATE INDEX messages_psid_sent ON messages (bot_id, psid, sent_at);
-
-CREATE TABLE message_parts (
-    message_id TEXT NOT NULL,
-    seq        INTEGER NOT NULL,
-    graph_id   TEXT NOT NULL,               -- Graph's mid or wamid
-    body       TEXT NOT NULL,               -- the body Graph accepted
-    sent_at    BIGINT NOT NULL,
-    PRIMARY KEY (message_id, seq)
-);
-CREATE UNIQUE INDEX message_parts_graph_id ON message_parts (graph_id);
 
 CREATE TABLE attempts (
     id          INTEGER PRIMARY KEY,
@@ -82,15 +76,17 @@ CREATE TABLE attempts (
     status_code INTEGER NOT NULL,
     response    TEXT NOT NULL,
     outcome     TEXT NOT NULL,              -- sent, retry or failed
-    error       TEXT NOT NULL DEFAULT ''
+    error       TEXT NOT NULL DEFAULT '',
+    graph_id    TEXT                        -- Graph's mid or wamid when sent: the message's parts
 );
 CREATE INDEX attempts_message ON attempts (message_id, id);
+CREATE UNIQUE INDEX attempts_graph_id ON attempts (graph_id) WHERE graph_id IS NOT NULL;
 
 CREATE TABLE message_events (
     id         INTEGER PRIMARY KEY,
     message_id TEXT NOT NULL,
     at         BIGINT NOT NULL,
-    kind       TEXT NOT NULL,               -- a status, or callback_delivered, callback_failed, warning
+    kind       TEXT NOT NULL,               -- what statuses and deliveries do not tell: warnings, callback failures
     detail     TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX message_events_message ON message_events (message_id, id);
@@ -144,7 +140,6 @@ DROP TABLE deliveries;
 DROP TABLE jobs;
 DROP TABLE message_events;
 DROP TABLE attempts;
-DROP TABLE message_parts;
 DROP TABLE messages;
 DROP TABLE contacts;
 DROP TABLE api_keys;

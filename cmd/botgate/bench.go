@@ -1,0 +1,508 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/botgate/botgate/internal/load"
+	"github.com/botgate/botgate/internal/seal"
+)
+
+// benchCmd measures botgate against a baseline taken in the same run: a
+// bare net/http handler that decodes the same JSON and answers 200. Every
+// server runs as its own process (this binary, re-executed), so the figures
+// include what a deployment pays: HTTP, JSON, the database, the fake Graph.
+type benchCmd struct {
+	Postgres     string        `env:"BOTGATE_BENCH_POSTGRES" help:"PostgreSQL URL; when set, each measurement also runs on PostgreSQL (in a fresh schema)."`
+	Duration     time.Duration `default:"5s" help:"Length of each accept-rate run."`
+	Concurrency  int           `default:"32" help:"Concurrent client connections."`
+	Messages     int           `default:"20000" help:"Messages in the end-to-end run."`
+	SyncRequests int           `default:"2000" help:"Sequential sync requests in the latency run."`
+	Queued       int           `default:"100000" help:"Messages held in the queue for the memory run (0 skips it)."`
+	Keep         bool          `help:"Keep the work directory (databases, logs)."`
+}
+
+// benchBaselineCmd is the bare handler the accept rate is compared with.
+type benchBaselineCmd struct {
+	Addr string `required:"" help:"Address to listen on."`
+}
+
+const (
+	benchPage  = "990000000000001"
+	benchToken = "bench-page-token"
+	benchUser  = "880000000000001"
+	benchAdmin = "bench-admin-token"
+)
+
+func (c *benchBaselineCmd) Run(e *env) error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /", func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		req, _ := body["request"].(map[string]any)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"request_id": req["id"]})
+	})
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { <-e.ctx.Done(); srv.Close() }()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+type benchRun struct {
+	cmd    *benchCmd
+	e      *env
+	self   string
+	dir    string
+	client *http.Client
+}
+
+func (c *benchCmd) Run(e *env) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "botgate-bench-")
+	if err != nil {
+		return err
+	}
+	if !c.Keep {
+		defer os.RemoveAll(dir)
+	}
+	b := &benchRun{cmd: c, e: e, self: self, dir: dir, client: load.Client(c.Concurrency)}
+	fmt.Fprintf(e.stdout, "botgate bench: %d connections, %v accept runs, %d end-to-end messages, %d sync requests, %d queued (work dir %s)\n\n",
+		c.Concurrency, c.Duration, c.Messages, c.SyncRequests, c.Queued, dir)
+
+	fake, fakeURL, err := b.child("fakegraph", "fakegraph", "--page", benchPage+":"+benchToken, "--max-recorded", "1000")
+	if err != nil {
+		return err
+	}
+	defer fake.stop()
+	base, baseURL, err := b.child("baseline", "bench-baseline")
+	if err != nil {
+		return err
+	}
+	defer base.stop()
+
+	baseAccept := b.accept(baseURL+"/api", "")
+	fakeSync := b.syncLatency(fakeURL+"/v25.0/me/messages?access_token="+benchToken, "", true)
+	fmt.Fprintf(e.stdout, "baseline (bare net/http handler decoding the same JSON): %.0f requests/s\n", baseAccept.Rate())
+	fmt.Fprintf(e.stdout, "fake Graph alone, sequential sends: p50 %v, p99 %v\n\n", fakeSync.Quantile(0.5), fakeSync.Quantile(0.99))
+
+	dbs := []string{"sqlite"}
+	if c.Postgres != "" {
+		dbs = append(dbs, "postgres")
+	}
+	for _, kind := range dbs {
+		if err := b.measure(kind, fakeURL, baseURL, baseAccept, fakeSync); err != nil {
+			return fmt.Errorf("%s: %w", kind, err)
+		}
+	}
+	return nil
+}
+
+// measure runs every scenario against a fresh botgate on one database.
+func (b *benchRun) measure(kind, fakeURL, baseURL string, baseAccept, fakeSync load.Result) error {
+	out := b.e.stdout
+	dsn, cleanup, err := b.database(kind, "main")
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	gw, gwURL, err := b.gateway(kind, dsn, fakeURL)
+	if err != nil {
+		return err
+	}
+	defer gw.stop()
+	key, err := b.setup(gwURL, baseURL+"/callbacks")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "## %s\n\n", kind)
+	sent0, err := fakeCount(fakeURL)
+	if err != nil {
+		return err
+	}
+	acc := b.accept(gwURL+"/api", key)
+	fmt.Fprintf(out, "accepted async requests: %.0f/s = %.0f%% of the baseline (%d errors)\n", acc.Rate(), 100*acc.Rate()/baseAccept.Rate(), acc.Errors)
+	if err := waitFake(fakeURL, sent0+acc.Requests-acc.Errors, 10*time.Minute); err != nil {
+		return err
+	}
+
+	rate, err := b.endToEnd(gwURL+"/api", key, fakeURL)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "end to end, %d messages accepted and delivered to the fake Graph: %.0f messages/s\n", b.cmd.Messages, rate)
+
+	sync := b.syncLatency(gwURL+"/api", key, false)
+	over := func(q float64) time.Duration { return sync.Quantile(q) - fakeSync.Quantile(q) }
+	fmt.Fprintf(out, "sync send latency: p50 %v, p99 %v; minus the fake Graph's own (p50 %v, p99 %v): overhead p50 %v, p99 %v\n",
+		sync.Quantile(0.5), sync.Quantile(0.99), fakeSync.Quantile(0.5), fakeSync.Quantile(0.99), over(0.5), over(0.99))
+
+	count, p50, p99, err := commitWindow(gwURL)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "commit window (Graph answered → our record committed) over %d sends: p50 %v, p99 %v\n", count, p50, p99)
+	gw.stop()
+
+	if b.cmd.Queued > 0 {
+		peak, err := b.memory(kind, fakeURL, baseURL)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "peak RSS with %d messages queued: %.1f MB\n", b.cmd.Queued, float64(peak)/1e6)
+	}
+	fmt.Fprintln(out)
+	return nil
+}
+
+func (b *benchRun) accept(u, key string) load.Result {
+	ctx, cancel := context.WithTimeout(b.e.ctx, b.cmd.Duration)
+	defer cancel()
+	prefix := seal.Random(4)
+	return load.Run(ctx, b.cmd.Concurrency, 0, func(ctx context.Context, w, seq int) error {
+		return b.post(ctx, u, key, asyncRequest(fmt.Sprintf("acc-%s-%d", prefix, seq)))
+	})
+}
+
+func (b *benchRun) endToEnd(u, key, fakeURL string) (float64, error) {
+	before, err := fakeCount(fakeURL)
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	res := load.Run(b.e.ctx, b.cmd.Concurrency, b.cmd.Messages, func(ctx context.Context, w, seq int) error {
+		return b.post(ctx, u, key, asyncRequest(fmt.Sprintf("e2e-%d", seq)))
+	})
+	if res.Errors > 0 {
+		return 0, fmt.Errorf("end-to-end run: %d of %d requests failed", res.Errors, res.Requests)
+	}
+	if err := waitFake(fakeURL, before+b.cmd.Messages, 10*time.Minute); err != nil {
+		return 0, err
+	}
+	return float64(b.cmd.Messages) / time.Since(start).Seconds(), nil
+}
+
+// syncLatency sends sequential sync requests: to botgate, or with direct set,
+// the Graph body itself straight to the fake Graph.
+func (b *benchRun) syncLatency(u, key string, direct bool) load.Result {
+	return load.Run(b.e.ctx, 1, b.cmd.SyncRequests, func(ctx context.Context, _, seq int) error {
+		body := fmt.Sprintf(`{"request":{"method":"send_message","id":"sync-%d","sync":true},"recipient":{"id":%q},"messaging_type":"RESPONSE","message":{"text":"Your order has shipped"}}`, seq, benchUser)
+		if direct {
+			body = fmt.Sprintf(`{"recipient":{"id":%q},"messaging_type":"RESPONSE","message":{"text":"Your order has shipped"}}`, benchUser)
+		}
+		return b.post(ctx, u, key, body)
+	})
+}
+
+// memory fills a fresh botgate's queue while the fake Graph holds every send
+// for a minute, and reads the process's peak resident memory.
+func (b *benchRun) memory(kind, fakeURL, baseURL string) (int64, error) {
+	dsn, cleanup, err := b.database(kind, "memory")
+	if err != nil {
+		return 0, err
+	}
+	defer cleanup()
+	if err := fakeRules(fakeURL, `{"latency_ms":60000}`); err != nil {
+		return 0, err
+	}
+	defer fakeRules(fakeURL, `{"latency_ms":0}`)
+	gw, gwURL, err := b.gateway(kind, dsn, fakeURL)
+	if err != nil {
+		return 0, err
+	}
+	defer gw.stop()
+	key, err := b.setup(gwURL, baseURL+"/callbacks")
+	if err != nil {
+		return 0, err
+	}
+	res := load.Run(b.e.ctx, b.cmd.Concurrency, b.cmd.Queued, func(ctx context.Context, w, seq int) error {
+		return b.post(ctx, gwURL+"/api", key, asyncRequest(fmt.Sprintf("mem-%d", seq)))
+	})
+	if res.Errors > 0 {
+		return 0, fmt.Errorf("memory run: %d of %d requests failed", res.Errors, res.Requests)
+	}
+	return peakRSS(gw.cmd.Process.Pid)
+}
+
+func asyncRequest(id string) string {
+	return fmt.Sprintf(`{"request":{"method":"send_message","id":%q,"sync":false},"recipient":{"id":%q},"messaging_type":"RESPONSE","message":{"text":"Your order has shipped"}}`, id, benchUser)
+}
+
+func (b *benchRun) post(ctx context.Context, u, key, body string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("APIKEY", key)
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// child is a process this binary runs.
+type child struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+func (c *child) stop() {
+	select {
+	case <-c.done:
+		return
+	default:
+	}
+	_ = c.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-c.done:
+	case <-time.After(20 * time.Second):
+		_ = c.cmd.Process.Kill()
+		<-c.done
+	}
+}
+
+// child starts this binary with a sub-command on a free port, logging to the
+// work directory, and waits until it answers HTTP.
+func (b *benchRun) child(name string, args ...string) (*child, string, error) {
+	addr, err := freePort()
+	if err != nil {
+		return nil, "", err
+	}
+	logFile, err := os.Create(filepath.Join(b.dir, name+".log"))
+	if err != nil {
+		return nil, "", err
+	}
+	cmd := exec.Command(b.self, append(append(args[:1:1], "--addr", addr), args[1:]...)...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		return nil, "", err
+	}
+	c := &child{cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); logFile.Close(); close(c.done) }()
+	u := "http://" + addr
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if resp, err := http.Get(u + "/healthz"); err == nil {
+			resp.Body.Close()
+			return c, u, nil
+		}
+		select {
+		case <-c.done:
+			return nil, "", fmt.Errorf("%s exited at start; see %s", name, logFile.Name())
+		default:
+		}
+		if time.Now().After(deadline) {
+			c.stop()
+			return nil, "", fmt.Errorf("%s did not start; see %s", name, logFile.Name())
+		}
+	}
+}
+
+func (b *benchRun) gateway(kind, dsn, fakeURL string) (*child, string, error) {
+	return b.child("botgate-"+kind, "serve", "--database", dsn, "--graph-url", fakeURL, "--admin-token", benchAdmin,
+		"--secret-key", hex.EncodeToString([]byte("botgate-bench-key-0123456789abcd")), "--egress-allow", "127.0.0.0/8",
+		"--log-level", "warn")
+}
+
+// setup creates the bot with its callback URL and returns an API key.
+func (b *benchRun) setup(gwURL, callbackURL string) (string, error) {
+	var bot struct{ ID string }
+	if err := adminPost(gwURL+"/admin/v1/bots", map[string]any{"name": "bench", "callback_url": callbackURL,
+		"messenger": map[string]any{"page_id": benchPage, "access_token": benchToken}}, &bot); err != nil {
+		return "", err
+	}
+	var key struct{ Key string }
+	if err := adminPost(gwURL+"/admin/v1/bots/"+bot.ID+"/api-keys", nil, &key); err != nil {
+		return "", err
+	}
+	return key.Key, nil
+}
+
+func adminPost(u string, body, out any) error {
+	data, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(data))
+	req.Header.Set("Authorization", "Bearer "+benchAdmin)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		msg, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("POST %s: HTTP %d %s", u, resp.StatusCode, msg)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// database returns a fresh database of kind and a function removing it.
+func (b *benchRun) database(kind, name string) (string, func(), error) {
+	if kind == "sqlite" {
+		return "sqlite://" + filepath.Join(b.dir, name+".db"), func() {}, nil
+	}
+	schema := fmt.Sprintf("bench_%s_%d", name, time.Now().UnixNano())
+	db, err := sql.Open("pgx", b.cmd.Postgres)
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := db.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		db.Close()
+		return "", nil, err
+	}
+	u, err := url.Parse(b.cmd.Postgres)
+	if err != nil {
+		db.Close()
+		return "", nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), func() { _, _ = db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); db.Close() }, nil
+}
+
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func fakeCount(fakeURL string) (int, error) {
+	resp, err := http.Get(fakeURL + "/_fake/sends/count")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var out struct{ Count int }
+	return out.Count, json.NewDecoder(resp.Body).Decode(&out)
+}
+
+func fakeRules(fakeURL, rules string) error {
+	resp, err := http.Post(fakeURL+"/_fake/rules", "application/json", strings.NewReader(rules))
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		return fmt.Errorf("fake rules: HTTP %d", resp.StatusCode)
+	}
+	return nil
+}
+
+func waitFake(fakeURL string, n int, timeout time.Duration) error {
+	for deadline := time.Now().Add(timeout); ; time.Sleep(10 * time.Millisecond) {
+		got, err := fakeCount(fakeURL)
+		if err != nil {
+			return err
+		}
+		if got >= n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the fake Graph got %d of %d sends in %v", got, n, timeout)
+		}
+	}
+}
+
+// commitWindow reads the commit-window histogram from botgate's metrics and
+// estimates its quantiles by interpolating inside buckets.
+func commitWindow(gwURL string) (int, time.Duration, time.Duration, error) {
+	resp, err := http.Get(gwURL + "/metrics")
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer resp.Body.Close()
+	type bucket struct {
+		le    float64
+		count float64
+	}
+	var buckets []bucket
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		rest, ok := strings.CutPrefix(line, `botgate_send_commit_window_seconds_bucket{le="`)
+		if !ok {
+			continue
+		}
+		le, count, _ := strings.Cut(rest, `"} `)
+		l, _ := strconv.ParseFloat(le, 64)
+		n, _ := strconv.ParseFloat(count, 64)
+		buckets = append(buckets, bucket{l, n})
+	}
+	if len(buckets) == 0 {
+		return 0, 0, 0, errors.New("no commit-window histogram in /metrics")
+	}
+	total := buckets[len(buckets)-1].count
+	q := func(p float64) time.Duration {
+		rank := p * total
+		lower, below := 0.0, 0.0
+		for _, bk := range buckets {
+			if bk.count >= rank {
+				if math.IsInf(bk.le, 1) {
+					return time.Duration(lower * float64(time.Second))
+				}
+				frac := 1.0
+				if bk.count > below {
+					frac = (rank - below) / (bk.count - below)
+				}
+				return time.Duration((lower + frac*(bk.le-lower)) * float64(time.Second))
+			}
+			lower, below = bk.le, bk.count
+		}
+		return 0
+	}
+	return int(total), q(0.5).Round(time.Microsecond), q(0.99).Round(time.Microsecond), nil
+}
+
+// peakRSS reads a process's peak resident set size (VmHWM) from /proc.
+func peakRSS(pid int) (int64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb * 1024, err
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc status")
+}
