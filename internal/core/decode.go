@@ -5,25 +5,24 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"reflect"
-	"slices"
 	"strings"
 )
 
 // DecodeStrict decodes raw JSON into v (a pointer to a struct) and rejects
-// unknown fields and values of the wrong type with a KindBadMessage error
-// naming the field's full path below root, e.g. "message.attachment.payload.elements[1].title".
-// encoding/json alone names neither unknown fields' paths nor array indexes, and
-// a field silently dropped would reach the customer as a different message.
+// unknown fields, repeated keys and values of the wrong type with a
+// KindBadMessage error naming the field's full path below root, e.g.
+// "message.attachment.payload.elements[1].title". encoding/json alone names
+// neither unknown fields' paths nor array indexes, and quietly keeps the last
+// of repeated keys; a field silently dropped would reach the customer as a
+// different message.
 func DecodeStrict(raw []byte, v any, root string) error {
+	if !json.Valid(raw) {
+		return syntaxError(raw, root)
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	var generic any
-	if err := dec.Decode(&generic); err != nil {
-		return BadShape(root, "is not valid JSON (%v)", jsonErrorText(err))
-	}
-	if err := checkShape(generic, reflect.TypeOf(v).Elem(), root); err != nil {
+	if err := walk(dec, reflect.TypeOf(v).Elem(), root); err != nil {
 		return err
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
@@ -32,85 +31,145 @@ func DecodeStrict(raw []byte, v any, root string) error {
 	return nil
 }
 
+// syntaxError describes invalid JSON the way encoding/json's decoder does,
+// with the byte offset.
+func syntaxError(raw []byte, root string) error {
+	var first any
+	if err := json.NewDecoder(bytes.NewReader(raw)).Decode(&first); err != nil {
+		return BadShape(root, "is not valid JSON (%v)", jsonErrorText(err))
+	}
+	return BadShape(root, "%v", jsonErrorText(json.Unmarshal(raw, &first)))
+}
+
 var (
 	numberType     = reflect.TypeOf(json.Number(""))
 	flexStringType = reflect.TypeOf(FlexString(""))
 	rawType        = reflect.TypeOf(json.RawMessage(nil))
 )
 
-func checkShape(value any, t reflect.Type, path string) error {
+// walk reads one JSON value from dec and checks it against t, in document order.
+func walk(dec *json.Decoder, t reflect.Type, path string) error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if value == nil {
+	tok, err := dec.Token()
+	if err != nil {
+		return BadShape(path, "is not valid JSON (%v)", jsonErrorText(err))
+	}
+	if tok == nil {
 		return nil // null leaves the field at its zero value, as encoding/json does
 	}
-	switch {
-	case t == rawType || t.Kind() == reflect.Interface:
-		return nil
-	case t == numberType:
-		if _, ok := value.(json.Number); !ok {
-			return BadShape(path, "must be a number")
+	free := t == rawType || t.Kind() == reflect.Interface
+	if d, ok := tok.(json.Delim); ok {
+		switch {
+		case free:
+			return skip(dec, path)
+		case d == '[' && t.Kind() == reflect.Slice:
+			for i := 0; dec.More(); i++ {
+				if err := walk(dec, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token()
+			return err
+		case d == '{' && (t.Kind() == reflect.Struct || t.Kind() == reflect.Map):
+			return walkObject(dec, t, path)
 		}
+		return BadShape(path, "must be %s", describeType(t))
+	}
+	if free {
 		return nil
-	case t == flexStringType:
-		switch value.(type) {
-		case string, json.Number:
+	}
+	switch tok.(type) {
+	case string:
+		if t.Kind() == reflect.String && t != numberType {
 			return nil
 		}
-		return BadShape(path, "must be a string or a number")
+	case json.Number:
+		if t == numberType || t == flexStringType || isNumber(t.Kind()) {
+			return nil
+		}
+	case bool:
+		if t.Kind() == reflect.Bool {
+			return nil
+		}
 	}
-	switch t.Kind() {
-	case reflect.String:
-		if _, ok := value.(string); !ok {
-			return BadShape(path, "must be a string")
+	return BadShape(path, "must be %s", describeType(t))
+}
+
+func walkObject(dec *json.Decoder, t reflect.Type, path string) error {
+	var fields map[string]reflect.Type
+	if t.Kind() == reflect.Struct {
+		fields = jsonFields(t)
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return BadShape(path, "is not valid JSON (%v)", jsonErrorText(err))
 		}
-	case reflect.Bool:
-		if _, ok := value.(bool); !ok {
-			return BadShape(path, "must be true or false")
+		key, _ := tok.(string)
+		p := join(path, key)
+		if seen[key] {
+			return BadShape(p, "appears more than once")
 		}
-	case reflect.Int, reflect.Int32, reflect.Int64, reflect.Float64:
-		if _, ok := value.(json.Number); !ok {
-			return BadShape(path, "must be a number")
+		seen[key] = true
+		var ft reflect.Type
+		if fields == nil {
+			ft = t.Elem() // a map
+		} else if ft = fields[key]; ft == nil {
+			return BadShape(p, "is not a known field")
 		}
-	case reflect.Slice:
-		items, ok := value.([]any)
-		if !ok {
-			return BadShape(path, "must be an array")
+		if err := walk(dec, ft, p); err != nil {
+			return err
 		}
-		for i, item := range items {
-			if err := checkShape(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
-			}
+	}
+	_, err := dec.Token()
+	return err
+}
+
+// skip consumes the rest of an object or array whose content is not checked.
+func skip(dec *json.Decoder, path string) error {
+	for depth := 1; depth > 0; {
+		tok, err := dec.Token()
+		if err != nil {
+			return BadShape(path, "is not valid JSON (%v)", jsonErrorText(err))
 		}
-	case reflect.Map:
-		obj, ok := value.(map[string]any)
-		if !ok {
-			return BadShape(path, "must be an object")
-		}
-		for k, item := range obj {
-			if err := checkShape(item, t.Elem(), join(path, k)); err != nil {
-				return err
-			}
-		}
-	case reflect.Struct:
-		obj, ok := value.(map[string]any)
-		if !ok {
-			return BadShape(path, "must be an object")
-		}
-		fields := jsonFields(t)
-		// Sorted so that the first error reported is the same on every run.
-		for _, k := range slices.Sorted(maps.Keys(obj)) {
-			ft, known := fields[k]
-			if !known {
-				return BadShape(join(path, k), "is not a known field")
-			}
-			if err := checkShape(obj[k], ft, join(path, k)); err != nil {
-				return err
+		if d, ok := tok.(json.Delim); ok {
+			if d == '{' || d == '[' {
+				depth++
+			} else {
+				depth--
 			}
 		}
 	}
 	return nil
+}
+
+func isNumber(k reflect.Kind) bool {
+	switch k {
+	case reflect.Int, reflect.Int32, reflect.Int64, reflect.Float64:
+		return true
+	}
+	return false
+}
+
+func describeType(t reflect.Type) string {
+	switch {
+	case t == numberType || isNumber(t.Kind()):
+		return "a number"
+	case t == flexStringType:
+		return "a string or a number"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice:
+		return "an array"
+	}
+	return "an object"
 }
 
 func jsonFields(t reflect.Type) map[string]reflect.Type {

@@ -80,8 +80,12 @@ func BadShape(field, format string, args ...any) *Error {
 	return &Error{Kind: KindBadMessage, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
 }
 
-// ErrorKind returns the kind of err, KindInternal for errors that are not *Error.
+// ErrorKind returns the kind of err: "" for nil, KindInternal for errors
+// that are not *Error.
 func ErrorKind(err error) Kind {
+	if err == nil {
+		return ""
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Kind
@@ -89,9 +93,12 @@ func ErrorKind(err error) Kind {
 	return KindInternal
 }
 
-// AsError returns err as *Error; errors of other types become internal errors
-// whose message hides the detail (it is logged, not shown).
+// AsError returns err as *Error (nil for nil); errors of other types become
+// internal errors whose message hides the detail (it is logged, not shown).
 func AsError(err error) *Error {
+	if err == nil {
+		return nil
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e

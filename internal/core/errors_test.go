@@ -49,7 +49,9 @@ func TestErrorKindAndAsError(t *testing.T) {
 		{wrapped, core.KindDuplicate, dup},
 		{fmt.Errorf("a: %w", wrapped), core.KindDuplicate, dup},
 		{plain, core.KindInternal, nil},
-		{nil, core.KindInternal, nil},
+	}
+	if core.ErrorKind(nil) != "" || core.AsError(nil) != nil {
+		t.Errorf("nil error: kind %q, as %v; want no kind and nil", core.ErrorKind(nil), core.AsError(nil))
 	}
 	for _, tt := range tests {
 		if got := core.ErrorKind(tt.err); got != tt.kind {

@@ -1,7 +1,9 @@
 package core
 
 import (
+	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -83,8 +85,7 @@ func (v Vars) lookup(key string) (string, bool) {
 }
 
 // Render returns a copy of m with placeholders replaced in text, titles,
-// subtitles and button titles (seed 001's rules), and block buttons turned
-// into postbacks. It never modifies m.
+// subtitles and button titles (seed 001's rules). It never modifies m.
 func Render(m Message, vars Vars, mode Unfilled, path string) (Message, error) {
 	r := renderer{vars: vars, mode: mode}
 	out := r.message(m, path)
@@ -103,6 +104,7 @@ func Placeholders(m Message) []string {
 
 // renderer walks every field that may carry placeholders; Render and
 // Placeholders share it so the two never disagree about which fields those are.
+// Paths are built only for an error, as closures: rendering is on every send.
 type renderer struct {
 	vars Vars
 	mode Unfilled
@@ -113,7 +115,7 @@ type renderer struct {
 
 func (r *renderer) message(m Message, path string) Message {
 	out := m
-	out.Text = r.fill(m.Text, path+".text")
+	out.Text = r.fill(m.Text, func() string { return path + ".text" })
 	if m.Attachment != nil {
 		a := *m.Attachment
 		a.Payload = r.payload(a.Payload, path+".attachment.payload")
@@ -122,7 +124,7 @@ func (r *renderer) message(m Message, path string) Message {
 	if m.QuickReplies != nil {
 		out.QuickReplies = make([]QuickReply, len(m.QuickReplies))
 		for i, qr := range m.QuickReplies {
-			qr.Title = r.fill(qr.Title, path+".quick_replies[].title")
+			qr.Title = r.fill(qr.Title, func() string { return fmt.Sprintf("%s.quick_replies[%d].title", path, i) })
 			out.QuickReplies[i] = qr
 		}
 	}
@@ -130,15 +132,16 @@ func (r *renderer) message(m Message, path string) Message {
 }
 
 func (r *renderer) payload(p Payload, path string) Payload {
-	p.Text = r.fill(p.Text, path+".text")
-	p.Title = r.fill(p.Title, path+".title")
-	p.Buttons = r.buttons(p.Buttons, path+".buttons[]")
+	p.Text = r.fill(p.Text, func() string { return path + ".text" })
+	p.Title = r.fill(p.Title, func() string { return path + ".title" })
+	p.Buttons = r.buttons(p.Buttons, func() string { return path + ".buttons" })
 	if p.Elements != nil {
 		elements := make([]Element, len(p.Elements))
 		for i, e := range p.Elements {
-			e.Title = r.fill(e.Title, path+".elements[].title")
-			e.Subtitle = r.fill(e.Subtitle, path+".elements[].subtitle")
-			e.Buttons = r.buttons(e.Buttons, path+".elements[].buttons[]")
+			ep := func() string { return fmt.Sprintf("%s.elements[%d]", path, i) }
+			e.Title = r.fill(e.Title, func() string { return ep() + ".title" })
+			e.Subtitle = r.fill(e.Subtitle, func() string { return ep() + ".subtitle" })
+			e.Buttons = r.buttons(e.Buttons, func() string { return ep() + ".buttons" })
 			elements[i] = e
 		}
 		p.Elements = elements
@@ -146,26 +149,23 @@ func (r *renderer) payload(p Payload, path string) Payload {
 	return p
 }
 
-func (r *renderer) buttons(buttons []Button, path string) []Button {
+func (r *renderer) buttons(buttons []Button, path func() string) []Button {
 	if buttons == nil {
 		return nil
 	}
 	out := make([]Button, len(buttons))
 	for i, b := range buttons {
-		b.Title = r.fill(b.Title, path+".title")
-		if b.Type == "block" {
-			b = Button{Type: "postback", Title: b.Title, Payload: BlockPayloadPrefix + b.BlockName}
-		}
+		b.Title = r.fill(b.Title, func() string { return fmt.Sprintf("%s[%d].title", path(), i) })
 		out[i] = b
 	}
 	return out
 }
 
-func (r *renderer) fill(s, path string) string {
+func (r *renderer) fill(s string, path func() string) string {
 	if r.err != nil || !strings.Contains(s, "{{") {
 		return s
 	}
-	return placeholderRE.ReplaceAllStringFunc(s, func(ph string) string {
+	out := placeholderRE.ReplaceAllStringFunc(s, func(ph string) string {
 		key := placeholderRE.FindStringSubmatch(ph)[1]
 		if r.used != nil && !r.used[key] {
 			r.used[key] = true
@@ -181,8 +181,50 @@ func (r *renderer) fill(s, path string) string {
 			return ph
 		}
 		if r.err == nil {
-			r.err = Invalid(path, "placeholder {{%s}} has no value: pass it in params or set it on the contact", key)
+			r.err = Invalid(path(), "placeholder {{%s}} has no value: pass it in params or set it on the contact", key)
 		}
 		return ph
 	})
+	// Braces around a placeholder ({{{{points}}}}) make a new placeholder of
+	// its value ("{{120}}"); in reject mode none may reach the customer.
+	if r.mode == UnfilledReject && r.err == nil && enclosedRE.MatchString(placeholderRE.ReplaceAllString(s, "\x00")) {
+		r.err = Invalid(path(), "braces around a placeholder would reach the customer as raw {{…}}; remove the extra braces")
+	}
+	return out
+}
+
+// enclosedRE finds braces enclosing a placeholder once each placeholder is
+// replaced by a NUL, which cannot occur in a name.
+var enclosedRE = regexp.MustCompile(`\{\{[^{}]*\x00[^{}]*\}\}`)
+
+// ForGraph returns m as Graph takes it: block buttons become postbacks whose
+// payload names the block. It never modifies m.
+func ForGraph(m Message) Message {
+	if m.Attachment == nil {
+		return m
+	}
+	a := *m.Attachment
+	a.Payload.Buttons = postbacks(a.Payload.Buttons)
+	if a.Payload.Elements != nil {
+		elements := slices.Clone(a.Payload.Elements)
+		for i := range elements {
+			elements[i].Buttons = postbacks(elements[i].Buttons)
+		}
+		a.Payload.Elements = elements
+	}
+	m.Attachment = &a
+	return m
+}
+
+func postbacks(buttons []Button) []Button {
+	if !slices.ContainsFunc(buttons, func(b Button) bool { return b.Type == "block" }) {
+		return buttons
+	}
+	out := slices.Clone(buttons)
+	for i, b := range out {
+		if b.Type == "block" {
+			out[i] = Button{Type: "postback", Title: b.Title, Payload: BlockPayloadPrefix + b.BlockName}
+		}
+	}
+	return out
 }

@@ -3,6 +3,8 @@ package core
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // SendRequest is a send in the core's terms, whichever face accepted it.
@@ -60,12 +62,20 @@ func (r *SendRequest) Check(bot *Bot, f Fields, resolve Resolver) error {
 	if len(r.Cards) == 0 {
 		return &Error{Kind: KindMissingMessage, Field: f.Message, Message: f.Message + " is required"}
 	}
-	for i := range r.Cards {
-		if err := ValidateMessage(&r.Cards[i], r.cardPath(f, i)); err != nil {
+	// Each card's limits are checked as it will be sent: rendered with the
+	// parameters known now and a one-character stand-in for each profile
+	// field, which only sending knows; so they count what the template adds.
+	vars := r.Vars(nil)
+	for k, v := range vars.Profile {
+		vars.Profile[k] = standIn(v)
+	}
+	for i, card := range r.Cards {
+		rendered, _ := Render(card, vars, UnfilledKeep, "")
+		if err := ValidateMessage(&rendered, r.cardPath(f, i)); err != nil {
 			return err
 		}
 	}
-	for k := range r.Params {
+	for _, k := range slices.Sorted(maps.Keys(r.Params)) {
 		if err := ValidateParamName(f.Params, k); err != nil {
 			return err
 		}
@@ -78,13 +88,20 @@ func (r *SendRequest) Check(bot *Bot, f Fields, resolve Resolver) error {
 		}
 		r.EffectiveTag = tag
 	}
-	vars := r.Vars(nil)
 	for i, card := range r.Cards {
 		if _, err := Render(card, vars, bot.Settings.UnfilledPlaceholder, r.cardPath(f, i)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// standIn keeps a known value and puts one character for an unknown one.
+func standIn(v string) string {
+	if v == "" {
+		return "x"
+	}
+	return v
 }
 
 func (r *SendRequest) cardPath(f Fields, i int) string {

@@ -27,7 +27,6 @@ const (
 	MaxMediaElements   = 1
 	MaxMediaButtons    = 1
 	MaxURLLen          = 2000
-	MaxPhonePayloadLen = 20
 	MaxAttachmentIDLen = 100
 	MaxReceiptFieldLen = 100
 )
@@ -322,8 +321,8 @@ func validateButton(b *Button, path string) error {
 			return err
 		}
 	case "phone_number":
-		if !strings.HasPrefix(b.Payload, "+") || len(b.Payload) < 8 || len(b.Payload) > MaxPhonePayloadLen {
-			return Invalid(path+".payload", "must be a phone number in international format starting with +")
+		if !e164RE.MatchString(b.Payload) {
+			return Invalid(path+".payload", "must be a phone number in international format, like +15551234567")
 		}
 	case "block":
 		if b.BlockName == "" {

@@ -153,7 +153,7 @@ func (d *Dispatcher) body(bot *core.Bot, m *core.MessageRecord, seq int, vars co
 		Recipient:     graph.NewMessengerRecipient(req.Recipient, m.PSID),
 		MessagingType: req.MessagingType,
 		Tag:           req.EffectiveTag,
-		Message:       msg,
+		Message:       core.ForGraph(msg),
 	})
 }
 
