@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/botgate/botgate/internal/load"
@@ -53,6 +54,17 @@ const (
 
 func (c *benchBaselineCmd) Run(e *env) error {
 	mux := http.NewServeMux()
+	// It is also the merchant: botgate's callbacks land here and are counted,
+	// so the bench knows when a run's work is fully done.
+	var callbacks atomic.Int64
+	mux.HandleFunc("POST /callbacks", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		callbacks.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /callbacks/count", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintf(w, `{"count":%d}`, callbacks.Load())
+	})
 	mux.HandleFunc("POST /", func(w http.ResponseWriter, r *http.Request) {
 		var body map[string]any
 		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&body); err != nil {
@@ -127,50 +139,60 @@ func (c *benchCmd) Run(e *env) error {
 	return nil
 }
 
-// measure runs every scenario against a fresh botgate on one database.
+// measure runs every scenario against fresh botgates on one database.
 func (b *benchRun) measure(kind, fakeURL, baseURL string, baseAccept, fakeSync load.Result) error {
 	out := b.e.stdout
-	dsn, cleanup, err := b.database(kind, "main")
+	fmt.Fprintf(out, "## %s\n\n", kind)
+
+	// The front door alone: a process that accepts while others would send.
+	dsn, cleanup, err := b.database(kind, "front")
 	if err != nil {
 		return err
 	}
 	defer cleanup()
+	front, frontURL, err := b.gateway(kind, dsn, fakeURL, "--send-workers", "0", "--delivery-workers", "0")
+	if err != nil {
+		return err
+	}
+	key, err := b.setup(frontURL, baseURL+"/callbacks")
+	if err != nil {
+		return err
+	}
+	acc := b.accept(frontURL+"/api", key)
+	front.stop()
+	fmt.Fprintf(out, "accepted async requests (workers off): %.0f/s = %.0f%% of the baseline (%d errors)\n", acc.Rate(), 100*acc.Rate()/baseAccept.Rate(), acc.Errors)
+
+	dsn, cleanup2, err := b.database(kind, "main")
+	if err != nil {
+		return err
+	}
+	defer cleanup2()
 	gw, gwURL, err := b.gateway(kind, dsn, fakeURL)
 	if err != nil {
 		return err
 	}
 	defer gw.stop()
-	key, err := b.setup(gwURL, baseURL+"/callbacks")
+	if key, err = b.setup(gwURL, baseURL+"/callbacks"); err != nil {
+		return err
+	}
+	rate, accepted, err := b.endToEnd(gwURL+"/api", key, fakeURL, baseURL)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "## %s\n\n", kind)
-	sent0, err := fakeCount(fakeURL)
-	if err != nil {
-		return err
-	}
-	acc := b.accept(gwURL+"/api", key)
-	fmt.Fprintf(out, "accepted async requests: %.0f/s = %.0f%% of the baseline (%d errors)\n", acc.Rate(), 100*acc.Rate()/baseAccept.Rate(), acc.Errors)
-	if err := waitFake(fakeURL, sent0+acc.Requests-acc.Errors, 10*time.Minute); err != nil {
-		return err
-	}
-
-	rate, err := b.endToEnd(gwURL+"/api", key, fakeURL)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "end to end, %d messages accepted and delivered to the fake Graph: %.0f messages/s\n", b.cmd.Messages, rate)
-
-	sync := b.syncLatency(gwURL+"/api", key, false)
-	over := func(q float64) time.Duration { return sync.Quantile(q) - fakeSync.Quantile(q) }
-	fmt.Fprintf(out, "sync send latency: p50 %v, p99 %v; minus the fake Graph's own (p50 %v, p99 %v): overhead p50 %v, p99 %v\n",
-		sync.Quantile(0.5), sync.Quantile(0.99), fakeSync.Quantile(0.5), fakeSync.Quantile(0.99), over(0.5), over(0.99))
-
+	fmt.Fprintf(out, "end to end, %d async messages accepted, sent to the fake Graph and called back: %.0f messages/s (accepting at %.0f/s meanwhile)\n",
+		b.cmd.Messages, rate, accepted)
 	count, p50, p99, err := commitWindow(gwURL)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "commit window (Graph answered → our record committed) over %d sends: p50 %v, p99 %v\n", count, p50, p99)
+	fmt.Fprintf(out, "commit window (Graph answered → our record committed) over those %d sends: p50 %v, p99 %v\n", count, p50, p99)
+
+	sync := b.syncLatency(gwURL+"/api", key, false)
+	over := func(q float64) time.Duration { return sync.Quantile(q) - fakeSync.Quantile(q) }
+	fmt.Fprintf(out, "sync send latency, one at a time: p50 %v, p99 %v; minus the fake Graph's own (p50 %v, p99 %v): overhead p50 %v, p99 %v\n",
+		sync.Quantile(0.5).Round(time.Microsecond), sync.Quantile(0.99).Round(time.Microsecond),
+		fakeSync.Quantile(0.5).Round(time.Microsecond), fakeSync.Quantile(0.99).Round(time.Microsecond),
+		over(0.5).Round(time.Microsecond), over(0.99).Round(time.Microsecond))
 	gw.stop()
 
 	if b.cmd.Queued > 0 {
@@ -193,22 +215,31 @@ func (b *benchRun) accept(u, key string) load.Result {
 	})
 }
 
-func (b *benchRun) endToEnd(u, key, fakeURL string) (float64, error) {
-	before, err := fakeCount(fakeURL)
+// endToEnd sends Messages async requests and measures until the last was
+// sent to the fake Graph and its callback delivered.
+func (b *benchRun) endToEnd(u, key, fakeURL, baseURL string) (rate, accepted float64, err error) {
+	sent0, err := fakeCount(fakeURL)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
+	}
+	calls0, err := count(baseURL + "/callbacks/count")
+	if err != nil {
+		return 0, 0, err
 	}
 	start := time.Now()
 	res := load.Run(b.e.ctx, b.cmd.Concurrency, b.cmd.Messages, func(ctx context.Context, w, seq int) error {
 		return b.post(ctx, u, key, asyncRequest(fmt.Sprintf("e2e-%d", seq)))
 	})
 	if res.Errors > 0 {
-		return 0, fmt.Errorf("end-to-end run: %d of %d requests failed", res.Errors, res.Requests)
+		return 0, 0, fmt.Errorf("end-to-end run: %d of %d requests failed", res.Errors, res.Requests)
 	}
-	if err := waitFake(fakeURL, before+b.cmd.Messages, 10*time.Minute); err != nil {
-		return 0, err
+	if err := waitFor(fakeURL+"/_fake/sends/count", sent0+b.cmd.Messages, 10*time.Minute); err != nil {
+		return 0, 0, err
 	}
-	return float64(b.cmd.Messages) / time.Since(start).Seconds(), nil
+	if err := waitFor(baseURL+"/callbacks/count", calls0+b.cmd.Messages, 10*time.Minute); err != nil {
+		return 0, 0, err
+	}
+	return float64(b.cmd.Messages) / time.Since(start).Seconds(), res.Rate(), nil
 }
 
 // syncLatency sends sequential sync requests: to botgate, or with direct set,
@@ -335,10 +366,10 @@ func (b *benchRun) child(name string, args ...string) (*child, string, error) {
 	}
 }
 
-func (b *benchRun) gateway(kind, dsn, fakeURL string) (*child, string, error) {
-	return b.child("botgate-"+kind, "serve", "--database", dsn, "--graph-url", fakeURL, "--admin-token", benchAdmin,
+func (b *benchRun) gateway(kind, dsn, fakeURL string, extra ...string) (*child, string, error) {
+	return b.child("botgate-"+kind, append([]string{"serve", "--database", dsn, "--graph-url", fakeURL, "--admin-token", benchAdmin,
 		"--secret-key", hex.EncodeToString([]byte("botgate-bench-key-0123456789abcd")), "--egress-allow", "127.0.0.0/8",
-		"--log-level", "warn")
+		"--log-level", "warn"}, extra...)...)
 }
 
 // setup creates the bot with its callback URL and returns an API key.
@@ -405,8 +436,9 @@ func freePort() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-func fakeCount(fakeURL string) (int, error) {
-	resp, err := http.Get(fakeURL + "/_fake/sends/count")
+// count reads {"count": N} from u.
+func count(u string) (int, error) {
+	resp, err := http.Get(u)
 	if err != nil {
 		return 0, err
 	}
@@ -414,6 +446,8 @@ func fakeCount(fakeURL string) (int, error) {
 	var out struct{ Count int }
 	return out.Count, json.NewDecoder(resp.Body).Decode(&out)
 }
+
+func fakeCount(fakeURL string) (int, error) { return count(fakeURL + "/_fake/sends/count") }
 
 func fakeRules(fakeURL, rules string) error {
 	resp, err := http.Post(fakeURL+"/_fake/rules", "application/json", strings.NewReader(rules))
@@ -427,9 +461,10 @@ func fakeRules(fakeURL, rules string) error {
 	return nil
 }
 
-func waitFake(fakeURL string, n int, timeout time.Duration) error {
+// waitFor polls a {"count": N} endpoint until it reaches n.
+func waitFor(u string, n int, timeout time.Duration) error {
 	for deadline := time.Now().Add(timeout); ; time.Sleep(10 * time.Millisecond) {
-		got, err := fakeCount(fakeURL)
+		got, err := count(u)
 		if err != nil {
 			return err
 		}
@@ -437,7 +472,7 @@ func waitFake(fakeURL string, n int, timeout time.Duration) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the fake Graph got %d of %d sends in %v", got, n, timeout)
+			return fmt.Errorf("%s reached %d of %d in %v", u, got, n, timeout)
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/botgate/botgate/internal/server"
@@ -21,14 +23,15 @@ type serveCmd struct {
 	EgressAllow      string          `env:"BOTGATE_EGRESS_ALLOW" help:"Comma-separated CIDRs that callback and webhook URLs may reach despite the SSRF guard."`
 	SyncTimeout      time.Duration   `default:"10s" env:"BOTGATE_SYNC_TIMEOUT" help:"Bound on a sync send, retries included."`
 	GraphTimeout     time.Duration   `default:"20s" env:"BOTGATE_GRAPH_TIMEOUT" help:"Bound on one Graph API call."`
-	SendWorkers      int             `default:"64" env:"BOTGATE_SEND_WORKERS" help:"Concurrent async sends."`
+	SendWorkers      int             `default:"64" env:"BOTGATE_SEND_WORKERS" help:"Concurrent async sends; 0 makes this process accept only, while others on the same database send."`
 	SendAttempts     int             `default:"10" env:"BOTGATE_SEND_ATTEMPTS" help:"Graph calls an async send gets before it fails."`
 	SendRetryBase    time.Duration   `default:"2s" env:"BOTGATE_SEND_RETRY_BASE" help:"First wait before retrying an async send; it doubles up to 10m, and Graph's throttling hints are honoured."`
-	DeliveryWorkers  int             `default:"16" env:"BOTGATE_DELIVERY_WORKERS" help:"Concurrent deliveries to merchant URLs."`
+	DeliveryWorkers  int             `default:"16" env:"BOTGATE_DELIVERY_WORKERS" help:"Concurrent deliveries to merchant URLs; 0 leaves them to other processes."`
 	CallbackTimeout  time.Duration   `default:"10s" env:"BOTGATE_CALLBACK_TIMEOUT" help:"Bound on one POST to a merchant URL."`
 	CallbackSchedule []time.Duration `default:"5s,5m,30m,2h,5h,10h,14h" env:"BOTGATE_CALLBACK_SCHEDULE" help:"Waits between delivery attempts; attempts = waits + 1."`
 	ShutdownGrace    time.Duration   `default:"15s" env:"BOTGATE_SHUTDOWN_GRACE" help:"How long in-flight work may finish after SIGTERM."`
 	JobLease         time.Duration   `default:"2m" env:"BOTGATE_JOB_LEASE" help:"How long a claimed job stays with its process; after a crash, other processes take its jobs when this ends."`
+	PprofAddr        string          `env:"BOTGATE_PPROF_ADDR" help:"Serve Go's profiler (net/http/pprof) on this address, for diagnosing performance; off when empty. Keep it on loopback."`
 	LogLevel         slog.Level      `default:"info" env:"BOTGATE_LOG_LEVEL" help:"debug, info, warn or error."`
 }
 
@@ -44,6 +47,14 @@ func (c *serveCmd) Run(e *env) error {
 	s, err := server.New(e.ctx, cfg, log)
 	if err != nil {
 		return err
+	}
+	if c.PprofAddr != "" {
+		go func() {
+			// The profiler gets its own listener so it is never on the public address.
+			if err := http.ListenAndServe(c.PprofAddr, pprofMux()); err != nil {
+				log.Warn("botgate: profiler not served", "addr", c.PprofAddr, "err", err)
+			}
+		}()
 	}
 	log.Info("botgate: listening", "addr", s.URL(), "database", store.RedactDSN(c.Database), "sandbox", c.Sandbox)
 	return s.Run(e.ctx)
@@ -64,4 +75,12 @@ func (c *migrateCmd) Run(e *env) error {
 	defer st.Close()
 	fmt.Fprintf(e.stdout, "database %s is migrated\n", store.RedactDSN(c.Database))
 	return nil
+}
+
+func pprofMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }

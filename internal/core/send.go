@@ -40,8 +40,9 @@ type Fields struct {
 }
 
 // Resolver finds the user a recipient names: its PSID (empty for users named
-// by phone number or opt-in token) and the parameters stored on it.
-type Resolver func(Recipient) (psid string, stored map[string]string, err error)
+// by phone number or opt-in token) and, when wantParams, the parameters
+// stored on it.
+type Resolver func(r Recipient, wantParams bool) (psid string, stored map[string]string, err error)
 
 // Check validates r for bot in the order vendors report errors (request id,
 // recipient, message, parameters, tags), resolving the recipient through
@@ -54,7 +55,7 @@ func (r *SendRequest) Check(bot *Bot, f Fields, resolve Resolver) error {
 	if err := r.Recipient.Validate(f.Recipient); err != nil {
 		return err
 	}
-	psid, stored, err := resolve(r.Recipient)
+	psid, stored, err := resolve(r.Recipient, r.hasPlaceholders())
 	if err != nil {
 		return err
 	}
@@ -94,6 +95,15 @@ func (r *SendRequest) Check(bot *Bot, f Fields, resolve Resolver) error {
 		}
 	}
 	return nil
+}
+
+func (r *SendRequest) hasPlaceholders() bool {
+	for _, card := range r.Cards {
+		if len(Placeholders(card)) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // standIn keeps a known value and puts one character for an unknown one.

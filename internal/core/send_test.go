@@ -18,10 +18,15 @@ type fakeResolver struct {
 	stored map[string]string
 	err    error
 	calls  []core.Recipient
+	wanted []bool // wantParams of each call
 }
 
-func (f *fakeResolver) resolve(r core.Recipient) (string, map[string]string, error) {
+func (f *fakeResolver) resolve(r core.Recipient, wantParams bool) (string, map[string]string, error) {
 	f.calls = append(f.calls, r)
+	f.wanted = append(f.wanted, wantParams)
+	if !wantParams {
+		return f.psid, nil, f.err
+	}
 	return f.psid, f.stored, f.err
 }
 

@@ -31,6 +31,7 @@ type ResultFunc func(m *core.MessageRecord) ([]byte, error)
 // Dispatcher sends messages.
 type Dispatcher struct {
 	Store       *store.Store
+	Accepted    *queue.Handoff[*core.MessageRecord] // messages accepted in this process, for their first claim
 	Graph       *graph.Client
 	Notify      *notify.Notifier
 	Results     map[string]ResultFunc // by face
@@ -42,6 +43,13 @@ type Dispatcher struct {
 
 // Handle is the queue handler for send jobs.
 func (d *Dispatcher) Handle(ctx context.Context, job queue.Job) error {
+	if m, ok := d.Accepted.Take(job.Ref); ok && job.Attempt == 1 {
+		bot, err := d.Store.GetBot(ctx, m.BotID)
+		if err != nil {
+			return err
+		}
+		return d.send(ctx, bot, m, job, time.Time{})
+	}
 	m, err := d.Store.GetMessage(ctx, job.Ref)
 	if core.ErrorKind(err) == core.KindNotFound {
 		return d.Store.Write(ctx, func(tx *store.Tx) error { return queue.Discard(tx, job, "message not found") })
@@ -171,7 +179,9 @@ func (d *Dispatcher) sent(ctx context.Context, bot *core.Bot, m *core.MessageRec
 	parts := append(m.Parts[:len(m.Parts):len(m.Parts)], part)
 	last := seq == len(m.Request.Cards)-1
 	a.Outcome, a.GraphID = core.OutcomeSent, res.MessageID
-	err := d.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+	var committed time.Time
+	err := d.Store.WriteUrgent(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		tx.AfterCommit(func() { committed = time.Now() })
 		if err := tx.AddAttempt(a); err != nil {
 			return err
 		}
@@ -193,7 +203,9 @@ func (d *Dispatcher) sent(ctx context.Context, bot *core.Bot, m *core.MessageRec
 	})
 	// The window in which a crash would send this part again: Graph has
 	// answered, our record of it is not yet committed.
-	d.Metrics.observeCommitWindow(time.Since(answered))
+	if err == nil {
+		d.Metrics.observeCommitWindow(committed.Sub(answered))
+	}
 	if err != nil {
 		return fmt.Errorf("record sent part %d of %s: %w", seq, m.ID, err)
 	}
@@ -213,7 +225,15 @@ func (d *Dispatcher) retry(ctx context.Context, job queue.Job, a *core.Attempt, 
 
 func (d *Dispatcher) record(ctx context.Context, a *core.Attempt, outcome string) error {
 	a.Outcome = outcome
-	return d.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.AddAttempt(a) })
+	return d.Store.WriteUrgent(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.AddAttempt(a) })
+}
+
+// write commits fn, ahead of queued work when a sync caller is waiting.
+func (d *Dispatcher) write(ctx context.Context, m *core.MessageRecord, fn func(*store.Tx) error) error {
+	if m.Request.Sync {
+		return d.Store.WriteUrgent(context.WithoutCancel(ctx), fn)
+	}
+	return d.Store.Write(context.WithoutCancel(ctx), fn)
 }
 
 // fail records a final failure, with the attempt that ended it if any.
@@ -226,7 +246,7 @@ func (d *Dispatcher) fail(ctx context.Context, bot *core.Bot, m *core.MessageRec
 	if a != nil {
 		a.Outcome = core.OutcomeFailed
 	}
-	return d.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+	return d.write(ctx, m, func(tx *store.Tx) error {
 		if a != nil {
 			if err := tx.AddAttempt(a); err != nil {
 				return err

@@ -43,9 +43,17 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 		return nil, core.Errorf(core.KindNoCallback, "async requests need a callback URL; set one on the bot or send with sync true")
 	}
 	m := &core.MessageRecord{ID: core.NewID("msg_", s.Store.Now()), BotID: bot.ID, Channel: core.ChannelMessenger, Request: *req, PSID: req.PSID}
+	encoded, err := store.EncodeRequest(&m.Request)
+	if err != nil {
+		return nil, err
+	}
 	var job queue.Job
-	err := s.Store.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.InsertMessage(m); err != nil {
+	write := s.Store.Write
+	if req.Sync {
+		write = s.Store.WriteUrgent // a caller is waiting on it
+	}
+	err = write(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertMessage(m, encoded); err != nil {
 			return err
 		}
 		var err error
@@ -53,8 +61,11 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 			job, err = queue.EnqueueClaimed(tx, dispatch.JobKind, m.ID, s.MaxAttempts, s.Owner, s.Lease)
 			return err
 		}
-		_, err = queue.Enqueue(tx, dispatch.JobKind, m.ID, s.MaxAttempts, tx.Now())
-		tx.AfterCommit(s.WakeSends)
+		err = queue.Enqueue(tx, dispatch.JobKind, m.ID, s.MaxAttempts, tx.Now())
+		tx.AfterCommit(func() {
+			s.Dispatch.Accepted.Put(m.ID, m)
+			s.WakeSends()
+		})
 		return err
 	})
 	if err != nil || !req.Sync {
@@ -70,13 +81,13 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 
 // resolver finds the user a recipient names, and the parameters stored on it.
 func (s *Service) resolver(ctx context.Context, bot *core.Bot) core.Resolver {
-	return func(r core.Recipient) (string, map[string]string, error) {
+	return func(r core.Recipient, wantParams bool) (string, map[string]string, error) {
 		if r.Linked() {
 			return "", nil, &core.Error{Kind: core.KindUnknownUser, Field: "recipient",
 				Message: "no Messenger user is linked to this " + r.Ways()[0]}
 		}
-		if r.ID == "" {
-			return "", nil, nil
+		if r.ID == "" || !wantParams {
+			return r.ID, nil, nil
 		}
 		c, err := s.Store.GetContact(ctx, bot.ID, r.ID)
 		if err != nil || c == nil {

@@ -40,6 +40,8 @@ type Notifier struct {
 	Timeout     time.Duration // per POST
 	Wake        func()        // wakes the delivery runner after an enqueue commits
 	Log         *slog.Logger
+	// Enqueued holds deliveries enqueued in this process, for their first claim.
+	Enqueued *queue.Handoff[*core.Delivery]
 }
 
 func (n *Notifier) maxAttempts() int {
@@ -57,20 +59,26 @@ func (n *Notifier) Enqueue(tx *store.Tx, d *core.Delivery) error {
 	if err := tx.InsertDelivery(d); err != nil {
 		return err
 	}
-	if _, err := queue.Enqueue(tx, JobKind, d.ID, n.maxAttempts(), tx.Now()); err != nil {
+	if err := queue.Enqueue(tx, JobKind, d.ID, n.maxAttempts(), tx.Now()); err != nil {
 		return err
 	}
-	if n.Wake != nil {
-		tx.AfterCommit(n.Wake)
-	}
+	tx.AfterCommit(func() {
+		n.Enqueued.Put(d.ID, d)
+		if n.Wake != nil {
+			n.Wake()
+		}
+	})
 	return nil
 }
 
 // Handle is the queue handler for deliveries: one POST per claim.
 func (n *Notifier) Handle(ctx context.Context, job queue.Job) error {
-	d, err := n.Store.GetDelivery(ctx, job.Ref)
-	if err != nil {
-		return err
+	d, ok := n.Enqueued.Take(job.Ref)
+	if !ok || job.Attempt != 1 {
+		var err error
+		if d, err = n.Store.GetDelivery(ctx, job.Ref); err != nil {
+			return err
+		}
 	}
 	if d.State == core.DeliveryDelivered {
 		return n.Store.Write(ctx, func(tx *store.Tx) error { return queue.Complete(tx, job) })

@@ -10,6 +10,7 @@ package queue
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -25,7 +26,7 @@ type Job struct {
 	Ref         string // what the job works on, e.g. a message id
 	Attempt     int    // 1 on the first run
 	MaxAttempts int
-	Owner       string // the claim's owner; with Attempt it identifies this claim
+	Owner       string // the claim's token: its process and a number unique to the claim
 	CreatedAt   time.Time
 }
 
@@ -42,27 +43,35 @@ const (
 var ErrLeaseLost = errors.New("queue: lease lost")
 
 // Enqueue adds a job that may run from runAt on.
-func Enqueue(tx *store.Tx, kind, ref string, maxAttempts int, runAt time.Time) (int64, error) {
-	var id int64
-	err := tx.QueryRow(`INSERT INTO jobs (kind, ref, state, max_attempts, run_at, created_at, updated_at)
-		VALUES ($1, $2, 'available', $3, $4, $5, $5) RETURNING id`,
-		kind, ref, maxAttempts, runAt.UnixMilli(), tx.Now().UnixMilli()).Scan(&id)
-	return id, err
+func Enqueue(tx *store.Tx, kind, ref string, maxAttempts int, runAt time.Time) error {
+	_, err := tx.Exec(`INSERT INTO jobs (kind, ref, state, max_attempts, run_at, created_at, updated_at)
+		VALUES ($1, $2, 'available', $3, $4, $5, $5)`,
+		kind, ref, maxAttempts, runAt.UnixMilli(), tx.Now().UnixMilli())
+	return err
 }
 
-// EnqueueClaimed adds a job already claimed by owner, for work the caller
-// starts at once (a sync send). If the caller dies, the lease ends and any
-// worker takes the job.
+// EnqueueClaimed adds a job already claimed by owner (a process), for work
+// the caller starts at once (a sync send). If the caller dies, the lease
+// ends and any worker takes the job.
 func EnqueueClaimed(tx *store.Tx, kind, ref string, maxAttempts int, owner string, lease time.Duration) (Job, error) {
-	j := Job{Kind: kind, Ref: ref, Attempt: 1, MaxAttempts: maxAttempts, Owner: owner, CreatedAt: tx.Now()}
+	j := Job{Kind: kind, Ref: ref, Attempt: 1, MaxAttempts: maxAttempts, Owner: claimToken(owner), CreatedAt: tx.Now()}
 	err := tx.QueryRow(`INSERT INTO jobs (kind, ref, state, attempt, max_attempts, run_at, lease_owner, created_at, updated_at)
 		VALUES ($1, $2, 'running', 1, $3, $4, $5, $6, $6) RETURNING id`,
-		kind, ref, maxAttempts, tx.Now().Add(lease).UnixMilli(), owner, tx.Now().UnixMilli()).Scan(&j.ID)
+		kind, ref, maxAttempts, tx.Now().Add(lease).UnixMilli(), j.Owner, tx.Now().UnixMilli()).Scan(&j.ID)
 	return j, err
 }
 
-// Claim takes up to limit runnable jobs of one kind for owner, leasing them.
+// claimToken marks one claim: the process's owner name and 65 random bits.
+// A job's id may be reused once it is deleted (SQLite reuses the highest
+// rowid), but a stale claim's token never matches a newer claim of that id.
+func claimToken(owner string) string {
+	return owner + "#" + rand.Text()[:13]
+}
+
+// Claim takes up to limit runnable jobs of one kind for owner (a process),
+// leasing them.
 func Claim(tx *store.Tx, kind, owner string, lease time.Duration, limit int) ([]Job, error) {
+	token := claimToken(owner)
 	// PostgreSQL processes sharing the table skip each other's locked rows;
 	// SQLite has one writer, so there is nothing to skip.
 	lock := ""
@@ -73,14 +82,14 @@ func Claim(tx *store.Tx, kind, owner string, lease time.Duration, limit int) ([]
 	rows, err := tx.Query(`UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = $1, run_at = $2, updated_at = $3
 		WHERE id IN (SELECT id FROM jobs WHERE kind = $4 AND state <> 'discarded' AND run_at <= $3 ORDER BY run_at LIMIT $5`+lock+`)
 		RETURNING id, kind, ref, attempt, max_attempts, created_at`,
-		owner, tx.Now().Add(lease).UnixMilli(), now, kind, limit)
+		token, tx.Now().Add(lease).UnixMilli(), now, kind, limit)
 	if err != nil {
 		return nil, fmt.Errorf("queue: claim: %w", err)
 	}
 	defer rows.Close()
 	var jobs []Job
 	for rows.Next() {
-		j := Job{Owner: owner}
+		j := Job{Owner: token}
 		var created int64
 		if err := rows.Scan(&j.ID, &j.Kind, &j.Ref, &j.Attempt, &j.MaxAttempts, &created); err != nil {
 			return nil, err

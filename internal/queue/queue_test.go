@@ -51,11 +51,11 @@ func TestLeasesRetriesAndRescue(t *testing.T) {
 		s := db.Open(t, store.Options{Now: clk.Now})
 		write(t, s, func(tx *store.Tx) error {
 			for i := range 3 {
-				if _, err := queue.Enqueue(tx, "send", fmt.Sprint("m", i), 5, clk.Now()); err != nil {
+				if err := queue.Enqueue(tx, "send", fmt.Sprint("m", i), 5, clk.Now()); err != nil {
 					return err
 				}
 			}
-			_, err := queue.Enqueue(tx, "other", "x", 5, clk.Now())
+			err := queue.Enqueue(tx, "other", "x", 5, clk.Now())
 			return err
 		})
 		a := claim(t, s, "worker-a", 2)
@@ -99,7 +99,7 @@ func TestRunnerRunsEveryJobOnce(t *testing.T) {
 		const n = 300
 		write(t, s, func(tx *store.Tx) error {
 			for i := range n {
-				if _, err := queue.Enqueue(tx, "send", fmt.Sprint(i), 3, tx.Now()); err != nil {
+				if err := queue.Enqueue(tx, "send", fmt.Sprint(i), 3, tx.Now()); err != nil {
 					return err
 				}
 			}
@@ -150,7 +150,7 @@ func TestPostgresProcessesClaimDisjointJobs(t *testing.T) {
 	const n = 400
 	write(t, s1, func(tx *store.Tx) error {
 		for i := range n {
-			if _, err := queue.Enqueue(tx, "send", fmt.Sprint(i), 3, tx.Now()); err != nil {
+			if err := queue.Enqueue(tx, "send", fmt.Sprint(i), 3, tx.Now()); err != nil {
 				return err
 			}
 		}

@@ -21,7 +21,7 @@ type Runner struct {
 	Kind        string
 	Handler     Handler
 	Owner       string        // this process, e.g. host:pid:random
-	Concurrency int           // handlers running at once
+	Concurrency int           // handlers running at once; with none, Run returns at once
 	Lease       time.Duration // how long a claim lasts before others may take the job
 	Poll        time.Duration // how often to look for work when not woken
 	Grace       time.Duration // how long in-flight handlers may finish after Run's context ends
@@ -35,9 +35,6 @@ type Runner struct {
 func (r *Runner) init() {
 	r.once.Do(func() {
 		r.wake = make(chan struct{}, 1)
-		if r.Concurrency <= 0 {
-			r.Concurrency = 16
-		}
 		if r.Lease <= 0 {
 			r.Lease = time.Minute
 		}
@@ -70,6 +67,9 @@ func (r *Runner) Wake() {
 // leases and are taken again when those end.
 func (r *Runner) Run(ctx context.Context) {
 	r.init()
+	if r.Concurrency <= 0 {
+		return
+	}
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 	slots := make(chan struct{}, r.Concurrency)
@@ -78,6 +78,15 @@ func (r *Runner) Run(ctx context.Context) {
 	defer timer.Stop()
 	for ctx.Err() == nil {
 		free := r.Concurrency - len(slots)
+		// Claim in batches: a claim per freed slot would put a write per job
+		// on the database. An idle runner claims whatever there is at once.
+		if busy := len(slots); busy > 0 && free < min(r.Concurrency/8, claimBatch) {
+			select {
+			case <-ctx.Done():
+			case <-r.wake:
+			}
+			continue
+		}
 		jobs := r.claim(ctx, free)
 		for _, j := range jobs {
 			slots <- struct{}{}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/botgate/botgate/internal/api/admin"
 	"github.com/botgate/botgate/internal/api/bothub"
+	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/dispatch"
 	"github.com/botgate/botgate/internal/egress"
 	"github.com/botgate/botgate/internal/gateway"
@@ -109,6 +110,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.Store = st
+	s.Metrics.MustRegister(st.Collectors()...)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		s.Store.Close()
@@ -174,6 +176,9 @@ func secretKey(cfg Config) ([]byte, error) {
 }
 
 func (s *Server) build() error {
+	if s.cfg.SendWorkers < 0 || s.cfg.DeliveryWorkers < 0 {
+		return errors.New("send and delivery workers must be 0 or more")
+	}
 	if longest := max(s.cfg.SyncTimeout, 2*s.cfg.GraphTimeout, s.cfg.CallbackTimeout); s.cfg.JobLease <= longest {
 		return fmt.Errorf("job lease %v must be longer than the longest job (%v): sync timeout, two Graph calls, or a callback", s.cfg.JobLease, longest)
 	}
@@ -190,12 +195,13 @@ func (s *Server) build() error {
 	s.Notify = &notify.Notifier{
 		Store: s.Store, Client: guard.Client(s.cfg.CallbackTimeout), Timeout: s.cfg.CallbackTimeout,
 		Schedule: queue.Schedule{Waits: s.cfg.CallbackSchedule, Jitter: 0.1}, Log: s.log,
+		Enqueued: queue.NewHandoff[*core.Delivery](handoffSize),
 	}
 	s.deliveries = &queue.Runner{Store: s.Store, Kind: notify.JobKind, Handler: s.Notify.Handle, Owner: owner,
 		Concurrency: s.cfg.DeliveryWorkers, Lease: s.cfg.JobLease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	s.Notify.Wake = s.deliveries.Wake
 	s.Dispatch = &dispatch.Dispatcher{
-		Store: s.Store, Graph: graph.New(s.graphURL(), s.cfg.GraphVersion, graph.NewHTTPClient(s.cfg.GraphTimeout)),
+		Store: s.Store, Accepted: queue.NewHandoff[*core.MessageRecord](handoffSize), Graph: graph.New(s.graphURL(), s.cfg.GraphVersion, graph.NewHTTPClient(s.cfg.GraphTimeout)),
 		Notify:      s.Notify,
 		Results:     map[string]dispatch.ResultFunc{bothub.Face: bothub.ResultBody},
 		Backoff:     queue.Backoff{Base: s.cfg.SendRetryBase, Max: 10 * time.Minute, Jitter: 0.2},
@@ -298,6 +304,10 @@ func (s *Server) Close() error {
 	})
 	return s.closeErr
 }
+
+// handoffSize bounds the records handed from accept to send in memory:
+// enough for the seconds between the two at full speed.
+const handoffSize = 4096
 
 func instanceID() string {
 	host, _ := os.Hostname()

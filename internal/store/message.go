@@ -16,13 +16,14 @@ import (
 const messageColumns = `id, bot_id, request_id, channel, face, method, sync, status, psid, request, recipient_id, error,
 	created_at, updated_at, sent_at, delivered_at, read_at, failed_at`
 
-// InsertMessage records an accepted message. A request id the bot used
-// before is KindDuplicate, and nothing is written.
-func (tx *Tx) InsertMessage(m *core.MessageRecord) error {
-	req, err := json.Marshal(m.Request)
-	if err != nil {
-		return err
-	}
+// EncodeRequest encodes a message's request for InsertMessage. Callers do it
+// before Write: the writer serves every caller, so it should not encode.
+func EncodeRequest(r *core.SendRequest) ([]byte, error) { return json.Marshal(r) }
+
+// InsertMessage records an accepted message, its request encoded by
+// EncodeRequest. A request id the bot used before is KindDuplicate, and
+// nothing is written.
+func (tx *Tx) InsertMessage(m *core.MessageRecord, req []byte) error {
 	m.CreatedAt, m.UpdatedAt, m.Status = tx.Now(), tx.Now(), core.StatusAccepted
 	res, err := tx.Exec(`INSERT INTO messages (id, bot_id, request_id, channel, face, method, sync, status, psid, request, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT (bot_id, request_id) DO NOTHING`,

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -52,6 +53,9 @@ type Store struct {
 	migrator *goose.Provider
 
 	readStmts, writeStmts *stmtCache
+
+	stopCheckpoints chan struct{} // SQLite only
+	checkpoints     sync.WaitGroup
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -104,9 +108,14 @@ func (s *Store) openSQLite(path string) error {
 	if path == "" {
 		return errors.New("store: empty SQLite path")
 	}
-	// temp_store in memory: otherwise SQLite writes statement journals to temp files.
-	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)"
-	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas)
+	// temp_store in memory: otherwise SQLite writes statement journals to temp
+	// files. mmap: reads of the database file without a syscall per page.
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)" +
+		"&_pragma=temp_store(MEMORY)&_pragma=mmap_size(268435456)&_pragma=cache_size(-32768)"
+	// The writer never checkpoints: copying the WAL into the database file
+	// and syncing it would stall every caller waiting on a commit. The
+	// checkpointer does it beside the writer.
+	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas+"&_pragma=wal_autocheckpoint(0)")
 	if err != nil {
 		return err
 	}
@@ -123,18 +132,52 @@ func (s *Store) openSQLite(path string) error {
 	r.SetMaxIdleConns(max(4, 2*runtime.GOMAXPROCS(0)))
 	s.read, s.write, s.dialect = r, w, sqliteDialect
 	// The writer creates the file and switches it to WAL before readers open it.
-	return w.Ping()
+	if err := w.Ping(); err != nil {
+		return err
+	}
+	s.stopCheckpoints = make(chan struct{})
+	s.checkpoints.Add(1)
+	go s.checkpointer()
+	return nil
+}
+
+// checkpointer copies the WAL into the database file every second, on a
+// reader connection: PASSIVE checkpoints never wait on the writer, and the
+// WAL stays small.
+func (s *Store) checkpointer() {
+	defer s.checkpoints.Done()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stopCheckpoints:
+			return
+		case <-tick.C:
+			if _, err := s.read.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil && s.read.Ping() == nil {
+				continue // a busy checkpoint tries again next tick
+			}
+		}
+	}
 }
 
 func (s *Store) openPostgres(dsn string) error {
-	db, err := sql.Open("pgx", dsn)
+	// Writers get their own connections: sharing one pool with the reads of
+	// dozens of workers left commits queued behind reads for connections.
+	w, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return err
 	}
-	db.SetMaxOpenConns(16)
-	db.SetMaxIdleConns(16)
-	db.SetConnMaxIdleTime(5 * time.Minute)
-	s.read, s.write, s.dialect = db, db, postgresDialect
+	w.SetMaxOpenConns(postgresDialect.writers + 1) // +1 for migrations and the occasional direct write
+	w.SetMaxIdleConns(postgresDialect.writers + 1)
+	r, err := sql.Open("pgx", dsn)
+	if err != nil {
+		w.Close()
+		return err
+	}
+	r.SetMaxOpenConns(32)
+	r.SetMaxIdleConns(32)
+	r.SetConnMaxIdleTime(5 * time.Minute)
+	s.read, s.write, s.dialect = r, w, postgresDialect
 	return nil
 }
 
@@ -193,6 +236,11 @@ func (s *Store) Now() time.Time { return s.now() }
 func (s *Store) Close() error {
 	if s.writer != nil {
 		s.writer.close()
+	}
+	if s.stopCheckpoints != nil {
+		close(s.stopCheckpoints)
+		s.checkpoints.Wait()
+		_, _ = s.read.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`) // leave a small WAL behind
 	}
 	if s.readStmts != nil {
 		s.readStmts.close()

@@ -89,12 +89,12 @@ func TestMessageStatusOnlyMovesForward(t *testing.T) {
 		m := &core.MessageRecord{ID: "msg_1", BotID: "bot_1", Channel: core.ChannelMessenger,
 			Request: core.SendRequest{Face: "bothub", Method: "send_message", RequestID: "r1",
 				Cards: []core.Message{{Text: "hi"}}, Recipient: core.Recipient{ID: "psid-1"}}}
-		if err := s.Write(ctx, func(tx *store.Tx) error { return tx.InsertMessage(m) }); err != nil {
+		if err := s.Write(ctx, func(tx *store.Tx) error { return tx.InsertMessage(m, mustEncode(m)) }); err != nil {
 			t.Fatal(err)
 		}
 		dup := *m
 		dup.ID = "msg_2"
-		err := s.Write(ctx, func(tx *store.Tx) error { return tx.InsertMessage(&dup) })
+		err := s.Write(ctx, func(tx *store.Tx) error { return tx.InsertMessage(&dup, mustEncode(&dup)) })
 		if core.ErrorKind(err) != core.KindDuplicate {
 			t.Fatalf("duplicate request id: %v", err)
 		}
@@ -159,7 +159,7 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 				errs[i] = s.Write(ctx, func(tx *store.Tx) error {
 					m := &core.MessageRecord{ID: fmt.Sprintf("msg_%03d", i), BotID: "bot_1", Channel: core.ChannelMessenger,
 						Request: core.SendRequest{Face: "bothub", Method: "send_message", RequestID: fmt.Sprintf("r%d", i%150)}}
-					if err := tx.InsertMessage(m); err != nil {
+					if err := tx.InsertMessage(m, mustEncode(m)); err != nil {
 						return err
 					}
 					if i%7 == 0 {
@@ -202,4 +202,12 @@ func TestReadyAfterMigrate(t *testing.T) {
 			t.Fatalf("Ready after Migrate: %v", err)
 		}
 	})
+}
+
+func mustEncode(m *core.MessageRecord) []byte {
+	data, err := store.EncodeRequest(&m.Request)
+	if err != nil {
+		panic(err)
+	}
+	return data
 }

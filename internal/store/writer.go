@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // ErrClosed is returned by Write once the store is closing.
@@ -15,6 +17,14 @@ var ErrClosed = errors.New("store: closed")
 
 // maxBatch bounds one group commit, so one transaction never grows without end.
 const maxBatch = 256
+
+// A batch smaller than minBatch waits up to batchWait for company, unless
+// something urgent is in it: every commit writes each page it touched, so
+// sixty operations in one commit cost little more than one.
+const (
+	minBatch  = 32
+	batchWait = time.Millisecond
+)
 
 // Tx is a write transaction shared by the operations of one group commit.
 // Its methods use the transaction's own context, so they take none.
@@ -67,20 +77,28 @@ func (t *Tx) Dialect() string { return t.s.dialect.name }
 func (t *Tx) AfterCommit(f func()) { t.hooks = append(t.hooks, f) }
 
 type op struct {
-	ctx  context.Context
-	fn   func(*Tx) error
-	done chan error
+	ctx    context.Context
+	fn     func(*Tx) error
+	done   chan error
+	urgent bool
 }
 
 type writer struct {
-	s    *Store
-	ops  chan *op
-	stop chan struct{}
-	wg   sync.WaitGroup
+	s      *Store
+	urgent chan *op
+	ops    chan *op
+	stop   chan struct{}
+	wg     sync.WaitGroup
+	batch  prometheus.Histogram
 }
 
 func newWriter(s *Store, n int) *writer {
-	w := &writer{s: s, ops: make(chan *op, 4*maxBatch), stop: make(chan struct{})}
+	w := &writer{s: s, urgent: make(chan *op, 4*maxBatch), ops: make(chan *op, 4*maxBatch), stop: make(chan struct{}),
+		batch: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "botgate_store_batch_operations",
+			Help:    "Operations committed together in one transaction (group commit).",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 9),
+		})}
 	for range n {
 		w.wg.Add(1)
 		go w.loop()
@@ -98,12 +116,23 @@ func newWriter(s *Store, n int) *writer {
 // after the commit go through AfterCommit. fn must not block: other callers
 // wait on it.
 func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
-	o := &op{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	return s.writer.submit(ctx, &op{ctx: ctx, fn: fn, done: make(chan error, 1)}, s.writer.ops)
+}
+
+// WriteUrgent is Write for records of what already happened outside the
+// database, such as Graph's answer to a send: until they commit, a crash
+// would repeat the action, so they go into the next transaction ahead of
+// queued work.
+func (s *Store) WriteUrgent(ctx context.Context, fn func(*Tx) error) error {
+	return s.writer.submit(ctx, &op{ctx: ctx, fn: fn, done: make(chan error, 1), urgent: true}, s.writer.urgent)
+}
+
+func (w *writer) submit(ctx context.Context, o *op, lane chan *op) error {
 	select {
-	case s.writer.ops <- o:
+	case lane <- o:
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-s.writer.stop:
+	case <-w.stop:
 		return ErrClosed
 	}
 	// Wait even if ctx ends now: the caller must learn whether its work committed.
@@ -120,31 +149,63 @@ func (w *writer) loop() {
 	batch := make([]*op, 0, maxBatch)
 	for {
 		select {
+		case o := <-w.urgent:
+			batch = append(batch[:0], o)
 		case o := <-w.ops:
 			batch = append(batch[:0], o)
 		case <-w.stop:
 			// Finish what was queued before the store closed.
-			for {
-				select {
-				case o := <-w.ops:
-					w.commit([]*op{o})
-				default:
-					return
+			for _, lane := range []chan *op{w.urgent, w.ops} {
+				for len(lane) > 0 {
+					w.commit([]*op{<-lane})
 				}
 			}
+			return
 		}
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case o := <-w.ops:
-				batch = append(batch, o)
-			default:
-				break fill
-			}
+		batch = fill(batch, w.urgent)
+		batch = fill(batch, w.ops)
+		urgent := slices.ContainsFunc(batch, func(o *op) bool { return o.urgent })
+		if !urgent && len(batch) < minBatch {
+			batch = w.gather(batch)
 		}
+		w.batch.Observe(float64(len(batch)))
 		w.commit(batch)
 	}
 }
+
+// gather waits up to batchWait for more operations, and stops early when an
+// urgent one arrives or the batch is big enough.
+func (w *writer) gather(batch []*op) []*op {
+	timer := time.NewTimer(batchWait)
+	defer timer.Stop()
+	for len(batch) < minBatch {
+		select {
+		case o := <-w.urgent:
+			return fill(fill(append(batch, o), w.urgent), w.ops)
+		case o := <-w.ops:
+			batch = append(batch, o)
+		case <-timer.C:
+			return batch
+		}
+	}
+	return batch
+}
+
+// fill adds what waits in lane to batch, up to maxBatch, without blocking.
+func fill(batch []*op, lane chan *op) []*op {
+	for len(batch) < maxBatch {
+		select {
+		case o := <-lane:
+			batch = append(batch, o)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// Collectors are the store's Prometheus series.
+func (s *Store) Collectors() []prometheus.Collector { return []prometheus.Collector{s.writer.batch} }
 
 func (w *writer) commit(batch []*op) {
 	results := make([]error, len(batch))
@@ -156,16 +217,17 @@ func (w *writer) commit(batch []*op) {
 			break
 		}
 	}
+	// Hooks run before callers are released, so a caller sees their effects.
+	if err == nil {
+		for _, h := range hooks {
+			h()
+		}
+	}
 	for i, o := range batch {
 		if err != nil && results[i] == nil {
 			results[i] = err
 		}
 		o.done <- results[i]
-	}
-	if err == nil {
-		for _, h := range hooks {
-			h()
-		}
 	}
 	w.s.writeStmts.prepareWanted(context.Background())
 }

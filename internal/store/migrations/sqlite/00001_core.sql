@@ -61,10 +61,10 @@ CREATE TABLE messages (
     delivered_at BIGINT,
     read_at      BIGINT,
     failed_at    BIGINT
-);
+) WITHOUT ROWID; -- clustered on the id: one B-tree fewer to write per message
 CREATE UNIQUE INDEX messages_request ON messages (bot_id, request_id);
 CREATE INDEX messages_bot ON messages (bot_id, id);
-CREATE INDEX messages_psid_sent ON messages (bot_id, psid, sent_at);
+CREATE INDEX messages_psid ON messages (bot_id, psid) WHERE psid <> '';
 
 CREATE TABLE attempts (
     id          INTEGER PRIMARY KEY,
@@ -91,16 +91,17 @@ CREATE TABLE message_events (
 );
 CREATE INDEX message_events_message ON message_events (message_id, id);
 
--- AUTOINCREMENT so a deleted job's id is never reused by another job.
+-- A deleted job's id may be reused; claims carry a unique lease_owner
+-- token, so a stale claim never touches the newer job.
 CREATE TABLE jobs (
-    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           INTEGER PRIMARY KEY,
     kind         TEXT NOT NULL,
     ref          TEXT NOT NULL,
     state        TEXT NOT NULL,             -- available, running, retryable, discarded
     attempt      INTEGER NOT NULL DEFAULT 0,
     max_attempts INTEGER NOT NULL,
     run_at       BIGINT NOT NULL,           -- for a running job: when its lease ends
-    lease_owner  TEXT NOT NULL DEFAULT '',
+    lease_owner  TEXT NOT NULL DEFAULT '',  -- the current claim's token
     last_error   TEXT NOT NULL DEFAULT '',
     created_at   BIGINT NOT NULL,
     updated_at   BIGINT NOT NULL
@@ -121,8 +122,8 @@ CREATE TABLE deliveries (
     created_at   BIGINT NOT NULL,
     updated_at   BIGINT NOT NULL,
     delivered_at BIGINT
-);
-CREATE INDEX deliveries_bot_created ON deliveries (bot_id, created_at);
+) WITHOUT ROWID;
+CREATE INDEX deliveries_bot ON deliveries (bot_id, id);
 
 CREATE TABLE delivery_attempts (
     delivery_id TEXT NOT NULL,
