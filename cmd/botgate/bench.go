@@ -175,12 +175,12 @@ func (b *benchRun) measure(kind, fakeURL, baseURL string, baseAccept, fakeSync l
 	if key, err = b.setup(gwURL, baseURL+"/callbacks"); err != nil {
 		return err
 	}
-	rate, accepted, err := b.endToEnd(gwURL+"/api", key, fakeURL, baseURL)
+	e2e, err := b.endToEnd(gwURL+"/api", key, fakeURL, baseURL)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "end to end, %d async messages accepted, sent to the fake Graph and called back: %.0f messages/s (accepting at %.0f/s meanwhile)\n",
-		b.cmd.Messages, rate, accepted)
+	fmt.Fprintf(out, "end to end, %d async messages accepted and sent to the fake Graph: %.0f messages/s (accepting at %.0f/s meanwhile; all callbacks delivered at %.0f messages/s)\n",
+		b.cmd.Messages, e2e.sent, e2e.accepted, e2e.calledBack)
 	count, p50, p99, err := commitWindow(gwURL)
 	if err != nil {
 		return err
@@ -215,31 +215,43 @@ func (b *benchRun) accept(u, key string) load.Result {
 	})
 }
 
+// e2eRates are the end-to-end run's rates, in messages per second.
+type e2eRates struct {
+	accepted   float64 // requests accepted while sending
+	sent       float64 // first request to the last message at the fake Graph
+	calledBack float64 // first request to the last callback at the merchant
+}
+
 // endToEnd sends Messages async requests and measures until the last was
-// sent to the fake Graph and its callback delivered.
-func (b *benchRun) endToEnd(u, key, fakeURL, baseURL string) (rate, accepted float64, err error) {
+// sent to the fake Graph, and until its callback was delivered.
+func (b *benchRun) endToEnd(u, key, fakeURL, baseURL string) (e2eRates, error) {
+	var r e2eRates
 	sent0, err := fakeCount(fakeURL)
 	if err != nil {
-		return 0, 0, err
+		return r, err
 	}
 	calls0, err := count(baseURL + "/callbacks/count")
 	if err != nil {
-		return 0, 0, err
+		return r, err
 	}
 	start := time.Now()
 	res := load.Run(b.e.ctx, b.cmd.Concurrency, b.cmd.Messages, func(ctx context.Context, w, seq int) error {
 		return b.post(ctx, u, key, asyncRequest(fmt.Sprintf("e2e-%d", seq)))
 	})
 	if res.Errors > 0 {
-		return 0, 0, fmt.Errorf("end-to-end run: %d of %d requests failed", res.Errors, res.Requests)
+		return r, fmt.Errorf("end-to-end run: %d of %d requests failed", res.Errors, res.Requests)
 	}
+	n := float64(b.cmd.Messages)
+	r.accepted = res.Rate()
 	if err := waitFor(fakeURL+"/_fake/sends/count", sent0+b.cmd.Messages, 10*time.Minute); err != nil {
-		return 0, 0, err
+		return r, err
 	}
+	r.sent = n / time.Since(start).Seconds()
 	if err := waitFor(baseURL+"/callbacks/count", calls0+b.cmd.Messages, 10*time.Minute); err != nil {
-		return 0, 0, err
+		return r, err
 	}
-	return float64(b.cmd.Messages) / time.Since(start).Seconds(), res.Rate(), nil
+	r.calledBack = n / time.Since(start).Seconds()
+	return r, nil
 }
 
 // syncLatency sends sequential sync requests: to botgate, or with direct set,

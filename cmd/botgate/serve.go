@@ -26,7 +26,7 @@ type serveCmd struct {
 	SendWorkers      int             `default:"64" env:"BOTGATE_SEND_WORKERS" help:"Concurrent async sends; 0 makes this process accept only, while others on the same database send."`
 	SendAttempts     int             `default:"10" env:"BOTGATE_SEND_ATTEMPTS" help:"Graph calls an async send gets before it fails."`
 	SendRetryBase    time.Duration   `default:"2s" env:"BOTGATE_SEND_RETRY_BASE" help:"First wait before retrying an async send; it doubles up to 10m, and Graph's throttling hints are honoured."`
-	DeliveryWorkers  int             `default:"16" env:"BOTGATE_DELIVERY_WORKERS" help:"Concurrent deliveries to merchant URLs; 0 leaves them to other processes."`
+	DeliveryWorkers  int             `default:"64" env:"BOTGATE_DELIVERY_WORKERS" help:"Concurrent deliveries to merchant URLs; 0 leaves them to other processes."`
 	CallbackTimeout  time.Duration   `default:"10s" env:"BOTGATE_CALLBACK_TIMEOUT" help:"Bound on one POST to a merchant URL."`
 	CallbackSchedule []time.Duration `default:"5s,5m,30m,2h,5h,10h,14h" env:"BOTGATE_CALLBACK_SCHEDULE" help:"Waits between delivery attempts; attempts = waits + 1."`
 	ShutdownGrace    time.Duration   `default:"15s" env:"BOTGATE_SHUTDOWN_GRACE" help:"How long in-flight work may finish after SIGTERM."`

@@ -68,7 +68,7 @@ func Defaults() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", Database: "./botgate.db", GraphURL: "https://graph.facebook.com", GraphVersion: "v25.0",
 		SyncTimeout: 10 * time.Second, GraphTimeout: 20 * time.Second, SendWorkers: 64, SendAttempts: 10, SendRetryBase: 2 * time.Second,
-		DeliveryWorkers: 16, CallbackTimeout: 10 * time.Second, CallbackSchedule: notify.DefaultSchedule,
+		DeliveryWorkers: 64, CallbackTimeout: 10 * time.Second, CallbackSchedule: notify.DefaultSchedule,
 		ShutdownGrace: 15 * time.Second, JobLease: 2 * time.Minute,
 	}
 }
