@@ -19,17 +19,32 @@ type adminClient struct {
 
 // call sends a request to the admin API and prints the JSON answer indented.
 func (a *adminClient) call(e *env, method, path string, body any) error {
+	data, err := a.do(e, method, path, body)
+	if err != nil || len(data) == 0 {
+		return err
+	}
+	var out bytes.Buffer
+	if json.Indent(&out, bytes.TrimSpace(data), "", "  ") == nil {
+		data = append(out.Bytes(), '\n')
+	}
+	_, err = e.stdout.Write(data)
+	return err
+}
+
+// do sends a request to the admin API and returns the answer's body; an
+// answer that is not 2xx is an error quoting it.
+func (a *adminClient) do(e *env, method, path string, body any) ([]byte, error) {
 	var rd io.Reader
 	if body != nil {
 		data, err := json.Marshal(body)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		rd = bytes.NewReader(data)
 	}
 	req, err := http.NewRequestWithContext(e.ctx, method, strings.TrimRight(a.Server, "/")+path, rd)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+a.AdminToken)
 	if body != nil {
@@ -37,28 +52,17 @@ func (a *adminClient) call(e *env, method, path string, body any) error {
 	}
 	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return err
-	}
-	if len(data) > 0 {
-		var out bytes.Buffer
-		if json.Indent(&out, data, "", "  ") == nil {
-			data = append(out.Bytes(), '\n')
-		}
-		if resp.StatusCode >= 300 {
-			return fmt.Errorf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, strings.TrimSpace(string(data)))
-		}
-		_, err = e.stdout.Write(data)
-		return err
+		return nil, err
 	}
 	if resp.StatusCode >= 300 {
-		return fmt.Errorf("%s %s: HTTP %d", method, path, resp.StatusCode)
+		return nil, fmt.Errorf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, strings.TrimSpace(string(data)))
 	}
-	return nil
+	return data, nil
 }
 
 type botCmd struct {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -31,6 +32,7 @@ type cli struct {
 	Bot       botCmd       `cmd:"" help:"Manage bots through the admin API."`
 	Key       keyCmd       `cmd:"" help:"Manage API keys through the admin API."`
 	Messages  messagesCmd  `cmd:"" help:"Read the message log through the admin API."`
+	Blocks    blocksCmd    `cmd:"" help:"Keep content blocks in files: push, pull, list, render."`
 	Bench     benchCmd     `cmd:"" help:"Measure throughput, latency and memory against a baseline, with the fake Graph API."`
 
 	BenchBaseline benchBaselineCmd `cmd:"" hidden:"" name:"bench-baseline" help:"The bare handler bench compares with."`
@@ -60,6 +62,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if err := sealEnvironment(parser); err != nil {
+		return err
+	}
 	defer func() {
 		// kong "exits" after --help; end run instead of the process.
 		if r := recover(); r != nil {
@@ -77,6 +82,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	return kctx.Run(&env{ctx: ctx, getenv: getenv, stdout: stdout, stderr: stderr})
+}
+
+// sealEnvironment stops kong reading the process environment itself, so
+// variables reach flags only through run's getenv (envResolver). Each flag
+// keeps its variable names (Flag.Envs, filled when kong built the model) for
+// help and for the resolver.
+func sealEnvironment(k *kong.Kong) error {
+	return kong.Visit(k.Model, func(node kong.Visitable, next kong.Next) error {
+		if n, ok := node.(*kong.Node); ok {
+			for _, f := range n.Flags {
+				if len(f.Envs) > 0 {
+					// Help reads the variables from the tag; say them in the text instead.
+					f.Help += " ($" + strings.Join(f.Envs, ", $") + ")"
+				}
+				f.Tag.Envs = nil
+			}
+		}
+		return next(nil)
+	})
 }
 
 // envResolver reads each flag's BOTGATE_* variable through getenv; flags

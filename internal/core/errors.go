@@ -28,6 +28,7 @@ const (
 	KindNoCallback          Kind = "no_callback"           // async asked for, but the bot has no callback URL
 	KindPhoneNotMatched     Kind = "phone_not_matched"     // Graph found no Messenger user for the phone number
 	KindPolicy              Kind = "policy"                // refused by messaging policy before sending
+	KindUnknownBlock        Kind = "unknown_block"         // no block of that name to send
 	KindUpstream            Kind = "upstream"              // Graph refused the send
 	KindUnavailable         Kind = "unavailable"           // Graph unreachable or still failing when retries ran out
 	KindNotFound            Kind = "not_found"             // an admin resource does not exist

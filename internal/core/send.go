@@ -20,6 +20,7 @@ type SendRequest struct {
 	Tag           string            `json:"tag,omitempty"` // as requested
 	Cards         []Message         `json:"cards"`         // sent in order: one for send_message, a block's cards for send_block
 	Block         string            `json:"block,omitempty"`
+	BlockVersion  int               `json:"block_version,omitempty"`
 	Params        map[string]string `json:"params,omitempty"` // this send's parameters
 
 	// Set by the core when it accepts the request.
@@ -27,6 +28,10 @@ type SendRequest struct {
 	StoredParams map[string]string `json:"stored_params,omitempty"` // the contact's parameters at acceptance
 	PSID         string            `json:"psid,omitempty"`          // the user, when known before sending
 }
+
+// FaceAuto is the face of sends botgate makes by itself (a block button's
+// reply): they report to no callback.
+const FaceAuto = "botgate"
 
 // Fields names a request's fields in the caller's dialect, so errors point at
 // what the caller wrote.
@@ -73,6 +78,9 @@ func (r *SendRequest) Check(bot *Bot, f Fields, resolve Resolver) error {
 	for i, card := range r.Cards {
 		rendered, _ := Render(card, vars, UnfilledKeep, "")
 		if err := ValidateMessage(&rendered, r.cardPath(f, i)); err != nil {
+			return err
+		}
+		if err := checkBlockButtons(card, r.cardPath(f, i)); err != nil {
 			return err
 		}
 	}

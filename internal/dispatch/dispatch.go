@@ -88,12 +88,14 @@ func (d *Dispatcher) send(ctx context.Context, bot *core.Bot, m *core.MessageRec
 	if bot.Messenger == nil || bot.Messenger.AccessToken == "" {
 		return d.fail(ctx, bot, m, job, core.Errorf(core.KindInternal, "the bot has no Messenger page token"), nil)
 	}
-	vars := m.Request.Vars(d.profile(ctx, bot, m))
-	for seq := len(m.Parts); seq < len(m.Request.Cards); seq++ {
-		body, err := d.body(bot, m, seq, vars)
-		if err != nil {
-			return d.fail(ctx, bot, m, job, err, nil)
-		}
+	// Every card is rendered before the first is sent: a card that cannot be
+	// sent stops the block before it starts.
+	bodies, err := Bodies(bot, &m.Request, d.profile(ctx, bot, m))
+	if err != nil {
+		return d.fail(ctx, bot, m, job, err, nil)
+	}
+	for seq := len(m.Parts); seq < len(bodies); seq++ {
+		body := bodies[seq]
 		for try := 1; ; try++ {
 			attempt := &core.Attempt{MessageID: m.ID, Seq: seq, At: d.Store.Now(), Request: body}
 			res, resp, callErr := d.Graph.SendMessage(ctx, bot.Messenger.AccessToken, body)
@@ -140,29 +142,6 @@ func (d *Dispatcher) backoff(deadline time.Time) queue.Backoff {
 		return d.Backoff
 	}
 	return d.SyncBackoff
-}
-
-// body renders card seq into the exact Send API body. A card that renders
-// past Messenger's limits (a long parameter value) fails here, unsent.
-func (d *Dispatcher) body(bot *core.Bot, m *core.MessageRecord, seq int, vars core.Vars) ([]byte, error) {
-	req := &m.Request
-	path := fmt.Sprintf("card[%d]", seq)
-	if len(req.Cards) == 1 {
-		path = "message"
-	}
-	msg, err := core.Render(req.Cards[seq], vars, bot.Settings.UnfilledPlaceholder, path)
-	if err != nil {
-		return nil, err
-	}
-	if err := core.ValidateMessage(&msg, path); err != nil {
-		return nil, err
-	}
-	return graph.Encode(graph.MessengerBody{
-		Recipient:     graph.NewMessengerRecipient(req.Recipient, m.PSID),
-		MessagingType: req.MessagingType,
-		Tag:           req.EffectiveTag,
-		Message:       core.ForGraph(msg),
-	})
 }
 
 // partError says which card failed when a multi-card send stops midway.
@@ -274,7 +253,7 @@ func finishJob(tx *store.Tx, job queue.Job) error {
 
 // callback enqueues an async message's result for the bot's callback URL.
 func (d *Dispatcher) callback(tx *store.Tx, bot *core.Bot, m *core.MessageRecord) error {
-	if m.Request.Sync {
+	if m.Request.Sync || m.Request.Face == core.FaceAuto {
 		return nil
 	}
 	if bot.CallbackURL == "" {

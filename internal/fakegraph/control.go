@@ -24,6 +24,8 @@ func (s *Server) controlMux() *http.ServeMux {
 	mux.HandleFunc("POST /_fake/pages", s.controlPages)
 	mux.HandleFunc("POST /_fake/users", s.controlUsers)
 	mux.HandleFunc("POST /_fake/rules", s.controlRules)
+	s.whatsAppControl(mux)
+	s.actControl(mux)
 	return mux
 }
 
@@ -67,6 +69,14 @@ type errorJSON struct {
 	Subcode    int    `json:"subcode,omitempty"`
 	Type       string `json:"type"`
 	Message    string `json:"message"`
+	Details    string `json:"details,omitempty"`
+}
+
+func toErrorJSON(e *GraphError) *errorJSON {
+	if e == nil {
+		return nil
+	}
+	return &errorJSON{e.HTTPStatus, e.Code, e.Subcode, e.Type, e.Message, e.Details}
 }
 
 func (s *Server) controlSends(w http.ResponseWriter, r *http.Request) {
@@ -74,10 +84,7 @@ func (s *Server) controlSends(w http.ResponseWriter, r *http.Request) {
 	out := make([]sendJSON, len(sends))
 	for i, send := range sends {
 		out[i] = sendJSON{send.Seq, send.PageID, send.Token, jsonOrString(send.Body), send.Parsed,
-			send.Recipient, send.MessageID, send.Status, nil}
-		if e := send.Err; e != nil {
-			out[i].Error = &errorJSON{e.HTTPStatus, e.Code, e.Subcode, e.Type, e.Message}
-		}
+			send.Recipient, send.MessageID, send.Status, toErrorJSON(send.Err)}
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -117,22 +124,48 @@ func (s *Server) controlUsers(w http.ResponseWriter, r *http.Request) {
 
 // rulesJSON adds to the rules in place; absent fields leave theirs alone.
 type rulesJSON struct {
-	OutsideWindow   []string  `json:"outside_window"`
-	Unavailable     []string  `json:"unavailable"`
-	UnmatchedPhones []string  `json:"unmatched_phones"`
-	TransientRate   *float64  `json:"transient_rate"`
-	LatencyMS       *float64  `json:"latency_ms"`
-	FailNext        *failJSON `json:"fail_next"`
+	OutsideWindow   []string     `json:"outside_window"`
+	Unavailable     []string     `json:"unavailable"`
+	UnmatchedPhones []string     `json:"unmatched_phones"`
+	TransientRate   *float64     `json:"transient_rate"`
+	LatencyMS       *float64     `json:"latency_ms"`
+	FailNext        *failJSON    `json:"fail_next"`
+	WhatsAppFail    []waFailJSON `json:"whatsapp_fail"`
 }
 
-// failJSON names a predefined error by code and subcode; a code without a
-// predefined error is answered with a generic message of that code.
 type failJSON struct {
-	N          int    `json:"n"`
+	N int `json:"n"`
+	errorSpec
+}
+
+type waFailJSON struct {
+	To string `json:"to"`
+	errorSpec
+}
+
+// errorSpec names a predefined error by code and subcode; a code without a
+// predefined error is answered with a generic message of that code. Set
+// fields override the predefined ones.
+type errorSpec struct {
 	Code       int    `json:"code"`
 	Subcode    int    `json:"subcode"`
 	HTTPStatus int    `json:"http_status"`
 	Message    string `json:"message"`
+	Details    string `json:"details"`
+}
+
+func (f errorSpec) graphError() GraphError {
+	e := errorFor(f.Code, f.Subcode)
+	if f.HTTPStatus != 0 {
+		e.HTTPStatus = f.HTTPStatus
+	}
+	if f.Message != "" {
+		e.Message = f.Message
+	}
+	if f.Details != "" {
+		e.Details = f.Details
+	}
+	return e
 }
 
 func (s *Server) controlRules(w http.ResponseWriter, r *http.Request) {
@@ -147,6 +180,12 @@ func (s *Server) controlRules(w http.ResponseWriter, r *http.Request) {
 	if in.FailNext != nil && in.FailNext.Code == 0 {
 		writeJSON(w, http.StatusBadRequest, controlError("fail_next.code is required"))
 		return
+	}
+	for _, f := range in.WhatsAppFail {
+		if f.To == "" || f.Code == 0 {
+			writeJSON(w, http.StatusBadRequest, controlError("whatsapp_fail needs to and code"))
+			return
+		}
 	}
 	for _, psid := range in.OutsideWindow {
 		s.OutsideWindow(psid)
@@ -164,14 +203,10 @@ func (s *Server) controlRules(w http.ResponseWriter, r *http.Request) {
 		s.SetLatency(time.Duration(*in.LatencyMS * float64(time.Millisecond)))
 	}
 	if f := in.FailNext; f != nil {
-		e := errorFor(f.Code, f.Subcode)
-		if f.HTTPStatus != 0 {
-			e.HTTPStatus = f.HTTPStatus
-		}
-		if f.Message != "" {
-			e.Message = f.Message
-		}
-		s.FailNext(f.N, e)
+		s.FailNext(f.N, f.graphError())
+	}
+	for _, f := range in.WhatsAppFail {
+		s.WhatsAppFail(f.To, f.graphError())
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -18,6 +18,10 @@ type GraphError struct {
 	// Header is sent with the answer. In values, "{page-id}" is replaced by
 	// the page the call was for, as Graph keys usage headers by business object.
 	Header http.Header
+	// Details is the WhatsApp Cloud API's error_data.details; an error with
+	// details is answered with error_data{messaging_product, details}, and
+	// its title in status webhooks is Message without the "(#code) " prefix.
+	Details string
 }
 
 func (e GraphError) Error() string {
@@ -78,7 +82,10 @@ func knownErrors() []GraphError {
 	return []GraphError{ErrTemporary, ErrUnknown, ErrService, ErrRateLimitApp, ErrRateLimitUser,
 		ErrRateLimitPage, ErrRateLimitCustom, ErrOutsideWindow, ErrUnavailable, ErrNoPermission,
 		ErrInvalidParameter, ErrNoMatchingUser, ErrTooLarge, ErrInvalidToken, ErrUnavailable200,
-		ErrUnavailable551, ErrMarketingCooldown, ErrTooManyActions}
+		ErrUnavailable551, ErrMarketingCooldown, ErrTooManyActions,
+		ErrWAOutsideWindow, ErrWAThroughput, ErrWAPairLimit, ErrWASpam, ErrWAUndeliverable,
+		ErrWAUnsupportedType, ErrWAMediaDownload, ErrWAMediaUpload, ErrWATemplateParams,
+		ErrWATemplateMissing, ErrWANotRegistered, ErrWATransient, ErrWARateLimit}
 }
 
 // errorFor finds the predefined error with this code and subcode, or makes a
@@ -117,18 +124,28 @@ type errorEnvelope struct {
 	Error errorBody `json:"error"`
 }
 
+// errorBody keeps the key order of Graph's answers; error_data comes
+// before error_subcode in the Cloud API's.
 type errorBody struct {
-	Message   string `json:"message"`
-	Type      string `json:"type"`
-	Code      int    `json:"code"`
-	Subcode   int    `json:"error_subcode,omitempty"`
-	FBTraceID string `json:"fbtrace_id"`
+	Message   string     `json:"message"`
+	Type      string     `json:"type"`
+	Code      int        `json:"code"`
+	ErrorData *errorData `json:"error_data,omitempty"`
+	Subcode   int        `json:"error_subcode,omitempty"`
+	FBTraceID string     `json:"fbtrace_id"`
+}
+
+type errorData struct {
+	MessagingProduct string `json:"messaging_product"`
+	Details          string `json:"details"`
 }
 
 func errorReply(e GraphError, traceID, pageID string) reply {
-	body, _ := json.Marshal(errorEnvelope{errorBody{
-		Message: e.Message, Type: e.Type, Code: e.Code, Subcode: e.Subcode, FBTraceID: traceID,
-	}})
+	eb := errorBody{Message: e.Message, Type: e.Type, Code: e.Code, Subcode: e.Subcode, FBTraceID: traceID}
+	if e.Details != "" {
+		eb.ErrorData = &errorData{"whatsapp", e.Details}
+	}
+	body, _ := json.Marshal(errorEnvelope{eb})
 	header := make(http.Header, len(e.Header))
 	for k, vs := range e.Header {
 		for _, v := range vs {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -142,4 +143,18 @@ func newLoopback(t testing.TB, s *Server) string {
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
 	return ts.URL
+}
+
+func mustRequest(t testing.TB, url, body string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return req
+}
+
+func itoa(n int) string {
+	return strconv.Itoa(n)
 }

@@ -96,12 +96,18 @@ func (s *Server) SendCount() int {
 	return s.sendCount
 }
 
-// WaitSends blocks until at least n send calls of any outcome were recorded
-// since New or Reset, or ctx ends.
+// WaitSends blocks until at least n Messenger send calls of any outcome
+// were recorded since New or Reset, or ctx ends.
 func (s *Server) WaitSends(ctx context.Context, n int) error {
+	return s.waitFor(ctx, func() bool { return s.sendCount >= n })
+}
+
+// waitFor blocks until done, called with the lock held, is true or ctx ends.
+// Every recorded send wakes it to look again.
+func (s *Server) waitFor(ctx context.Context, done func() bool) error {
 	for {
 		s.mu.Lock()
-		if s.sendCount >= n {
+		if done() {
 			s.mu.Unlock()
 			return nil
 		}
@@ -127,15 +133,17 @@ func (s *Server) wakeWaitersLocked() {
 	}
 }
 
-// Reset forgets the recorded calls, the send count and every rule, and
-// restores Options.Latency. Pages, users and uploaded attachments stay, as
-// they would on Facebook.
+// Reset forgets the recorded calls, the send counts and every rule, and
+// restores Options.Latency. Pages, users, uploaded attachments, WhatsApp
+// numbers and webhook targets stay, as they would on Facebook.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = nil
 	s.sends = nil
 	s.sendCount = 0
+	s.waSends = nil
+	s.waSendCount = 0
 	s.rules = newRules(s.latency)
 	s.wakeWaitersLocked()
 }

@@ -8,9 +8,10 @@ import (
 
 // rules are the failures and behaviours a test asks for; Reset clears them.
 type rules struct {
-	outsideWindow   map[string]bool // PSIDs
-	unavailable     map[string]bool // PSIDs
-	unmatchedPhones map[string]bool // digits only
+	outsideWindow   map[string]bool       // PSIDs
+	unavailable     map[string]bool       // PSIDs
+	unmatchedPhones map[string]bool       // digits only
+	waFail          map[string]GraphError // WhatsApp recipients' digits
 	failNext        int
 	failNextErr     GraphError
 	transientRate   float64
@@ -23,6 +24,7 @@ func newRules(latency time.Duration) rules {
 		outsideWindow:   map[string]bool{},
 		unavailable:     map[string]bool{},
 		unmatchedPhones: map[string]bool{},
+		waFail:          map[string]GraphError{},
 		latency:         latency,
 	}
 }
@@ -78,27 +80,68 @@ func (s *Server) SetLatency(d time.Duration) {
 	s.rules.latency = d
 }
 
-// sendRuleLocked decides the injected outcome of a valid send, in order:
-// FailNext, the recipient's rules, then the transient rate.
+// WhatsAppFail makes every Cloud API send to this recipient answer e, e.g.
+// ErrWAOutsideWindow or ErrWANotRegistered. Numbers compare by their digits;
+// an e with Code 0 cancels.
+func (s *Server) WhatsAppFail(to string, e GraphError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e.Code == 0 {
+		delete(s.rules.waFail, digits(to))
+		return
+	}
+	s.rules.waFail[digits(to)] = e.clone()
+}
+
+// sendRuleLocked decides the injected outcome of a valid Messenger send, in
+// order: FailNext, the recipient's rules, then the transient rate.
 func (s *Server) sendRuleLocked(pageID string, req *sendRequest) *GraphError {
-	r := &s.rules
-	if r.failNext > 0 {
-		r.failNext--
-		e := r.failNextErr.clone()
-		return &e
+	if e := s.failNextLocked(); e != nil {
+		return e
 	}
 	if e := s.recipientRuleLocked(pageID, req); e != nil {
 		return e
 	}
-	if r.transientRate > 0 && s.failures.Float64() < r.transientRate {
-		r.transientCount++
-		e := ErrService
-		if r.transientCount%2 == 0 {
-			e = ErrTemporary
-		}
+	return s.transientLocked(ErrService, ErrTemporary)
+}
+
+// whatsAppRuleLocked is sendRuleLocked for a valid Cloud API send. FailNext
+// and the transient rate are shared by both channels; WhatsApp's transient
+// errors are HTTP 500 code 1 and 131000.
+func (s *Server) whatsAppRuleLocked(waID string) *GraphError {
+	if e := s.failNextLocked(); e != nil {
+		return e
+	}
+	if e, ok := s.rules.waFail[waID]; ok {
+		e = e.clone()
 		return &e
 	}
-	return nil
+	return s.transientLocked(ErrUnknown, ErrWATransient)
+}
+
+func (s *Server) failNextLocked() *GraphError {
+	r := &s.rules
+	if r.failNext <= 0 {
+		return nil
+	}
+	r.failNext--
+	e := r.failNextErr.clone()
+	return &e
+}
+
+// transientLocked fails at the transient rate, alternating odd and even
+// from the first failure on.
+func (s *Server) transientLocked(odd, even GraphError) *GraphError {
+	r := &s.rules
+	if r.transientRate <= 0 || s.failures.Float64() >= r.transientRate {
+		return nil
+	}
+	r.transientCount++
+	e := odd
+	if r.transientCount%2 == 0 {
+		e = even
+	}
+	return &e
 }
 
 func (s *Server) recipientRuleLocked(pageID string, req *sendRequest) *GraphError {

@@ -25,6 +25,12 @@ type Options struct {
 	// NotificationTitleMax is the length limit of a notification_messages
 	// template title (0 = 65); GRAPH-FACTS marks 65 as unconfirmed.
 	NotificationTitleMax int
+	// EscapeWebhooks writes webhook bodies the way Meta's encoder does:
+	// non-ASCII as \u00e4 (lowercase hex) and "/" as "\/". Meta signs those
+	// escaped bytes, so a receiver that re-encodes the JSON before checking
+	// X-Hub-Signature-256 fails. Off by default: seed 002's samples show
+	// plain UTF-8.
+	EscapeWebhooks bool
 }
 
 // Server is a fake Graph API. It is an http.Handler; every method is safe for
@@ -36,6 +42,8 @@ type Server struct {
 	titleMax    int
 	latency     time.Duration // the Options value, restored by Reset
 	control     *http.ServeMux
+	escapeHooks bool
+	hookClient  *http.Client // delivers the webhooks of the user actions
 
 	mu          sync.Mutex
 	ids         *rand.Rand        // message, attachment and trace ids
@@ -48,7 +56,13 @@ type Server struct {
 	requests    []Request
 	sends       []Send
 	sendCount   int
-	sendsSignal chan struct{} // closed on the next recorded send; nil when nobody waits
+	sendsSignal chan struct{} // closed on the next recorded send of either channel; nil when nobody waits
+
+	messengerHook webhookTarget
+	whatsAppHook  webhookTarget
+	waNumbers     map[string]*waNumber // phone-number id → number
+	waSends       []WhatsAppSend
+	waSendCount   int
 }
 
 // maxBody bounds what the fake reads of a request; Messenger bodies are small.
@@ -65,6 +79,10 @@ func New(opts Options) *Server {
 		pages:       map[string]string{},
 		users:       map[userKey]Profile{},
 		attachments: map[string]string{},
+		waNumbers:   map[string]*waNumber{},
+
+		escapeHooks: opts.EscapeWebhooks,
+		hookClient:  &http.Client{Timeout: webhookTimeout},
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -133,8 +151,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // route is the one place that maps a Graph path to its handler. WhatsApp
-// Cloud sends share the "{id}/messages" shape and will be told apart here by
-// whether the id is a registered page or a registered phone-number id.
+// Cloud sends share the "{id}/messages" shape with Messenger's: they are told
+// apart by whether the id is a registered phone-number id.
 func (s *Server) route(c *call) reply {
 	if !isVersion(c.version) || c.node == "" || c.extra {
 		return s.fail(c, invalid("Unknown path components: %s", c.req.URL.Path), "")
@@ -142,6 +160,9 @@ func (s *Server) route(c *call) reply {
 	method := c.req.Method
 	switch {
 	case c.edge == "messages" && method == http.MethodPost:
+		if c.node != "me" && s.isWhatsAppNumber(c.node) { // "me" is always a page
+			return s.serveWhatsAppSend(c)
+		}
 		return s.serveSend(c)
 	case c.edge == "message_attachments" && method == http.MethodPost:
 		return s.serveUpload(c)
@@ -266,23 +287,4 @@ func (s *Server) fail(c *call, e *GraphError, pageID string) reply {
 
 func (s *Server) errorReplyLocked(e GraphError, pageID string) reply {
 	return errorReply(e, s.randomStringLocked(27), pageID)
-}
-
-const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-
-func (s *Server) randomStringLocked(n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = idAlphabet[s.ids.IntN(len(idAlphabet))]
-	}
-	return string(b)
-}
-
-func (s *Server) randomDigitsLocked(n int) string {
-	b := make([]byte, n)
-	b[0] = byte('1' + s.ids.IntN(9))
-	for i := 1; i < n; i++ {
-		b[i] = byte('0' + s.ids.IntN(10))
-	}
-	return string(b)
 }

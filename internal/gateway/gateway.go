@@ -5,6 +5,8 @@ package gateway
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/botgate/botgate/internal/core"
@@ -36,10 +38,15 @@ func (s *Service) Authenticate(ctx context.Context, apiKey string) (*core.Bot, e
 // so an accepted request is never lost and a request id is used once. A sync
 // request is sent before Send returns; the record says how it ended.
 func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest, f core.Fields) (*core.MessageRecord, error) {
+	if req.Block != "" && req.RequestID != "" {
+		if err := s.loadBlock(ctx, bot, req, f); err != nil {
+			return nil, err
+		}
+	}
 	if err := req.Check(bot, f, s.resolver(ctx, bot)); err != nil {
 		return nil, err
 	}
-	if !req.Sync && bot.CallbackURL == "" {
+	if !req.Sync && bot.CallbackURL == "" && req.Face != core.FaceAuto {
 		return nil, core.Errorf(core.KindNoCallback, "async requests need a callback URL; set one on the bot or send with sync true")
 	}
 	m := &core.MessageRecord{ID: core.NewID("msg_", s.Store.Now()), BotID: bot.ID, Channel: core.ChannelMessenger, Request: *req, PSID: req.PSID}
@@ -79,20 +86,73 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 	return s.Dispatch.SendNow(work, bot, m, job, deadline)
 }
 
+// loadBlock puts the current version of the block req names into req.
+func (s *Service) loadBlock(ctx context.Context, bot *core.Bot, req *core.SendRequest, f core.Fields) error {
+	if core.IsSystemBlock(req.Block) && req.Face != core.FaceAuto {
+		return core.Invalid(f.Message+".block_name", "%q is a system block; system blocks cannot be sent through the API", req.Block)
+	}
+	b, err := s.Store.GetBlock(ctx, bot.ID, req.Block, 0)
+	if err != nil {
+		return err
+	}
+	if len(b.Cards) == 0 {
+		return core.Errorf(core.KindUnknownBlock, "block %q has no cards yet", req.Block)
+	}
+	req.Cards, req.BlockVersion = b.Cards, b.Version
+	return nil
+}
+
 // resolver finds the user a recipient names, and the parameters stored on it.
 func (s *Service) resolver(ctx context.Context, bot *core.Bot) core.Resolver {
 	return func(r core.Recipient, wantParams bool) (string, map[string]string, error) {
+		psid := r.ID
 		if r.Linked() {
-			return "", nil, &core.Error{Kind: core.KindUnknownUser, Field: "recipient",
-				Message: "no Messenger user is linked to this " + r.Ways()[0]}
+			kind, value := r.LinkOf()
+			var err error
+			if psid, err = s.Store.ResolveLink(ctx, bot.ID, kind, value); err != nil {
+				return "", nil, err
+			}
 		}
-		if r.ID == "" || !wantParams {
-			return r.ID, nil, nil
+		if psid == "" || !wantParams {
+			return psid, nil, nil
 		}
-		c, err := s.Store.GetContact(ctx, bot.ID, r.ID)
+		c, err := s.Store.GetContact(ctx, bot.ID, psid)
 		if err != nil || c == nil {
-			return r.ID, nil, err
+			return psid, nil, err
 		}
-		return r.ID, c.Params, nil
+		return psid, c.Params, nil
 	}
+}
+
+// PSID resolves a recipient that must name one Messenger user (by id or a
+// linked account), for calls that act on the user rather than send.
+func (s *Service) PSID(ctx context.Context, bot *core.Bot, r core.Recipient, field string) (string, error) {
+	if err := r.Validate(field); err != nil {
+		return "", err
+	}
+	if r.ID == "" && !r.Linked() {
+		return "", &core.Error{Kind: core.KindBadRecipient, Field: field,
+			Message: field + " must name a Messenger user by id or a linked account"}
+	}
+	psid, _, err := s.resolver(ctx, bot)(r, false)
+	return psid, err
+}
+
+// SetParams stores parameters on a user after checking their names.
+func (s *Service) SetParams(ctx context.Context, bot *core.Bot, psid string, params map[string]string, replace bool, field string) (map[string]string, error) {
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		if err := core.ValidateParamName(field, k); err != nil {
+			return nil, err
+		}
+	}
+	return s.Store.SetParams(ctx, bot.ID, psid, params, replace)
+}
+
+// ReplyWithBlock sends a block to a user who tapped a block button. The tap's
+// message id makes the request id, so a redelivered tap replies once.
+func (s *Service) ReplyWithBlock(ctx context.Context, bot *core.Bot, psid, block, tapID string) (*core.MessageRecord, error) {
+	req := &core.SendRequest{Face: core.FaceAuto, Method: "block_button", RequestID: "tap:" + tapID,
+		Recipient: core.Recipient{ID: psid}, MessagingType: core.TypeResponse, Block: block}
+	return s.Send(ctx, bot, req, core.Fields{RequestID: "request_id", Recipient: "recipient", MessagingType: "messaging_type",
+		Tag: "tag", Message: "block", Params: "params"})
 }

@@ -32,6 +32,9 @@ type sandbox struct {
 	graphURL string
 	botID    string
 	store    *store.Store
+	// generatedToken: no admin token was configured, so the sandbox made one
+	// and prints it; a configured token is never printed.
+	generatedToken bool
 
 	mu    sync.Mutex
 	inbox []inboxEntry
@@ -44,7 +47,7 @@ type inboxEntry struct {
 	Body       json.RawMessage `json:"body"`
 }
 
-func startSandbox(ctx context.Context, s *Server) (*sandbox, error) {
+func startSandbox(ctx context.Context, s *Server, generatedToken bool) (*sandbox, error) {
 	fake := fakegraph.New(fakegraph.Options{MaxRecorded: 1000})
 	fake.AddPage(sandboxPage, sandboxPageToken)
 	fake.AddUser(sandboxPage, sandboxUser, fakegraph.Profile{FirstName: "Ada", LastName: "Lovelace", Locale: "en_GB", Gender: "female"})
@@ -52,7 +55,7 @@ func startSandbox(ctx context.Context, s *Server) (*sandbox, error) {
 	if err != nil {
 		return nil, err
 	}
-	sb := &sandbox{fake: fake, store: s.Store, graphURL: "http://" + ln.Addr().String(), http: &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}}
+	sb := &sandbox{fake: fake, store: s.Store, generatedToken: generatedToken, graphURL: "http://" + ln.Addr().String(), http: &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}}
 	go func() { _ = sb.http.Serve(ln) }()
 	return sb, nil
 }
@@ -95,11 +98,15 @@ func (sb *sandbox) welcome(s *Server, key string) {
 	out := s.cfg.Out
 	fmt.Fprintf(out, "\nbotgate sandbox: listening on %s, fake Graph API at %s\n", s.URL(), sb.graphURL)
 	fmt.Fprintf(out, "Demo bot %s on page %s; demo user (PSID) %s.\n", sb.botID, sandboxPage, sandboxUser)
-	fmt.Fprintf(out, "Admin token (this run): %s\n", s.cfg.AdminToken)
+	token := "<your admin token>"
+	if sb.generatedToken {
+		token = s.cfg.AdminToken
+		fmt.Fprintf(out, "Admin token (this run): %s\n", token)
+	}
 	if key == "" {
 		key = "<your API key>"
 		fmt.Fprintf(out, "The demo bot's first API key was shown on the first start. Make another:\n")
-		fmt.Fprintf(out, "  curl -s -X POST %s/admin/v1/bots/%s/api-keys -H 'Authorization: Bearer %s'\n", s.URL(), sb.botID, s.cfg.AdminToken)
+		fmt.Fprintf(out, "  curl -s -X POST %s/admin/v1/bots/%s/api-keys -H 'Authorization: Bearer %s'\n", s.URL(), sb.botID, token)
 	} else {
 		fmt.Fprintf(out, "Demo bot API key (shown once): %s\n", key)
 	}

@@ -100,7 +100,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.Out == nil {
 		cfg.Out = os.Stdout
 	}
-	if cfg.Sandbox && cfg.AdminToken == "" {
+	generatedToken := cfg.Sandbox && cfg.AdminToken == ""
+	if generatedToken {
 		cfg.AdminToken = "sandbox-" + seal.Random(16) // printed in the sandbox's welcome
 	}
 	s := &Server{cfg: cfg, log: log, Metrics: prometheus.NewRegistry()}
@@ -118,7 +119,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.listener = ln
 	if cfg.Sandbox {
-		if s.sandbox, err = startSandbox(ctx, s); err != nil {
+		if s.sandbox, err = startSandbox(ctx, s, generatedToken); err != nil {
 			ln.Close()
 			s.Store.Close()
 			return nil, err
@@ -219,7 +220,7 @@ func (s *Server) build() error {
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{}))
 	bothub.New(s.Gateway, s.log).Register(mux)
-	(&admin.Handler{Store: s.Store, Notify: s.Notify, Token: s.cfg.AdminToken, Log: s.log}).Register(mux)
+	(&admin.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph, Token: s.cfg.AdminToken, Log: s.log}).Register(mux)
 	if s.sandbox != nil {
 		s.sandbox.register(mux)
 	}

@@ -264,7 +264,8 @@ func (w *writer) runOnce(batch []*op, pending []int, results []error) ([]func(),
 	if err != nil {
 		return nil, -1, fmt.Errorf("store: begin: %w", err)
 	}
-	t := &Tx{ctx: ctx, tx: sqlTx, s: w.s, now: w.s.now()}
+	// Times are kept to the millisecond, so a write's values equal what a read returns.
+	t := &Tx{ctx: ctx, tx: sqlTx, s: w.s, now: w.s.now().UTC().Truncate(time.Millisecond)}
 	for _, i := range pending {
 		if results[i] = run(batch[i].fn, t); results[i] != nil {
 			_ = sqlTx.Rollback()

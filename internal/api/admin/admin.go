@@ -11,6 +11,8 @@ import (
 
 	"github.com/botgate/botgate/internal/api"
 	"github.com/botgate/botgate/internal/core"
+	"github.com/botgate/botgate/internal/gateway"
+	"github.com/botgate/botgate/internal/graph"
 	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/seal"
 	"github.com/botgate/botgate/internal/store"
@@ -18,10 +20,12 @@ import (
 
 // Handler serves /admin/v1.
 type Handler struct {
-	Store  *store.Store
-	Notify *notify.Notifier
-	Token  string
-	Log    *slog.Logger
+	Store   *store.Store
+	Gateway *gateway.Service
+	Notify  *notify.Notifier
+	Graph   *graph.Client // profile reads for rendering blocks
+	Token   string
+	Log     *slog.Logger
 }
 
 // Register mounts the admin API when a token is set.
@@ -43,6 +47,18 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		"GET /admin/v1/messages/{id}":        h.getMessage,
 		"GET /admin/v1/bots/{id}/deliveries": h.listDeliveries,
 		"GET /admin/v1/deliveries/{id}":      h.getDelivery,
+
+		"GET /admin/v1/bots/{id}/blocks":                  h.listBlocks,
+		"PUT /admin/v1/bots/{id}/blocks/{name}":           h.putBlock,
+		"GET /admin/v1/bots/{id}/blocks/{name}":           h.getBlock,
+		"DELETE /admin/v1/bots/{id}/blocks/{name}":        h.deleteBlock,
+		"GET /admin/v1/bots/{id}/blocks/{name}/versions":  h.blockVersions,
+		"POST /admin/v1/bots/{id}/blocks/{name}/restore":  h.restoreBlock,
+		"POST /admin/v1/bots/{id}/blocks/{name}/render":   h.renderBlock,
+		"GET /admin/v1/bots/{id}/contacts/{psid}/params":  h.getParams,
+		"PUT /admin/v1/bots/{id}/contacts/{psid}/params":  h.putParams,
+		"GET /admin/v1/bots/{id}/links":                   h.listLinks,
+		"DELETE /admin/v1/bots/{id}/links/{kind}/{value}": h.deleteLink,
 	}
 	for pattern, fn := range routes {
 		mux.HandleFunc(pattern, h.wrap(fn))
@@ -78,6 +94,7 @@ var statuses = map[core.Kind]int{
 	core.KindBadMessage:      http.StatusBadRequest,
 	core.KindTooLarge:        http.StatusRequestEntityTooLarge,
 	core.KindNotFound:        http.StatusNotFound,
+	core.KindUnknownBlock:    http.StatusNotFound,
 	core.KindConflict:        http.StatusConflict,
 }
 

@@ -35,6 +35,9 @@ var codes = map[core.Kind]struct {
 	core.KindNoCallback:          {20002, http.StatusBadRequest},
 	core.KindPhoneNotMatched:     {20003, http.StatusNotFound},
 	core.KindBadMessage:          {20004, http.StatusBadRequest},
+	// The seed's scheme has no code for an unknown block; botgate adds 20005
+	// beside the other message errors (docs/bothub.md).
+	core.KindUnknownBlock: {20005, http.StatusNotFound},
 	// Facebook refused a message botgate found valid: 10000 as in Bothub's own
 	// failure sample, with Graph's envelope kept whole under "upstream".
 	core.KindUpstream: {10000, http.StatusUnprocessableEntity},
@@ -64,6 +67,8 @@ type ErrorDetail struct {
 	Subcode   int                 `json:"error_subcode"`
 	RequestID string              `json:"request_id"`
 	Upstream  *core.UpstreamError `json:"upstream,omitempty"`
+	// MessageIDs are the cards of a block sent before one failed.
+	MessageIDs []string `json:"message_ids,omitempty"`
 }
 
 // NewErrorBody renders err for a request.

@@ -98,7 +98,7 @@ func TestEveryErrorCode(t *testing.T) {
 			{"10009 unknown way", "", envelope("r1", `{"fb_id":"1"}`, text), 400,
 				errBody(10009, 0, "InvalidRequest", "r1", "recipient names the user in no known way (id, phone_number, username, email or user_phone_number)")},
 			{"10010 unlinked username", "", envelope("r1", `{"username":"mike"}`, text), 404,
-				errBody(10010, 0, "InvalidRequest", "r1", "no Messenger user is linked to this username")},
+				errBody(10010, 0, "InvalidRequest", "r1", "no Messenger user is linked to this username; link it with link_account, matching exactly")},
 			{"10011 duplicate request id", "", envelope("dup", user, text), 409,
 				errBody(10011, 0, "InvalidRequest", "dup", `request id "dup" was already used for this bot`)},
 			{"10100 text too long", "", envelope("r1", user, `{"text":"`+longText+`"}`), 400,

@@ -32,7 +32,11 @@ type method func(ctx context.Context, bot *core.Bot, env *envelope) (any, int, e
 func New(svc *gateway.Service, log *slog.Logger) *Handler {
 	h := &Handler{Service: svc, Log: log}
 	h.methods = map[string]method{
-		"send_message": h.sendMessage,
+		"send_message":   h.sendMessage,
+		"send_block":     h.sendBlock,
+		"set_params":     h.setParams,
+		"link_account":   h.linkAccount,
+		"unlink_account": h.unlinkAccount,
 	}
 	return h
 }
@@ -56,6 +60,9 @@ type envelope struct {
 	Message       json.RawMessage `json:"message"`
 	MessagingType string          `json:"messaging_type"`
 	MessageTag    string          `json:"message_tag"`
+	// Params sits beside message in Meetbot's table (inside it in its sample)
+	// and carries set_params' parameters.
+	Params json.RawMessage `json:"params"`
 
 	requestID string
 }

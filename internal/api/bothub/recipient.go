@@ -29,14 +29,9 @@ func parseRecipient(raw json.RawMessage) (core.Recipient, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return core.Recipient{}, core.Errorf(core.KindMissingRecipient, "recipient is required")
 	}
-	var in recipientIn
-	if err := json.Unmarshal(raw, &in); err != nil {
-		var typ *json.UnmarshalTypeError
-		if errors.As(err, &typ) && typ.Field != "" {
-			return core.Recipient{}, &core.Error{Kind: core.KindBadRecipient, Field: "recipient." + typ.Field,
-				Message: "recipient." + typ.Field + " has the wrong type"}
-		}
-		return core.Recipient{}, &core.Error{Kind: core.KindBadRecipient, Field: "recipient", Message: "recipient must be an object"}
+	in, err := decodeRecipient(raw)
+	if err != nil {
+		return core.Recipient{}, err
 	}
 	r := core.Recipient{ID: string(in.ID), Username: string(in.Username), Email: in.Email}
 	if in.PhoneNumber != "" {
@@ -62,4 +57,17 @@ func parseRecipient(raw json.RawMessage) (core.Recipient, error) {
 		r.UserPhoneNumber = phone
 	}
 	return r, nil
+}
+
+func decodeRecipient(raw json.RawMessage) (recipientIn, error) {
+	var in recipientIn
+	if err := json.Unmarshal(raw, &in); err != nil {
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) && typ.Field != "" {
+			return in, &core.Error{Kind: core.KindBadRecipient, Field: "recipient." + typ.Field,
+				Message: "recipient." + typ.Field + " has the wrong type"}
+		}
+		return in, &core.Error{Kind: core.KindBadRecipient, Field: "recipient", Message: "recipient must be an object"}
+	}
+	return in, nil
 }

@@ -56,23 +56,30 @@ func (h *Handler) send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 		return Result{RequestID: req.RequestID}, http.StatusOK, nil
 	}
 	if m.Status == core.StatusFailed {
-		return nil, 0, m.Error
+		body, status := NewErrorBody(m.Error, req.RequestID)
+		body.Error.MessageIDs = graphIDs(m)
+		return body, status, nil
 	}
 	return newResult(m, false), http.StatusOK, nil
 }
 
 // Result is a send's outcome: the sync answer, and the async callback body.
+// A block's answer lists every card's message id; message_id is the last.
 type Result struct {
 	RequestID   string          `json:"request_id"`
 	RecipientID string          `json:"recipient_id,omitempty"`
 	MessageID   string          `json:"message_id,omitempty"`
+	MessageIDs  []string        `json:"message_ids,omitempty"`
 	Meta        json.RawMessage `json:"meta,omitempty"`
 }
 
 func newResult(m *core.MessageRecord, withMeta bool) Result {
 	r := Result{RequestID: m.Request.RequestID, RecipientID: m.RecipientID}
-	if n := len(m.Parts); n > 0 {
-		r.MessageID = m.Parts[n-1].GraphID
+	if ids := graphIDs(m); len(ids) > 0 {
+		r.MessageID = ids[len(ids)-1]
+		if m.Request.Block != "" {
+			r.MessageIDs = ids
+		}
 	}
 	if withMeta {
 		r.Meta = m.Request.Meta
@@ -80,11 +87,20 @@ func newResult(m *core.MessageRecord, withMeta bool) Result {
 	return r
 }
 
+func graphIDs(m *core.MessageRecord) []string {
+	var ids []string
+	for _, p := range m.Parts {
+		ids = append(ids, p.GraphID)
+	}
+	return ids
+}
+
 // ResultBody is the callback body for a finished async message: the same
 // body a sync call answers, or the error envelope, with request.meta echoed.
 func ResultBody(m *core.MessageRecord) ([]byte, error) {
 	if m.Status == core.StatusFailed && m.Error != nil {
 		body, _ := NewErrorBody(m.Error, m.Request.RequestID)
+		body.Error.MessageIDs = graphIDs(m)
 		body.Meta = m.Request.Meta
 		return json.Marshal(body)
 	}

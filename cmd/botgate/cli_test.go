@@ -1,0 +1,629 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/botgate/botgate/internal/harness"
+	"github.com/botgate/botgate/internal/store/storetest"
+)
+
+// runCLI runs botgate in-process with the given environment and returns what
+// it printed.
+func runCLI(t *testing.T, environ map[string]string, args ...string) (string, error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), args, func(k string) string { return environ[k] }, &stdout, &stderr)
+	return stdout.String(), err
+}
+
+// indent is how the admin commands print an answer: indented by two spaces.
+func indent(t *testing.T, compact string) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := json.Indent(&b, []byte(compact), "", "  "); err != nil {
+		t.Fatalf("not JSON: %v: %s", err, compact)
+	}
+	return b.String() + "\n"
+}
+
+// adminCLI runs admin commands with the flags that reach a server.
+type adminCLI struct {
+	t     *testing.T
+	flags []string
+}
+
+func (a adminCLI) ok(args ...string) string {
+	a.t.Helper()
+	out, err := runCLI(a.t, nil, append(args, a.flags...)...)
+	if err != nil {
+		a.t.Fatalf("botgate %s: %v", strings.Join(args, " "), err)
+	}
+	return out
+}
+
+// decode runs a command and decodes what it printed into v; it returns the output compacted.
+func (a adminCLI) decode(v any, args ...string) string {
+	a.t.Helper()
+	out := a.ok(args...)
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		a.t.Fatalf("botgate %s printed %q: %v", strings.Join(args, " "), out, err)
+	}
+	if oneNewline(out) != indent(a.t, harness.Compact(a.t, []byte(out))) {
+		a.t.Errorf("botgate %s: output is not indented JSON and a newline: %q", strings.Join(args, " "), out)
+	}
+	return harness.Compact(a.t, []byte(out))
+}
+
+func (a adminCLI) fails(args ...string) error {
+	a.t.Helper()
+	out, err := runCLI(a.t, nil, append(args, a.flags...)...)
+	if err == nil {
+		a.t.Fatalf("botgate %s succeeded: %s", strings.Join(args, " "), out)
+	}
+	if out != "" {
+		a.t.Errorf("botgate %s printed %q on failure", strings.Join(args, " "), out)
+	}
+	return err
+}
+
+// wantErr checks a failing command's error: the request, the HTTP status
+// and the admin API's answer (compared without its layout).
+func (a adminCLI) wantErr(request string, status int, answer string, args ...string) {
+	a.t.Helper()
+	err := a.fails(args...)
+	if got := describeErr(a.t, err.Error()); got != fmt.Sprintf("%s: HTTP %d: %s", request, status, answer) {
+		a.t.Errorf("botgate %s:\n got %s\nwant %s: HTTP %d: %s", strings.Join(args, " "), got, request, status, answer)
+	}
+}
+
+// describeErr compacts the JSON answer quoted at the end of an admin command's error.
+func describeErr(t *testing.T, msg string) string {
+	t.Helper()
+	i := strings.Index(msg, "{")
+	if i < 0 || !json.Valid([]byte(msg[i:])) {
+		return msg
+	}
+	return msg[:i] + harness.Compact(t, []byte(msg[i:]))
+}
+
+// send posts a sync Bothub text message with key and returns the status.
+func send(t *testing.T, env *harness.Env, key, requestID string) int {
+	t.Helper()
+	body := fmt.Sprintf(`{"request":{"method":"send_message","id":%q,"sync":true},"recipient":{"id":%q},"messaging_type":"RESPONSE","message":{"text":"hi"}}`,
+		requestID, harness.User)
+	status, _ := env.Do(http.MethodPost, "/api", http.Header{"Apikey": {key}, "Content-Type": {"application/json"}}, []byte(body))
+	return status
+}
+
+// oneNewline ends out with one newline, as TestAdminOutputEndsWithOneNewline
+// wants and the admin commands do not yet do.
+func oneNewline(out string) string { return strings.TrimRight(out, "\n") + "\n" }
+
+type botView struct {
+	ID             string `json:"id"`
+	CallbackSecret string `json:"callback_secret"`
+	CreatedAt      string `json:"created_at"`
+	UpdatedAt      string `json:"updated_at"`
+}
+
+// The admin commands against a running botgate: every command, the JSON it
+// prints, and errors that carry the HTTP status.
+func TestAdminCommands(t *testing.T) {
+	env := harness.Start(t, storetest.New(t, "sqlite"), harness.Options{})
+	a := adminCLI{t: t, flags: []string{"--server", env.Server.URL(), "--admin-token", harness.AdminToken}}
+
+	// bot create with every flag.
+	var b botView
+	got := a.decode(&b, "bot", "create", "--name", "CLI shop", "--page-id", "130000000000000", "--access-token", "tok-cli",
+		"--app-secret", "sec-cli", "--verify-token", "ver-cli", "--callback-url", "https://shop.example/cb", "--webhook-url", "https://shop.example/events",
+		"--legacy-tags", "reject", "--window-policy", "warn", "--unfilled-placeholder", "empty")
+	if !strings.HasPrefix(b.ID, "bot_") || !strings.HasPrefix(b.CallbackSecret, "whsec_") {
+		t.Fatalf("bot create printed %s", got)
+	}
+	const (
+		cliMessenger = `{"page_id":"130000000000000","has_access_token":true,"has_app_secret":true,"has_verify_token":true}`
+		cliSettings  = `{"legacy_tags":"reject","window_policy":"warn","unfilled_placeholder":"empty"}`
+	)
+	view := func(v botView, name, settings, secret string) string {
+		s := fmt.Sprintf(`{"id":%q,"name":%q,"messenger":%s,"callback_url":"https://shop.example/cb","webhook_url":"https://shop.example/events"`,
+			v.ID, name, cliMessenger)
+		if secret != "" {
+			s += fmt.Sprintf(`,"callback_secret":%q`, secret)
+		}
+		return s + fmt.Sprintf(`,"settings":%s,"created_at":%q,"updated_at":%q}`, settings, v.CreatedAt, v.UpdatedAt)
+	}
+	if want := view(b, "CLI shop", cliSettings, b.CallbackSecret); got != want {
+		t.Errorf("bot create:\n got %s\nwant %s", got, want)
+	}
+	for _, secret := range []string{"tok-cli", "sec-cli", "ver-cli"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("bot create printed the secret %s", secret)
+		}
+	}
+
+	// bot get and list, with the server and token from the environment.
+	environ := map[string]string{"BOTGATE_SERVER": env.Server.URL(), "BOTGATE_ADMIN_TOKEN": harness.AdminToken}
+	out, err := runCLI(t, environ, "bot", "get", b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored botView
+	_ = json.Unmarshal([]byte(out), &stored)
+	if want := indent(t, view(stored, "CLI shop", cliSettings, "")); oneNewline(out) != want {
+		t.Errorf("bot get:\n got %s\nwant %s", out, want)
+	}
+	if stored.CreatedAt[:19] != b.CreatedAt[:19] {
+		t.Errorf("bot get shows created_at %s, bot create %s", stored.CreatedAt, b.CreatedAt)
+	}
+	out, err = runCLI(t, environ, "bot", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct{ Bots []botView }
+	_ = json.Unmarshal([]byte(out), &list)
+	if len(list.Bots) != 2 || list.Bots[0].ID != env.BotID || list.Bots[1].ID != b.ID {
+		t.Fatalf("bot list: %s", out)
+	}
+	if !strings.HasSuffix(harness.Compact(t, []byte(out)), ","+view(stored, "CLI shop", cliSettings, "")+"]}") {
+		t.Errorf("bot list: %s", out)
+	}
+	// Flags win over the environment.
+	if _, err := runCLI(t, environ, "bot", "list", "--admin-token", "wrong"); err == nil || !strings.Contains(err.Error(), "HTTP 401") {
+		t.Errorf("--admin-token over BOTGATE_ADMIN_TOKEN: %v", err)
+	}
+
+	// bot update: only the flags given change.
+	var u botView
+	got = a.decode(&u, "bot", "update", b.ID, "--name", "CLI shop 2", "--window-policy", "off")
+	if want := view(u, "CLI shop 2", `{"legacy_tags":"reject","window_policy":"off","unfilled_placeholder":"empty"}`, ""); got != want {
+		t.Errorf("bot update:\n got %s\nwant %s", got, want)
+	}
+	got = a.decode(&u, "bot", "update", b.ID, "--rotate-callback-secret")
+	if !strings.HasPrefix(u.CallbackSecret, "whsec_") || u.CallbackSecret == b.CallbackSecret {
+		t.Fatalf("rotated secret %q, was %q", u.CallbackSecret, b.CallbackSecret)
+	}
+	if want := view(u, "CLI shop 2", `{"legacy_tags":"reject","window_policy":"off","unfilled_placeholder":"empty"}`, u.CallbackSecret); got != want {
+		t.Errorf("bot update --rotate-callback-secret:\n got %s\nwant %s", got, want)
+	}
+	if got := a.ok("bot", "get", b.ID); strings.Contains(got, "callback_secret") {
+		t.Errorf("bot get after rotation shows the secret: %s", got)
+	}
+	a.wantErr("PATCH /admin/v1/bots/"+b.ID, 400,
+		`{"error":{"code":"invalid","message":"settings.window_policy: must be enforce, warn or off, not \"never\"","field":"settings.window_policy"}}`,
+		"bot", "update", b.ID, "--window-policy", "never")
+	a.wantErr("POST /admin/v1/bots", 400, `{"error":{"code":"invalid","message":"name: is required","field":"name"}}`, "bot", "create")
+	a.wantErr("POST /admin/v1/bots", 409,
+		`{"error":{"code":"conflict","message":"page 130000000000000 already belongs to bot `+b.ID+`"}}`,
+		"bot", "create", "--name", "Copy", "--page-id", "130000000000000", "--access-token", "t")
+
+	// key create, list, disable, enable, delete on the harness bot.
+	var k struct {
+		ID, Key   string
+		CreatedAt string `json:"created_at"`
+		UpdatedAt string `json:"updated_at"`
+	}
+	got = a.decode(&k, "key", "create", env.BotID)
+	if !strings.HasPrefix(k.Key, "bgk_"+strings.TrimPrefix(k.ID, "key_")+".") {
+		t.Fatalf("key create: %s", got)
+	}
+	if want := fmt.Sprintf(`{"id":%q,"bot_id":%q,"enabled":true,"created_at":%q,"updated_at":%[3]q,"key":%q}`, k.ID, env.BotID, k.CreatedAt, k.Key); got != want {
+		t.Errorf("key create:\n got %s\nwant %s", got, want)
+	}
+	if send(t, env, k.Key, "cli-1") != 200 {
+		t.Error("the new key does not send")
+	}
+	var keys struct {
+		APIKeys []map[string]any `json:"api_keys"`
+	}
+	got = a.decode(&keys, "key", "list", env.BotID)
+	if len(keys.APIKeys) != 2 || keys.APIKeys[1]["id"] != k.ID || keys.APIKeys[1]["enabled"] != true || len(keys.APIKeys[1]) != 5 ||
+		strings.Contains(got, k.Key) || strings.Contains(got, `"key"`) {
+		t.Errorf("key list: %s", got)
+	}
+	var toggled map[string]any
+	got = a.decode(&toggled, "key", "disable", k.ID)
+	if toggled["id"] != k.ID || toggled["bot_id"] != env.BotID || toggled["enabled"] != false || len(toggled) != 5 {
+		t.Errorf("key disable: %s", got)
+	}
+	if status := send(t, env, k.Key, "cli-2"); status != 401 {
+		t.Errorf("a disabled key answers %d", status)
+	}
+	got = a.decode(&toggled, "key", "enable", k.ID)
+	if toggled["id"] != k.ID || toggled["enabled"] != true {
+		t.Errorf("key enable: %s", got)
+	}
+	if status := send(t, env, k.Key, "cli-3"); status != 200 {
+		t.Errorf("an enabled key answers %d", status)
+	}
+	if out := a.ok("key", "delete", k.ID); out != "" {
+		t.Errorf("key delete printed %q", out)
+	}
+	if status := send(t, env, k.Key, "cli-4"); status != 401 {
+		t.Errorf("a revoked key answers %d", status)
+	}
+	a.wantErr("DELETE /admin/v1/api-keys/"+k.ID, 404, `{"error":{"code":"not_found","message":"no API key `+k.ID+`"}}`, "key", "delete", k.ID)
+	a.wantErr("PATCH /admin/v1/api-keys/"+k.ID, 404, `{"error":{"code":"not_found","message":"no such API key"}}`, "key", "enable", k.ID)
+	a.wantErr("POST /admin/v1/bots/bot_nope/api-keys", 404, `{"error":{"code":"not_found","message":"no bot bot_nope"}}`, "key", "create", "bot_nope")
+
+	// messages list and get.
+	var msgs struct {
+		Messages []struct {
+			ID, Status string
+			RequestID  string   `json:"request_id"`
+			MessageIDs []string `json:"message_ids"`
+		}
+		NextBefore string `json:"next_before"`
+	}
+	got = a.decode(&msgs, "messages", "list", "--bot-id", env.BotID)
+	if len(msgs.Messages) != 2 || msgs.Messages[0].RequestID != "cli-3" || msgs.Messages[1].RequestID != "cli-1" || msgs.NextBefore != "" {
+		t.Fatalf("messages list: %s", got)
+	}
+	a.decode(&msgs, "messages", "list", "--request-id", "cli-1", "--status", "sent")
+	if len(msgs.Messages) != 1 || msgs.Messages[0].RequestID != "cli-1" || msgs.Messages[0].Status != "sent" {
+		t.Errorf("messages list --request-id cli-1 --status sent: %+v", msgs)
+	}
+	a.decode(&msgs, "messages", "list", "--status", "failed")
+	if len(msgs.Messages) != 0 {
+		t.Errorf("messages list --status failed: %+v", msgs)
+	}
+	a.wantErr("GET /admin/v1/messages?status=lost", 400,
+		`{"error":{"code":"invalid","message":"status: must be one of accepted, sent, delivered, read, failed","field":"status"}}`,
+		"messages", "list", "--status", "lost")
+	a.decode(&msgs, "messages", "list", "--request-id", "cli-3")
+	var detail struct {
+		ID    string
+		Parts []struct {
+			MessageID string          `json:"message_id"`
+			Body      json.RawMessage `json:"body"`
+		}
+		Attempts []struct{ Outcome string }
+		History  []struct{ Kind string }
+	}
+	got = a.decode(&detail, "messages", "get", msgs.Messages[0].ID)
+	sends := env.Fake.Sends()
+	last := sends[len(sends)-1]
+	if detail.ID != msgs.Messages[0].ID || len(detail.Parts) != 1 || detail.Parts[0].MessageID != last.MessageID ||
+		harness.Compact(t, detail.Parts[0].Body) != string(last.Body) ||
+		string(last.Body) != `{"recipient":{"id":"524807506000000"},"messaging_type":"RESPONSE","message":{"text":"hi"}}` || len(detail.Attempts) != 1 || detail.Attempts[0].Outcome != "sent" ||
+		len(detail.History) != 2 || detail.History[0].Kind != "accepted" || detail.History[1].Kind != "sent" {
+		t.Errorf("messages get: %s", got)
+	}
+	a.wantErr("GET /admin/v1/messages/msg_nope", 404, `{"error":{"code":"not_found","message":"no such message"}}`, "messages", "get", "msg_nope")
+
+	// bot delete.
+	if out := a.ok("bot", "delete", b.ID); out != "" {
+		t.Errorf("bot delete printed %q", out)
+	}
+	a.wantErr("GET /admin/v1/bots/"+b.ID, 404, `{"error":{"code":"not_found","message":"no bot `+b.ID+`"}}`, "bot", "get", b.ID)
+	a.wantErr("DELETE /admin/v1/bots/"+b.ID, 404, `{"error":{"code":"not_found","message":"no bot `+b.ID+`"}}`, "bot", "delete", b.ID)
+
+	// A wrong token is a 401; no token at all never reaches the server.
+	wrong := adminCLI{t: t, flags: []string{"--server", env.Server.URL(), "--admin-token", "wrong"}}
+	wrong.wantErr("GET /admin/v1/bots", 401,
+		`{"error":{"code":"unauthenticated","message":"a valid admin token is required (Authorization: Bearer …)"}}`, "bot", "list")
+	for _, args := range [][]string{{"bot", "list"}, {"key", "list", env.BotID}, {"messages", "list"}} {
+		out, err := runCLI(t, map[string]string{"BOTGATE_SERVER": env.Server.URL()}, args...)
+		if err == nil || err.Error() != "missing flags: --admin-token=STRING" || out != "" {
+			t.Errorf("botgate %s without a token: %q %v", strings.Join(args, " "), out, err)
+		}
+	}
+	// The binary exits non-zero and says why on stderr.
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(binary, "bot", "get", "bot_nope", "--server", env.Server.URL(), "--admin-token", harness.AdminToken)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	var exit *exec.ExitError
+	wantStderr := `botgate: GET /admin/v1/bots/bot_nope: HTTP 404: {"error":{"code":"not_found","message":"no bot bot_nope"}}`
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || stdout.Len() != 0 || !strings.HasSuffix(stderr.String(), "}\n") ||
+		describeErr(t, strings.TrimSuffix(stderr.String(), "\n")) != wantStderr {
+		t.Errorf("botgate bot get bot_nope: %v, stdout %q, stderr %q, want exit status 1 and %s", err, stdout.String(), stderr.String(), wantStderr)
+	}
+	// A server that is not there.
+	if _, err := runCLI(t, nil, "bot", "list", "--server", "http://127.0.0.1:1", "--admin-token", "x"); err == nil ||
+		!strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("no server: %v", err)
+	}
+}
+
+// An admin command prints the answer indented and one newline, like jq.
+func TestAdminOutputEndsWithOneNewline(t *testing.T) {
+	env := harness.Start(t, storetest.New(t, "sqlite"), harness.Options{})
+	out, err := runCLI(t, nil, "key", "list", env.BotID, "--server", env.Server.URL(), "--admin-token", harness.AdminToken)
+	if err != nil || !strings.HasSuffix(out, "\n  ]\n}\n") || strings.HasSuffix(out, "\n\n") {
+		t.Errorf("key list printed %q, %v", out, err)
+	}
+}
+
+// run reads the environment only through getenv, so tests are not steered
+// by the variables of whoever runs them.
+func TestRunReadsEnvironmentOnlyThroughGetenv(t *testing.T) {
+	env := harness.Start(t, storetest.New(t, "sqlite"), harness.Options{})
+	t.Setenv("BOTGATE_ADMIN_TOKEN", harness.AdminToken)
+	out, err := runCLI(t, nil, "bot", "list", "--server", env.Server.URL())
+	if err == nil || err.Error() != "missing flags: --admin-token=STRING" {
+		t.Errorf("bot list with the token only in the process environment: %q %v", out, err)
+	}
+}
+
+// serving runs `botgate serve` in-process until the test ends.
+type serving struct {
+	stdout, stderr *syncBuffer
+	cancel         func()
+	done           chan error
+}
+
+func serve(t *testing.T, args ...string) *serving {
+	t.Helper()
+	s := &serving{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	go func() {
+		s.done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...),
+			func(string) string { return "" }, s.stdout, s.stderr)
+	}()
+	t.Cleanup(func() { s.stop(t) })
+	return s
+}
+
+// stop ends serve and checks it returned cleanly; it is safe to call twice.
+func (s *serving) stop(t *testing.T) {
+	t.Helper()
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	s.cancel = nil
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Errorf("serve returned %v; stderr:\n%s", err, s.stderr)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not return after its context ended")
+	}
+}
+
+// wait polls until serve printed what match finds, and returns the match.
+func (s *serving) wait(t *testing.T, re *regexp.Regexp) []string {
+	t.Helper()
+	var m []string
+	harness.WaitFor(t, "serve to print "+re.String(), 20*time.Second, func() bool {
+		select {
+		case err := <-s.done:
+			t.Fatalf("serve ended: %v\nstdout:\n%s\nstderr:\n%s", err, s.stdout, s.stderr)
+		default:
+		}
+		m = re.FindStringSubmatch(s.stdout.String())
+		return m != nil
+	})
+	return m
+}
+
+func get(t *testing.T, url, auth string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", "Bearer "+auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(data)
+}
+
+func post(t *testing.T, url string, header http.Header, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = header
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(data)
+}
+
+// `botgate migrate` prepares a database that `serve` then finds ready;
+// /readyz turns 503 when a migration is missing.
+func TestMigrateThenServe(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "data", "botgate.db")
+	for range 2 { // migrating twice is harmless
+		out, err := runCLI(t, nil, "migrate", "--database", db)
+		if err != nil || out != "database "+db+" is migrated\n" {
+			t.Fatalf("migrate: %q %v", out, err)
+		}
+	}
+	s := serve(t, "--database", db)
+	listening := regexp.MustCompile(`msg="botgate: listening" addr=(http://127\.0\.0\.1:\d+)`)
+	var url string
+	harness.WaitFor(t, "serve to listen", 20*time.Second, func() bool {
+		m := listening.FindStringSubmatch(s.stderr.String())
+		if m != nil {
+			url = m[1]
+		}
+		return m != nil
+	})
+	if status, body := get(t, url+"/healthz", ""); status != 200 || body != "ok\n" {
+		t.Errorf("healthz: %d %q", status, body)
+	}
+	if status, body := get(t, url+"/readyz", ""); status != 200 || body != "ready\n" {
+		t.Errorf("readyz: %d %q", status, body)
+	}
+	// Without a token the admin API is off.
+	if status, _ := get(t, url+"/admin/v1/bots", "x"); status != 404 {
+		t.Errorf("admin API without a configured token: %d", status)
+	}
+
+	// Forget the last migration: the database is no longer fully migrated.
+	raw, err := sql.Open("sqlite", "file:"+db+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`DELETE FROM goose_db_version WHERE version_id = (SELECT MAX(version_id) FROM goose_db_version)`); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := get(t, url+"/readyz", ""); status != 503 || body != "database has pending migrations\n" {
+		t.Errorf("readyz with a pending migration: %d %q", status, body)
+	}
+	if status, body := get(t, url+"/healthz", ""); status != 200 || body != "ok\n" {
+		t.Errorf("healthz with a pending migration: %d %q", status, body)
+	}
+}
+
+var (
+	welcomeRe  = regexp.MustCompile(`botgate sandbox: listening on (http://127\.0\.0\.1:\d+), fake Graph API at http://127\.0\.0\.1:\d+\n`)
+	demoBotRe  = regexp.MustCompile(`Demo bot (bot_[0-9A-Z]{26}) on page 100000000000001; demo user \(PSID\) 2000000000000001\.\n`)
+	adminRe    = regexp.MustCompile(`Admin token \(this run\): (sandbox-[a-z2-7]+)\n`)
+	keyRe      = regexp.MustCompile(`Demo bot API key \(shown once\): (bgk_\S+)\n`)
+	sendCurlRe = regexp.MustCompile(`Send a message:\n  curl -s (\S+)/api -H 'APIKEY: ([^']+)' -H 'Content-Type: application/json' \\\n    -d '([^']+)'\n`)
+	inboxRe    = regexp.MustCompile(`Async results \("sync":false\) arrive at (\S+)/sandbox/inbox \(GET it to read them\)\.\n`)
+)
+
+// `serve --sandbox` runs a fake Graph, makes a demo bot on first start and
+// prints a key and a curl command that work as printed; the next start on
+// the same database prints no key but how to make one.
+func TestSandbox(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "sandbox.db")
+	s := serve(t, "--sandbox", "--database", db)
+	s.wait(t, inboxRe)
+	out := s.stdout.String()
+	url := welcomeRe.FindStringSubmatch(out)
+	bot := demoBotRe.FindStringSubmatch(out)
+	token := adminRe.FindStringSubmatch(out)
+	key := keyRe.FindStringSubmatch(out)
+	curl := sendCurlRe.FindStringSubmatch(out)
+	if url == nil || bot == nil || token == nil || key == nil || curl == nil || strings.Contains(out, "Make another") {
+		t.Fatalf("sandbox welcome:\n%s", out)
+	}
+	if curl[1] != url[1] || curl[2] != key[1] || inboxRe.FindStringSubmatch(out)[1] != url[1] {
+		t.Errorf("the curl command does not use the printed URL and key:\n%s", out)
+	}
+	if status, body := get(t, url[1]+"/readyz", ""); status != 200 || body != "ready\n" {
+		t.Errorf("readyz: %d %q", status, body)
+	}
+
+	// The printed command, as printed.
+	var req struct {
+		Request struct{ ID string }
+	}
+	if err := json.Unmarshal([]byte(curl[3]), &req); err != nil || !regexp.MustCompile(`^demo-\d+$`).MatchString(req.Request.ID) {
+		t.Fatalf("curl body %s: %v", curl[3], err)
+	}
+	status, body := post(t, curl[1]+"/api", http.Header{"Apikey": {curl[2]}, "Content-Type": {"application/json"}}, curl[3])
+	var answer struct {
+		RequestID   string `json:"request_id"`
+		RecipientID string `json:"recipient_id"`
+		MessageID   string `json:"message_id"`
+	}
+	_ = json.Unmarshal([]byte(body), &answer)
+	if status != 200 || answer.RequestID != req.Request.ID || answer.RecipientID != "2000000000000001" || answer.MessageID == "" ||
+		body != fmt.Sprintf(`{"request_id":%q,"recipient_id":"2000000000000001","message_id":%q}`+"\n", answer.RequestID, answer.MessageID) {
+		t.Fatalf("the printed curl command: %d %s", status, body)
+	}
+	// The message log shows the placeholder filled by the fake Graph's profile.
+	status, body = get(t, url[1]+"/admin/v1/messages?request_id="+req.Request.ID, token[1])
+	if status != 200 || !strings.Contains(body, `"bot_id":"`+bot[1]+`"`) || !strings.Contains(body, `"message_ids":["`+answer.MessageID+`"]`) {
+		t.Errorf("the demo message in the log: %d %s", status, body)
+	}
+	// Async results land in the sandbox inbox, signed with the demo bot's secret.
+	async := strings.Replace(strings.Replace(curl[3], `"sync":true`, `"sync":false`, 1), req.Request.ID, req.Request.ID+"-async", 1)
+	if status, body := post(t, curl[1]+"/api", http.Header{"Apikey": {curl[2]}, "Content-Type": {"application/json"}}, async); status != 200 {
+		t.Fatalf("async demo send: %d %s", status, body)
+	}
+	var inbox struct {
+		Received []struct {
+			Verified bool `json:"signature_verified"`
+			Body     struct {
+				RequestID string `json:"request_id"`
+			} `json:"body"`
+		} `json:"received"`
+	}
+	harness.WaitFor(t, "the sandbox inbox to get the callback", 10*time.Second, func() bool {
+		_, body := get(t, url[1]+"/sandbox/inbox", "")
+		_ = json.Unmarshal([]byte(body), &inbox)
+		return len(inbox.Received) > 0
+	})
+	if r := inbox.Received[0]; !r.Verified || r.Body.RequestID != req.Request.ID+"-async" {
+		t.Errorf("sandbox inbox: %+v", inbox)
+	}
+	s.stop(t)
+
+	// Second start on the same database: the same demo bot, no key.
+	s2 := serve(t, "--sandbox", "--database", db)
+	s2.wait(t, inboxRe)
+	out2 := s2.stdout.String()
+	url2 := welcomeRe.FindStringSubmatch(out2)
+	bot2 := demoBotRe.FindStringSubmatch(out2)
+	token2 := adminRe.FindStringSubmatch(out2)
+	if url2 == nil || bot2 == nil || token2 == nil || bot2[1] != bot[1] || keyRe.MatchString(out2) || strings.Contains(out2, "bgk_") {
+		t.Fatalf("second sandbox welcome:\n%s", out2)
+	}
+	if token2[1] == token[1] {
+		t.Errorf("the admin token of this run is the last run's")
+	}
+	another := regexp.MustCompile(`The demo bot's first API key was shown on the first start\. Make another:\n` +
+		`  curl -s -X POST (\S+)/admin/v1/bots/(bot_\w+)/api-keys -H 'Authorization: Bearer ([^']+)'\n`).FindStringSubmatch(out2)
+	curl2 := sendCurlRe.FindStringSubmatch(out2)
+	if another == nil || another[1] != url2[1] || another[2] != bot[1] || another[3] != token2[1] || curl2 == nil || curl2[2] != "<your API key>" {
+		t.Fatalf("second sandbox welcome does not say how to make a key:\n%s", out2)
+	}
+	// The printed command makes a key, which sends like the first.
+	status, body = post(t, another[1]+"/admin/v1/bots/"+another[2]+"/api-keys", http.Header{"Authorization": {"Bearer " + another[3]}}, "")
+	var newKey struct{ Key string }
+	if err := json.Unmarshal([]byte(body), &newKey); status != 201 || err != nil || !strings.HasPrefix(newKey.Key, "bgk_") {
+		t.Fatalf("making another key: %d %s", status, body)
+	}
+	for i, k := range []string{key[1], newKey.Key} {
+		b := strings.Replace(curl2[3], `"id":"demo-`, fmt.Sprintf(`"id":"again-%d-`, i), 1)
+		if status, body := post(t, curl2[1]+"/api", http.Header{"Apikey": {k}, "Content-Type": {"application/json"}}, b); status != 200 ||
+			!strings.Contains(body, `"recipient_id":"2000000000000001"`) {
+			t.Errorf("send after restart with key %d: %d %s", i, status, body)
+		}
+	}
+	status, body = get(t, url2[1]+"/admin/v1/bots", token2[1])
+	if status != 200 || strings.Count(body, `"id":"bot_`) != 1 || !strings.Contains(body, `"name":"Sandbox shop"`) ||
+		!strings.Contains(body, `"callback_url":"`+url2[1]+`/sandbox/inbox"`) {
+		t.Errorf("bots after restart: %d %s", status, body)
+	}
+}
+
+// A configured admin token is the operator's secret: the sandbox says how to
+// use it without printing it.
+func TestSandboxKeepsConfiguredAdminToken(t *testing.T) {
+	const secret = "operator-admin-token-c0ffee"
+	db := filepath.Join(t.TempDir(), "sandbox.db")
+	for range 2 {
+		s := serve(t, "--sandbox", "--database", db, "--admin-token", secret)
+		s.wait(t, inboxRe)
+		s.stop(t)
+		out := s.stdout.String()
+		if strings.Contains(out, secret) || adminRe.MatchString(out) {
+			t.Errorf("the sandbox printed the configured admin token:\n%s", out)
+		}
+	}
+}

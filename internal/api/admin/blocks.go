@@ -1,0 +1,168 @@
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/botgate/botgate/internal/core"
+	"github.com/botgate/botgate/internal/dispatch"
+)
+
+// putBlock saves a block's cards as its next version.
+func (h *Handler) putBlock(ctx context.Context, r *http.Request) (int, any, error) {
+	bot, err := h.liveBot(ctx, r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	var in struct {
+		Cards []core.Message `json:"cards"`
+	}
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	name := r.PathValue("name")
+	if err := core.ValidateBlock(name, in.Cards); err != nil {
+		return 0, nil, err
+	}
+	b, err := h.Store.SaveBlock(ctx, bot.ID, name, in.Cards)
+	if err != nil {
+		return 0, nil, err
+	}
+	// System blocks always exist, so saving one is an update.
+	status := http.StatusOK
+	if b.Version == 1 && !b.System {
+		status = http.StatusCreated
+	}
+	return status, b, nil
+}
+
+func (h *Handler) getBlock(ctx context.Context, r *http.Request) (int, any, error) {
+	bot, err := h.liveBot(ctx, r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	version := 0
+	if v := r.URL.Query().Get("version"); v != "" {
+		if version, err = strconv.Atoi(v); err != nil || version < 1 {
+			return 0, nil, core.Invalid("version", "must be a version number (1 or more)")
+		}
+	}
+	b, err := h.Store.GetBlock(ctx, bot.ID, r.PathValue("name"), version)
+	return http.StatusOK, b, err
+}
+
+func (h *Handler) listBlocks(ctx context.Context, r *http.Request) (int, any, error) {
+	bot, err := h.liveBot(ctx, r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	blocks, err := h.Store.ListBlocks(ctx, bot.ID)
+	return http.StatusOK, map[string]any{"blocks": blocks}, err
+}
+
+func (h *Handler) blockVersions(ctx context.Context, r *http.Request) (int, any, error) {
+	bot, err := h.liveBot(ctx, r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	versions, err := h.Store.BlockVersions(ctx, bot.ID, r.PathValue("name"))
+	return http.StatusOK, map[string]any{"versions": versions}, err
+}
+
+// restoreBlock saves an earlier version's cards as the block's next version.
+func (h *Handler) restoreBlock(ctx context.Context, r *http.Request) (int, any, error) {
+	bot, err := h.liveBot(ctx, r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	var in struct {
+		Version int `json:"version"`
+	}
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.Version < 1 {
+		return 0, nil, core.Invalid("version", "is required: the version to restore")
+	}
+	old, err := h.Store.GetBlock(ctx, bot.ID, r.PathValue("name"), in.Version)
+	if err != nil {
+		return 0, nil, err
+	}
+	if old.Deleted {
+		return 0, nil, core.Invalid("version", "version %d is the deletion; restore one before it", in.Version)
+	}
+	b, err := h.Store.SaveBlock(ctx, bot.ID, old.Name, old.Cards)
+	return http.StatusOK, b, err
+}
+
+func (h *Handler) deleteBlock(ctx context.Context, r *http.Request) (int, any, error) {
+	bot, err := h.liveBot(ctx, r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, h.Store.DeleteBlock(ctx, bot.ID, r.PathValue("name"))
+}
+
+// renderBlock answers the exact Graph bodies a send of the block to a user
+// would make, without sending: `botgate blocks render` prints them.
+func (h *Handler) renderBlock(ctx context.Context, r *http.Request) (int, any, error) {
+	bot, err := h.liveBot(ctx, r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	var in struct {
+		PSID          string            `json:"psid"`
+		Params        map[string]string `json:"params"`
+		MessagingType string            `json:"messaging_type"`
+		Tag           string            `json:"message_tag"`
+	}
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.PSID == "" {
+		return 0, nil, core.Invalid("psid", "is required: the user to render for")
+	}
+	if in.MessagingType == "" {
+		in.MessagingType = core.TypeResponse
+	}
+	name := r.PathValue("name")
+	b, err := h.Store.GetBlock(ctx, bot.ID, name, 0)
+	if err != nil {
+		return 0, nil, err
+	}
+	req := &core.SendRequest{RequestID: "render", Recipient: core.Recipient{ID: in.PSID}, MessagingType: in.MessagingType,
+		Tag: in.Tag, Block: name, BlockVersion: b.Version, Cards: b.Cards, Params: in.Params}
+	var profile *core.Profile
+	contact, err := h.Store.GetContact(ctx, bot.ID, in.PSID)
+	if err != nil {
+		return 0, nil, err
+	}
+	fields := core.Fields{RequestID: "request_id", Recipient: "psid", MessagingType: "messaging_type", Tag: "message_tag", Message: "block", Params: "params"}
+	err = req.Check(bot, fields, func(core.Recipient, bool) (string, map[string]string, error) {
+		if contact == nil {
+			return in.PSID, nil, nil
+		}
+		profile = contact.Profile
+		return in.PSID, contact.Params, nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	if profile == nil && h.Graph != nil && bot.Messenger != nil && req.NeedsProfile() {
+		// Reading a profile sends nothing to the user; sends would do the same.
+		if gp, err := h.Graph.GetProfile(ctx, bot.Messenger.AccessToken, in.PSID); err == nil {
+			profile = &core.Profile{ID: in.PSID, FirstName: gp.FirstName, LastName: gp.LastName, Locale: gp.Locale, Gender: gp.Gender}
+		}
+	}
+	bodies, err := dispatch.Bodies(bot, req, profile)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := make([]json.RawMessage, len(bodies))
+	for i, body := range bodies {
+		out[i] = body
+	}
+	return http.StatusOK, map[string]any{"block": name, "version": b.Version, "bodies": out}, nil
+}
