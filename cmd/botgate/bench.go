@@ -46,10 +46,11 @@ type benchBaselineCmd struct {
 }
 
 const (
-	benchPage  = "990000000000001"
-	benchToken = "bench-page-token"
-	benchUser  = "880000000000001"
-	benchAdmin = "bench-admin-token"
+	benchPage   = "990000000000001"
+	benchToken  = "bench-page-token"
+	benchUser   = "880000000000001"
+	benchAdmin  = "bench-admin-token"
+	benchSecret = "bench-app-secret"
 )
 
 func (c *benchBaselineCmd) Run(e *env) error {
@@ -154,7 +155,7 @@ func (b *benchRun) measure(kind, fakeURL, baseURL string, baseAccept, fakeSync l
 	if err != nil {
 		return err
 	}
-	key, err := b.setup(frontURL, baseURL+"/callbacks")
+	key, err := b.setup(frontURL, fakeURL, baseURL+"/callbacks")
 	if err != nil {
 		return err
 	}
@@ -172,7 +173,7 @@ func (b *benchRun) measure(kind, fakeURL, baseURL string, baseAccept, fakeSync l
 		return err
 	}
 	defer gw.stop()
-	if key, err = b.setup(gwURL, baseURL+"/callbacks"); err != nil {
+	if key, err = b.setup(gwURL, fakeURL, baseURL+"/callbacks"); err != nil {
 		return err
 	}
 	e2e, err := b.endToEnd(gwURL+"/api", key, fakeURL, baseURL)
@@ -283,7 +284,7 @@ func (b *benchRun) memory(kind, fakeURL, baseURL string) (int64, error) {
 		return 0, err
 	}
 	defer gw.stop()
-	key, err := b.setup(gwURL, baseURL+"/callbacks")
+	key, err := b.setup(gwURL, fakeURL, baseURL+"/callbacks")
 	if err != nil {
 		return 0, err
 	}
@@ -384,18 +385,51 @@ func (b *benchRun) gateway(kind, dsn, fakeURL string, extra ...string) (*child, 
 		"--log-level", "warn"}, extra...)...)
 }
 
-// setup creates the bot with its callback URL and returns an API key.
-func (b *benchRun) setup(gwURL, callbackURL string) (string, error) {
+// setup creates the bot with its callback URL, has the bench user write to
+// it (so the messaging window, checked on every send, is open) and returns
+// an API key.
+func (b *benchRun) setup(gwURL, fakeURL, callbackURL string) (string, error) {
 	var bot struct{ ID string }
 	if err := adminPost(gwURL+"/admin/v1/bots", map[string]any{"name": "bench", "callback_url": callbackURL,
-		"messenger": map[string]any{"page_id": benchPage, "access_token": benchToken}}, &bot); err != nil {
+		"messenger": map[string]any{"page_id": benchPage, "access_token": benchToken, "app_secret": benchSecret}}, &bot); err != nil {
 		return "", err
 	}
 	var key struct{ Key string }
 	if err := adminPost(gwURL+"/admin/v1/bots/"+bot.ID+"/api-keys", nil, &key); err != nil {
 		return "", err
 	}
-	return key.Key, nil
+	if err := fakePost(fakeURL+"/_fake/webhooks/messenger", map[string]any{"url": gwURL + "/webhooks/messenger", "app_secret": benchSecret}); err != nil {
+		return "", err
+	}
+	if err := fakePost(fakeURL+"/_fake/users/act", map[string]any{"action": "text", "page_id": benchPage, "psid": benchUser, "text": "hi"}); err != nil {
+		return "", err
+	}
+	// The greeting is processed from the queue: wait until a send is allowed.
+	deadline := time.Now().Add(10 * time.Second)
+	for try := 0; ; try++ {
+		err := b.post(b.e.ctx, gwURL+"/api", key.Key, fmt.Sprintf(`{"request":{"method":"send_message","id":"warm-%d","sync":true},"recipient":{"id":%q},"messaging_type":"RESPONSE","message":{"text":"x"}}`, try, benchUser))
+		if err == nil {
+			return key.Key, nil
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("the bench user's window did not open: %w", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func fakePost(u string, body any) error {
+	data, _ := json.Marshal(body)
+	resp, err := http.Post(u, "application/json", bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		msg, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("POST %s: HTTP %d %s", u, resp.StatusCode, msg)
+	}
+	return nil
 }
 
 func adminPost(u string, body, out any) error {

@@ -143,7 +143,7 @@ func TestAdminCommands(t *testing.T) {
 		if secret != "" {
 			s += fmt.Sprintf(`,"callback_secret":%q`, secret)
 		}
-		return s + fmt.Sprintf(`,"settings":%s,"created_at":%q,"updated_at":%q}`, settings, v.CreatedAt, v.UpdatedAt)
+		return s + fmt.Sprintf(`,"settings":%s,"forwarding":true,"created_at":%q,"updated_at":%q}`, settings, v.CreatedAt, v.UpdatedAt)
 	}
 	if want := view(b, "CLI shop", cliSettings, b.CallbackSecret); got != want {
 		t.Errorf("bot create:\n got %s\nwant %s", got, want)

@@ -174,8 +174,10 @@ func newWorld(t *testing.T, db storetest.DB, extra ...string) *world {
 
 // setup creates the bot and returns an API key.
 func (w *world) setup(t *testing.T, p *proc) string {
+	// These tests are about durability; the window policy is tested elsewhere.
 	status, body, err := p.post("/admin/v1/bots", "", map[string]any{"name": "crash", "callback_url": w.inbox.URL,
-		"messenger": map[string]any{"page_id": harness.Page, "access_token": harness.PageToken}})
+		"messenger": map[string]any{"page_id": harness.Page, "access_token": harness.PageToken},
+		"settings":  map[string]any{"window_policy": "off"}})
 	if err != nil || status != 201 {
 		t.Fatalf("create bot: %d %s %v", status, body, err)
 	}

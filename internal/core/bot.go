@@ -12,9 +12,12 @@ type Bot struct {
 	WebhookURL     string
 	CallbackSecret string // whsec_… Standard Webhooks secret signing callbacks and forwarded events
 	Settings       Settings
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	Deleted        bool
+	// Forwarding sends inbound events to WebhookURL; a receiver answering
+	// 410 Gone turns it off until an operator turns it on again.
+	Forwarding bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Deleted    bool
 }
 
 // MessengerChannel is the bot's Facebook page and its credentials.

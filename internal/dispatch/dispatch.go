@@ -38,6 +38,7 @@ type Dispatcher struct {
 	Backoff     queue.Backoff         // between async attempts
 	SyncBackoff queue.Backoff         // between attempts within a sync request
 	Metrics     *Metrics
+	ProfileTTL  time.Duration // a cached profile older than this is fetched again
 	Log         *slog.Logger
 }
 
@@ -271,13 +272,13 @@ func (d *Dispatcher) callback(tx *store.Tx, bot *core.Bot, m *core.MessageRecord
 }
 
 // profile returns the user's profile when the message's placeholders need
-// it: from the contact when fetched before, else from Graph, once.
+// it: from the contact when fetched within ProfileTTL, else from Graph.
 func (d *Dispatcher) profile(ctx context.Context, bot *core.Bot, m *core.MessageRecord) *core.Profile {
 	if m.PSID == "" || !m.Request.NeedsProfile() {
 		return nil
 	}
 	c, err := d.Store.GetContact(ctx, bot.ID, m.PSID)
-	if err == nil && c != nil && c.Profile != nil {
+	if err == nil && c != nil && c.Profile != nil && (d.ProfileTTL == 0 || c.ProfileFetchedAt != nil && d.Store.Now().Sub(*c.ProfileFetchedAt) < d.ProfileTTL) {
 		return c.Profile
 	}
 	gp, err := d.Graph.GetProfile(ctx, bot.Messenger.AccessToken, m.PSID)

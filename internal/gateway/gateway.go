@@ -38,16 +38,9 @@ func (s *Service) Authenticate(ctx context.Context, apiKey string) (*core.Bot, e
 // so an accepted request is never lost and a request id is used once. A sync
 // request is sent before Send returns; the record says how it ended.
 func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest, f core.Fields) (*core.MessageRecord, error) {
-	if req.Block != "" && req.RequestID != "" {
-		if err := s.loadBlock(ctx, bot, req, f); err != nil {
-			return nil, err
-		}
-	}
-	if err := req.Check(bot, f, s.resolver(ctx, bot)); err != nil {
+	p, err := s.prepare(ctx, bot, req, f)
+	if err != nil {
 		return nil, err
-	}
-	if !req.Sync && bot.CallbackURL == "" && req.Face != core.FaceAuto {
-		return nil, core.Errorf(core.KindNoCallback, "async requests need a callback URL; set one on the bot or send with sync true")
 	}
 	m := &core.MessageRecord{ID: core.NewID("msg_", s.Store.Now()), BotID: bot.ID, Channel: core.ChannelMessenger, Request: *req, PSID: req.PSID}
 	encoded, err := store.EncodeRequest(&m.Request)
@@ -62,6 +55,11 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 	err = write(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertMessage(m, encoded); err != nil {
 			return err
+		}
+		if p.warning != "" {
+			if err := tx.AddEvent(m.ID, core.EventWarning, p.warning); err != nil {
+				return err
+			}
 		}
 		var err error
 		if req.Sync {
@@ -86,6 +84,68 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 	return s.Dispatch.SendNow(work, bot, m, job, deadline)
 }
 
+// Verdict is a dry run's answer: whether the request would be sent, and
+// exactly what would reach Graph.
+type Verdict struct {
+	Bodies  [][]byte
+	Warning string // set when the window policy warns instead of refusing
+}
+
+// Check runs everything Send runs before accepting — the block, the core's
+// checks, the window policy, rendering — and sends nothing.
+func (s *Service) Check(ctx context.Context, bot *core.Bot, req *core.SendRequest, f core.Fields) (*Verdict, error) {
+	p, err := s.prepare(ctx, bot, req, f)
+	if err != nil {
+		return nil, err
+	}
+	var profile *core.Profile
+	if p.contact != nil {
+		profile = p.contact.Profile
+	}
+	bodies, err := dispatch.Bodies(bot, req, profile)
+	if err != nil {
+		return nil, err
+	}
+	return &Verdict{Bodies: bodies, Warning: p.warning}, nil
+}
+
+type prepared struct {
+	contact *core.Contact
+	warning string
+}
+
+// prepare loads the block a request names, checks it with the core's rules
+// and applies the bot's window policy.
+func (s *Service) prepare(ctx context.Context, bot *core.Bot, req *core.SendRequest, f core.Fields) (prepared, error) {
+	var p prepared
+	if req.Block != "" && req.RequestID != "" {
+		if err := s.loadBlock(ctx, bot, req, f); err != nil {
+			return p, err
+		}
+	}
+	policy := bot.Settings.WindowPolicy
+	if err := req.Check(bot, f, s.resolver(ctx, bot, &p.contact, policy != core.WindowOff)); err != nil {
+		return p, err
+	}
+	if !req.Sync && bot.CallbackURL == "" && req.Face != core.FaceAuto {
+		return p, core.Errorf(core.KindNoCallback, "async requests need a callback URL; set one on the bot or send with sync true")
+	}
+	if policy == core.WindowOff {
+		return p, nil
+	}
+	var last *time.Time
+	if p.contact != nil {
+		last = p.contact.LastInboundAt
+	}
+	if refusal := req.CheckWindow(s.Store.Now(), last); refusal != nil {
+		if policy == core.WindowEnforce {
+			return p, refusal
+		}
+		p.warning = "window policy warn: sent although " + refusal.Message
+	}
+	return p, nil
+}
+
 // loadBlock puts the current version of the block req names into req.
 func (s *Service) loadBlock(ctx context.Context, bot *core.Bot, req *core.SendRequest, f core.Fields) error {
 	if core.IsSystemBlock(req.Block) && req.Face != core.FaceAuto {
@@ -102,8 +162,9 @@ func (s *Service) loadBlock(ctx context.Context, bot *core.Bot, req *core.SendRe
 	return nil
 }
 
-// resolver finds the user a recipient names, and the parameters stored on it.
-func (s *Service) resolver(ctx context.Context, bot *core.Bot) core.Resolver {
+// resolver finds the user a recipient names and, when parameters or the
+// window need it, reads the user's contact into *contact.
+func (s *Service) resolver(ctx context.Context, bot *core.Bot, contact **core.Contact, needContact bool) core.Resolver {
 	return func(r core.Recipient, wantParams bool) (string, map[string]string, error) {
 		psid := r.ID
 		if r.Linked() {
@@ -113,12 +174,15 @@ func (s *Service) resolver(ctx context.Context, bot *core.Bot) core.Resolver {
 				return "", nil, err
 			}
 		}
-		if psid == "" || !wantParams {
+		if psid == "" || !(wantParams || needContact) {
 			return psid, nil, nil
 		}
 		c, err := s.Store.GetContact(ctx, bot.ID, psid)
 		if err != nil || c == nil {
 			return psid, nil, err
+		}
+		if contact != nil {
+			*contact = c
 		}
 		return psid, c.Params, nil
 	}
@@ -134,7 +198,7 @@ func (s *Service) PSID(ctx context.Context, bot *core.Bot, r core.Recipient, fie
 		return "", &core.Error{Kind: core.KindBadRecipient, Field: field,
 			Message: field + " must name a Messenger user by id or a linked account"}
 	}
-	psid, _, err := s.resolver(ctx, bot)(r, false)
+	psid, _, err := s.resolver(ctx, bot, nil, false)(r, false)
 	return psid, err
 }
 

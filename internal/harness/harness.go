@@ -27,6 +27,7 @@ const (
 	User       = "524807506000000" // Ada Lovelace
 	OtherUser  = "524807506000001" // Alan Turing
 	AdminToken = "admin-test-token"
+	AppSecret  = "app-secret"
 )
 
 // Env is a running botgate with its surroundings.
@@ -92,10 +93,15 @@ func Start(t testing.TB, db storetest.DB, opts Options) *Env {
 	}
 	t.Cleanup(e.Stop)
 
+	// The fake Graph's users act through signed webhooks to this botgate.
+	fake.SetMessengerWebhook(srv.URL()+"/webhooks/messenger", AppSecret)
+	// Tests send to users who never wrote unless they test the window, so
+	// the window policy is off unless a test asks for it.
 	bot := map[string]any{
 		"name":         "Test shop",
-		"messenger":    map[string]any{"page_id": Page, "access_token": PageToken, "app_secret": "app-secret", "verify_token": "verify-token"},
+		"messenger":    map[string]any{"page_id": Page, "access_token": PageToken, "app_secret": AppSecret, "verify_token": "verify-token"},
 		"callback_url": e.Inbox.URL,
+		"settings":     map[string]any{"window_policy": "off"},
 	}
 	for k, v := range opts.Bot {
 		bot[k] = v

@@ -111,6 +111,13 @@ func (n *Notifier) Handle(ctx context.Context, job queue.Job) error {
 		if err := n.logOnMessage(tx, d, attempt, state, timedOut, job); err != nil {
 			return err
 		}
+		if gone && d.Kind == core.DeliveryEvent {
+			// The receiver says it is gone for good: stop forwarding to it
+			// until an operator turns forwarding on again.
+			if err := tx.StopForwarding(d.BotID); err != nil {
+				return err
+			}
+		}
 		switch state {
 		case core.DeliveryDelivered:
 			return queue.Complete(tx, job)
@@ -176,4 +183,24 @@ func describe(a core.DeliveryAttempt) string {
 		return a.Error
 	}
 	return fmt.Sprintf("HTTP %d", a.StatusCode)
+}
+
+// Replay sends a delivery again, under the same webhook-id, whatever its
+// state: a merchant lost it, or its URL was fixed.
+func (n *Notifier) Replay(ctx context.Context, id string) (*core.Delivery, error) {
+	var d *core.Delivery
+	err := n.Store.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		if d, err = tx.ReopenDelivery(id); err != nil {
+			return err
+		}
+		if err := queue.Enqueue(tx, JobKind, id, n.maxAttempts(), tx.Now()); err != nil {
+			return err
+		}
+		if n.Wake != nil {
+			tx.AfterCommit(n.Wake)
+		}
+		return nil
+	})
+	return d, err
 }

@@ -21,6 +21,7 @@ const (
 	sandboxPage      = "100000000000001"
 	sandboxPageToken = "sandbox-page-token"
 	sandboxUser      = "2000000000000001"
+	sandboxAppSecret = "sandbox-app-secret"
 )
 
 // sandbox runs the fake Graph server beside botgate and keeps a demo bot
@@ -35,6 +36,7 @@ type sandbox struct {
 	// generatedToken: no admin token was configured, so the sandbox made one
 	// and prints it; a configured token is never printed.
 	generatedToken bool
+	key            string // the demo bot's API key, on the first start only
 
 	mu    sync.Mutex
 	inbox []inboxEntry
@@ -78,8 +80,8 @@ func (sb *sandbox) provision(ctx context.Context, s *Server) error {
 	}
 	if sb.botID == "" {
 		b := &core.Bot{ID: core.NewID("bot_", s.Store.Now()), Name: "Sandbox shop", CallbackURL: inbox,
-			CallbackSecret: notify.NewSecret(), Settings: core.Settings{}.WithDefaults(),
-			Messenger: &core.MessengerChannel{PageID: sandboxPage, AccessToken: sandboxPageToken, AppSecret: "sandbox-app-secret", VerifyToken: "sandbox-verify-token"}}
+			CallbackSecret: notify.NewSecret(), Settings: core.Settings{}.WithDefaults(), Forwarding: true,
+			Messenger: &core.MessengerChannel{PageID: sandboxPage, AccessToken: sandboxPageToken, AppSecret: sandboxAppSecret, VerifyToken: "sandbox-verify-token"}}
 		if err := s.Store.CreateBot(ctx, b); err != nil {
 			return err
 		}
@@ -90,8 +92,24 @@ func (sb *sandbox) provision(ctx context.Context, s *Server) error {
 	} else if _, err := s.Store.UpdateBot(ctx, sb.botID, func(b *core.Bot) error { b.CallbackURL = inbox; return nil }); err != nil {
 		return err // the port may differ from the last start
 	}
-	sb.welcome(s, key)
+	sb.fake.SetMessengerWebhook(s.URL()+"/webhooks/messenger", sandboxAppSecret)
+	sb.key = key
 	return nil
+}
+
+// start runs once botgate serves: the demo user writes to the page, as a
+// phone would, which opens their 24-hour messaging window; the welcome,
+// with its ready-to-paste command, is printed once that window is open.
+func (sb *sandbox) start(ctx context.Context, s *Server) {
+	if _, err := sb.fake.UserSendsText(sandboxPage, sandboxUser, "Hi!"); err != nil {
+		s.log.Warn("sandbox: the demo user's greeting did not arrive", "err", err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; time.Sleep(20 * time.Millisecond) {
+		if c, err := s.Store.GetContact(ctx, sb.botID, sandboxUser); err == nil && c != nil && c.LastInboundAt != nil {
+			break
+		}
+	}
+	sb.welcome(s, sb.key)
 }
 
 func (sb *sandbox) welcome(s *Server, key string) {

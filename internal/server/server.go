@@ -28,6 +28,7 @@ import (
 	"github.com/botgate/botgate/internal/egress"
 	"github.com/botgate/botgate/internal/gateway"
 	"github.com/botgate/botgate/internal/graph"
+	"github.com/botgate/botgate/internal/inbound"
 	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/queue"
 	"github.com/botgate/botgate/internal/seal"
@@ -54,6 +55,12 @@ type Config struct {
 	CallbackTimeout  time.Duration
 	CallbackSchedule []time.Duration
 	ShutdownGrace    time.Duration
+	// InboundRetention is how long received webhooks and the marks that drop
+	// Meta's redeliveries are kept (Meta retries for hours; at least 48 h).
+	InboundRetention time.Duration
+	// ProfileTTL is how old a user's cached profile may get before the next
+	// send that needs it fetches it again.
+	ProfileTTL time.Duration
 	// JobLease is how long a claimed job stays with its process: when the
 	// process dies, others take its jobs once their leases end. It must
 	// outlast the longest job (a sync send, or a profile fetch and a send).
@@ -69,7 +76,8 @@ func Defaults() Config {
 		Addr: "127.0.0.1:8080", Database: "./botgate.db", GraphURL: "https://graph.facebook.com", GraphVersion: "v25.0",
 		SyncTimeout: 10 * time.Second, GraphTimeout: 20 * time.Second, SendWorkers: 64, SendAttempts: 10, SendRetryBase: 2 * time.Second,
 		DeliveryWorkers: 64, CallbackTimeout: 10 * time.Second, CallbackSchedule: notify.DefaultSchedule,
-		ShutdownGrace: 15 * time.Second, JobLease: 2 * time.Minute,
+		ShutdownGrace: 15 * time.Second, JobLease: 2 * time.Minute, InboundRetention: 7 * 24 * time.Hour,
+		ProfileTTL: 7 * 24 * time.Hour,
 	}
 }
 
@@ -84,6 +92,8 @@ type Server struct {
 	Metrics    *prometheus.Registry
 	sends      *queue.Runner
 	deliveries *queue.Runner
+	inbound    *queue.Runner
+	replies    *queue.Runner
 	listener   net.Listener
 	http       *http.Server
 	sandbox    *sandbox
@@ -207,19 +217,27 @@ func (s *Server) build() error {
 		Results:     map[string]dispatch.ResultFunc{bothub.Face: bothub.ResultBody},
 		Backoff:     queue.Backoff{Base: s.cfg.SendRetryBase, Max: 10 * time.Minute, Jitter: 0.2},
 		SyncBackoff: queue.Backoff{Base: 100 * time.Millisecond, Max: 2 * time.Second, Jitter: 0.2},
-		Metrics:     dispatch.NewMetrics(s.Metrics), Log: s.log,
+		Metrics:     dispatch.NewMetrics(s.Metrics), ProfileTTL: s.cfg.ProfileTTL, Log: s.log,
 	}
 	lease := s.cfg.JobLease
 	s.sends = &queue.Runner{Store: s.Store, Kind: dispatch.JobKind, Handler: s.Dispatch.Handle, Owner: owner,
 		Concurrency: s.cfg.SendWorkers, Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	s.Gateway = &gateway.Service{Store: s.Store, Dispatch: s.Dispatch, WakeSends: s.sends.Wake, Owner: owner,
 		Lease: lease, SyncTimeout: s.cfg.SyncTimeout, MaxAttempts: s.cfg.SendAttempts}
+	in := &inbound.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify,
+		Received: queue.NewHandoff[*store.Webhook](handoffSize), Log: s.log}
+	s.inbound = &queue.Runner{Store: s.Store, Kind: inbound.JobKind, Handler: in.Handle, Owner: owner,
+		Concurrency: 4, Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
+	s.replies = &queue.Runner{Store: s.Store, Kind: inbound.ReplyJobKind, Handler: in.HandleReply, Owner: owner,
+		Concurrency: 8, Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
+	in.Wake = s.inbound.Wake
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{}))
 	bothub.New(s.Gateway, s.log).Register(mux)
+	in.Register(mux)
 	(&admin.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph, Token: s.cfg.AdminToken, Log: s.log}).Register(mux)
 	if s.sandbox != nil {
 		s.sandbox.register(mux)
@@ -264,12 +282,17 @@ func (s *Server) URL() string { return "http://" + s.Addr() }
 func (s *Server) Run(ctx context.Context) error {
 	work, stopWork := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	for _, r := range []*queue.Runner{s.sends, s.deliveries} {
+	for _, r := range []*queue.Runner{s.sends, s.deliveries, s.inbound, s.replies} {
 		wg.Add(1)
 		go func() { defer wg.Done(); r.Run(work) }()
 	}
+	wg.Add(1)
+	go func() { defer wg.Done(); s.prune(work) }()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Serve(s.listener) }()
+	if s.sandbox != nil {
+		go s.sandbox.start(work, s)
+	}
 	var err error
 	select {
 	case <-ctx.Done():
@@ -290,6 +313,24 @@ func (s *Server) Run(ctx context.Context) error {
 		err = nil
 	}
 	return err
+}
+
+// prune forgets old inbound webhooks and dedupe marks, hourly.
+func (s *Server) prune(ctx context.Context) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		if n, err := s.Store.Prune(ctx, s.cfg.InboundRetention); err != nil && ctx.Err() == nil {
+			s.log.Warn("botgate: pruning inbound records failed", "err", err)
+		} else if n > 0 {
+			s.log.Debug("botgate: pruned inbound records", "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // Close releases the database and the sandbox; Run calls it on the way out.

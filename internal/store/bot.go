@@ -18,7 +18,7 @@ type botSecrets struct {
 	CallbackSecret string `json:"callback_secret"`
 }
 
-const botColumns = `id, name, page_id, secrets, callback_url, webhook_url, settings, created_at, updated_at, deleted_at`
+const botColumns = `id, name, page_id, secrets, callback_url, webhook_url, settings, forwarding, created_at, updated_at, deleted_at`
 
 // CreateBot stores a new bot. A page already served by a live bot is a conflict.
 func (s *Store) CreateBot(ctx context.Context, b *core.Bot) error {
@@ -31,8 +31,8 @@ func (s *Store) CreateBot(ctx context.Context, b *core.Bot) error {
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(`INSERT INTO bots (`+botColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL)`,
-			b.ID, b.Name, pageID, secrets, b.CallbackURL, b.WebhookURL, settings, ms(b.CreatedAt), ms(b.UpdatedAt))
+		_, err = tx.Exec(`INSERT INTO bots (`+botColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL)`,
+			b.ID, b.Name, pageID, secrets, b.CallbackURL, b.WebhookURL, settings, b.Forwarding, ms(b.CreatedAt), ms(b.UpdatedAt))
 		if isUnique(err) {
 			return core.Errorf(core.KindConflict, "page %s already belongs to another bot", b.Messenger.PageID)
 		}
@@ -62,8 +62,8 @@ func (s *Store) UpdateBot(ctx context.Context, id string, change func(*core.Bot)
 			return err
 		}
 		_, err = tx.Exec(`UPDATE bots SET name = $2, page_id = $3, secrets = $4, callback_url = $5, webhook_url = $6,
-			settings = $7, updated_at = $8 WHERE id = $1`,
-			b.ID, b.Name, pageID, secrets, b.CallbackURL, b.WebhookURL, settings, ms(b.UpdatedAt))
+			settings = $7, forwarding = $8, updated_at = $9 WHERE id = $1`,
+			b.ID, b.Name, pageID, secrets, b.CallbackURL, b.WebhookURL, settings, b.Forwarding, ms(b.UpdatedAt))
 		if isUnique(err) {
 			return core.Errorf(core.KindConflict, "page %s already belongs to another bot", b.Messenger.PageID)
 		}
@@ -174,7 +174,7 @@ func (s *Store) scanBot(row scanner) (*core.Bot, error) {
 		created, updated int64
 		deleted          sql.NullInt64
 	)
-	err := row.Scan(&b.ID, &b.Name, &pageID, &sealed, &b.CallbackURL, &b.WebhookURL, &settings, &created, &updated, &deleted)
+	err := row.Scan(&b.ID, &b.Name, &pageID, &sealed, &b.CallbackURL, &b.WebhookURL, &settings, &b.Forwarding, &created, &updated, &deleted)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, core.Errorf(core.KindNotFound, "no such bot")
 	}
@@ -199,4 +199,12 @@ func (s *Store) scanBot(row scanner) (*core.Bot, error) {
 	}
 	b.CreatedAt, b.UpdatedAt, b.Deleted = fromMS(created), fromMS(updated), deleted.Valid
 	return &b, nil
+}
+
+// StopForwarding turns a bot's event forwarding off, after its receiver
+// answered 410 Gone.
+func (tx *Tx) StopForwarding(botID string) error {
+	_, err := tx.Exec(`UPDATE bots SET forwarding = FALSE, updated_at = $2 WHERE id = $1`, botID, ms(tx.Now()))
+	tx.AfterCommit(tx.s.bots.clear)
+	return err
 }

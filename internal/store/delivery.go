@@ -102,3 +102,15 @@ func scanDelivery(row scanner) (*core.Delivery, error) {
 	d.CreatedAt, d.UpdatedAt, d.DeliveredAt = fromMS(created), fromMS(updated), fromNullMS(delivered)
 	return &d, nil
 }
+
+// ReopenDelivery makes a delivery pending again, for a replay.
+func (tx *Tx) ReopenDelivery(id string) (*core.Delivery, error) {
+	res, err := tx.Exec(`UPDATE deliveries SET state = $2, updated_at = $3 WHERE id = $1`, id, core.DeliveryPending, ms(tx.Now()))
+	if err != nil {
+		return nil, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, core.Errorf(core.KindNotFound, "no delivery %s", id)
+	}
+	return scanDelivery(tx.QueryRow(`SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`, id))
+}

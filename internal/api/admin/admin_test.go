@@ -180,7 +180,7 @@ func bot(v botView, name, messenger, callbackURL, webhookURL, secret, settings s
 	if secret != "" {
 		s += fmt.Sprintf(`,"callback_secret":%q`, secret)
 	}
-	return s + fmt.Sprintf(`,"settings":%s,"created_at":%q,"updated_at":%q}`, settings, v.CreatedAt, v.UpdatedAt)
+	return s + fmt.Sprintf(`,"settings":%s,"forwarding":true,"created_at":%q,"updated_at":%q}`, settings, v.CreatedAt, v.UpdatedAt)
 }
 
 func messenger(page string, token, appSecret, verify bool) string {
@@ -188,6 +188,9 @@ func messenger(page string, token, appSecret, verify bool) string {
 }
 
 const defaultSettings = `{"legacy_tags":"map","window_policy":"enforce","unfilled_placeholder":"reject"}`
+
+// harnessSettings are the harness bot's: the window policy off (see harness.Start).
+const harnessSettings = `{"legacy_tags":"map","window_policy":"off","unfilled_placeholder":"reject"}`
 
 // Create, get, list and patch bots: exact answers, the callback secret shown
 // only on create and rotate, other secrets never, and PATCH changing only
@@ -261,7 +264,7 @@ func TestBots(t *testing.T) {
 		}
 		envView := byID[env.BotID]
 		wantBots := map[string]string{
-			env.BotID: bot(envView, "Test shop", messenger(harness.Page, true, true, true), env.Inbox.URL, "", "", defaultSettings),
+			env.BotID: bot(envView, "Test shop", messenger(harness.Page, true, true, true), env.Inbox.URL, "", "", harnessSettings),
 			corner.ID: bot(corner, "Corner shop", cornerMessenger, "https://shop.example/callback", "http://shop.example/webhook", "", cornerSettings),
 			bare.ID:   bot(bare, "Bare", "", "", "", "", defaultSettings),
 			tokenOnly.ID: bot(tokenOnly, "Token only", messenger("200000000000002", true, false, false), "", "", "",
@@ -367,7 +370,7 @@ func TestBots(t *testing.T) {
 			t.Fatal("rotation kept the old secret")
 		}
 		if want := bot(rotated, "Renamed shop", messenger(harness.Page, true, true, true), env.Inbox.URL, "http://127.0.0.1:1/events",
-			rotated.CallbackSecret, defaultSettings); got != want {
+			rotated.CallbackSecret, harnessSettings); got != want {
 			t.Errorf("rotate:\n got %s\nwant %s", got, want)
 		}
 		c.forbid("the rotated callback secret", rotated.CallbackSecret)
@@ -530,7 +533,7 @@ func TestDeleteBot(t *testing.T) {
 		c.wantError("DELETE", "/admin/v1/bots/bot_nope", "", 404, "not_found", "no bot bot_nope", "")
 		// The page is free for a new bot, which sends with a new key.
 		var nb botView
-		c.decode("POST", "/admin/v1/bots", `{"name":"New shop","messenger":{"page_id":"`+harness.Page+`","access_token":"`+harness.PageToken+`"}}`, 201, &nb)
+		c.decode("POST", "/admin/v1/bots", `{"name":"New shop","messenger":{"page_id":"`+harness.Page+`","access_token":"`+harness.PageToken+`"},"settings":{"window_policy":"off"}}`, 201, &nb)
 		c.forbid("the new bot's callback secret", nb.CallbackSecret)
 		var key struct{ Key string }
 		c.decode("POST", "/admin/v1/bots/"+nb.ID+"/api-keys", "", 201, &key)

@@ -17,6 +17,7 @@ type botIn struct {
 	CallbackURL          *string      `json:"callback_url"`
 	WebhookURL           *string      `json:"webhook_url"`
 	Settings             *settingsIn  `json:"settings"`
+	Forwarding           *bool        `json:"forwarding"` // turns event forwarding back on after a 410
 	RotateCallbackSecret bool         `json:"rotate_callback_secret"`
 }
 
@@ -43,6 +44,7 @@ type botOut struct {
 	WebhookURL     string        `json:"webhook_url"`
 	CallbackSecret string        `json:"callback_secret,omitempty"`
 	Settings       core.Settings `json:"settings"`
+	Forwarding     bool          `json:"forwarding"`
 	CreatedAt      time.Time     `json:"created_at"`
 	UpdatedAt      time.Time     `json:"updated_at"`
 }
@@ -56,7 +58,7 @@ type messengerOut struct {
 
 func newBotOut(b *core.Bot) botOut {
 	out := botOut{ID: b.ID, Name: b.Name, CallbackURL: b.CallbackURL, WebhookURL: b.WebhookURL,
-		Settings: b.Settings, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt}
+		Settings: b.Settings, Forwarding: b.Forwarding, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt}
 	if m := b.Messenger; m != nil {
 		out.Messenger = &messengerOut{PageID: m.PageID, HasAccessToken: m.AccessToken != "", HasAppSecret: m.AppSecret != "", HasVerifyToken: m.VerifyToken != ""}
 	}
@@ -68,7 +70,7 @@ func (h *Handler) createBot(ctx context.Context, r *http.Request) (int, any, err
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	b := &core.Bot{ID: core.NewID("bot_", h.Store.Now()), CallbackSecret: notify.NewSecret(), Settings: core.Settings{}.WithDefaults()}
+	b := &core.Bot{ID: core.NewID("bot_", h.Store.Now()), CallbackSecret: notify.NewSecret(), Settings: core.Settings{}.WithDefaults(), Forwarding: true}
 	if in.Name == nil || *in.Name == "" {
 		return 0, nil, core.Invalid("name", "is required")
 	}
@@ -111,6 +113,9 @@ func (h *Handler) updateBot(ctx context.Context, r *http.Request) (int, any, err
 func (in *botIn) apply(b *core.Bot) error {
 	if in.Name != nil {
 		b.Name = *in.Name
+	}
+	if in.Forwarding != nil {
+		b.Forwarding = *in.Forwarding
 	}
 	if in.CallbackURL != nil {
 		if err := checkURL("callback_url", *in.CallbackURL); err != nil {

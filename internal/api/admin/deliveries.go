@@ -38,3 +38,12 @@ func (h *Handler) getDelivery(ctx context.Context, r *http.Request) (int, any, e
 		AttemptLog []core.DeliveryAttempt `json:"attempt_log"`
 	}{d, attempts}, nil
 }
+
+// replayDelivery sends a delivery again under the same webhook-id.
+func (h *Handler) replayDelivery(ctx context.Context, r *http.Request) (int, any, error) {
+	d, err := h.Notify.Replay(ctx, r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusAccepted, d, nil
+}

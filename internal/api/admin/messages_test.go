@@ -204,7 +204,7 @@ func TestMessageList(t *testing.T) {
 		env.Fake.AddPage("120000000000000", "page-token-2")
 		env.Fake.AddUser("120000000000000", "624807506000000", fakegraph.Profile{FirstName: "Grace"})
 		var b2 botView
-		c.decode("POST", "/admin/v1/bots", `{"name":"Second","messenger":{"page_id":"120000000000000","access_token":"page-token-2"}}`, 201, &b2)
+		c.decode("POST", "/admin/v1/bots", `{"name":"Second","messenger":{"page_id":"120000000000000","access_token":"page-token-2"},"settings":{"window_policy":"off"}}`, 201, &b2)
 		c.forbid("the second bot's page token", "page-token-2")
 		c.forbid("the second bot's callback secret", b2.CallbackSecret)
 		var k2 struct{ Key string }

@@ -37,6 +37,7 @@ func New(svc *gateway.Service, log *slog.Logger) *Handler {
 		"set_params":     h.setParams,
 		"link_account":   h.linkAccount,
 		"unlink_account": h.unlinkAccount,
+		"check_message":  h.checkMessage,
 	}
 	return h
 }

@@ -1,0 +1,171 @@
+// Package inbound receives the platforms' webhooks: it verifies them, keeps
+// them, and acts on each event once — contacts and their messaging windows,
+// delivery and read statuses, opt-ins, block-button replies — then forwards
+// the events to the merchant.
+//
+// A webhook is answered as soon as its body and job are committed; the work
+// happens from the queue, so Meta gets a fast answer and a crash loses nothing.
+package inbound
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/botgate/botgate/internal/api"
+	"github.com/botgate/botgate/internal/core"
+	"github.com/botgate/botgate/internal/gateway"
+	"github.com/botgate/botgate/internal/notify"
+	"github.com/botgate/botgate/internal/queue"
+	"github.com/botgate/botgate/internal/seal"
+	"github.com/botgate/botgate/internal/store"
+)
+
+// Queue kinds: processing a received webhook, and replying to a block button.
+const (
+	JobKind      = "inbound"
+	ReplyJobKind = "reply"
+)
+
+// Handler serves /webhooks/… and processes what arrives.
+type Handler struct {
+	Store    *store.Store
+	Gateway  *gateway.Service // sends a tapped block button's block
+	Notify   *notify.Notifier // forwards events to the merchant
+	Wake     func()           // wakes the inbound runner after a webhook commits
+	Received *queue.Handoff[*store.Webhook]
+	Log      *slog.Logger
+}
+
+// Register mounts the Messenger webhook endpoints.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /webhooks/messenger", h.verify)
+	mux.HandleFunc("GET /webhooks/messenger/{bot}", h.verify)
+	mux.HandleFunc("POST /webhooks/messenger", h.receiveMessenger)
+	mux.HandleFunc("POST /webhooks/messenger/{bot}", h.receiveMessenger)
+}
+
+// verify answers Meta's subscription check: the challenge when the verify
+// token is the bot's (any bot's, on the path without one), else 403.
+func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	token := q.Get("hub.verify_token")
+	if q.Get("hub.mode") != "subscribe" || token == "" {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	bots, err := h.candidates(r.Context(), r.PathValue("bot"))
+	if err != nil {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	for _, b := range bots {
+		if b.Messenger != nil && b.Messenger.VerifyToken != "" && seal.Equal(token, b.Messenger.VerifyToken) {
+			w.Header().Set("Content-Type", "text/plain")
+			_, _ = io.WriteString(w, q.Get("hub.challenge"))
+			return
+		}
+	}
+	http.Error(w, "forbidden", http.StatusForbidden)
+}
+
+func (h *Handler) candidates(ctx context.Context, botID string) ([]*core.Bot, error) {
+	if botID == "" {
+		return h.Store.ListBots(ctx)
+	}
+	b, err := h.Store.GetBot(ctx, botID)
+	if err != nil || b.Deleted {
+		return nil, core.Errorf(core.KindNotFound, "no bot")
+	}
+	return []*core.Bot{b}, nil
+}
+
+// receiveMessenger verifies a page webhook's signature with the app secret of
+// the bot of every page it is about, then keeps it for processing. Failures
+// say nothing more than 403: the caller may be probing.
+func (h *Handler) receiveMessenger(w http.ResponseWriter, r *http.Request) {
+	body, err := api.ReadBody(w, r)
+	if err != nil {
+		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	sig := r.Header.Get("X-Hub-Signature-256")
+	if sig == "" {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	pages, err := pageIDs(body)
+	if err != nil {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	bot, ok := h.signedBy(r.Context(), r.PathValue("bot"), pages, sig, body)
+	if !ok {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	if err := h.keep(r.Context(), core.ChannelMessenger, bot, body); err != nil {
+		h.Log.Error("inbound: could not keep a webhook", "err", err)
+		http.Error(w, "try again", http.StatusServiceUnavailable) // Meta retries
+		return
+	}
+	_, _ = io.WriteString(w, "EVENT_RECEIVED")
+}
+
+// signedBy returns the bot the webhook is for, when the signature verifies
+// with the app secret of the bot of every page in it (on a bot's own path,
+// its pages must be that bot's).
+func (h *Handler) signedBy(ctx context.Context, pathBot string, pages []string, sig string, body []byte) (string, bool) {
+	var first string
+	for _, page := range pages {
+		b, err := h.Store.BotByPage(ctx, page)
+		if err != nil || b.Messenger == nil || b.Messenger.AppSecret == "" || (pathBot != "" && b.ID != pathBot) {
+			return "", false
+		}
+		if !validSignature(b.Messenger.AppSecret, sig, body) {
+			return "", false
+		}
+		if first == "" {
+			first = b.ID
+		}
+	}
+	return first, true
+}
+
+// validSignature checks X-Hub-Signature-256 over the raw body, in constant time.
+func validSignature(secret, header string, body []byte) bool {
+	hexSig, ok := strings.CutPrefix(header, "sha256=")
+	if !ok {
+		return false
+	}
+	got, err := hex.DecodeString(hexSig)
+	if err != nil {
+		return false
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	return hmac.Equal(got, mac.Sum(nil))
+}
+
+// keep stores the body and its processing job in one transaction.
+func (h *Handler) keep(ctx context.Context, channel, botID string, body []byte) error {
+	wh := &store.Webhook{ID: core.NewID("wh_", h.Store.Now()), Channel: channel, BotID: botID, Body: body}
+	return h.Store.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertWebhook(wh); err != nil {
+			return err
+		}
+		if err := queue.Enqueue(tx, JobKind, wh.ID, 20, tx.Now()); err != nil {
+			return err
+		}
+		tx.AfterCommit(func() {
+			h.Received.Put(wh.ID, wh)
+			h.Wake()
+		})
+		return nil
+	})
+}

@@ -1,0 +1,192 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/botgate/botgate/internal/core"
+)
+
+// Webhook is a body Graph POSTed, kept exactly as received until processed.
+type Webhook struct {
+	ID         string
+	Channel    string // messenger or whatsapp
+	BotID      string // the bot whose app secret verified it
+	Body       []byte
+	ReceivedAt time.Time
+}
+
+// InsertWebhook keeps a received body for processing.
+func (tx *Tx) InsertWebhook(w *Webhook) error {
+	w.ReceivedAt = tx.Now()
+	_, err := tx.Exec(`INSERT INTO webhooks (id, channel, bot_id, body, received_at) VALUES ($1, $2, $3, $4, $5)`,
+		w.ID, w.Channel, w.BotID, string(w.Body), ms(w.ReceivedAt))
+	return err
+}
+
+// GetWebhook returns a received body.
+func (s *Store) GetWebhook(ctx context.Context, id string) (*Webhook, error) {
+	w := &Webhook{ID: id}
+	var body string
+	var at int64
+	err := s.queryRow(ctx, `SELECT channel, bot_id, body, received_at FROM webhooks WHERE id = $1`, id).Scan(&w.Channel, &w.BotID, &body, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, core.Errorf(core.KindNotFound, "no webhook %s", id)
+	}
+	w.Body, w.ReceivedAt = []byte(body), fromMS(at)
+	return w, err
+}
+
+// FirstSeen records an inbound event's key and reports whether it is new:
+// Meta redelivers events, sometimes for hours, and each must act once.
+func (tx *Tx) FirstSeen(botID, key string) (bool, error) {
+	res, err := tx.Exec(`INSERT INTO inbound_seen (bot_id, key, seen_at) VALUES ($1, $2, $3) ON CONFLICT (bot_id, key) DO NOTHING`,
+		botID, key, ms(tx.Now()))
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// TouchContact creates a user on their first event and moves their last
+// inbound time forward (never back: events arrive out of order).
+func (tx *Tx) TouchContact(botID, psid string, inbound *time.Time) error {
+	var at sql.NullInt64
+	if inbound != nil {
+		at = sql.NullInt64{Int64: ms(*inbound), Valid: true}
+	}
+	now := ms(tx.Now())
+	_, err := tx.Exec(`INSERT INTO contacts (bot_id, psid, last_inbound_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+		ON CONFLICT (bot_id, psid) DO UPDATE SET
+			last_inbound_at = CASE WHEN excluded.last_inbound_at IS NULL THEN contacts.last_inbound_at
+				WHEN contacts.last_inbound_at IS NULL OR excluded.last_inbound_at > contacts.last_inbound_at THEN excluded.last_inbound_at
+				ELSE contacts.last_inbound_at END,
+			updated_at = excluded.updated_at`, botID, psid, at, now)
+	return err
+}
+
+// AdvanceByGraphIDs moves the messages whose parts Graph knows by these ids
+// to status (delivered or read), where the status order allows.
+func (tx *Tx) AdvanceByGraphIDs(graphIDs []string, status core.Status) (int, error) {
+	n := 0
+	for _, id := range graphIDs {
+		var messageID string
+		err := tx.QueryRow(`SELECT message_id FROM attempts WHERE graph_id = $1`, id).Scan(&messageID)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // not ours: sent by the page another way
+		}
+		if err != nil {
+			return n, err
+		}
+		moved, err := tx.SetStatus(messageID, status)
+		if err != nil {
+			return n, err
+		}
+		if moved {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// AdvanceUpTo moves every message sent to a user at or before watermark to
+// status (delivered or read), where the status order allows: Messenger's
+// delivery and read events cover all earlier messages.
+func (tx *Tx) AdvanceUpTo(botID, psid string, watermark time.Time, status core.Status) (int, error) {
+	column := statusColumn[status]
+	res, err := tx.Exec(`UPDATE messages SET status = $4, updated_at = $5, `+column+` = $5
+		WHERE bot_id = $1 AND psid = $2 AND sent_at <= $3 AND status IN (`+fromStatuses(status)+`)`,
+		botID, psid, ms(watermark), string(status), ms(tx.Now()))
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// Subscription is a user's notification-messages opt-in for one topic.
+type Subscription struct {
+	BotID           string     `json:"bot_id"`
+	PSID            string     `json:"psid"`
+	Title           string     `json:"title"`
+	Token           string     `json:"token"`
+	Status          int        `json:"status"` // 1 subscribed, 0 stopped
+	Timezone        string     `json:"timezone,omitempty"`
+	Payload         string     `json:"payload,omitempty"`
+	UserTokenStatus string     `json:"user_token_status,omitempty"`
+	ExpiresAt       *time.Time `json:"expires_at,omitempty"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+}
+
+// SaveSubscription records an opt-in, stop or resume for a user and topic.
+// A stop or resume that names no token keeps the stored one.
+func (tx *Tx) SaveSubscription(sub *Subscription) error {
+	var expires sql.NullInt64
+	if sub.ExpiresAt != nil {
+		expires = sql.NullInt64{Int64: ms(*sub.ExpiresAt), Valid: true}
+	}
+	now := ms(tx.Now())
+	_, err := tx.Exec(`INSERT INTO subscriptions (bot_id, psid, title, token, status, timezone, payload, user_token_status, expires_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+		ON CONFLICT (bot_id, psid, title) DO UPDATE SET
+			token = CASE WHEN excluded.token = '' THEN subscriptions.token ELSE excluded.token END,
+			status = excluded.status,
+			timezone = CASE WHEN excluded.timezone = '' THEN subscriptions.timezone ELSE excluded.timezone END,
+			payload = excluded.payload, user_token_status = excluded.user_token_status,
+			expires_at = COALESCE(excluded.expires_at, subscriptions.expires_at), updated_at = excluded.updated_at`,
+		sub.BotID, sub.PSID, sub.Title, sub.Token, sub.Status, sub.Timezone, sub.Payload, sub.UserTokenStatus, expires, now)
+	return err
+}
+
+// ListSubscriptions returns a bot's subscriptions, for one topic when title is given.
+func (s *Store) ListSubscriptions(ctx context.Context, botID, title string) ([]Subscription, error) {
+	q := `SELECT psid, title, token, status, timezone, payload, user_token_status, expires_at, created_at, updated_at
+		FROM subscriptions WHERE bot_id = $1`
+	args := []any{botID}
+	if title != "" {
+		q += ` AND title = $2`
+		args = append(args, title)
+	}
+	rows, err := s.query(ctx, q+` ORDER BY created_at, psid`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Subscription{}
+	for rows.Next() {
+		sub := Subscription{BotID: botID}
+		var expires sql.NullInt64
+		var created, updated int64
+		if err := rows.Scan(&sub.PSID, &sub.Title, &sub.Token, &sub.Status, &sub.Timezone, &sub.Payload, &sub.UserTokenStatus,
+			&expires, &created, &updated); err != nil {
+			return nil, err
+		}
+		sub.ExpiresAt, sub.CreatedAt, sub.UpdatedAt = fromNullMS(expires), fromMS(created), fromMS(updated)
+		out = append(out, sub)
+	}
+	return out, rows.Err()
+}
+
+// Prune forgets inbound bodies and dedupe marks older than keep, and reports
+// how many rows went.
+func (s *Store) Prune(ctx context.Context, keep time.Duration) (int64, error) {
+	var n int64
+	err := s.Write(ctx, func(tx *Tx) error {
+		n = 0
+		before := ms(tx.Now().Add(-keep))
+		for _, q := range []string{`DELETE FROM inbound_seen WHERE seen_at < $1`, `DELETE FROM webhooks WHERE received_at < $1`} {
+			res, err := tx.Exec(q, before)
+			if err != nil {
+				return err
+			}
+			rows, _ := res.RowsAffected()
+			n += rows
+		}
+		return nil
+	})
+	return n, err
+}
