@@ -312,7 +312,9 @@ func TestWindowPolicyAtItsEdges(t *testing.T) {
 		}
 		var list struct{ Messages []struct{ ID string } }
 		env.Admin(http.MethodGet, "/admin/v1/messages?request_id=warned", nil, 200, &list)
-		var d struct{ History []struct{ Kind, Detail string } }
+		var d struct {
+			History []struct{ Kind, Detail string }
+		}
 		env.Admin(http.MethodGet, "/admin/v1/messages/"+list.Messages[0].ID, nil, 200, &d)
 		warned := false
 		for _, h := range d.History {
