@@ -31,6 +31,8 @@ type serveCmd struct {
 	CallbackSchedule []time.Duration `default:"5s,5m,30m,2h,5h,10h,14h" env:"BOTGATE_CALLBACK_SCHEDULE" help:"Waits between delivery attempts; attempts = waits + 1."`
 	ShutdownGrace    time.Duration   `default:"15s" env:"BOTGATE_SHUTDOWN_GRACE" help:"How long in-flight work may finish after SIGTERM."`
 	JobLease         time.Duration   `default:"2m" env:"BOTGATE_JOB_LEASE" help:"How long a claimed job stays with its process; after a crash, other processes take its jobs when this ends."`
+	SobotTokenTTL    time.Duration   `default:"24h" env:"BOTGATE_SOBOT_TOKEN_TTL" help:"Lifetime of a Sobot API token (its expires_in)."`
+	SobotSignSkew    time.Duration   `default:"5m" env:"BOTGATE_SOBOT_SIGN_SKEW" help:"How far a Sobot get_token create_time may be from now."`
 	PprofAddr        string          `env:"BOTGATE_PPROF_ADDR" help:"Serve Go's profiler (net/http/pprof) on this address, for diagnosing performance; off when empty. Keep it on loopback."`
 	LogLevel         slog.Level      `default:"info" env:"BOTGATE_LOG_LEVEL" help:"debug, info, warn or error."`
 }
@@ -42,7 +44,7 @@ func (c *serveCmd) Run(e *env) error {
 		AdminToken: c.AdminToken, Sandbox: c.Sandbox, SecretKey: c.SecretKey, EgressAllow: c.EgressAllow,
 		SyncTimeout: c.SyncTimeout, GraphTimeout: c.GraphTimeout, SendWorkers: c.SendWorkers, SendAttempts: c.SendAttempts, SendRetryBase: c.SendRetryBase,
 		DeliveryWorkers: c.DeliveryWorkers, CallbackTimeout: c.CallbackTimeout, CallbackSchedule: c.CallbackSchedule,
-		ShutdownGrace: c.ShutdownGrace, JobLease: c.JobLease, Out: e.stdout,
+		ShutdownGrace: c.ShutdownGrace, JobLease: c.JobLease, SobotTokenTTL: c.SobotTokenTTL, SobotSignSkew: c.SobotSignSkew, Out: e.stdout,
 	}
 	s, err := server.New(e.ctx, cfg, log)
 	if err != nil {

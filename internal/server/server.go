@@ -23,6 +23,7 @@ import (
 
 	"github.com/botgate/botgate/internal/api/admin"
 	"github.com/botgate/botgate/internal/api/bothub"
+	"github.com/botgate/botgate/internal/api/sobot"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/dispatch"
 	"github.com/botgate/botgate/internal/egress"
@@ -61,6 +62,10 @@ type Config struct {
 	// ProfileTTL is how old a user's cached profile may get before the next
 	// send that needs it fetches it again.
 	ProfileTTL time.Duration
+	// SobotTokenTTL is the lifetime of a token from GET /api/get_token;
+	// SobotSignSkew how far its create_time may be from now.
+	SobotTokenTTL time.Duration
+	SobotSignSkew time.Duration
 	// JobLease is how long a claimed job stays with its process: when the
 	// process dies, others take its jobs once their leases end. It must
 	// outlast the longest job (a sync send, or a profile fetch and a send).
@@ -77,7 +82,7 @@ func Defaults() Config {
 		SyncTimeout: 10 * time.Second, GraphTimeout: 20 * time.Second, SendWorkers: 64, SendAttempts: 10, SendRetryBase: 2 * time.Second,
 		DeliveryWorkers: 64, CallbackTimeout: 10 * time.Second, CallbackSchedule: notify.DefaultSchedule,
 		ShutdownGrace: 15 * time.Second, JobLease: 2 * time.Minute, InboundRetention: 7 * 24 * time.Hour,
-		ProfileTTL: 7 * 24 * time.Hour,
+		ProfileTTL: 7 * 24 * time.Hour, SobotTokenTTL: 24 * time.Hour, SobotSignSkew: 5 * time.Minute,
 	}
 }
 
@@ -94,6 +99,7 @@ type Server struct {
 	deliveries *queue.Runner
 	inbound    *queue.Runner
 	replies    *queue.Runner
+	uploads    *queue.Runner
 	listener   net.Listener
 	http       *http.Server
 	sandbox    *sandbox
@@ -231,6 +237,11 @@ func (s *Server) build() error {
 	s.replies = &queue.Runner{Store: s.Store, Kind: inbound.ReplyJobKind, Handler: in.HandleReply, Owner: owner,
 		Concurrency: 8, Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	in.Wake = s.inbound.Wake
+	sb := &sobot.Handler{Store: s.Store, Gateway: s.Gateway, Graph: s.Dispatch.Graph, Notify: s.Notify,
+		TokenTTL: s.cfg.SobotTokenTTL, SignSkew: s.cfg.SobotSignSkew, Log: s.log}
+	s.uploads = &queue.Runner{Store: s.Store, Kind: sobot.UploadJobKind, Handler: sb.HandleUpload, Owner: owner,
+		Concurrency: 8, Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
+	sb.WakeJobs = s.uploads.Wake
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
@@ -238,6 +249,7 @@ func (s *Server) build() error {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{}))
 	bothub.New(s.Gateway, s.log).Register(mux)
 	in.Register(mux)
+	sb.Register(mux)
 	(&admin.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph, Token: s.cfg.AdminToken, Log: s.log}).Register(mux)
 	if s.sandbox != nil {
 		s.sandbox.register(mux)
@@ -282,7 +294,7 @@ func (s *Server) URL() string { return "http://" + s.Addr() }
 func (s *Server) Run(ctx context.Context) error {
 	work, stopWork := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	for _, r := range []*queue.Runner{s.sends, s.deliveries, s.inbound, s.replies} {
+	for _, r := range []*queue.Runner{s.sends, s.deliveries, s.inbound, s.replies, s.uploads} {
 		wg.Add(1)
 		go func() { defer wg.Done(); r.Run(work) }()
 	}

@@ -49,6 +49,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		"GET /admin/v1/deliveries/{id}":         h.getDelivery,
 		"POST /admin/v1/deliveries/{id}/replay": h.replayDelivery,
 		"POST /admin/v1/bots/{id}/check":        h.checkSend,
+		"POST /admin/v1/apps":                   h.createApp,
+		"GET /admin/v1/apps":                    h.listApps,
+		"DELETE /admin/v1/apps/{id}":            h.deleteApp,
 
 		"GET /admin/v1/bots/{id}/blocks":                  h.listBlocks,
 		"PUT /admin/v1/bots/{id}/blocks/{name}":           h.putBlock,
