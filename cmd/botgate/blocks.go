@@ -45,7 +45,12 @@ func (c *blocksPushCmd) Run(e *env, b *blocksCmd) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", file, err)
 		}
-		for _, blk := range blocks {
+		for i, blk := range blocks {
+			if blk.Name == "" {
+				fmt.Fprintf(e.stderr, "%s: block %d has no name\n", file, i+1)
+				failed = append(failed, fmt.Sprintf("%s#%d", filepath.Base(file), i+1))
+				continue
+			}
 			data, err := b.do(e, http.MethodPut, "/admin/v1/bots/"+url.PathEscape(c.Bot)+"/blocks/"+url.PathEscape(blk.Name),
 				map[string]any{"cards": blk.Cards})
 			if err != nil {
@@ -109,15 +114,7 @@ func readBlocks(file string) ([]blockFile, error) {
 		err = json.Unmarshal(data, &one)
 		blocks = append(blocks, one)
 	}
-	if err != nil {
-		return nil, err
-	}
-	for i, b := range blocks {
-		if b.Name == "" {
-			return nil, fmt.Errorf("block %d has no name", i+1)
-		}
-	}
-	return blocks, nil
+	return blocks, err
 }
 
 type blocksPullCmd struct {
@@ -139,6 +136,7 @@ func (c *blocksPullCmd) Run(e *env, b *blocksCmd) error {
 	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
 		return err
 	}
+	used := map[string]bool{}
 	for _, blk := range list.Blocks {
 		if len(blk.Cards) == 0 {
 			continue // a system block never edited
@@ -147,7 +145,15 @@ func (c *blocksPullCmd) Run(e *env, b *blocksCmd) error {
 		if err != nil {
 			return err
 		}
-		file := filepath.Join(c.Dir, fileName(blk.Name)+".json")
+		// Names that differ only where fileName changes them ("a b", "a_b")
+		// get numbered files: the name itself is inside each file.
+		base := fileName(blk.Name)
+		name := base
+		for n := 2; used[name]; n++ {
+			name = fmt.Sprintf("%s-%d", base, n)
+		}
+		used[name] = true
+		file := filepath.Join(c.Dir, name+".json")
 		if err := os.WriteFile(file, append(out, '\n'), 0o644); err != nil {
 			return err
 		}
@@ -178,7 +184,7 @@ type blocksRenderCmd struct {
 	Name          string   `arg:"" help:"Block name."`
 	Bot           string   `required:"" help:"Bot id."`
 	Contact       string   `required:"" help:"The user (PSID) to render for: their stored parameters and profile fill placeholders."`
-	Param         []string `help:"A parameter as KEY=VALUE (repeatable); overrides the user's stored one."`
+	Param         []string `sep:"none" help:"A parameter as KEY=VALUE (repeatable); overrides the user's stored one."`
 	MessagingType string   `default:"RESPONSE" help:"RESPONSE, UPDATE or MESSAGE_TAG."`
 	MessageTag    string   `help:"The tag, with MESSAGE_TAG."`
 }

@@ -289,7 +289,6 @@ func TestBlocksPushReportsRefusedBlocks(t *testing.T) {
 // A block without a name is an error of that block: the blocks before and
 // after it, in its file and in later files, are still saved.
 func TestBlocksPushNamelessBlock(t *testing.T) {
-	t.Skip(`bug: botgate blocks push stops at the first file holding a block without a name ("2.json: block 1 has no name"): blocks of earlier files are saved, the rest of that file and later files are not, so a push of testdata/blocks-nameless saves "first" only; errors should be per block, like the API's refusals (cmd/botgate/blocks.go readBlocks/Run)`)
 	b := startBlocks(t)
 	out, errOut, err := b.cli(t, "push", "testdata/blocks-nameless")
 	if err == nil {
@@ -310,7 +309,6 @@ func TestBlocksPushNamelessBlock(t *testing.T) {
 
 // Pulling blocks whose names map to the same file name loses neither.
 func TestBlocksPullKeepsBlocksWhoseFileNamesCollide(t *testing.T) {
-	t.Skip(`bug: botgate blocks pull writes blocks "a b" and "a_b" both to a_b.json, the second overwriting the first without a word, so the pulled directory silently lacks a block (cmd/botgate/blocks.go fileName)`)
 	b := startBlocks(t)
 	for _, name := range []string{"a b", "a_b"} {
 		if status, body := b.admin(t, "PUT", b.blockPath(name), map[string]any{"cards": []any{map[string]any{"text": name}}}); status != 201 {
@@ -393,7 +391,6 @@ func TestBlocksRender(t *testing.T) {
 
 // A --param value may hold commas, as text often does.
 func TestBlocksRenderParamWithComma(t *testing.T) {
-	t.Skip(`bug: botgate blocks render splits --param values at commas (kong's default separator for []string flags): --param "prize=Gold, Silver" fails with "--param wants KEY=VALUE, got  Silver"; blocksRenderCmd.Param needs sep:"none"`)
 	b := startBlocks(t)
 	b.ok(t, "push", "testdata/blocks/shop.json")
 	out := b.ok(t, "render", "points_info", "--contact", harness.User, "--param", "points=1,000")

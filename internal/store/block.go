@@ -5,30 +5,45 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/botgate/botgate/internal/core"
 )
 
-// SaveBlock stores cards as the block's next version.
-func (s *Store) SaveBlock(ctx context.Context, botID, name string, cards []core.Message) (*core.Block, error) {
+// SaveBlock stores cards as the block's next version, and reports whether
+// that created the block (it did not exist, or was deleted).
+func (s *Store) SaveBlock(ctx context.Context, botID, name string, cards []core.Message) (*core.Block, bool, error) {
 	data, err := json.Marshal(cards)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	var b *core.Block
+	var created bool
 	err = s.Write(ctx, func(tx *Tx) error {
-		v, err := tx.lastBlockVersion(botID, name)
-		if err != nil {
-			return err
+		// Another process may take the next version number between our read
+		// and our insert (PostgreSQL, several writers): then the insert adds
+		// nothing and we read again.
+		for range 10 {
+			last, err := tx.lastBlock(botID, name)
+			if err != nil {
+				return err
+			}
+			b = &core.Block{BotID: botID, Name: name, Version: last.Version + 1, Cards: cards, System: core.IsSystemBlock(name), CreatedAt: tx.Now()}
+			created = last.Version == 0 || last.Deleted
+			res, err := tx.Exec(`INSERT INTO blocks (bot_id, name, version, cards, deleted, created_at) VALUES ($1, $2, $3, $4, FALSE, $5)
+				ON CONFLICT (bot_id, name, version) DO NOTHING`, botID, name, b.Version, string(data), ms(b.CreatedAt))
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				return nil
+			}
 		}
-		b = &core.Block{BotID: botID, Name: name, Version: v + 1, Cards: cards, System: core.IsSystemBlock(name), CreatedAt: tx.Now()}
-		_, err = tx.Exec(`INSERT INTO blocks (bot_id, name, version, cards, deleted, created_at) VALUES ($1, $2, $3, $4, FALSE, $5)`,
-			botID, name, b.Version, string(data), ms(b.CreatedAt))
-		return err
+		return fmt.Errorf("store: block %q: could not take a version number", name)
 	})
-	return b, err
+	return b, created, err
 }
 
 // DeleteBlock deletes a block by saving a deleted version; earlier versions
@@ -59,8 +74,15 @@ func (s *Store) GetBlock(ctx context.Context, botID, name string, version int) (
 		args = args[:2]
 	}
 	b, err := scanBlock(s.queryRow(ctx, query, args...), botID, name)
+	if version > 0 && core.ErrorKind(err) == core.KindUnknownBlock {
+		return nil, core.Errorf(core.KindUnknownBlock, "block %q has no version %d", name, version)
+	}
 	if err != nil {
 		return nil, err
+	}
+	if version > 0 && b.Version != version {
+		// Only the current version of a never-saved system block is a stand-in.
+		return nil, core.Errorf(core.KindUnknownBlock, "block %q has no version %d", name, version)
 	}
 	if version <= 0 && b.Deleted {
 		return nil, core.Errorf(core.KindUnknownBlock, "block %q was deleted", name)
@@ -111,7 +133,7 @@ func (s *Store) BlockVersions(ctx context.Context, botID, name string) ([]*core.
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*core.Block
+	out := []*core.Block{}
 	for rows.Next() {
 		var n string
 		b, err := scanBlockRow(rows, botID, &n)
@@ -123,16 +145,28 @@ func (s *Store) BlockVersions(ctx context.Context, botID, name string) ([]*core.
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if len(out) == 0 {
+	if len(out) == 0 && !core.IsSystemBlock(name) {
 		return nil, core.Errorf(core.KindUnknownBlock, "no block %q", name)
 	}
-	return out, nil
+	return out, nil // a system block never saved has no versions yet
 }
 
-func (tx *Tx) lastBlockVersion(botID, name string) (int, error) {
-	var v sql.NullInt64
-	err := tx.QueryRow(`SELECT MAX(version) FROM blocks WHERE bot_id = $1 AND name = $2`, botID, name).Scan(&v)
-	return int(v.Int64), err
+// lastBlock returns the block's last version and whether it was a deletion;
+// version 0 when it was never saved.
+func (tx *Tx) lastBlock(botID, name string) (struct {
+	Version int
+	Deleted bool
+}, error) {
+	var last struct {
+		Version int
+		Deleted bool
+	}
+	err := tx.QueryRow(`SELECT version, deleted FROM blocks WHERE bot_id = $1 AND name = $2 ORDER BY version DESC LIMIT 1`,
+		botID, name).Scan(&last.Version, &last.Deleted)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = nil
+	}
+	return last, err
 }
 
 func (tx *Tx) currentBlock(botID, name string) (*core.Block, error) {

@@ -59,35 +59,27 @@ func (tx *Tx) SaveProfile(botID, psid string, p *core.Profile) error {
 
 // SetParams stores parameters on a contact, creating it if needed. With
 // replace, the given parameters become all of them; otherwise they are
-// merged into the stored ones.
+// merged into the stored ones, by the database in one statement, so
+// concurrent calls never drop each other's keys.
 func (s *Store) SetParams(ctx context.Context, botID, psid string, params map[string]string, replace bool) (map[string]string, error) {
-	var merged map[string]string
-	err := s.Write(ctx, func(tx *Tx) error {
-		merged = map[string]string{}
-		if !replace {
-			var stored sql.NullString
-			err := tx.QueryRow(`SELECT params FROM contacts WHERE bot_id = $1 AND psid = $2`, botID, psid).Scan(&stored)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
-			if stored.Valid {
-				if err := json.Unmarshal([]byte(stored.String), &merged); err != nil {
-					return err
-				}
-			}
-		}
-		for k, v := range params {
-			merged[k] = v
-		}
-		data, err := json.Marshal(merged)
-		if err != nil {
-			return err
-		}
+	data, err := json.Marshal(params)
+	if err != nil {
+		return nil, err
+	}
+	set := "excluded.params"
+	if !replace {
+		set = s.dialect.mergeJSON("contacts.params", "excluded.params")
+	}
+	var stored string
+	err = s.Write(ctx, func(tx *Tx) error {
 		now := ms(tx.Now())
-		_, err = tx.Exec(`INSERT INTO contacts (bot_id, psid, params, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
-			ON CONFLICT (bot_id, psid) DO UPDATE SET params = excluded.params, updated_at = excluded.updated_at`,
-			botID, psid, string(data), now)
-		return err
+		return tx.QueryRow(`INSERT INTO contacts (bot_id, psid, params, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+			ON CONFLICT (bot_id, psid) DO UPDATE SET params = `+set+`, updated_at = excluded.updated_at
+			RETURNING params`, botID, psid, string(data), now).Scan(&stored)
 	})
-	return merged, err
+	if err != nil {
+		return nil, err
+	}
+	merged := map[string]string{}
+	return merged, json.Unmarshal([]byte(stored), &merged)
 }

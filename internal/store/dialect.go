@@ -19,6 +19,8 @@ type Dialect struct {
 	writers int
 	// transient reports errors after which the whole batch is tried again.
 	transient func(error) bool
+	// mergeJSON is SQL merging JSON object b's keys into a's, as text.
+	mergeJSON func(a, b string) string
 }
 
 var sqliteDialect = Dialect{
@@ -26,6 +28,7 @@ var sqliteDialect = Dialect{
 	goose:     goose.DialectSQLite3,
 	writers:   1,
 	transient: func(error) bool { return false },
+	mergeJSON: func(a, b string) string { return "json_patch(" + a + ", " + b + ")" },
 }
 
 var postgresDialect = Dialect{
@@ -38,6 +41,7 @@ var postgresDialect = Dialect{
 		// back and asks for the transaction to be tried again.
 		return errors.As(err, &pg) && (pg.Code == "40001" || pg.Code == "40P01")
 	},
+	mergeJSON: func(a, b string) string { return "(" + a + "::jsonb || " + b + "::jsonb)::text" },
 }
 
 // isUnique reports a unique-constraint violation on either database.

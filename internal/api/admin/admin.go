@@ -100,7 +100,17 @@ var statuses = map[core.Kind]int{
 	core.KindTooLarge:        http.StatusRequestEntityTooLarge,
 	core.KindNotFound:        http.StatusNotFound,
 	core.KindUnknownBlock:    http.StatusNotFound,
-	core.KindConflict:        http.StatusConflict,
+	core.KindUnknownUser:     http.StatusNotFound,
+	core.KindDuplicate:       http.StatusConflict,
+	core.KindPolicy:          http.StatusForbidden,
+	// Request-shape kinds the core reports for dry runs and renders.
+	core.KindMissingMessage:      http.StatusBadRequest,
+	core.KindMissingRecipient:    http.StatusBadRequest,
+	core.KindBadRecipient:        http.StatusBadRequest,
+	core.KindUnknownRecipientWay: http.StatusBadRequest,
+	core.KindMissingRequestID:    http.StatusBadRequest,
+	core.KindNoCallback:          http.StatusBadRequest,
+	core.KindConflict:            http.StatusConflict,
 }
 
 type errorBody struct {

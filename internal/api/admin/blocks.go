@@ -26,13 +26,13 @@ func (h *Handler) putBlock(ctx context.Context, r *http.Request) (int, any, erro
 	if err := core.ValidateBlock(name, in.Cards); err != nil {
 		return 0, nil, err
 	}
-	b, err := h.Store.SaveBlock(ctx, bot.ID, name, in.Cards)
+	b, created, err := h.Store.SaveBlock(ctx, bot.ID, name, in.Cards)
 	if err != nil {
 		return 0, nil, err
 	}
 	// System blocks always exist, so saving one is an update.
 	status := http.StatusOK
-	if b.Version == 1 && !b.System {
+	if created && !b.System {
 		status = http.StatusCreated
 	}
 	return status, b, nil
@@ -93,7 +93,7 @@ func (h *Handler) restoreBlock(ctx context.Context, r *http.Request) (int, any, 
 	if old.Deleted {
 		return 0, nil, core.Invalid("version", "version %d is the deletion; restore one before it", in.Version)
 	}
-	b, err := h.Store.SaveBlock(ctx, bot.ID, old.Name, old.Cards)
+	b, _, err := h.Store.SaveBlock(ctx, bot.ID, old.Name, old.Cards)
 	return http.StatusOK, b, err
 }
 
@@ -131,6 +131,9 @@ func (h *Handler) renderBlock(ctx context.Context, r *http.Request) (int, any, e
 	b, err := h.Store.GetBlock(ctx, bot.ID, name, 0)
 	if err != nil {
 		return 0, nil, err
+	}
+	if len(b.Cards) == 0 {
+		return 0, nil, core.Errorf(core.KindUnknownBlock, "block %q has no cards yet", name)
 	}
 	req := &core.SendRequest{RequestID: "render", Recipient: core.Recipient{ID: in.PSID}, MessagingType: in.MessagingType,
 		Tag: in.Tag, Block: name, BlockVersion: b.Version, Cards: b.Cards, Params: in.Params}
