@@ -8,6 +8,7 @@ type Bot struct {
 	ID             string
 	Name           string
 	Messenger      *MessengerChannel
+	WhatsApp       *WhatsAppChannel
 	CallbackURL    string
 	WebhookURL     string
 	CallbackSecret string // whsec_… Standard Webhooks secret signing callbacks and forwarded events
@@ -18,6 +19,18 @@ type Bot struct {
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	Deleted    bool
+}
+
+// WhatsAppChannel is the bot's WhatsApp number, its credentials, limits and
+// daily tier.
+type WhatsAppChannel struct {
+	Phone         string // E.164, as Bothub's WhatsApp API names it in its path
+	PhoneNumberID string // Graph's id of the number
+	AccessToken   string
+	AppSecret     string
+	VerifyToken   string
+	Limits        WALimits
+	Tier          int // the rung of Limits.Tiers the number is on, from 1
 }
 
 // MessengerChannel is the bot's Facebook page and its credentials.

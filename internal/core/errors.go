@@ -29,6 +29,9 @@ const (
 	KindPhoneNotMatched     Kind = "phone_not_matched"     // Graph found no Messenger user for the phone number
 	KindPolicy              Kind = "policy"                // refused by messaging policy before sending
 	KindUnknownBlock        Kind = "unknown_block"         // no block of that name to send
+	KindMissing             Kind = "missing"               // a required field is absent; Field names it
+	KindRateLimited         Kind = "rate_limited"          // a sync send waited its bound for the number's pace
+	KindTierExhausted       Kind = "tier_exhausted"        // the number's daily tier of new users is used up
 	KindUpstream            Kind = "upstream"              // Graph refused the send
 	KindUnavailable         Kind = "unavailable"           // Graph unreachable or still failing when retries ran out
 	KindNotFound            Kind = "not_found"             // an admin resource does not exist

@@ -21,7 +21,8 @@ type SendRequest struct {
 	Cards         []Message         `json:"cards"`         // sent in order: one for send_message, a block's cards for send_block
 	Block         string            `json:"block,omitempty"`
 	BlockVersion  int               `json:"block_version,omitempty"`
-	Params        map[string]string `json:"params,omitempty"` // this send's parameters
+	WhatsApp      *WAMessage        `json:"whatsapp,omitempty"` // a WhatsApp send, instead of Cards
+	Params        map[string]string `json:"params,omitempty"`   // this send's parameters
 
 	// Set by the core when it accepts the request.
 	EffectiveTag string            `json:"effective_tag,omitempty"`
@@ -103,6 +104,15 @@ func (r *SendRequest) Check(bot *Bot, f Fields, resolve Resolver) error {
 		}
 	}
 	return nil
+}
+
+// Parts is how many sends to Graph the request makes: one per card, one for
+// a WhatsApp message.
+func (r *SendRequest) Parts() int {
+	if r.WhatsApp != nil {
+		return 1
+	}
+	return len(r.Cards)
 }
 
 func (r *SendRequest) hasPlaceholders() bool {

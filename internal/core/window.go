@@ -51,19 +51,30 @@ func (r *SendRequest) CheckWindow(now time.Time, lastInbound *time.Time) *Error 
 		return nil
 	}
 	window, what := StandardWindow, "the 24-hour messaging window"
-	if r.MessagingType == TypeMessageTag {
+	never, outside := "the user has never written to this page; a message to them needs messaging_type MESSAGE_TAG with a tag, or a notification-messages token",
+		"outside it, send with messaging_type MESSAGE_TAG and a tag, or to a notification-messages token"
+	switch {
+	case r.WhatsApp != nil:
+		what = "the 24-hour customer-service window"
+		never = "the user has never written to this number; WhatsApp delivers only template messages to them"
+		outside = "outside it, WhatsApp delivers only template messages"
+	case r.MessagingType == TypeMessageTag:
 		window, what = HumanAgentWindow, "the 7-day HUMAN_AGENT window"
 	}
 	if lastInbound == nil {
-		return &Error{Kind: KindPolicy, Subcode: SubcodeOutsideWindow,
-			Message: fmt.Sprintf("outside %s: the user has never written to this page; "+
-				"a message to them needs messaging_type MESSAGE_TAG with a tag, or a notification-messages token", what)}
+		return &Error{Kind: KindPolicy, Subcode: SubcodeOutsideWindow, Message: fmt.Sprintf("outside %s: %s", what, never)}
 	}
 	if age := now.Sub(*lastInbound); age > window {
 		return &Error{Kind: KindPolicy, Subcode: SubcodeOutsideWindow,
-			Message: fmt.Sprintf("outside %s: the user last wrote at %s (%s ago); "+
-				"outside it, send with messaging_type MESSAGE_TAG and a tag, or to a notification-messages token",
-				what, lastInbound.UTC().Format(time.RFC3339), age.Round(time.Minute))}
+			Message: fmt.Sprintf("outside %s: the user last wrote at %s (%s ago); %s",
+				what, lastInbound.UTC().Format(time.RFC3339), age.Round(time.Minute), outside)}
 	}
 	return nil
+}
+
+// Outside reports whether a user whose last inbound event was at
+// lastInbound is outside the standard window at now: what WhatsApp's daily
+// tiers count.
+func Outside(now time.Time, lastInbound *time.Time) bool {
+	return lastInbound == nil || now.Sub(*lastInbound) > StandardWindow
 }

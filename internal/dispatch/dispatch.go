@@ -86,20 +86,25 @@ func (d *Dispatcher) send(ctx context.Context, bot *core.Bot, m *core.MessageRec
 	if bot.Deleted {
 		return d.fail(ctx, bot, m, job, core.Errorf(core.KindBotGone, "the bot was deleted before the message was sent"), nil)
 	}
-	if bot.Messenger == nil || bot.Messenger.AccessToken == "" {
-		return d.fail(ctx, bot, m, job, core.Errorf(core.KindInternal, "the bot has no Messenger page token"), nil)
-	}
-	// Every card is rendered before the first is sent: a card that cannot be
-	// sent stops the block before it starts.
-	bodies, err := Bodies(bot, &m.Request, d.profile(ctx, bot, m))
+	r, err := d.route(ctx, bot, m, job, deadline)
 	if err != nil {
 		return d.fail(ctx, bot, m, job, err, nil)
 	}
-	for seq := len(m.Parts); seq < len(bodies); seq++ {
-		body := bodies[seq]
+	for seq := len(m.Parts); seq < len(r.bodies); seq++ {
+		body := r.bodies[seq]
 		for try := 1; ; try++ {
+			if r.turn != nil {
+				postponed, err := r.turn(ctx, try)
+				var refusal *core.Error
+				switch {
+				case errors.As(err, &refusal):
+					return d.fail(ctx, bot, m, job, refusal, nil)
+				case err != nil || postponed:
+					return err
+				}
+			}
 			attempt := &core.Attempt{MessageID: m.ID, Seq: seq, At: d.Store.Now(), Request: body}
-			res, resp, callErr := d.Graph.SendMessage(ctx, bot.Messenger.AccessToken, body)
+			res, resp, callErr := r.call(ctx, body)
 			attempt.Duration, attempt.StatusCode, attempt.Response = resp.Duration, resp.Status, resp.Body
 			d.Metrics.observeCall(resp.Duration, callErr)
 			if callErr == nil {
@@ -110,9 +115,8 @@ func (d *Dispatcher) send(ctx context.Context, bot *core.Bot, m *core.MessageRec
 			}
 			gerr := asGraphError(callErr)
 			attempt.Error = gerr.Error()
-			phone := m.Request.Recipient.PhoneNumber != "" && m.PSID == ""
 			if !gerr.Retryable() {
-				return d.fail(ctx, bot, m, job, d.partError(m, seq, gerr.CoreError(phone)), attempt)
+				return d.fail(ctx, bot, m, job, d.partError(m, seq, r.refusal(gerr)), attempt)
 			}
 			n := try
 			if deadline.IsZero() {
@@ -128,14 +132,49 @@ func (d *Dispatcher) send(ctx context.Context, bot *core.Bot, m *core.MessageRec
 					return err
 				}
 				if err := sleep(ctx, wait); err != nil {
-					return d.fail(ctx, bot, m, job, d.partError(m, seq, gerr.CoreError(phone)), nil)
+					return d.fail(ctx, bot, m, job, d.partError(m, seq, r.refusal(gerr)), nil)
 				}
 				continue
 			}
-			return d.fail(ctx, bot, m, job, d.partError(m, seq, gerr.CoreError(phone)), attempt)
+			return d.fail(ctx, bot, m, job, d.partError(m, seq, r.refusal(gerr)), attempt)
 		}
 	}
 	return nil
+}
+
+// route is how a message goes out on its channel: the bodies to send, the
+// call that sends one, how a refusal reads, and, where the channel paces
+// sends, the wait for a turn before each call.
+type route struct {
+	bodies  [][]byte
+	call    func(ctx context.Context, body []byte) (graph.SendResult, graph.Response, error)
+	refusal func(*graph.Error) *core.Error
+	// turn waits for the send's turn before call try. postponed means the
+	// job went back to the queue to wait; a *core.Error is a refusal.
+	turn func(ctx context.Context, try int) (postponed bool, err error)
+}
+
+func (d *Dispatcher) route(ctx context.Context, bot *core.Bot, m *core.MessageRecord, job queue.Job, deadline time.Time) (*route, error) {
+	if m.Request.WhatsApp != nil {
+		return d.whatsAppRoute(bot, m, job, deadline)
+	}
+	if bot.Messenger == nil || bot.Messenger.AccessToken == "" {
+		return nil, core.Errorf(core.KindInternal, "the bot has no Messenger page token")
+	}
+	// Every card is rendered before the first is sent: a card that cannot be
+	// sent stops the block before it starts.
+	bodies, err := Bodies(bot, &m.Request, d.profile(ctx, bot, m))
+	if err != nil {
+		return nil, err
+	}
+	phone := m.Request.Recipient.PhoneNumber != "" && m.PSID == ""
+	return &route{
+		bodies: bodies,
+		call: func(ctx context.Context, body []byte) (graph.SendResult, graph.Response, error) {
+			return d.Graph.SendMessage(ctx, bot.Messenger.AccessToken, body)
+		},
+		refusal: func(e *graph.Error) *core.Error { return e.CoreError(phone) },
+	}, nil
 }
 
 func (d *Dispatcher) backoff(deadline time.Time) queue.Backoff {
@@ -157,13 +196,18 @@ func (d *Dispatcher) sent(ctx context.Context, bot *core.Bot, m *core.MessageRec
 	answered := time.Now()
 	part := core.Part{Seq: seq, GraphID: res.MessageID, Body: a.Request, SentAt: a.At}
 	parts := append(m.Parts[:len(m.Parts):len(m.Parts)], part)
-	last := seq == len(m.Request.Cards)-1
+	last := seq == m.Request.Parts()-1
 	a.Outcome, a.GraphID = core.OutcomeSent, res.MessageID
 	var committed time.Time
 	err := d.Store.WriteUrgent(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		tx.AfterCommit(func() { committed = time.Now() })
 		if err := tx.AddAttempt(a); err != nil {
 			return err
+		}
+		if m.Channel == core.ChannelWhatsApp {
+			if err := tx.NoteOutbound(m.BotID, m.PSID); err != nil {
+				return err
+			}
 		}
 		if !last {
 			return nil

@@ -2,9 +2,11 @@ package fakegraph
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // actAnswer is what POST /_fake/users/act answers.
@@ -155,6 +157,10 @@ func TestControlWhatsApp(t *testing.T) {
 	if len(sends) != 3 {
 		t.Fatalf("%d sends", len(sends))
 	}
+	if at, err := time.Parse(time.RFC3339Nano, fmt.Sprint(sends[0]["time"])); err != nil || !at.Equal(s.WhatsAppSends()[0].Time) {
+		t.Errorf("first send's time %v, want %s", sends[0]["time"], s.WhatsAppSends()[0].Time)
+	}
+	delete(sends[0], "time")
 	first := compactJSON(t, mustJSON(t, sends[0]))
 	wantFirst := `{"body":{"messaging_product":"whatsapp","recipient_type":"individual","text":{"body":"hi"},"to":"+16505551234","type":"text"},` +
 		`"parsed":{"messaging_product":"whatsapp","recipient_type":"individual","text":{"body":"hi"},"to":"+16505551234","type":"text"},` +

@@ -3,6 +3,7 @@ package fakegraph
 import (
 	"encoding/json"
 	"net/http"
+	"time"
 )
 
 // whatsAppControl adds the WhatsApp parts of the /_fake/ API (doc.go).
@@ -33,6 +34,7 @@ func (s *Server) controlWANumbers(w http.ResponseWriter, r *http.Request) {
 
 type waSendJSON struct {
 	Seq           int             `json:"seq"`
+	Time          time.Time       `json:"time"`
 	PhoneNumberID string          `json:"phone_number_id"`
 	Body          json.RawMessage `json:"body"`
 	Parsed        map[string]any  `json:"parsed"`
@@ -47,7 +49,7 @@ func (s *Server) controlWASends(w http.ResponseWriter, r *http.Request) {
 	sends := s.WhatsAppSends()
 	out := make([]waSendJSON, len(sends))
 	for i, send := range sends {
-		out[i] = waSendJSON{send.Seq, send.PhoneNumberID, jsonOrString(send.Body), send.Parsed,
+		out[i] = waSendJSON{send.Seq, send.Time, send.PhoneNumberID, jsonOrString(send.Body), send.Parsed,
 			send.To, send.Type, send.WAMID, send.Status, toErrorJSON(send.Err)}
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -64,6 +64,15 @@ func (s *Server) Deliver(body []byte, signWith string) (Webhook, error) {
 	return s.post(target, "messenger", body, "")
 }
 
+// DeliverWhatsApp is Deliver for the WhatsApp target.
+func (s *Server) DeliverWhatsApp(body []byte, signWith string) (Webhook, error) {
+	s.mu.Lock()
+	target := s.whatsAppHook
+	s.mu.Unlock()
+	target.secret = signWith
+	return s.post(target, "whatsapp", body, "")
+}
+
 var (
 	// errNoTarget is returned by a user action before its webhook target is set.
 	errNoTarget = errors.New("fakegraph: no webhook target set")

@@ -3,6 +3,7 @@ package fakegraph
 import (
 	"context"
 	"strings"
+	"time"
 )
 
 // waNumber is a WhatsApp Business phone number registered with the fake.
@@ -16,6 +17,7 @@ type waNumber struct {
 // given and Type the message type ("text" when the body names none).
 type WhatsAppSend struct {
 	Seq           int
+	Time          time.Time // when the call arrived, as its Request says
 	PhoneNumberID string
 	Body          []byte
 	Parsed        map[string]any
@@ -75,7 +77,7 @@ func (s *Server) serveWhatsAppSend(c *call) reply {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	send := WhatsAppSend{PhoneNumberID: c.node, Body: c.body, Parsed: params}
+	send := WhatsAppSend{Time: c.received, PhoneNumberID: c.node, Body: c.body, Parsed: params}
 	send.To, _ = params["to"].(string)
 	if send.Type, _ = params["type"].(string); send.Type == "" {
 		send.Type = "text"

@@ -30,7 +30,10 @@ func TestWhatsAppSuccess(t *testing.T) {
 		len(send.WAMID) != len("wamid.HBgLMTY1MDUwNzY1MjAVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA") {
 		t.Errorf("wamid %q decodes to %q, %v", send.WAMID, raw, err)
 	}
-	wantSend := WhatsAppSend{Seq: 1, PhoneNumberID: waPhoneID, Body: []byte(waText),
+	if send.Time.IsZero() || !send.Time.Equal(s.Requests()[0].Time) {
+		t.Errorf("send time %s, request time %s", send.Time, s.Requests()[0].Time)
+	}
+	wantSend := WhatsAppSend{Seq: 1, Time: send.Time, PhoneNumberID: waPhoneID, Body: []byte(waText),
 		Parsed: map[string]any{"messaging_product": "whatsapp", "recipient_type": "individual", "to": "+16505551234",
 			"type": "text", "text": map[string]any{"body": "hi"}},
 		To: "+16505551234", Type: "text", WAMID: send.WAMID, Status: 200}

@@ -42,7 +42,11 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 	if err != nil {
 		return nil, err
 	}
-	m := &core.MessageRecord{ID: core.NewID("msg_", s.Store.Now()), BotID: bot.ID, Channel: core.ChannelMessenger, Request: *req, PSID: req.PSID}
+	channel := core.ChannelMessenger
+	if req.WhatsApp != nil {
+		channel = core.ChannelWhatsApp
+	}
+	m := &core.MessageRecord{ID: core.NewID("msg_", s.Store.Now()), BotID: bot.ID, Channel: channel, Request: *req, PSID: req.PSID}
 	encoded, err := store.EncodeRequest(&m.Request)
 	if err != nil {
 		return nil, err
@@ -118,14 +122,20 @@ type prepared struct {
 // and applies the bot's window policy.
 func (s *Service) prepare(ctx context.Context, bot *core.Bot, req *core.SendRequest, f core.Fields) (prepared, error) {
 	var p prepared
-	if req.Block != "" && req.RequestID != "" {
-		if err := s.loadBlock(ctx, bot, req, f); err != nil {
+	policy := bot.Settings.WindowPolicy
+	if req.WhatsApp != nil {
+		if err := s.checkWhatsApp(ctx, bot, req, &p.contact, policy != core.WindowOff); err != nil {
 			return p, err
 		}
-	}
-	policy := bot.Settings.WindowPolicy
-	if err := req.Check(bot, f, s.resolver(ctx, bot, &p.contact, policy != core.WindowOff)); err != nil {
-		return p, err
+	} else {
+		if req.Block != "" && req.RequestID != "" {
+			if err := s.loadBlock(ctx, bot, req, f); err != nil {
+				return p, err
+			}
+		}
+		if err := req.Check(bot, f, s.resolver(ctx, bot, &p.contact, policy != core.WindowOff)); err != nil {
+			return p, err
+		}
 	}
 	if !req.Sync && bot.CallbackURL == "" && req.Face != core.FaceAuto {
 		return p, core.Errorf(core.KindNoCallback, "async requests need a callback URL; set one on the bot or send with sync true")
@@ -144,6 +154,28 @@ func (s *Service) prepare(ctx context.Context, bot *core.Bot, req *core.SendRequ
 		p.warning = "window policy warn: sent although " + refusal.Message
 	}
 	return p, nil
+}
+
+// checkWhatsApp checks a WhatsApp send with the core's rules and names its
+// user among the bot's contacts, reading the contact when the window
+// policy needs it.
+func (s *Service) checkWhatsApp(ctx context.Context, bot *core.Bot, req *core.SendRequest, contact **core.Contact, needContact bool) error {
+	if req.RequestID == "" {
+		return &core.Error{Kind: core.KindMissingRequestID, Field: "id", Message: "id is required"}
+	}
+	if bot.WhatsApp == nil {
+		return core.Errorf(core.KindInvalid, "the bot has no WhatsApp number")
+	}
+	if err := core.ValidateWhatsApp(req.WhatsApp); err != nil {
+		return err
+	}
+	req.PSID = core.WAContact(req.Recipient.PhoneNumber)
+	if !needContact {
+		return nil
+	}
+	c, err := s.Store.GetContact(ctx, bot.ID, req.PSID)
+	*contact = c
+	return err
 }
 
 // loadBlock puts the current version of the block req names into req.

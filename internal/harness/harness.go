@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +29,12 @@ const (
 	OtherUser  = "524807506000001" // Alan Turing
 	AdminToken = "admin-test-token"
 	AppSecret  = "app-secret"
+
+	// The test WhatsApp number, attached by AttachWhatsApp.
+	WAPhone    = "+15550001111"
+	WANumberID = "109876543210"
+	WAToken    = "wa-token-109876543210"
+	WAUser     = "+447700900123"
 )
 
 // Env is a running botgate with its surroundings.
@@ -40,6 +47,7 @@ type Env struct {
 	BotID    string
 	Secret   string // the bot's callback secret
 	APIKey   string
+	cfg      server.Config
 	stop     func()
 }
 
@@ -56,6 +64,7 @@ func Start(t testing.TB, db storetest.DB, opts Options) *Env {
 	fake.AddPage(Page, PageToken)
 	fake.AddUser(Page, User, fakegraph.Profile{FirstName: "Ada", LastName: "Lovelace", Locale: "en_GB", Gender: "female"})
 	fake.AddUser(Page, OtherUser, fakegraph.Profile{FirstName: "Alan", LastName: "Turing", Locale: "en_GB", Gender: "male"})
+	fake.AddWhatsAppNumber(WANumberID, strings.TrimPrefix(WAPhone, "+"), WAToken)
 	graphSrv := httptest.NewServer(fake)
 	t.Cleanup(graphSrv.Close)
 
@@ -84,7 +93,7 @@ func Start(t testing.TB, db storetest.DB, opts Options) *Env {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
-	e := &Env{T: t, Server: srv, Fake: fake, GraphURL: graphSrv.URL, Inbox: NewInbox(t)}
+	e := &Env{T: t, Server: srv, Fake: fake, GraphURL: graphSrv.URL, Inbox: NewInbox(t), cfg: cfg}
 	e.stop = func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -95,6 +104,7 @@ func Start(t testing.TB, db storetest.DB, opts Options) *Env {
 
 	// The fake Graph's users act through signed webhooks to this botgate.
 	fake.SetMessengerWebhook(srv.URL()+"/webhooks/messenger", AppSecret)
+	fake.SetWhatsAppWebhook(srv.URL()+"/webhooks/whatsapp", AppSecret)
 	// Tests send to users who never wrote unless they test the window, so
 	// the window policy is off unless a test asks for it.
 	bot := map[string]any{
@@ -119,6 +129,27 @@ func Start(t testing.TB, db storetest.DB, opts Options) *Env {
 	e.Admin(http.MethodPost, "/admin/v1/bots/"+e.BotID+"/api-keys", nil, http.StatusCreated, &key)
 	e.APIKey = key.Key
 	return e
+}
+
+// StartPeer runs a second botgate on the same database and fake Graph, as
+// a second instance of a scaled-out deployment, until the test ends.
+func (e *Env) StartPeer() *server.Server {
+	e.T.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := server.New(context.Background(), e.cfg, log)
+	if err != nil {
+		e.T.Fatalf("start a peer: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	e.T.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			e.T.Errorf("peer stopped with: %v", err)
+		}
+	})
+	return srv
 }
 
 // Stop shuts botgate down (once); tests call it to check shutdown behaviour.
@@ -156,6 +187,24 @@ func (e *Env) Do(method, path string, header http.Header, body []byte) (int, []b
 func (e *Env) Bothub(body string) (int, []byte) {
 	e.T.Helper()
 	return e.Do(http.MethodPost, "/api", http.Header{"Apikey": {e.APIKey}, "Content-Type": {"application/json"}}, []byte(body))
+}
+
+// AttachWhatsApp gives the bot the test WhatsApp number, with limits
+// (nil: seed 003's).
+func (e *Env) AttachWhatsApp(limits map[string]any) {
+	e.T.Helper()
+	body := map[string]any{"bot_phone": WAPhone, "phone_number_id": WANumberID, "access_token": WAToken,
+		"app_secret": AppSecret, "verify_token": "wa-verify-token"}
+	if limits != nil {
+		body["limits"] = limits
+	}
+	e.Admin(http.MethodPut, "/admin/v1/bots/"+e.BotID+"/whatsapp", body, http.StatusOK, nil)
+}
+
+// WhatsApp posts a WhatsApp send body for the test number with the bot's key.
+func (e *Env) WhatsApp(body string) (int, []byte) {
+	e.T.Helper()
+	return e.Do(http.MethodPost, "/channels/"+WAPhone+"/messages", http.Header{"Apikey": {e.APIKey}, "Content-Type": {"application/json"}}, []byte(body))
 }
 
 // Admin calls the admin API, expecting status, and decodes the answer into out.

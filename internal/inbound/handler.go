@@ -42,8 +42,10 @@ type Handler struct {
 	Log      *slog.Logger
 }
 
-// Register mounts the Messenger webhook endpoints.
+// Register mounts the Messenger and WhatsApp webhook endpoints.
 func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /webhooks/whatsapp", h.verifyWhatsApp)
+	mux.HandleFunc("POST /webhooks/whatsapp", h.receiveWhatsApp)
 	mux.HandleFunc("GET /webhooks/messenger", h.verify)
 	mux.HandleFunc("GET /webhooks/messenger/{bot}", h.verify)
 	mux.HandleFunc("POST /webhooks/messenger", h.receiveMessenger)

@@ -22,6 +22,9 @@ func (h *Handler) Handle(ctx context.Context, job queue.Job) error {
 			return err
 		}
 	}
+	if wh.Channel == core.ChannelWhatsApp {
+		return h.handleWhatsApp(ctx, job, wh)
+	}
 	events, err := parseMessenger(wh.Body)
 	if err != nil {
 		// Signed by the page's app, yet unreadable: keep it for inspection.

@@ -28,6 +28,7 @@ type Job struct {
 	MaxAttempts int
 	Owner       string // the claim's token: its process and a number unique to the claim
 	CreatedAt   time.Time
+	Hold        time.Time // a turn the job reserved under a rate limit when it was postponed; zero if none
 }
 
 // States.
@@ -81,7 +82,7 @@ func Claim(tx *store.Tx, kind, owner string, lease time.Duration, limit int) ([]
 	now := tx.Now().UnixMilli()
 	rows, err := tx.Query(`UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = $1, run_at = $2, updated_at = $3
 		WHERE id IN (SELECT id FROM jobs WHERE kind = $4 AND state <> 'discarded' AND run_at <= $3 ORDER BY run_at LIMIT $5`+lock+`)
-		RETURNING id, kind, ref, attempt, max_attempts, created_at`,
+		RETURNING id, kind, ref, attempt, max_attempts, created_at, hold`,
 		token, tx.Now().Add(lease).UnixMilli(), now, kind, limit)
 	if err != nil {
 		return nil, fmt.Errorf("queue: claim: %w", err)
@@ -90,11 +91,14 @@ func Claim(tx *store.Tx, kind, owner string, lease time.Duration, limit int) ([]
 	var jobs []Job
 	for rows.Next() {
 		j := Job{Owner: token}
-		var created int64
-		if err := rows.Scan(&j.ID, &j.Kind, &j.Ref, &j.Attempt, &j.MaxAttempts, &created); err != nil {
+		var created, hold int64
+		if err := rows.Scan(&j.ID, &j.Kind, &j.Ref, &j.Attempt, &j.MaxAttempts, &created, &hold); err != nil {
 			return nil, err
 		}
 		j.CreatedAt = time.UnixMilli(created).UTC()
+		if hold != 0 {
+			j.Hold = time.UnixMicro(hold).UTC()
+		}
 		jobs = append(jobs, j)
 	}
 	return jobs, rows.Err()
@@ -117,9 +121,26 @@ func Complete(tx *store.Tx, j Job) error {
 
 // Retry returns a job to the queue, to run again from at.
 func Retry(tx *store.Tx, j Job, at time.Time, reason string) error {
-	return owned(tx.Exec(`UPDATE jobs SET state = 'retryable', run_at = $4, lease_owner = '', last_error = $5, updated_at = $6
+	return owned(tx.Exec(`UPDATE jobs SET state = 'retryable', run_at = $4, lease_owner = '', last_error = $5, updated_at = $6, hold = 0
 		WHERE id = $1 AND lease_owner = $2 AND attempt = $3 AND state = 'running'`,
 		j.ID, j.Owner, j.Attempt, at.UnixMilli(), reason, tx.Now().UnixMilli()))
+}
+
+// Postpone returns a job that has not started its work to the queue, to run
+// from at without using up an attempt: it waited for a rate limit, it did
+// not fail. hold, when not zero, is a turn reserved for it at at, which its
+// next claim reads as Job.Hold.
+func Postpone(tx *store.Tx, j Job, at, hold time.Time, reason string) error {
+	var h int64
+	if !hold.IsZero() {
+		h = hold.UnixMicro()
+	}
+	// run_at is in milliseconds: rounding up keeps the job from running
+	// before its turn.
+	runAt := at.Add(time.Millisecond - time.Nanosecond).UnixMilli()
+	return owned(tx.Exec(`UPDATE jobs SET state = 'available', attempt = attempt - 1, run_at = $4, lease_owner = '', last_error = $5, updated_at = $6, hold = $7
+		WHERE id = $1 AND lease_owner = $2 AND attempt = $3 AND state = 'running'`,
+		j.ID, j.Owner, j.Attempt, runAt, reason, tx.Now().UnixMilli(), h))
 }
 
 // Discard keeps a job that ran out of attempts, for inspection.

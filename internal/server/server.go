@@ -24,6 +24,7 @@ import (
 	"github.com/botgate/botgate/internal/api/admin"
 	"github.com/botgate/botgate/internal/api/bothub"
 	"github.com/botgate/botgate/internal/api/sobot"
+	"github.com/botgate/botgate/internal/api/whatsapp"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/dispatch"
 	"github.com/botgate/botgate/internal/egress"
@@ -220,7 +221,7 @@ func (s *Server) build() error {
 	s.Dispatch = &dispatch.Dispatcher{
 		Store: s.Store, Accepted: queue.NewHandoff[*core.MessageRecord](handoffSize), Graph: graph.New(s.graphURL(), s.cfg.GraphVersion, graph.NewHTTPClient(s.cfg.GraphTimeout)),
 		Notify:      s.Notify,
-		Results:     map[string]dispatch.ResultFunc{bothub.Face: bothub.ResultBody},
+		Results:     map[string]dispatch.ResultFunc{bothub.Face: bothub.ResultBody, whatsapp.Face: whatsapp.ResultBody},
 		Backoff:     queue.Backoff{Base: s.cfg.SendRetryBase, Max: 10 * time.Minute, Jitter: 0.2},
 		SyncBackoff: queue.Backoff{Base: 100 * time.Millisecond, Max: 2 * time.Second, Jitter: 0.2},
 		Metrics:     dispatch.NewMetrics(s.Metrics), ProfileTTL: s.cfg.ProfileTTL, Log: s.log,
@@ -248,6 +249,7 @@ func (s *Server) build() error {
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{}))
 	bothub.New(s.Gateway, s.log).Register(mux)
+	(&whatsapp.Handler{Service: s.Gateway, Log: s.log}).Register(mux)
 	in.Register(mux)
 	sb.Register(mux)
 	(&admin.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph, Token: s.cfg.AdminToken, Log: s.log}).Register(mux)

@@ -20,6 +20,12 @@ type botSecrets struct {
 
 const botColumns = `id, name, page_id, secrets, callback_url, webhook_url, settings, forwarding, created_at, updated_at, deleted_at`
 
+// selectBot reads bots with their WhatsApp number, if any; conditions name
+// the bot's columns as b.
+const selectBot = `SELECT b.id, b.name, b.page_id, b.secrets, b.callback_url, b.webhook_url, b.settings, b.forwarding,
+	b.created_at, b.updated_at, b.deleted_at, w.phone, w.phone_number_id, w.secrets, w.limits, w.tier
+	FROM bots b LEFT JOIN whatsapp_numbers w ON w.bot_id = b.id `
+
 // CreateBot stores a new bot. A page already served by a live bot is a conflict.
 func (s *Store) CreateBot(ctx context.Context, b *core.Bot) error {
 	err := s.Write(ctx, func(tx *Tx) error {
@@ -46,7 +52,7 @@ func (s *Store) CreateBot(ctx context.Context, b *core.Bot) error {
 func (s *Store) UpdateBot(ctx context.Context, id string, change func(*core.Bot) error) (*core.Bot, error) {
 	var updated *core.Bot
 	err := s.Write(ctx, func(tx *Tx) error {
-		b, err := s.scanBot(tx.QueryRow(`SELECT `+botColumns+` FROM bots WHERE id = $1 AND deleted_at IS NULL`, id))
+		b, err := s.scanBot(tx.QueryRow(selectBot+`WHERE b.id = $1 AND b.deleted_at IS NULL`, id))
 		if err != nil {
 			return err
 		}
@@ -75,7 +81,7 @@ func (s *Store) UpdateBot(ctx context.Context, id string, change func(*core.Bot)
 }
 
 // DeleteBot marks a bot deleted. Its keys then answer "bot deleted"; its
-// messages stay readable.
+// messages stay readable; its WhatsApp number is free for another bot.
 func (s *Store) DeleteBot(ctx context.Context, id string) error {
 	err := s.Write(ctx, func(tx *Tx) error {
 		res, err := tx.Exec(`UPDATE bots SET deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL`, id, ms(tx.Now()))
@@ -85,7 +91,8 @@ func (s *Store) DeleteBot(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return core.Errorf(core.KindNotFound, "no bot %s", id)
 		}
-		return nil
+		_, err = tx.Exec(`DELETE FROM whatsapp_numbers WHERE bot_id = $1`, id)
+		return err
 	})
 	s.bots.clear()
 	return err
@@ -96,7 +103,7 @@ func (s *Store) GetBot(ctx context.Context, id string) (*core.Bot, error) {
 	if b, ok := s.bots.get("bot:" + id); ok {
 		return b.(*core.Bot), nil
 	}
-	b, err := s.scanBot(s.queryRow(ctx, `SELECT `+botColumns+` FROM bots WHERE id = $1`, id))
+	b, err := s.scanBot(s.queryRow(ctx, selectBot+`WHERE b.id = $1`, id))
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +126,7 @@ func (s *Store) BotByPage(ctx context.Context, pageID string) (*core.Bot, error)
 
 // ListBots returns the live bots, oldest first.
 func (s *Store) ListBots(ctx context.Context) ([]*core.Bot, error) {
-	rows, err := s.query(ctx, `SELECT `+botColumns+` FROM bots WHERE deleted_at IS NULL ORDER BY created_at, id`)
+	rows, err := s.query(ctx, selectBot+`WHERE b.deleted_at IS NULL ORDER BY b.created_at, b.id`)
 	if err != nil {
 		return nil, err
 	}
@@ -168,13 +175,16 @@ type scanner interface{ Scan(dest ...any) error }
 
 func (s *Store) scanBot(row scanner) (*core.Bot, error) {
 	var (
-		b                core.Bot
-		pageID           sql.NullString
-		sealed, settings string
-		created, updated int64
-		deleted          sql.NullInt64
+		b                              core.Bot
+		pageID                         sql.NullString
+		sealed, settings               string
+		created, updated               int64
+		deleted                        sql.NullInt64
+		waPhone, waID, waSealed, waLim sql.NullString
+		waTier                         sql.NullInt64
 	)
-	err := row.Scan(&b.ID, &b.Name, &pageID, &sealed, &b.CallbackURL, &b.WebhookURL, &settings, &b.Forwarding, &created, &updated, &deleted)
+	err := row.Scan(&b.ID, &b.Name, &pageID, &sealed, &b.CallbackURL, &b.WebhookURL, &settings, &b.Forwarding, &created, &updated, &deleted,
+		&waPhone, &waID, &waSealed, &waLim, &waTier)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, core.Errorf(core.KindNotFound, "no such bot")
 	}
@@ -198,6 +208,9 @@ func (s *Store) scanBot(row scanner) (*core.Bot, error) {
 		b.Messenger = &core.MessengerChannel{PageID: pageID.String, AccessToken: sec.AccessToken, AppSecret: sec.AppSecret, VerifyToken: sec.VerifyToken}
 	}
 	b.CreatedAt, b.UpdatedAt, b.Deleted = fromMS(created), fromMS(updated), deleted.Valid
+	if b.WhatsApp, err = s.openWhatsApp(b.ID, waPhone, waID, waSealed, waLim, waTier); err != nil {
+		return nil, err
+	}
 	return &b, nil
 }
 

@@ -68,6 +68,21 @@ func (tx *Tx) TouchContact(botID, psid string, inbound *time.Time) error {
 	return err
 }
 
+// FailByGraphID marks failed the message whose part Graph knows by
+// graphID, if it is not delivered or read already: WhatsApp reports some
+// failures after it accepted the message.
+func (tx *Tx) FailByGraphID(graphID string, e *core.Error) error {
+	var messageID string
+	err := tx.QueryRow(`SELECT message_id FROM attempts WHERE graph_id = $1`, graphID).Scan(&messageID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // not ours
+	}
+	if err != nil {
+		return err
+	}
+	return tx.MarkFailed(messageID, e)
+}
+
 // AdvanceByGraphIDs moves the messages whose parts Graph knows by these ids
 // to status (delivered or read), where the status order allows.
 func (tx *Tx) AdvanceByGraphIDs(graphIDs []string, status core.Status) (int, error) {
@@ -171,8 +186,8 @@ func (s *Store) ListSubscriptions(ctx context.Context, botID, title string) ([]S
 	return out, rows.Err()
 }
 
-// Prune forgets inbound bodies and dedupe marks older than keep, and reports
-// how many rows went.
+// Prune forgets inbound bodies and dedupe marks older than keep, and the
+// WhatsApp reach no tier rule counts any more, and reports how many rows went.
 func (s *Store) Prune(ctx context.Context, keep time.Duration) (int64, error) {
 	var n int64
 	err := s.Write(ctx, func(tx *Tx) error {
@@ -186,7 +201,9 @@ func (s *Store) Prune(ctx context.Context, keep time.Duration) (int64, error) {
 			rows, _ := res.RowsAffected()
 			n += rows
 		}
-		return nil
+		reach, err := tx.pruneReach()
+		n += reach
+		return err
 	})
 	return n, err
 }

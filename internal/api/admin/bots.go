@@ -37,16 +37,17 @@ type settingsIn struct {
 // botOut is a bot as the API shows it: secrets never, except the callback
 // secret in the answer that created or rotated it.
 type botOut struct {
-	ID             string        `json:"id"`
-	Name           string        `json:"name"`
-	Messenger      *messengerOut `json:"messenger,omitempty"`
-	CallbackURL    string        `json:"callback_url"`
-	WebhookURL     string        `json:"webhook_url"`
-	CallbackSecret string        `json:"callback_secret,omitempty"`
-	Settings       core.Settings `json:"settings"`
-	Forwarding     bool          `json:"forwarding"`
-	CreatedAt      time.Time     `json:"created_at"`
-	UpdatedAt      time.Time     `json:"updated_at"`
+	ID             string         `json:"id"`
+	Name           string         `json:"name"`
+	Messenger      *messengerOut  `json:"messenger,omitempty"`
+	WhatsApp       *whatsAppBrief `json:"whatsapp,omitempty"`
+	CallbackURL    string         `json:"callback_url"`
+	WebhookURL     string         `json:"webhook_url"`
+	CallbackSecret string         `json:"callback_secret,omitempty"`
+	Settings       core.Settings  `json:"settings"`
+	Forwarding     bool           `json:"forwarding"`
+	CreatedAt      time.Time      `json:"created_at"`
+	UpdatedAt      time.Time      `json:"updated_at"`
 }
 
 type messengerOut struct {
@@ -56,11 +57,22 @@ type messengerOut struct {
 	HasVerifyToken bool   `json:"has_verify_token"`
 }
 
+// whatsAppBrief is a bot's number in the bot's own view; GET
+// /admin/v1/bots/{id}/whatsapp has the rest.
+type whatsAppBrief struct {
+	BotPhone      string `json:"bot_phone"`
+	PhoneNumberID string `json:"phone_number_id"`
+	Tier          int    `json:"tier"`
+}
+
 func newBotOut(b *core.Bot) botOut {
 	out := botOut{ID: b.ID, Name: b.Name, CallbackURL: b.CallbackURL, WebhookURL: b.WebhookURL,
 		Settings: b.Settings, Forwarding: b.Forwarding, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt}
 	if m := b.Messenger; m != nil {
 		out.Messenger = &messengerOut{PageID: m.PageID, HasAccessToken: m.AccessToken != "", HasAppSecret: m.AppSecret != "", HasVerifyToken: m.VerifyToken != ""}
+	}
+	if w := b.WhatsApp; w != nil {
+		out.WhatsApp = &whatsAppBrief{BotPhone: w.Phone, PhoneNumberID: w.PhoneNumberID, Tier: w.Tier}
 	}
 	return out
 }

@@ -75,6 +75,12 @@ type ErrorDetail struct {
 func NewErrorBody(err error, requestID string) (ErrorBody, int) {
 	e := core.AsError(err)
 	code, status := Code(e)
+	return ErrorBodyWith(e, requestID, code, status), status
+}
+
+// ErrorBodyWith renders e in the envelope with a code and status of the
+// caller's choosing: Bothub's other APIs share the envelope, not the codes.
+func ErrorBodyWith(e *core.Error, requestID string, code, status int) ErrorBody {
 	typ := "InvalidRequest"
 	switch {
 	case e.Upstream != nil && e.Upstream.Type != "":
@@ -88,5 +94,5 @@ func NewErrorBody(err error, requestID string) (ErrorBody, int) {
 	if subcode == 0 && e.Upstream != nil {
 		subcode = e.Upstream.Subcode
 	}
-	return ErrorBody{Error: ErrorDetail{Message: e.Message, Type: typ, Code: code, Subcode: subcode, RequestID: requestID, Upstream: e.Upstream}}, status
+	return ErrorBody{Error: ErrorDetail{Message: e.Message, Type: typ, Code: code, Subcode: subcode, RequestID: requestID, Upstream: e.Upstream}}
 }

@@ -134,9 +134,10 @@ func requestID(raw json.RawMessage) (string, error) {
 	return id, nil
 }
 
-// sync reads request.sync: true or false, as JSON booleans or strings. When
-// absent the request is sync, so a caller without a callback URL gets its result.
-func sync(raw json.RawMessage) (bool, error) {
+// ParseSync reads a sync flag (request.sync here): true or false, as JSON
+// booleans or strings. When absent the request is sync, so a caller without
+// a callback URL gets its result.
+func ParseSync(raw json.RawMessage, field string) (bool, error) {
 	switch v := decodeScalar(raw).(type) {
 	case nil:
 		return true, nil
@@ -150,7 +151,7 @@ func sync(raw json.RawMessage) (bool, error) {
 			return false, nil
 		}
 	}
-	return false, core.Invalid("request.sync", "must be true or false")
+	return false, core.Invalid(field, "must be true or false")
 }
 
 func decodeScalar(raw json.RawMessage) any {

@@ -28,7 +28,7 @@ func (h *Handler) sendMessage(ctx context.Context, bot *core.Bot, env *envelope)
 // baseRequest reads what every send method shares: sync, meta, recipient,
 // messaging type and tag.
 func (h *Handler) baseRequest(env *envelope, method string) (*core.SendRequest, error) {
-	isSync, err := sync(env.Request.Sync)
+	isSync, err := ParseSync(env.Request.Sync, "request.sync")
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,426 @@
+package inbound
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/botgate/botgate/internal/api"
+	"github.com/botgate/botgate/internal/core"
+	"github.com/botgate/botgate/internal/queue"
+	"github.com/botgate/botgate/internal/seal"
+	"github.com/botgate/botgate/internal/store"
+)
+
+// The WhatsApp Cloud API's webhooks (GRAPH-FACTS.md): a
+// whatsapp_business_account object whose changes carry, per phone number,
+// the users' messages and the statuses of the number's own messages.
+
+type waEnvelope struct {
+	Object string `json:"object"`
+	Entry  []struct {
+		Changes []struct {
+			Field string  `json:"field"`
+			Value waValue `json:"value"`
+		} `json:"changes"`
+	} `json:"entry"`
+}
+
+type waValue struct {
+	Metadata struct {
+		PhoneNumberID string `json:"phone_number_id"`
+	} `json:"metadata"`
+	Messages []json.RawMessage `json:"messages"`
+	Statuses []json.RawMessage `json:"statuses"`
+}
+
+type waMessage struct {
+	From      string `json:"from"`
+	ID        string `json:"id"`
+	Timestamp string `json:"timestamp"`
+}
+
+type waStatus struct {
+	ID          string `json:"id"`
+	Status      string `json:"status"`
+	Timestamp   string `json:"timestamp"`
+	RecipientID string `json:"recipient_id"`
+	Errors      []struct {
+		Code      int    `json:"code"`
+		Title     string `json:"title"`
+		Message   string `json:"message"`
+		ErrorData struct {
+			Details string `json:"details"`
+		} `json:"error_data"`
+	} `json:"errors"`
+}
+
+// waEvent is one message or status of a WhatsApp webhook.
+type waEvent struct {
+	number string // phone_number_id
+	raw    json.RawMessage
+	msg    *waMessage
+	status *waStatus
+}
+
+// key identifies the event across Meta's redeliveries, which retry for days.
+func (ev waEvent) key() string {
+	if ev.msg != nil {
+		return "wa:msg:" + ev.msg.ID
+	}
+	return "wa:status:" + ev.status.ID + ":" + ev.status.Status
+}
+
+func parseWhatsApp(body []byte) ([]waEvent, error) {
+	var env waEnvelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, err
+	}
+	if env.Object != "whatsapp_business_account" {
+		return nil, fmt.Errorf("object %q is not whatsapp_business_account", env.Object)
+	}
+	var events []waEvent
+	for _, e := range env.Entry {
+		for _, c := range e.Changes {
+			number := c.Value.Metadata.PhoneNumberID
+			if number == "" {
+				return nil, errors.New("a change has no metadata.phone_number_id")
+			}
+			for _, raw := range c.Value.Messages {
+				var m waMessage
+				if err := json.Unmarshal(raw, &m); err != nil || m.ID == "" || m.From == "" {
+					return nil, fmt.Errorf("a message without id or from: %.200s", raw)
+				}
+				events = append(events, waEvent{number: number, raw: raw, msg: &m})
+			}
+			for _, raw := range c.Value.Statuses {
+				var s waStatus
+				if err := json.Unmarshal(raw, &s); err != nil || s.ID == "" || s.Status == "" {
+					return nil, fmt.Errorf("a status without id or status: %.200s", raw)
+				}
+				events = append(events, waEvent{number: number, raw: raw, status: &s})
+			}
+		}
+	}
+	return events, nil
+}
+
+// numbers returns the distinct phone number ids a webhook is about.
+func numbers(events []waEvent, body []byte) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	for _, ev := range events {
+		if !seen[ev.number] {
+			seen[ev.number] = true
+			out = append(out, ev.number)
+		}
+	}
+	if len(out) == 0 {
+		// A change with neither messages nor statuses still names its number.
+		var env waEnvelope
+		if json.Unmarshal(body, &env) == nil {
+			for _, e := range env.Entry {
+				for _, c := range e.Changes {
+					if n := c.Value.Metadata.PhoneNumberID; n != "" && !seen[n] {
+						seen[n] = true
+						out = append(out, n)
+					}
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no phone number in the webhook")
+	}
+	return out, nil
+}
+
+// verifyWhatsApp answers Meta's subscription check with the verify token of
+// any bot's WhatsApp number.
+func (h *Handler) verifyWhatsApp(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	token := q.Get("hub.verify_token")
+	if q.Get("hub.mode") == "subscribe" && token != "" {
+		bots, err := h.Store.ListBots(r.Context())
+		if err == nil {
+			for _, b := range bots {
+				if b.WhatsApp != nil && b.WhatsApp.VerifyToken != "" && seal.Equal(token, b.WhatsApp.VerifyToken) {
+					w.Header().Set("Content-Type", "text/plain")
+					_, _ = io.WriteString(w, q.Get("hub.challenge"))
+					return
+				}
+			}
+		}
+	}
+	http.Error(w, "forbidden", http.StatusForbidden)
+}
+
+// receiveWhatsApp verifies a webhook's signature with the app secret of the
+// bot of every number it is about, then keeps it for processing.
+func (h *Handler) receiveWhatsApp(w http.ResponseWriter, r *http.Request) {
+	body, err := api.ReadBody(w, r)
+	if err != nil {
+		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	sig := r.Header.Get("X-Hub-Signature-256")
+	events, err := parseWhatsApp(body)
+	var nums []string
+	if err == nil {
+		nums, err = numbers(events, body)
+	}
+	if sig == "" || err != nil {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	var botID string
+	for _, n := range nums {
+		b, err := h.Store.BotByPhoneNumberID(r.Context(), n)
+		if err != nil || b.WhatsApp.AppSecret == "" || !validSignature(b.WhatsApp.AppSecret, sig, body) {
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return
+		}
+		if botID == "" {
+			botID = b.ID
+		}
+	}
+	if err := h.keep(r.Context(), core.ChannelWhatsApp, botID, body); err != nil {
+		h.Log.Error("inbound: could not keep a webhook", "err", err)
+		http.Error(w, "try again", http.StatusServiceUnavailable) // Meta retries
+		return
+	}
+	_, _ = io.WriteString(w, "EVENT_RECEIVED")
+}
+
+// handleWhatsApp acts on a kept WhatsApp webhook's new events and forwards
+// them, in one transaction with the job.
+func (h *Handler) handleWhatsApp(ctx context.Context, job queue.Job, wh *store.Webhook) error {
+	events, err := parseWhatsApp(wh.Body)
+	if err != nil {
+		return h.Store.Write(ctx, func(tx *store.Tx) error { return queue.Discard(tx, job, "unreadable webhook: "+err.Error()) })
+	}
+	bots := map[string]*core.Bot{} // by phone number id; nil once deleted
+	var order []string
+	for _, ev := range events {
+		if _, done := bots[ev.number]; done {
+			continue
+		}
+		b, err := h.Store.BotByPhoneNumberID(ctx, ev.number)
+		if err != nil && core.ErrorKind(err) != core.KindNotFound {
+			return err
+		}
+		bots[ev.number] = b
+		order = append(order, ev.number)
+	}
+	return h.Store.Write(ctx, func(tx *store.Tx) error {
+		fresh := map[string]bool{} // number and key of each new event
+		byBot := map[string]int{}  // new events per bot
+		for _, ev := range events {
+			b := bots[ev.number]
+			if b == nil {
+				continue
+			}
+			isNew, err := tx.FirstSeen(b.ID, ev.key())
+			if err != nil {
+				return err
+			}
+			if !isNew {
+				continue
+			}
+			fresh[ev.number+"\x00"+ev.key()] = true
+			byBot[b.ID]++
+			if err := applyWhatsApp(tx, b, ev); err != nil {
+				return fmt.Errorf("event %s: %w", ev.key(), err)
+			}
+		}
+		owner := map[string]string{} // phone number id → bot id
+		for n, b := range bots {
+			if b != nil {
+				owner[n] = b.ID
+			}
+		}
+		forwarded := map[string]bool{}
+		for _, number := range order {
+			b := bots[number]
+			if b == nil || byBot[b.ID] == 0 || forwarded[b.ID] || b.WebhookURL == "" || !b.Forwarding {
+				continue
+			}
+			forwarded[b.ID] = true
+			keep := func(number string, raw json.RawMessage) bool {
+				ev, ok := eventOf(number, raw)
+				return ok && owner[number] == b.ID && fresh[number+"\x00"+ev.key()]
+			}
+			out, err := whatsAppForwardBody(wh.Body, keep, len(events), byBot[b.ID])
+			if err != nil {
+				return err
+			}
+			if err := h.Notify.Enqueue(tx, &core.Delivery{BotID: b.ID, Kind: core.DeliveryEvent, URL: b.WebhookURL, Body: out}); err != nil {
+				return err
+			}
+		}
+		return queue.Complete(tx, job)
+	})
+}
+
+// eventOf reads one message or status back from its bytes.
+func eventOf(number string, raw json.RawMessage) (waEvent, bool) {
+	var probe struct {
+		From   string `json:"from"`
+		Status string `json:"status"`
+	}
+	if json.Unmarshal(raw, &probe) != nil {
+		return waEvent{}, false
+	}
+	ev := waEvent{number: number, raw: raw}
+	if probe.Status != "" {
+		ev.status = &waStatus{}
+		return ev, json.Unmarshal(raw, ev.status) == nil
+	}
+	ev.msg = &waMessage{}
+	return ev, json.Unmarshal(raw, ev.msg) == nil
+}
+
+// applyWhatsApp acts on one new event: a user's message opens their
+// customer-service window; a status moves the message it names along, never
+// back (statuses arrive in any order).
+func applyWhatsApp(tx *store.Tx, b *core.Bot, ev waEvent) error {
+	if m := ev.msg; m != nil {
+		at := waTime(m.Timestamp, tx.Now())
+		return tx.TouchContact(b.ID, core.WAContact(m.From), &at)
+	}
+	s := ev.status
+	switch s.Status {
+	case "delivered":
+		_, err := tx.AdvanceByGraphIDs([]string{s.ID}, core.StatusDelivered)
+		return err
+	case "read":
+		_, err := tx.AdvanceByGraphIDs([]string{s.ID}, core.StatusRead)
+		return err
+	case "failed":
+		e := &core.Error{Kind: core.KindUpstream, Message: "WhatsApp reported the message failed"}
+		if len(s.Errors) > 0 {
+			x := s.Errors[0]
+			msg := x.Title
+			if x.ErrorData.Details != "" && x.ErrorData.Details != x.Title {
+				msg += " (" + x.ErrorData.Details + ")"
+			}
+			e.Message = fmt.Sprintf("WhatsApp reported the message failed: (#%d) %s", x.Code, msg)
+			e.Upstream = &core.UpstreamError{Code: x.Code, Message: x.Title, Details: x.ErrorData.Details}
+		}
+		return tx.FailByGraphID(s.ID, e)
+	}
+	return nil // "sent" is what the send's answer already said
+}
+
+// waTime reads the Cloud API's timestamps: seconds, as a string.
+func waTime(s string, fallback time.Time) time.Time {
+	secs, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || secs <= 0 {
+		return fallback
+	}
+	return time.Unix(secs, 0).UTC()
+}
+
+// whatsAppForwardBody is what a bot's merchant receives for one WhatsApp
+// webhook: the body byte for byte when all of it is the bot's and new;
+// otherwise the envelope with each member's order and bytes kept, holding
+// only the bot's new messages and statuses.
+func whatsAppForwardBody(body []byte, keep func(number string, raw json.RawMessage) bool, total, kept int) ([]byte, error) {
+	if kept == total {
+		return body, nil
+	}
+	out, _, err := rewriteMember(body, "entry", func(entries json.RawMessage) (json.RawMessage, int, error) {
+		return filterArray(entries, func(entry json.RawMessage) (json.RawMessage, int, error) {
+			return rewriteMember(entry, "changes", func(changes json.RawMessage) (json.RawMessage, int, error) {
+				return filterArray(changes, func(change json.RawMessage) (json.RawMessage, int, error) {
+					return rewriteMember(change, "value", func(value json.RawMessage) (json.RawMessage, int, error) {
+						var v waValue
+						if err := json.Unmarshal(value, &v); err != nil {
+							return nil, 0, err
+						}
+						items := func(arr json.RawMessage) (json.RawMessage, int, error) {
+							return filterArray(arr, func(it json.RawMessage) (json.RawMessage, int, error) {
+								if keep(v.Metadata.PhoneNumberID, it) {
+									return it, 1, nil
+								}
+								return nil, 0, nil
+							})
+						}
+						value, n1, err := rewriteMember(value, "messages", items)
+						if err != nil {
+							return nil, 0, err
+						}
+						value, n2, err := rewriteMember(value, "statuses", items)
+						return value, n1 + n2, err
+					})
+				})
+			})
+		})
+	})
+	return out, err
+}
+
+// rewriteMember returns obj with member key's value replaced by f's, every
+// other member's bytes and the order kept, and the count f reports.
+func rewriteMember(obj json.RawMessage, key string, f func(json.RawMessage) (json.RawMessage, int, error)) (json.RawMessage, int, error) {
+	members, err := fields(obj)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out bytes.Buffer
+	count := 0
+	out.WriteByte('{')
+	for i, m := range members {
+		if i > 0 {
+			out.WriteByte(',')
+		}
+		writeKey(&out, m.key)
+		if m.key != key {
+			out.Write(m.raw)
+			continue
+		}
+		v, n, err := f(m.raw)
+		if err != nil {
+			return nil, 0, err
+		}
+		count += n
+		out.Write(v)
+	}
+	out.WriteByte('}')
+	return out.Bytes(), count, nil
+}
+
+// filterArray maps an array's elements through f, dropping those whose
+// count is zero, and returns the total count.
+func filterArray(arr json.RawMessage, f func(json.RawMessage) (json.RawMessage, int, error)) (json.RawMessage, int, error) {
+	var elems []json.RawMessage
+	if err := json.Unmarshal(arr, &elems); err != nil {
+		return nil, 0, err
+	}
+	var out bytes.Buffer
+	out.WriteByte('[')
+	count, written := 0, 0
+	for _, e := range elems {
+		v, n, err := f(e)
+		if err != nil {
+			return nil, 0, err
+		}
+		if n == 0 {
+			continue
+		}
+		if written > 0 {
+			out.WriteByte(',')
+		}
+		written++
+		count += n
+		out.Write(v)
+	}
+	out.WriteByte(']')
+	return out.Bytes(), count, nil
+}
