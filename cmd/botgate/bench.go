@@ -38,6 +38,7 @@ type benchCmd struct {
 	SyncRequests int           `default:"2000" help:"Sequential sync requests in the latency run."`
 	Queued       int           `default:"100000" help:"Messages held in the queue for the memory run (0 skips it)."`
 	Keep         bool          `help:"Keep the work directory (databases, logs)."`
+	WhatsAppOnly bool          `name:"whatsapp-only" help:"Run only the WhatsApp pacing scenario."`
 }
 
 // benchBaselineCmd is the bare handler the accept rate is compared with.
@@ -144,6 +145,9 @@ func (c *benchCmd) Run(e *env) error {
 func (b *benchRun) measure(kind, fakeURL, baseURL string, baseAccept, fakeSync load.Result) error {
 	out := b.e.stdout
 	fmt.Fprintf(out, "## %s\n\n", kind)
+	if b.cmd.WhatsAppOnly {
+		return b.whatsApp(kind, baseURL+"/callbacks")
+	}
 
 	// The front door alone: a process that accepts while others would send.
 	dsn, cleanup, err := b.database(kind, "front")
@@ -202,6 +206,9 @@ func (b *benchRun) measure(kind, fakeURL, baseURL string, baseAccept, fakeSync l
 			return err
 		}
 		fmt.Fprintf(out, "peak RSS with %d messages queued: %.1f MB\n", b.cmd.Queued, float64(peak)/1e6)
+	}
+	if err := b.whatsApp(kind, baseURL+"/callbacks"); err != nil {
+		return err
 	}
 	fmt.Fprintln(out)
 	return nil

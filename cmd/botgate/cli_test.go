@@ -11,12 +11,16 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/alecthomas/kong"
+
 	"github.com/botgate/botgate/internal/harness"
+	"github.com/botgate/botgate/internal/server"
 	"github.com/botgate/botgate/internal/store/storetest"
 )
 
@@ -501,6 +505,7 @@ var (
 	adminRe    = regexp.MustCompile(`Admin token \(this run\): (sandbox-[a-z2-7]+)\n`)
 	keyRe      = regexp.MustCompile(`Demo bot API key \(shown once\): (bgk_\S+)\n`)
 	sendCurlRe = regexp.MustCompile(`Send a message:\n  curl -s (\S+)/api -H 'APIKEY: ([^']+)' -H 'Content-Type: application/json' \\\n    -d '([^']+)'\n`)
+	waCurlRe   = regexp.MustCompile(`Send a WhatsApp message from \+15550100001 to the demo user \+447700900001:\n  curl -s (\S+)/channels/(\+15550100001)/messages -H 'APIKEY: ([^']+)' -H 'Content-Type: application/json' \\\n    -d '([^']+)'\n`)
 	inboxRe    = regexp.MustCompile(`Async results \("sync":false\) arrive at (\S+)/sandbox/inbox \(GET it to read them\)\.\n`)
 )
 
@@ -544,6 +549,16 @@ func TestSandbox(t *testing.T) {
 	if status != 200 || answer.RequestID != req.Request.ID || answer.RecipientID != "2000000000000001" || answer.MessageID == "" ||
 		body != fmt.Sprintf(`{"request_id":%q,"recipient_id":"2000000000000001","message_id":%q}`+"\n", answer.RequestID, answer.MessageID) {
 		t.Fatalf("the printed curl command: %d %s", status, body)
+	}
+	// The printed WhatsApp command, as printed: the demo user wrote first,
+	// so the window is open.
+	wa := waCurlRe.FindStringSubmatch(out)
+	if wa == nil || wa[1] != url[1] || wa[3] != key[1] {
+		t.Fatalf("no WhatsApp command with the printed URL and key:\n%s", out)
+	}
+	status, body = post(t, wa[1]+"/channels/"+wa[2]+"/messages", http.Header{"Apikey": {wa[3]}, "Content-Type": {"application/json"}}, wa[4])
+	if status != 200 || !strings.Contains(body, `"status":"sent"`) || !strings.Contains(body, `"wamid":"wamid.`) {
+		t.Fatalf("the printed WhatsApp command: %d %s", status, body)
 	}
 	// The message log shows the placeholder filled by the fake Graph's profile.
 	status, body = get(t, url[1]+"/admin/v1/messages?request_id="+req.Request.ID, token[1])
@@ -625,5 +640,59 @@ func TestSandboxKeepsConfiguredAdminToken(t *testing.T) {
 		if strings.Contains(out, secret) || adminRe.MatchString(out) {
 			t.Errorf("the sandbox printed the configured admin token:\n%s", out)
 		}
+	}
+}
+
+// TestWhatsAppCommands attaches, shows and detaches a bot's WhatsApp number
+// through the CLI, which never prints the number's secrets.
+func TestWhatsAppCommands(t *testing.T) {
+	env := harness.Start(t, storetest.New(t, "sqlite"), harness.Options{})
+	a := adminCLI{t: t, flags: []string{"--server", env.Server.URL(), "--admin-token", harness.AdminToken}}
+	const want = `{"bot_phone":"+15550003333","phone_number_id":"109333","has_access_token":true,"has_app_secret":true,"has_verify_token":true,` +
+		`"limits":{"requests_per_second":30,"burst":40,"new_users_per_second":10,"sync_wait_ms":5000,"tiers":[250,2000,10000,100000,0],` +
+		`"upgrade_multiple":2,"upgrade_window_days":7,"preset":"meta"},` +
+		`"tier":{"tier":2,"limit":2000,"reached":0,"scheduled":0,"available":2000,"window_users":0,"upgrade_at":4000,"next_limit":10000,"upgrade_window_days":7}}`
+	var v map[string]any
+	got := a.decode(&v, "bot", "whatsapp", "set", env.BotID, "--phone", "+15550003333", "--phone-number-id", "109333",
+		"--access-token", "wa-tok-cli", "--app-secret", "wa-sec-cli", "--verify-token", "wa-ver-cli",
+		"--limits", `{"preset":"meta","requests_per_second":30,"burst":40}`, "--tier", "2")
+	if got != want {
+		t.Errorf("whatsapp set:\n got %s\nwant %s", got, want)
+	}
+	// Again without secrets or tier: they are kept.
+	if got := a.decode(&v, "bot", "whatsapp", "set", env.BotID, "--phone", "+15550003333", "--phone-number-id", "109333",
+		"--limits", `{"preset":"meta","requests_per_second":30,"burst":40}`); got != want {
+		t.Errorf("whatsapp set without secrets:\n got %s\nwant %s", got, want)
+	}
+	if got := a.decode(&v, "bot", "whatsapp", "show", env.BotID); got != want {
+		t.Errorf("whatsapp show:\n got %s\nwant %s", got, want)
+	}
+	for _, secret := range []string{"wa-tok-cli", "wa-sec-cli", "wa-ver-cli"} {
+		if strings.Contains(a.ok("bot", "get", env.BotID), secret) {
+			t.Errorf("bot get printed the secret %s", secret)
+		}
+	}
+	path := "/admin/v1/bots/" + env.BotID + "/whatsapp"
+	a.wantErr("PUT "+path, 400, `{"error":{"code":"invalid","message":"limits.burst: must be at least requests_per_second + 2, room for a new user's requests above the steady rate","field":"limits.burst"}}`,
+		"bot", "whatsapp", "set", env.BotID, "--phone", "+15550003333", "--phone-number-id", "109333", "--limits", `{"burst":21}`)
+	if out := a.ok("bot", "whatsapp", "remove", env.BotID); out != "" {
+		t.Errorf("whatsapp remove printed %q", out)
+	}
+	a.wantErr("GET "+path, 404, `{"error":{"code":"not_found","message":"bot `+env.BotID+` has no WhatsApp number"}}`, "bot", "whatsapp", "show", env.BotID)
+}
+
+// TestServeDefaultsAreTheServers: serve's flags, left alone, give exactly
+// server.Defaults(), so no setting starts at a zero value by omission.
+func TestServeDefaultsAreTheServers(t *testing.T) {
+	var c cli
+	parser, err := kong.New(&c, kong.Resolvers(envResolver(func(string) string { return "" })))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := parser.Parse([]string{"serve"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.Serve.config(), server.Defaults(); !reflect.DeepEqual(got, want) {
+		t.Errorf("serve's defaults\n%+v\nserver.Defaults()\n%+v", got, want)
 	}
 }

@@ -72,6 +72,8 @@ type botCmd struct {
 	Get    botGetCmd    `cmd:"" help:"Show a bot."`
 	Update botUpdateCmd `cmd:"" help:"Change a bot; only the flags given change."`
 	Delete botDeleteCmd `cmd:"" help:"Delete a bot; its API keys stop working."`
+
+	Whatsapp botWhatsAppCmd `cmd:"" help:"Attach a WhatsApp number to a bot, show it with its daily tier, or detach it."`
 }
 
 // botFields are the bot's writable fields; unset flags are left out of the request.
@@ -155,6 +157,59 @@ type botDeleteCmd struct {
 
 func (c *botDeleteCmd) Run(e *env, b *botCmd) error {
 	return b.call(e, http.MethodDelete, "/admin/v1/bots/"+url.PathEscape(c.ID), nil)
+}
+
+type botWhatsAppCmd struct {
+	Set    botWASetCmd    `cmd:"" help:"Attach a WhatsApp number, or replace its settings (secrets not given are kept)."`
+	Show   botWAShowCmd   `cmd:"" help:"Show the number, its limits and its daily tier."`
+	Remove botWARemoveCmd `cmd:"" help:"Detach the number."`
+}
+
+type botWASetCmd struct {
+	ID            string  `arg:"" help:"Bot id."`
+	Phone         string  `required:"" help:"The number in E.164, e.g. +15550001111."`
+	PhoneNumberID string  `required:"" help:"Graph's id of the number."`
+	AccessToken   *string `help:"Cloud API access token."`
+	AppSecret     *string `help:"App secret (verifies webhooks)."`
+	VerifyToken   *string `help:"Webhook verify token."`
+	Limits        string  `help:"Limits as JSON, e.g. '{\"requests_per_second\":20,\"preset\":\"meta\"}'; unset: seed 003's."`
+	Tier          *int    `help:"The rung of the ladder the number is on (1 = first)."`
+}
+
+func (c *botWASetCmd) Run(e *env, b *botCmd) error {
+	body := map[string]any{"bot_phone": c.Phone, "phone_number_id": c.PhoneNumberID}
+	for k, v := range map[string]*string{"access_token": c.AccessToken, "app_secret": c.AppSecret, "verify_token": c.VerifyToken} {
+		if v != nil {
+			body[k] = *v
+		}
+	}
+	if c.Tier != nil {
+		body["tier"] = *c.Tier
+	}
+	if c.Limits != "" {
+		var limits map[string]any
+		if err := json.Unmarshal([]byte(c.Limits), &limits); err != nil {
+			return fmt.Errorf("--limits is not a JSON object: %w", err)
+		}
+		body["limits"] = limits
+	}
+	return b.call(e, http.MethodPut, "/admin/v1/bots/"+url.PathEscape(c.ID)+"/whatsapp", body)
+}
+
+type botWAShowCmd struct {
+	ID string `arg:"" help:"Bot id."`
+}
+
+func (c *botWAShowCmd) Run(e *env, b *botCmd) error {
+	return b.call(e, http.MethodGet, "/admin/v1/bots/"+url.PathEscape(c.ID)+"/whatsapp", nil)
+}
+
+type botWARemoveCmd struct {
+	ID string `arg:"" help:"Bot id."`
+}
+
+func (c *botWARemoveCmd) Run(e *env, b *botCmd) error {
+	return b.call(e, http.MethodDelete, "/admin/v1/bots/"+url.PathEscape(c.ID)+"/whatsapp", nil)
 }
 
 type keyCmd struct {

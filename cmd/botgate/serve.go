@@ -31,6 +31,8 @@ type serveCmd struct {
 	CallbackSchedule []time.Duration `default:"5s,5m,30m,2h,5h,10h,14h" env:"BOTGATE_CALLBACK_SCHEDULE" help:"Waits between delivery attempts; attempts = waits + 1."`
 	ShutdownGrace    time.Duration   `default:"15s" env:"BOTGATE_SHUTDOWN_GRACE" help:"How long in-flight work may finish after SIGTERM."`
 	JobLease         time.Duration   `default:"2m" env:"BOTGATE_JOB_LEASE" help:"How long a claimed job stays with its process; after a crash, other processes take its jobs when this ends."`
+	InboundRetention time.Duration   `default:"168h" env:"BOTGATE_INBOUND_RETENTION" help:"How long received webhooks and the marks that drop Meta's redeliveries are kept (at least 48h; Meta redelivers WhatsApp's for days)."`
+	ProfileTTL       time.Duration   `default:"168h" env:"BOTGATE_PROFILE_TTL" help:"How old a cached user profile may get before a send that needs it fetches it again (0: never again)."`
 	SobotTokenTTL    time.Duration   `default:"24h" env:"BOTGATE_SOBOT_TOKEN_TTL" help:"Lifetime of a Sobot API token (its expires_in)."`
 	SobotSignSkew    time.Duration   `default:"5m" env:"BOTGATE_SOBOT_SIGN_SKEW" help:"How far a Sobot get_token create_time may be from now."`
 	PprofAddr        string          `env:"BOTGATE_PPROF_ADDR" help:"Serve Go's profiler (net/http/pprof) on this address, for diagnosing performance; off when empty. Keep it on loopback."`
@@ -39,13 +41,8 @@ type serveCmd struct {
 
 func (c *serveCmd) Run(e *env) error {
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: c.LogLevel}))
-	cfg := server.Config{
-		Addr: c.Addr, Database: c.Database, GraphURL: c.GraphURL, GraphVersion: c.GraphVersion,
-		AdminToken: c.AdminToken, Sandbox: c.Sandbox, SecretKey: c.SecretKey, EgressAllow: c.EgressAllow,
-		SyncTimeout: c.SyncTimeout, GraphTimeout: c.GraphTimeout, SendWorkers: c.SendWorkers, SendAttempts: c.SendAttempts, SendRetryBase: c.SendRetryBase,
-		DeliveryWorkers: c.DeliveryWorkers, CallbackTimeout: c.CallbackTimeout, CallbackSchedule: c.CallbackSchedule,
-		ShutdownGrace: c.ShutdownGrace, JobLease: c.JobLease, SobotTokenTTL: c.SobotTokenTTL, SobotSignSkew: c.SobotSignSkew, Out: e.stdout,
-	}
+	cfg := c.config()
+	cfg.Out = e.stdout
 	s, err := server.New(e.ctx, cfg, log)
 	if err != nil {
 		return err
@@ -60,6 +57,19 @@ func (c *serveCmd) Run(e *env) error {
 	}
 	log.Info("botgate: listening", "addr", s.URL(), "database", store.RedactDSN(c.Database), "sandbox", c.Sandbox)
 	return s.Run(e.ctx)
+}
+
+// config is the server configuration the flags give; every field of
+// server.Config that serve sets is here, so none is left at a zero value.
+func (c *serveCmd) config() server.Config {
+	return server.Config{
+		Addr: c.Addr, Database: c.Database, GraphURL: c.GraphURL, GraphVersion: c.GraphVersion,
+		AdminToken: c.AdminToken, Sandbox: c.Sandbox, SecretKey: c.SecretKey, EgressAllow: c.EgressAllow,
+		SyncTimeout: c.SyncTimeout, GraphTimeout: c.GraphTimeout, SendWorkers: c.SendWorkers, SendAttempts: c.SendAttempts, SendRetryBase: c.SendRetryBase,
+		DeliveryWorkers: c.DeliveryWorkers, CallbackTimeout: c.CallbackTimeout, CallbackSchedule: c.CallbackSchedule,
+		ShutdownGrace: c.ShutdownGrace, JobLease: c.JobLease, InboundRetention: c.InboundRetention, ProfileTTL: c.ProfileTTL,
+		SobotTokenTTL: c.SobotTokenTTL, SobotSignSkew: c.SobotSignSkew,
+	}
 }
 
 type migrateCmd struct {

@@ -134,6 +134,29 @@ func (r *renderer) message(m Message, path string) Message {
 func (r *renderer) payload(p Payload, path string) Payload {
 	p.Text = r.fill(p.Text, func() string { return path + ".text" })
 	p.Title = r.fill(p.Title, func() string { return path + ".title" })
+	// A receipt's words reach the customer as they are.
+	p.RecipientName = r.fill(p.RecipientName, func() string { return path + ".recipient_name" })
+	p.MerchantName = r.fill(p.MerchantName, func() string { return path + ".merchant_name" })
+	p.OrderNumber = r.fill(p.OrderNumber, func() string { return path + ".order_number" })
+	p.PaymentMethod = r.fill(p.PaymentMethod, func() string { return path + ".payment_method" })
+	if p.Address != nil {
+		a := *p.Address
+		for _, f := range []struct {
+			name string
+			v    *string
+		}{{"street_1", &a.Street1}, {"street_2", &a.Street2}, {"city", &a.City}, {"postal_code", &a.PostalCode}, {"state", &a.State}, {"country", &a.Country}} {
+			*f.v = r.fill(*f.v, func() string { return path + ".address." + f.name })
+		}
+		p.Address = &a
+	}
+	if p.Adjustments != nil {
+		adjustments := make([]Adjustment, len(p.Adjustments))
+		for i, adj := range p.Adjustments {
+			adj.Name = r.fill(adj.Name, func() string { return fmt.Sprintf("%s.adjustments[%d].name", path, i) })
+			adjustments[i] = adj
+		}
+		p.Adjustments = adjustments
+	}
 	p.Buttons = r.buttons(p.Buttons, func() string { return path + ".buttons" })
 	if p.Elements != nil {
 		elements := make([]Element, len(p.Elements))

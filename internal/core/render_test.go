@@ -30,10 +30,11 @@ func everywhere(r, u string) core.Message {
 			URL: "https://example.com/url/" + u, IsReusable: boolp(true), AttachmentID: "id" + u,
 			TemplateType: "generic", Text: "payload text " + r, Buttons: []core.Button{btn("postback"), btn("phone_number")},
 			Elements: []core.Element{el(), el()}, ImageAspectRatio: "square", Sharable: boolp(true),
-			RecipientName: "recipient " + u, MerchantName: "merchant " + u, OrderNumber: "order " + u, Currency: "cur " + u,
-			PaymentMethod: "pay " + u, OrderURL: "https://example.com/order/" + u, Timestamp: core.FlexString("ts " + u),
-			Address: &core.Address{Street1: "s1 " + u, Street2: "s2 " + u, City: "c " + u, PostalCode: "p " + u, State: "st " + u, Country: "co " + u},
-			Summary: &core.Summary{TotalCost: num("9")}, Adjustments: []core.Adjustment{{Name: "adj " + u, Amount: num("1")}},
+			// A receipt's words are filled; its currency and timestamp are data.
+			RecipientName: "recipient " + r, MerchantName: "merchant " + r, OrderNumber: "order " + r, Currency: "cur " + u,
+			PaymentMethod: "pay " + r, OrderURL: "https://example.com/order/" + u, Timestamp: core.FlexString("ts " + u),
+			Address: &core.Address{Street1: "s1 " + r, Street2: "s2 " + r, City: "c " + r, PostalCode: "p " + r, State: "st " + r, Country: "co " + r},
+			Summary: &core.Summary{TotalCost: num("9")}, Adjustments: []core.Adjustment{{Name: "adj " + r, Amount: num("1")}},
 			Title: "opt-in title " + r, ImageURL: "https://example.com/optin/" + u, Payload: "OPTIN_" + u,
 			NotificationMessagesFrequency: "WEEKLY" + u, NotificationMessagesReoptin: "ENABLED" + u,
 			NotificationMessagesTimezone: "tz " + u, NotificationMessagesCTAText: "cta " + u,
@@ -369,6 +370,8 @@ func TestPlaceholders(t *testing.T) {
 		{"profile fields count", core.Message{Text: "{{first_name}} {{points}} {{last_name}}"}, []string{"first_name", "points", "last_name"}},
 		{"walk order", func() core.Message {
 			m := everywhere("", "{{zz}}")
+			p0 := &m.Attachment.Payload // the receipt's words, filled after the title
+			p0.RecipientName, p0.Address.City, p0.Adjustments[0].Name = "{{r1}}", "{{r2}} {{a}}", "{{r3}}"
 			m.Text = "{{b}} {{a}} {{b}}"
 			p := &m.Attachment.Payload
 			p.Text = "{{c}}"
@@ -379,7 +382,7 @@ func TestPlaceholders(t *testing.T) {
 			p.Elements[1].Title = "{{i}} {{c}}"
 			m.QuickReplies[1].Title = "{{j}} {{b}}"
 			return m
-		}(), []string{"b", "a", "c", "d", "e", "e2", "f", "g", "h", "i", "j"}},
+		}(), []string{"b", "a", "c", "d", "r1", "r2", "r3", "e", "e2", "f", "g", "h", "i", "j"}},
 		{"block button title", withPayload(buttonMsg, func(p *core.Payload) {
 			p.Buttons[0] = core.Button{Type: "block", Title: "{{x}}", BlockName: "{{y}}"}
 		})(), []string{"x"}},

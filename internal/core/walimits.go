@@ -30,6 +30,10 @@ type WALimits struct {
 	Preset string `json:"preset,omitempty"`
 }
 
+// MinRate is the slowest pace a limit may have: one request in 100 seconds.
+// Slower ones would overflow the time between requests.
+const MinRate = 0.01
+
 // TierPresets are the ladders a preset names.
 var TierPresets = map[string][]int{
 	"seed": {1000, 10000, 100000},
@@ -69,14 +73,14 @@ func (l WALimits) WithDefaults() WALimits {
 // Validate checks the limits, naming fields below path.
 func (l WALimits) Validate(path string) error {
 	switch {
-	case l.RequestsPerSecond < 0:
-		return Invalid(path+".requests_per_second", "must be positive")
+	case l.RequestsPerSecond < MinRate:
+		return Invalid(path+".requests_per_second", "must be at least %g", MinRate)
 	case l.Burst < 0:
 		return Invalid(path+".burst", "must be positive")
 	case l.Burst != 0 && l.Burst < int(math.Ceil(l.RequestsPerSecond))+NewUserCost:
 		return Invalid(path+".burst", "must be at least requests_per_second + %d, room for a new user's requests above the steady rate", NewUserCost)
-	case l.NewUsersPerSecond < 0:
-		return Invalid(path+".new_users_per_second", "must be positive")
+	case l.NewUsersPerSecond < MinRate:
+		return Invalid(path+".new_users_per_second", "must be at least %g", MinRate)
 	case l.SyncWaitMS < 0:
 		return Invalid(path+".sync_wait_ms", "must be 0 or more")
 	case l.UpgradeMultiple < 0 || l.UpgradeWindowDays < 0:
@@ -120,14 +124,20 @@ func (l WALimits) UpgradeWindow() time.Duration {
 // on-premises API's contacts check, then the message (seed 003).
 const NewUserCost = 2
 
+// PaceSlack is how late a send may go after its turn. Sends go a little
+// after their turns, by varying amounts; were one late and the next on time,
+// a second could hold one more than the limit. So every interval is
+// stretched by the slack, and a send later than it gives its turn up.
+const PaceSlack = 10 * time.Millisecond
+
 // Paces are the GCRA limits the number's sends take: requests, and new
-// users. The request limit's capacity leaves one request of the burst as
-// slack, so that no one-second window holds more than Burst even when sends
-// leave a little after their turn; so does the new-user limit's.
+// users. Reckoned with PaceSlack, no one-second window holds more than
+// Burst requests or NewUsersPerSecond new users.
 func (l WALimits) Paces() (requests, newUsers Pace) {
+	stretch := func(d time.Duration) time.Duration { return d + d*PaceSlack/time.Second }
 	rate := int(math.Ceil(l.RequestsPerSecond))
-	requests = Pace{Interval: Interval(l.RequestsPerSecond), Capacity: max(NewUserCost, l.Burst-rate)}
-	newUsers = Pace{Interval: Interval(l.NewUsersPerSecond), Capacity: 1}
+	requests = Pace{Interval: stretch(Interval(l.RequestsPerSecond)), Capacity: max(NewUserCost, l.Burst-rate)}
+	newUsers = Pace{Interval: stretch(Interval(l.NewUsersPerSecond)), Capacity: 1}
 	return requests, newUsers
 }
 

@@ -99,6 +99,14 @@ func (d *Dispatcher) send(ctx context.Context, bot *core.Bot, m *core.MessageRec
 				switch {
 				case errors.As(err, &refusal):
 					return d.fail(ctx, bot, m, job, refusal, nil)
+				case err != nil && !deadline.IsZero():
+					// Nothing was sent. The caller is answered that it failed,
+					// so it must not go later behind the caller's back.
+					if errors.Is(err, context.DeadlineExceeded) {
+						return d.fail(ctx, bot, m, job, core.Errorf(core.KindUnavailable, "the sync bound ran out before the send's turn; nothing was sent"), nil)
+					}
+					d.Log.Error("dispatch: no turn for a sync send", "message", m.ID, "err", err)
+					return d.fail(ctx, bot, m, job, core.Errorf(core.KindInternal, "internal error"), nil)
 				case err != nil || postponed:
 					return err
 				}
@@ -124,6 +132,10 @@ func (d *Dispatcher) send(ctx context.Context, bot *core.Bot, m *core.MessageRec
 			}
 			wait := max(d.backoff(deadline).Delay(n), gerr.RetryAfter)
 			switch {
+			case deadline.IsZero() && gerr.Throttled():
+				// A limit upstream: the message waits for it, however long,
+				// without using up an attempt.
+				return d.postpone(ctx, job, attempt, d.Store.Now().Add(wait))
 			case deadline.IsZero() && job.Attempt < job.MaxAttempts:
 				return d.retry(ctx, job, attempt, d.Store.Now().Add(wait))
 			// The sync deadline is wall-clock: it bounds how long the caller waits.
@@ -244,6 +256,18 @@ func (d *Dispatcher) retry(ctx context.Context, job queue.Job, a *core.Attempt, 
 			return err
 		}
 		return queue.Retry(tx, job, at, a.Error)
+	})
+}
+
+// postpone records a throttled attempt and puts the job back without
+// counting it.
+func (d *Dispatcher) postpone(ctx context.Context, job queue.Job, a *core.Attempt, at time.Time) error {
+	a.Outcome = core.OutcomeRetry
+	return d.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		if err := tx.AddAttempt(a); err != nil {
+			return err
+		}
+		return queue.Postpone(tx, job, at, time.Time{}, "throttled: "+a.Error)
 	})
 }
 

@@ -10,10 +10,20 @@ import (
 	"github.com/botgate/botgate/internal/store"
 )
 
-// shortWait is the longest a queued send waits for its turn in its worker;
-// a turn further ahead sends the job back to the queue holding it, so
-// workers are not tied up waiting on one number.
+// shortWait is the longest a queued send waits for its turn in its worker
+// (beyond the lead it asked for); a turn further ahead sends the job back to
+// the queue holding it, so workers are not tied up waiting on one number.
 const shortWait = 10 * time.Millisecond
+
+// maxLead bounds how far ahead a send that missed its turn asks for the
+// next: far enough to reach it after a slow commit, not so far that a sync
+// send's bound runs out waiting.
+const maxLead = 250 * time.Millisecond
+
+// claimLead is how early a job holding a turn comes back from the queue:
+// a claim takes milliseconds, more on PostgreSQL, and a turn reached late
+// is given up.
+const claimLead = 50 * time.Millisecond
 
 // whatsAppRoute sends a WhatsApp message through the Cloud API, each call
 // at a turn under the number's limits.
@@ -45,47 +55,52 @@ func (d *Dispatcher) whatsAppRoute(bot *core.Bot, m *core.MessageRecord, job que
 // moment for one close by; otherwise it goes back to the queue until its
 // turn, or its place in line, without using up an attempt.
 func (d *Dispatcher) whatsAppTurn(ctx context.Context, ch *core.WhatsAppChannel, m *core.MessageRecord, job queue.Job, deadline time.Time, try int) (bool, error) {
-	queued := deadline.IsZero()
-	requests, newUsers := ch.Limits.Paces()
-	// A turn is good when the call goes at it. One missed by more than the
-	// pace's interval is given up and another taken, lest late sends bunch
-	// up and crowd a second past the limit.
-	tolerance := min(requests.Interval, newUsers.Interval)
-	if queued && try == 1 && !job.Hold.IsZero() && d.Store.Now().Sub(job.Hold) <= tolerance {
-		return false, nil
+	// A held turn is good if the job reaches it, not later than PaceSlack:
+	// the job comes back claimLead early, and waits for it here.
+	if deadline.IsZero() && try == 1 && !job.Hold.IsZero() && d.Store.Now().Sub(job.Hold) <= core.PaceSlack {
+		if err := sleep(ctx, job.Hold.Sub(d.Store.Now())); err != nil {
+			return false, err
+		}
+		if d.Store.Now().Sub(job.Hold) <= core.PaceSlack {
+			return false, nil
+		}
 	}
+	var lead time.Duration
 	for {
-		turn, postponed, err := d.reserveTurn(ctx, ch, m, job, deadline)
+		turn, postponed, err := d.reserveTurn(ctx, ch, m, job, deadline, lead)
 		if err != nil || postponed {
 			return postponed, err
 		}
 		if err := sleep(ctx, turn.Sub(d.Store.Now())); err != nil {
 			return false, err
 		}
-		if d.Store.Now().Sub(turn) <= tolerance { // else it passed while the reservation committed
-
+		late := d.Store.Now().Sub(turn)
+		if late <= core.PaceSlack {
 			return false, nil
 		}
+		// The turn passed while its reservation committed: give it up and
+		// take one far enough ahead to reach.
+		lead = min(2*late, maxLead)
 	}
 }
 
 // reserveTurn reserves the send's next turn. A queued send whose turn is
 // not close goes back to the queue, holding it, in the same transaction.
-func (d *Dispatcher) reserveTurn(ctx context.Context, ch *core.WhatsAppChannel, m *core.MessageRecord, job queue.Job, deadline time.Time) (turn time.Time, postponed bool, err error) {
+func (d *Dispatcher) reserveTurn(ctx context.Context, ch *core.WhatsAppChannel, m *core.MessageRecord, job queue.Job, deadline time.Time, lead time.Duration) (turn time.Time, postponed bool, err error) {
 	queued := deadline.IsZero()
 	maxWait := time.Duration(-1)
-	write := d.Store.Write
 	if !queued {
 		maxWait = max(min(ch.Limits.SyncWait(), time.Until(deadline)), 0)
-		write = d.Store.WriteUrgent // a caller is waiting
 	}
-	err = write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
-		r, err := tx.ReserveWhatsApp(m.BotID, m.PSID, maxWait)
+	// Alone: the reservation locks the number's row, which every send of
+	// the number waits on; a caller waits on a sync one.
+	err = d.Store.WriteAlone(context.WithoutCancel(ctx), !queued, func(tx *store.Tx) error {
+		r, err := tx.ReserveWhatsApp(m.BotID, m.PSID, maxWait, lead)
 		if err != nil {
 			return err
 		}
 		turn, postponed = r.At, false
-		if !queued || (r.Paced && r.At.Sub(d.Store.Now()) <= shortWait) {
+		if !queued || (r.Paced && r.At.Sub(d.Store.Now()) <= shortWait+lead) {
 			return nil
 		}
 		// Back to the queue in the same transaction as the reservation,
@@ -103,7 +118,11 @@ func (d *Dispatcher) reserveTurn(ctx context.Context, ch *core.WhatsAppChannel, 
 				return err
 			}
 		}
-		return queue.Postpone(tx, job, r.At, hold, reason)
+		back := r.At
+		if r.Paced {
+			back = r.At.Add(-claimLead)
+		}
+		return queue.Postpone(tx, job, back, hold, reason)
 	})
 	return turn, postponed, err
 }

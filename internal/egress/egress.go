@@ -75,14 +75,41 @@ func (g *Guard) Check(addr netip.Addr) error {
 			return nil
 		}
 	}
-	// IPv4-mapped IPv6 (::ffff:127.0.0.1) is the IPv4 address in disguise.
-	ip := addr.Unmap()
-	for _, b := range blocked {
-		if b.Contains(ip) {
-			return fmt.Errorf("%w: %s is in %s (allow it with --egress-allow)", ErrRefused, ip, b)
+	// IPv4-mapped IPv6 (::ffff:127.0.0.1) is the IPv4 address in disguise;
+	// so are the IPv6 forms that carry one inside (NAT64, 6to4, IPv4-compatible).
+	for _, ip := range []netip.Addr{addr.Unmap(), embeddedIPv4(addr)} {
+		for _, b := range blocked {
+			if ip.IsValid() && b.Contains(ip) {
+				return fmt.Errorf("%w: %s is in %s (allow it with --egress-allow)", ErrRefused, addr, b)
+			}
 		}
 	}
 	return nil
+}
+
+var (
+	nat64      = netip.MustParsePrefix("64:ff9b::/96")
+	nat64Local = netip.MustParsePrefix("64:ff9b:1::/48")
+	sixToFour  = netip.MustParsePrefix("2002::/16")
+	compatible = netip.MustParsePrefix("::/96")
+)
+
+// embeddedIPv4 is the IPv4 address an IPv6 address routes to, for the
+// forms that embed one; the zero Addr otherwise.
+func embeddedIPv4(addr netip.Addr) netip.Addr {
+	if !addr.Is6() || addr.Is4In6() {
+		return netip.Addr{}
+	}
+	b := addr.As16()
+	switch {
+	case nat64.Contains(addr), nat64Local.Contains(addr):
+		return netip.AddrFrom4([4]byte(b[12:16]))
+	case sixToFour.Contains(addr):
+		return netip.AddrFrom4([4]byte(b[2:6]))
+	case compatible.Contains(addr) && addr != netip.IPv6Unspecified() && addr != netip.IPv6Loopback():
+		return netip.AddrFrom4([4]byte(b[12:16]))
+	}
+	return netip.Addr{}
 }
 
 // control runs after DNS resolution, on the exact address being dialled.

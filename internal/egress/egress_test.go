@@ -21,13 +21,17 @@ func TestCheckRefusesInternalRanges(t *testing.T) {
 		"100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255",
 		"::1", "::", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1",
 		"::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254", // IPv4-mapped forms
+		"64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "64:ff9b:1::a00:1", // NAT64 of 127.0.0.1, 169.254.169.254, 10.0.0.1
+		"2002:7f00:1::1", "2002:c0a8:101::", // 6to4 of 127.0.0.1 and 192.168.1.1
+		"::7f00:1", "::a00:1", // IPv4-compatible
 	}
 	for _, s := range refused {
 		if err := g.Check(netip.MustParseAddr(s)); !errors.Is(err, ErrRefused) {
 			t.Errorf("Check(%s) = %v, want refused", s, err)
 		}
 	}
-	allowed := []string{"8.8.8.8", "1.1.1.1", "172.32.0.1", "2001:4860:4860::8888", "::ffff:8.8.8.8"}
+	allowed := []string{"8.8.8.8", "1.1.1.1", "172.32.0.1", "2001:4860:4860::8888", "::ffff:8.8.8.8",
+		"64:ff9b::808:808", "2002:808:808::1"} // NAT64 and 6to4 of a public address
 	for _, s := range allowed {
 		if err := g.Check(netip.MustParseAddr(s)); err != nil {
 			t.Errorf("Check(%s) = %v, want allowed", s, err)

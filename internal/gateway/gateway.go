@@ -180,7 +180,9 @@ func (s *Service) checkWhatsApp(ctx context.Context, bot *core.Bot, req *core.Se
 
 // loadBlock puts the current version of the block req names into req.
 func (s *Service) loadBlock(ctx context.Context, bot *core.Bot, req *core.SendRequest, f core.Fields) error {
-	if core.IsSystemBlock(req.Block) && req.Face != core.FaceAuto {
+	// Nor through a tap: block buttons cannot name system blocks, so a tap
+	// naming one is a postback someone wrote by hand.
+	if core.IsSystemBlock(req.Block) {
 		return core.Invalid(f.Message+".block_name", "%q is a system block; system blocks cannot be sent through the API", req.Block)
 	}
 	b, err := s.Store.GetBlock(ctx, bot.ID, req.Block, 0)

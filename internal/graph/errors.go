@@ -44,6 +44,16 @@ var retryableCodes = map[int]bool{
 	131000: true, 131016: true, 133004: true, // WhatsApp transient
 }
 
+// throttlingCodes are the rate limits among retryableCodes: Graph asks the
+// caller to slow down, the message itself is fine.
+var throttlingCodes = map[int]bool{4: true, 17: true, 32: true, 613: true,
+	80007: true, 130429: true, 131048: true, 131056: true, 133016: true}
+
+// Throttled reports whether Graph refused the call for a rate limit.
+func (e *Error) Throttled() bool {
+	return !e.Network && (throttlingCodes[e.Code] || e.Subcode == 2018352)
+}
+
 // Retryable reports whether the same call may succeed later.
 func (e *Error) Retryable() bool {
 	switch {

@@ -91,9 +91,8 @@ func (h *Handler) candidates(ctx context.Context, botID string) ([]*core.Bot, er
 // the bot of every page it is about, then keeps it for processing. Failures
 // say nothing more than 403: the caller may be probing.
 func (h *Handler) receiveMessenger(w http.ResponseWriter, r *http.Request) {
-	body, err := api.ReadBody(w, r)
-	if err != nil {
-		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+	body, ok := readBody(w, r)
+	if !ok {
 		return
 	}
 	sig := r.Header.Get("X-Hub-Signature-256")
@@ -137,6 +136,18 @@ func (h *Handler) signedBy(ctx context.Context, pathBot string, pages []string, 
 		}
 	}
 	return first, true
+}
+
+// readBody reads a webhook's body, answering the failure itself.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := api.ReadBody(w, r)
+	switch {
+	case core.ErrorKind(err) == core.KindTooLarge:
+		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+	case err != nil:
+		http.Error(w, "could not read the request body", http.StatusBadRequest)
+	}
+	return body, err == nil
 }
 
 // validSignature checks X-Hub-Signature-256 over the raw body, in constant time.

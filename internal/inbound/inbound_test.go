@@ -365,6 +365,25 @@ func TestBlockButtonTapReplies(t *testing.T) {
 			t.Fatal(err)
 		}
 		harness.WaitFor(t, "the second reply", 10*time.Second, func() bool { return env.Fake.SendCount() == 2 })
+
+		// A hand-written postback naming a system block sends nothing: no
+		// block button can name one.
+		env.Admin(http.MethodPut, "/admin/v1/bots/"+env.BotID+"/blocks/welcome",
+			map[string]any{"cards": []any{map[string]any{"text": "Welcome!"}}}, 200, nil)
+		if _, err := env.Fake.UserTapsPostback(harness.Page, harness.User, "forged", "BOTGATE_BLOCK:welcome"); err != nil {
+			t.Fatal(err)
+		}
+		// The tap after it replies, so the forged one was handled by then.
+		if _, err := env.Fake.UserTapsPostback(harness.Page, harness.User, "third", "BOTGATE_BLOCK:view_details"); err != nil {
+			t.Fatal(err)
+		}
+		harness.WaitFor(t, "the third reply", 10*time.Second, func() bool { return env.Fake.SendCount() >= 3 })
+		time.Sleep(200 * time.Millisecond)
+		for _, send := range env.Fake.Sends() {
+			if strings.Contains(string(send.Body), "Welcome!") {
+				t.Fatalf("a forged tap sent the system block: %s", send.Body)
+			}
+		}
 	})
 }
 
@@ -425,6 +444,20 @@ func TestForwardingRetriesGoneAndReplay(t *testing.T) {
 		again := merchant.Wait(t, 5, 10*time.Second)
 		if again[4].Header.Get("webhook-id") != first || string(again[4].Body) != string(got[2].Body) {
 			t.Fatalf("replay: %s %s", again[4].Header.Get("webhook-id"), again[4].Body)
+		}
+		// The merchant moved: a replay goes to the bot's webhook URL as it is now.
+		moved := harness.NewInbox(t)
+		moved.Secret = env.Secret
+		env.Admin(http.MethodPatch, "/admin/v1/bots/"+env.BotID, map[string]any{"webhook_url": moved.URL}, 200, nil)
+		env.Admin(http.MethodPost, "/admin/v1/deliveries/"+first+"/replay", nil, 202, nil)
+		there := moved.Wait(t, 1, 10*time.Second)
+		if there[0].Header.Get("webhook-id") != first || string(there[0].Body) != string(got[2].Body) || !there[0].Verified {
+			t.Fatalf("replay to the new URL: %s %s", there[0].Header.Get("webhook-id"), there[0].Body)
+		}
+		var d struct{ URL string }
+		env.Admin(http.MethodGet, "/admin/v1/deliveries/"+first, nil, 200, &d)
+		if d.URL != moved.URL {
+			t.Errorf("the delivery's URL is %s, want the new %s", d.URL, moved.URL)
 		}
 	})
 }

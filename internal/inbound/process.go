@@ -96,7 +96,7 @@ func (h *Handler) apply(tx *store.Tx, b *core.Bot, ev event) error {
 	}
 	switch ev.kind {
 	case core.EventDelivery:
-		if _, err := tx.AdvanceByGraphIDs(ev.mids, core.StatusDelivered); err != nil {
+		if _, err := tx.AdvanceByGraphIDs(b.ID, ev.mids, core.StatusDelivered); err != nil {
 			return err
 		}
 		_, err := tx.AdvanceUpTo(b.ID, ev.psid, ev.watermark, core.StatusDelivered)

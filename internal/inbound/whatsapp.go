@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/botgate/botgate/internal/api"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/queue"
 	"github.com/botgate/botgate/internal/seal"
@@ -77,68 +76,49 @@ func (ev waEvent) key() string {
 	return "wa:status:" + ev.status.ID + ":" + ev.status.Status
 }
 
-func parseWhatsApp(body []byte) ([]waEvent, error) {
+// parseWhatsApp reads a webhook's messages and statuses, and the phone
+// numbers it speaks for: those of its "messages" changes, in order. Changes
+// of other fields (template reviews, account updates) concern the business
+// account, not a number, and botgate does not act on them.
+func parseWhatsApp(body []byte) (events []waEvent, numbers []string, err error) {
 	var env waEnvelope
 	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if env.Object != "whatsapp_business_account" {
-		return nil, fmt.Errorf("object %q is not whatsapp_business_account", env.Object)
+		return nil, nil, fmt.Errorf("object %q is not whatsapp_business_account", env.Object)
 	}
-	var events []waEvent
+	seen := map[string]bool{}
 	for _, e := range env.Entry {
 		for _, c := range e.Changes {
+			if c.Field != "messages" {
+				continue
+			}
 			number := c.Value.Metadata.PhoneNumberID
 			if number == "" {
-				return nil, errors.New("a change has no metadata.phone_number_id")
+				return nil, nil, errors.New("a messages change has no metadata.phone_number_id")
+			}
+			if !seen[number] {
+				seen[number] = true
+				numbers = append(numbers, number)
 			}
 			for _, raw := range c.Value.Messages {
 				var m waMessage
 				if err := json.Unmarshal(raw, &m); err != nil || m.ID == "" || m.From == "" {
-					return nil, fmt.Errorf("a message without id or from: %.200s", raw)
+					return nil, nil, fmt.Errorf("a message without id or from: %.200s", raw)
 				}
 				events = append(events, waEvent{number: number, raw: raw, msg: &m})
 			}
 			for _, raw := range c.Value.Statuses {
-				var s waStatus
-				if err := json.Unmarshal(raw, &s); err != nil || s.ID == "" || s.Status == "" {
-					return nil, fmt.Errorf("a status without id or status: %.200s", raw)
+				var st waStatus
+				if err := json.Unmarshal(raw, &st); err != nil || st.ID == "" || st.Status == "" {
+					return nil, nil, fmt.Errorf("a status without id or status: %.200s", raw)
 				}
-				events = append(events, waEvent{number: number, raw: raw, status: &s})
+				events = append(events, waEvent{number: number, raw: raw, status: &st})
 			}
 		}
 	}
-	return events, nil
-}
-
-// numbers returns the distinct phone number ids a webhook is about.
-func numbers(events []waEvent, body []byte) ([]string, error) {
-	seen := map[string]bool{}
-	var out []string
-	for _, ev := range events {
-		if !seen[ev.number] {
-			seen[ev.number] = true
-			out = append(out, ev.number)
-		}
-	}
-	if len(out) == 0 {
-		// A change with neither messages nor statuses still names its number.
-		var env waEnvelope
-		if json.Unmarshal(body, &env) == nil {
-			for _, e := range env.Entry {
-				for _, c := range e.Changes {
-					if n := c.Value.Metadata.PhoneNumberID; n != "" && !seen[n] {
-						seen[n] = true
-						out = append(out, n)
-					}
-				}
-			}
-		}
-	}
-	if len(out) == 0 {
-		return nil, errors.New("no phone number in the webhook")
-	}
-	return out, nil
+	return events, numbers, nil
 }
 
 // verifyWhatsApp answers Meta's subscription check with the verify token of
@@ -164,24 +144,35 @@ func (h *Handler) verifyWhatsApp(w http.ResponseWriter, r *http.Request) {
 // receiveWhatsApp verifies a webhook's signature with the app secret of the
 // bot of every number it is about, then keeps it for processing.
 func (h *Handler) receiveWhatsApp(w http.ResponseWriter, r *http.Request) {
-	body, err := api.ReadBody(w, r)
-	if err != nil {
-		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+	body, ok := readBody(w, r)
+	if !ok {
 		return
 	}
 	sig := r.Header.Get("X-Hub-Signature-256")
-	events, err := parseWhatsApp(body)
-	var nums []string
-	if err == nil {
-		nums, err = numbers(events, body)
-	}
+	_, nums, err := parseWhatsApp(body)
 	if sig == "" || err != nil {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
+	if len(nums) == 0 {
+		// About the business account only: answered, so Meta stops
+		// retrying, when some number's app signed it; nothing to act on.
+		if !h.signedByAnyWhatsAppApp(r.Context(), sig, body) {
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return
+		}
+		_, _ = io.WriteString(w, "EVENT_RECEIVED")
+		return
+	}
+	// Numbers botgate does not serve are left out (their events are not
+	// acted on); every number it serves must have signed the body, and at
+	// least one must be served.
 	var botID string
 	for _, n := range nums {
 		b, err := h.Store.BotByPhoneNumberID(r.Context(), n)
+		if core.ErrorKind(err) == core.KindNotFound {
+			continue
+		}
 		if err != nil || b.WhatsApp.AppSecret == "" || !validSignature(b.WhatsApp.AppSecret, sig, body) {
 			http.Error(w, "forbidden", http.StatusForbidden)
 			return
@@ -189,6 +180,10 @@ func (h *Handler) receiveWhatsApp(w http.ResponseWriter, r *http.Request) {
 		if botID == "" {
 			botID = b.ID
 		}
+	}
+	if botID == "" {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
 	}
 	if err := h.keep(r.Context(), core.ChannelWhatsApp, botID, body); err != nil {
 		h.Log.Error("inbound: could not keep a webhook", "err", err)
@@ -198,25 +193,33 @@ func (h *Handler) receiveWhatsApp(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, "EVENT_RECEIVED")
 }
 
+func (h *Handler) signedByAnyWhatsAppApp(ctx context.Context, sig string, body []byte) bool {
+	bots, err := h.Store.ListBots(ctx)
+	if err != nil {
+		return false
+	}
+	for _, b := range bots {
+		if b.WhatsApp != nil && b.WhatsApp.AppSecret != "" && validSignature(b.WhatsApp.AppSecret, sig, body) {
+			return true
+		}
+	}
+	return false
+}
+
 // handleWhatsApp acts on a kept WhatsApp webhook's new events and forwards
 // them, in one transaction with the job.
 func (h *Handler) handleWhatsApp(ctx context.Context, job queue.Job, wh *store.Webhook) error {
-	events, err := parseWhatsApp(wh.Body)
+	events, nums, err := parseWhatsApp(wh.Body)
 	if err != nil {
 		return h.Store.Write(ctx, func(tx *store.Tx) error { return queue.Discard(tx, job, "unreadable webhook: "+err.Error()) })
 	}
-	bots := map[string]*core.Bot{} // by phone number id; nil once deleted
-	var order []string
-	for _, ev := range events {
-		if _, done := bots[ev.number]; done {
-			continue
-		}
-		b, err := h.Store.BotByPhoneNumberID(ctx, ev.number)
+	bots := map[string]*core.Bot{} // by phone number id; nil once the number has no bot
+	for _, n := range nums {
+		b, err := h.Store.BotByPhoneNumberID(ctx, n)
 		if err != nil && core.ErrorKind(err) != core.KindNotFound {
 			return err
 		}
-		bots[ev.number] = b
-		order = append(order, ev.number)
+		bots[n] = b
 	}
 	return h.Store.Write(ctx, func(tx *store.Tx) error {
 		fresh := map[string]bool{} // number and key of each new event
@@ -246,7 +249,7 @@ func (h *Handler) handleWhatsApp(ctx context.Context, job queue.Job, wh *store.W
 			}
 		}
 		forwarded := map[string]bool{}
-		for _, number := range order {
+		for _, number := range nums {
 			b := bots[number]
 			if b == nil || byBot[b.ID] == 0 || forwarded[b.ID] || b.WebhookURL == "" || !b.Forwarding {
 				continue
@@ -256,7 +259,13 @@ func (h *Handler) handleWhatsApp(ctx context.Context, job queue.Job, wh *store.W
 				ev, ok := eventOf(number, raw)
 				return ok && owner[number] == b.ID && fresh[number+"\x00"+ev.key()]
 			}
-			out, err := whatsAppForwardBody(wh.Body, keep, len(events), byBot[b.ID])
+			// Whole, as Meta sent it, only when every event is new and every
+			// number in it is this bot's.
+			whole := byBot[b.ID] == len(events)
+			for _, n := range nums {
+				whole = whole && owner[n] == b.ID
+			}
+			out, err := whatsAppForwardBody(wh.Body, keep, whole)
 			if err != nil {
 				return err
 			}
@@ -297,10 +306,10 @@ func applyWhatsApp(tx *store.Tx, b *core.Bot, ev waEvent) error {
 	s := ev.status
 	switch s.Status {
 	case "delivered":
-		_, err := tx.AdvanceByGraphIDs([]string{s.ID}, core.StatusDelivered)
+		_, err := tx.AdvanceByGraphIDs(b.ID, []string{s.ID}, core.StatusDelivered)
 		return err
 	case "read":
-		_, err := tx.AdvanceByGraphIDs([]string{s.ID}, core.StatusRead)
+		_, err := tx.AdvanceByGraphIDs(b.ID, []string{s.ID}, core.StatusRead)
 		return err
 	case "failed":
 		e := &core.Error{Kind: core.KindUpstream, Message: "WhatsApp reported the message failed"}
@@ -313,7 +322,7 @@ func applyWhatsApp(tx *store.Tx, b *core.Bot, ev waEvent) error {
 			e.Message = fmt.Sprintf("WhatsApp reported the message failed: (#%d) %s", x.Code, msg)
 			e.Upstream = &core.UpstreamError{Code: x.Code, Message: x.Title, Details: x.ErrorData.Details}
 		}
-		return tx.FailByGraphID(s.ID, e)
+		return tx.FailByGraphID(b.ID, s.ID, e)
 	}
 	return nil // "sent" is what the send's answer already said
 }
@@ -331,8 +340,8 @@ func waTime(s string, fallback time.Time) time.Time {
 // webhook: the body byte for byte when all of it is the bot's and new;
 // otherwise the envelope with each member's order and bytes kept, holding
 // only the bot's new messages and statuses.
-func whatsAppForwardBody(body []byte, keep func(number string, raw json.RawMessage) bool, total, kept int) ([]byte, error) {
-	if kept == total {
+func whatsAppForwardBody(body []byte, keep func(number string, raw json.RawMessage) bool, whole bool) ([]byte, error) {
+	if whole {
 		return body, nil
 	}
 	out, _, err := rewriteMember(body, "entry", func(entries json.RawMessage) (json.RawMessage, int, error) {

@@ -186,12 +186,13 @@ func describe(a core.DeliveryAttempt) string {
 }
 
 // Replay sends a delivery again, under the same webhook-id, whatever its
-// state: a merchant lost it, or its URL was fixed.
+// state: a merchant lost it, or its URL was fixed, in which case it goes to
+// the bot's URL as it is now.
 func (n *Notifier) Replay(ctx context.Context, id string) (*core.Delivery, error) {
 	var d *core.Delivery
 	err := n.Store.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		if d, err = tx.ReopenDelivery(id); err != nil {
+		if d, err = tx.ReopenDelivery(id, func(d *core.Delivery) string { return n.currentURL(ctx, d) }); err != nil {
 			return err
 		}
 		if err := queue.Enqueue(tx, JobKind, id, n.maxAttempts(), tx.Now()); err != nil {
@@ -203,4 +204,17 @@ func (n *Notifier) Replay(ctx context.Context, id string) (*core.Delivery, error
 		return nil
 	})
 	return d, err
+}
+
+// currentURL is where a delivery of d's kind goes for its bot now: results
+// to the callback URL, events and upload results to the webhook URL.
+func (n *Notifier) currentURL(ctx context.Context, d *core.Delivery) string {
+	b, err := n.Store.GetBot(ctx, d.BotID)
+	if err != nil || b.Deleted {
+		return ""
+	}
+	if d.Kind == core.DeliveryCallback {
+		return b.CallbackURL
+	}
+	return b.WebhookURL
 }

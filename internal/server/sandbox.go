@@ -22,6 +22,12 @@ const (
 	sandboxPageToken = "sandbox-page-token"
 	sandboxUser      = "2000000000000001"
 	sandboxAppSecret = "sandbox-app-secret"
+
+	// The demo bot's WhatsApp number and the demo WhatsApp user.
+	sandboxWAPhone  = "+15550100001"
+	sandboxWANumber = "100000000000777"
+	sandboxWAToken  = "sandbox-whatsapp-token"
+	sandboxWAUser   = "+447700900001"
 )
 
 // sandbox runs the fake Graph server beside botgate and keeps a demo bot
@@ -53,6 +59,7 @@ func startSandbox(ctx context.Context, s *Server, generatedToken bool) (*sandbox
 	fake := fakegraph.New(fakegraph.Options{MaxRecorded: 1000})
 	fake.AddPage(sandboxPage, sandboxPageToken)
 	fake.AddUser(sandboxPage, sandboxUser, fakegraph.Profile{FirstName: "Ada", LastName: "Lovelace", Locale: "en_GB", Gender: "female"})
+	fake.AddWhatsAppNumber(sandboxWANumber, sandboxWAPhone[1:], sandboxWAToken)
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -92,24 +99,45 @@ func (sb *sandbox) provision(ctx context.Context, s *Server) error {
 	} else if _, err := s.Store.UpdateBot(ctx, sb.botID, func(b *core.Bot) error { b.CallbackURL = inbox; return nil }); err != nil {
 		return err // the port may differ from the last start
 	}
+	b, err := s.Store.GetBot(ctx, sb.botID)
+	if err != nil {
+		return err
+	}
+	if b.WhatsApp == nil {
+		ch := &core.WhatsAppChannel{Phone: sandboxWAPhone, PhoneNumberID: sandboxWANumber, AccessToken: sandboxWAToken,
+			AppSecret: sandboxAppSecret, VerifyToken: "sandbox-verify-token", Limits: core.WALimits{}.WithDefaults(), Tier: 1}
+		if err := s.Store.SetWhatsApp(ctx, sb.botID, ch); err != nil {
+			return err
+		}
+	}
 	sb.fake.SetMessengerWebhook(s.URL()+"/webhooks/messenger", sandboxAppSecret)
+	sb.fake.SetWhatsAppWebhook(s.URL()+"/webhooks/whatsapp", sandboxAppSecret)
 	sb.key = key
 	return nil
 }
 
-// start runs once botgate serves: the demo user writes to the page, as a
-// phone would, which opens their 24-hour messaging window; the welcome,
-// with its ready-to-paste command, is printed once that window is open.
+// start runs once botgate serves: the demo users write to the page and to
+// the WhatsApp number, as their phones would, which opens their 24-hour
+// windows; the welcome, with ready-to-paste commands, is printed once both
+// are open.
 func (sb *sandbox) start(ctx context.Context, s *Server) {
 	if _, err := sb.fake.UserSendsText(sandboxPage, sandboxUser, "Hi!"); err != nil {
 		s.log.Warn("sandbox: the demo user's greeting did not arrive", "err", err)
 	}
+	if _, err := sb.fake.WAUserSendsText(sandboxWANumber, sandboxWAUser, "Grace", "Hi!"); err != nil {
+		s.log.Warn("sandbox: the demo WhatsApp user's greeting did not arrive", "err", err)
+	}
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; time.Sleep(20 * time.Millisecond) {
-		if c, err := s.Store.GetContact(ctx, sb.botID, sandboxUser); err == nil && c != nil && c.LastInboundAt != nil {
+		if sb.wrote(ctx, s, sandboxUser) && sb.wrote(ctx, s, core.WAContact(sandboxWAUser)) {
 			break
 		}
 	}
 	sb.welcome(s, sb.key)
+}
+
+func (sb *sandbox) wrote(ctx context.Context, s *Server, psid string) bool {
+	c, err := s.Store.GetContact(ctx, sb.botID, psid)
+	return err == nil && c != nil && c.LastInboundAt != nil
 }
 
 func (sb *sandbox) welcome(s *Server, key string) {
@@ -131,6 +159,10 @@ func (sb *sandbox) welcome(s *Server, key string) {
 	fmt.Fprintf(out, "Send a message:\n  curl -s %s/api -H 'APIKEY: %s' -H 'Content-Type: application/json' \\\n", s.URL(), key)
 	fmt.Fprintf(out, "    -d '{\"request\":{\"method\":\"send_message\",\"id\":\"demo-%d\",\"sync\":true},\"recipient\":{\"id\":\"%s\"},\"messaging_type\":\"RESPONSE\",\"message\":{\"text\":\"Hello {{first_name}}!\"}}'\n",
 		time.Now().Unix(), sandboxUser)
+	fmt.Fprintf(out, "Send a WhatsApp message from %s to the demo user %s:\n  curl -s %s/channels/%s/messages -H 'APIKEY: %s' -H 'Content-Type: application/json' \\\n",
+		sandboxWAPhone, sandboxWAUser, s.URL(), sandboxWAPhone, key)
+	fmt.Fprintf(out, "    -d '{\"id\":\"wa-demo-%d\",\"to\":\"%s\",\"timestamp\":\"%d\",\"source\":\"botchat\",\"type\":\"text\",\"text\":{\"body\":\"Hello from botgate\"}}'\n",
+		time.Now().Unix(), sandboxWAUser[1:], time.Now().Unix())
 	fmt.Fprintf(out, "Async results (\"sync\":false) arrive at %s/sandbox/inbox (GET it to read them).\n\n", s.URL())
 }
 

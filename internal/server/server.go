@@ -87,6 +87,23 @@ func Defaults() Config {
 	}
 }
 
+// minInboundRetention keeps the redelivery marks while Meta retries a
+// webhook: hours for Messenger, days for WhatsApp (GRAPH-FACTS), which the
+// 7-day default covers.
+const minInboundRetention = 48 * time.Hour
+
+// check refuses settings that would quietly break a promise: a retention
+// shorter than Meta's retries would act on a redelivered event twice.
+func (c Config) check() error {
+	switch {
+	case c.InboundRetention < minInboundRetention:
+		return fmt.Errorf("inbound retention %v is shorter than %v: Meta redelivers webhooks for hours (WhatsApp's for days), and each must act once", c.InboundRetention, minInboundRetention)
+	case c.ProfileTTL < 0 || c.SobotTokenTTL < 0 || c.SobotSignSkew < 0 || c.JobLease <= 0 || c.SyncTimeout <= 0:
+		return errors.New("profile TTL, Sobot token TTL and sign skew must not be negative; the job lease and sync timeout must be positive")
+	}
+	return nil
+}
+
 // Server is a running botgate.
 type Server struct {
 	cfg        Config
@@ -111,6 +128,9 @@ type Server struct {
 // New opens and migrates the database, builds every part and starts
 // listening; Run serves.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}

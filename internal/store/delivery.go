@@ -103,14 +103,20 @@ func scanDelivery(row scanner) (*core.Delivery, error) {
 	return &d, nil
 }
 
-// ReopenDelivery makes a delivery pending again, for a replay.
-func (tx *Tx) ReopenDelivery(id string) (*core.Delivery, error) {
-	res, err := tx.Exec(`UPDATE deliveries SET state = $2, updated_at = $3 WHERE id = $1`, id, core.DeliveryPending, ms(tx.Now()))
+// ReopenDelivery makes a delivery pending again, for a replay, to the URL
+// currentURL gives (the bot's URL for it now; "" keeps the recorded one).
+func (tx *Tx) ReopenDelivery(id string, currentURL func(d *core.Delivery) string) (*core.Delivery, error) {
+	d, err := scanDelivery(tx.QueryRow(`SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`, id))
+	if core.ErrorKind(err) == core.KindNotFound {
+		return nil, core.Errorf(core.KindNotFound, "no delivery %s", id)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, core.Errorf(core.KindNotFound, "no delivery %s", id)
+	if u := currentURL(d); u != "" {
+		d.URL = u
 	}
-	return scanDelivery(tx.QueryRow(`SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`, id))
+	d.State, d.UpdatedAt = core.DeliveryPending, tx.Now()
+	_, err = tx.Exec(`UPDATE deliveries SET state = $2, url = $3, updated_at = $4 WHERE id = $1`, id, d.State, d.URL, ms(d.UpdatedAt))
+	return d, err
 }

@@ -68,33 +68,28 @@ func (tx *Tx) TouchContact(botID, psid string, inbound *time.Time) error {
 	return err
 }
 
-// FailByGraphID marks failed the message whose part Graph knows by
+// FailByGraphID marks failed the bot's message whose part Graph knows by
 // graphID, if it is not delivered or read already: WhatsApp reports some
 // failures after it accepted the message.
-func (tx *Tx) FailByGraphID(graphID string, e *core.Error) error {
-	var messageID string
-	err := tx.QueryRow(`SELECT message_id FROM attempts WHERE graph_id = $1`, graphID).Scan(&messageID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil // not ours
-	}
-	if err != nil {
+func (tx *Tx) FailByGraphID(botID, graphID string, e *core.Error) error {
+	messageID, err := tx.messageByGraphID(botID, graphID)
+	if err != nil || messageID == "" {
 		return err
 	}
 	return tx.MarkFailed(messageID, e)
 }
 
-// AdvanceByGraphIDs moves the messages whose parts Graph knows by these ids
-// to status (delivered or read), where the status order allows.
-func (tx *Tx) AdvanceByGraphIDs(graphIDs []string, status core.Status) (int, error) {
+// AdvanceByGraphIDs moves the bot's messages whose parts Graph knows by
+// these ids to status (delivered or read), where the status order allows.
+func (tx *Tx) AdvanceByGraphIDs(botID string, graphIDs []string, status core.Status) (int, error) {
 	n := 0
 	for _, id := range graphIDs {
-		var messageID string
-		err := tx.QueryRow(`SELECT message_id FROM attempts WHERE graph_id = $1`, id).Scan(&messageID)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue // not ours: sent by the page another way
-		}
+		messageID, err := tx.messageByGraphID(botID, id)
 		if err != nil {
 			return n, err
+		}
+		if messageID == "" {
+			continue
 		}
 		moved, err := tx.SetStatus(messageID, status)
 		if err != nil {
@@ -105,6 +100,19 @@ func (tx *Tx) AdvanceByGraphIDs(graphIDs []string, status core.Status) (int, err
 		}
 	}
 	return n, nil
+}
+
+// messageByGraphID is the bot's message with a part Graph knows by
+// graphID, or "" when there is none: sent by the page or number another way,
+// or not the bot's, since a webhook speaks only for its own page or number.
+func (tx *Tx) messageByGraphID(botID, graphID string) (string, error) {
+	var messageID string
+	err := tx.QueryRow(`SELECT a.message_id FROM attempts a JOIN messages m ON m.id = a.message_id
+		WHERE a.graph_id = $1 AND m.bot_id = $2`, graphID, botID).Scan(&messageID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return messageID, err
 }
 
 // AdvanceUpTo moves every message sent to a user at or before watermark to
@@ -186,14 +194,15 @@ func (s *Store) ListSubscriptions(ctx context.Context, botID, title string) ([]S
 	return out, rows.Err()
 }
 
-// Prune forgets inbound bodies and dedupe marks older than keep, and the
-// WhatsApp reach no tier rule counts any more, and reports how many rows went.
+// Prune forgets inbound bodies and dedupe marks older than keep (a body
+// whose processing is still queued stays), and the WhatsApp reach no tier
+// rule counts any more, and reports how many rows went.
 func (s *Store) Prune(ctx context.Context, keep time.Duration) (int64, error) {
 	var n int64
 	err := s.Write(ctx, func(tx *Tx) error {
 		n = 0
 		before := ms(tx.Now().Add(-keep))
-		for _, q := range []string{`DELETE FROM inbound_seen WHERE seen_at < $1`, `DELETE FROM webhooks WHERE received_at < $1`} {
+		for _, q := range []string{`DELETE FROM inbound_seen WHERE seen_at < $1`, `DELETE FROM webhooks WHERE received_at < $1 AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.ref = webhooks.id)`} {
 			res, err := tx.Exec(q, before)
 			if err != nil {
 				return err

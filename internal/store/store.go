@@ -160,6 +160,9 @@ func (s *Store) checkpointer() {
 	}
 }
 
+// aloneConns is how many WriteAlone transactions run at once on PostgreSQL.
+const aloneConns = 4
+
 func (s *Store) openPostgres(dsn string) error {
 	// Writers get their own connections: sharing one pool with the reads of
 	// dozens of workers left commits queued behind reads for connections.
@@ -167,8 +170,10 @@ func (s *Store) openPostgres(dsn string) error {
 	if err != nil {
 		return err
 	}
-	w.SetMaxOpenConns(postgresDialect.writers + 1) // +1 for migrations and the occasional direct write
-	w.SetMaxIdleConns(postgresDialect.writers + 1)
+	// Beyond the writers: migrations, and transactions of their own
+	// (WriteAlone) that wait on contended rows without stalling a batch.
+	w.SetMaxOpenConns(postgresDialect.writers + 1 + aloneConns)
+	w.SetMaxIdleConns(postgresDialect.writers + 1 + aloneConns)
 	r, err := sql.Open("pgx", dsn)
 	if err != nil {
 		w.Close()

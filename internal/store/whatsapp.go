@@ -28,6 +28,7 @@ func waSealContext(botID string) string { return "whatsapp:" + botID }
 // credentials and limits. A number another bot holds is a conflict. Moving
 // the bot to another phone number id starts that number's pacing afresh,
 // with its reach counted from the users it reached in the last 24 hours.
+// ch.Tier 0 keeps the stored tier (1 for a new number).
 func (s *Store) SetWhatsApp(ctx context.Context, botID string, ch *core.WhatsAppChannel) error {
 	plain, err := json.Marshal(waSecrets{AccessToken: ch.AccessToken, AppSecret: ch.AppSecret, VerifyToken: ch.VerifyToken})
 	if err != nil {
@@ -53,7 +54,10 @@ func (s *Store) SetWhatsApp(ctx context.Context, botID string, ch *core.WhatsApp
 		err = tx.QueryRow(`SELECT phone_number_id FROM whatsapp_numbers WHERE bot_id = $1`, botID).Scan(&current)
 		switch {
 		case err == nil && current == ch.PhoneNumberID:
-			_, err = tx.Exec(`UPDATE whatsapp_numbers SET phone = $2, secrets = $3, limits = $4, tier = $5, updated_at = $6 WHERE bot_id = $1`,
+			// The tier moves on by itself (upgrades); it changes here only
+			// when given, never from a cached copy.
+			_, err = tx.Exec(`UPDATE whatsapp_numbers SET phone = $2, secrets = $3, limits = $4,
+				tier = CASE WHEN $5 > 0 THEN $5 ELSE tier END, updated_at = $6 WHERE bot_id = $1`,
 				botID, ch.Phone, sealed, string(limits), ch.Tier, ms(now))
 			return err
 		case err == nil:
@@ -70,7 +74,7 @@ func (s *Store) SetWhatsApp(ctx context.Context, botID string, ch *core.WhatsApp
 		}
 		_, err = tx.Exec(`INSERT INTO whatsapp_numbers (bot_id, phone, phone_number_id, secrets, limits, tier, reach, reach_since, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
-			botID, ch.Phone, ch.PhoneNumberID, sealed, string(limits), ch.Tier, reach, since, ms(now))
+			botID, ch.Phone, ch.PhoneNumberID, sealed, string(limits), max(ch.Tier, 1), reach, since, ms(now))
 		if isUnique(err) {
 			return core.Errorf(core.KindConflict, "WhatsApp number %s (%s) already belongs to another bot", ch.Phone, ch.PhoneNumberID)
 		}
@@ -112,7 +116,7 @@ func (s *Store) BotByPhoneNumberID(ctx context.Context, phoneNumberID string) (*
 func (s *Store) botByNumber(ctx context.Context, column, value string) (*core.Bot, error) {
 	key := "wa:" + column + ":" + value
 	if id, ok := s.bots.get(key); ok {
-		return s.GetBot(ctx, id.(string))
+		return s.numberBot(ctx, id.(string), column, value)
 	}
 	var id string
 	err := s.queryRow(ctx, `SELECT w.bot_id FROM whatsapp_numbers w JOIN bots b ON b.id = w.bot_id
@@ -124,7 +128,20 @@ func (s *Store) botByNumber(ctx context.Context, column, value string) (*core.Bo
 		return nil, err
 	}
 	s.bots.put(key, id)
-	return s.GetBot(ctx, id)
+	return s.numberBot(ctx, id, column, value)
+}
+
+// numberBot returns bot id if it has the number: the bot cache of a process
+// may be older than the number's attachment to the bot, made by another.
+func (s *Store) numberBot(ctx context.Context, id, column, value string) (*core.Bot, error) {
+	b, err := s.GetBot(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if w := b.WhatsApp; b.Deleted || w == nil || (column == "phone" && w.Phone != value) || (column == "phone_number_id" && w.PhoneNumberID != value) {
+		return nil, core.Errorf(core.KindNotFound, "no bot has the WhatsApp number %s (yet, as this process knows)", value)
+	}
+	return b, nil
 }
 
 // openWhatsApp reads a number's sealed columns into its channel.
@@ -202,7 +219,10 @@ type waNumber struct {
 // core.KindTierExhausted). A queued send passes a negative maxWait: beyond
 // WAHorizon it gets a place in line instead, and over the daily tier it
 // holds the first place the tier frees; both come with Paced false.
-func (tx *Tx) ReserveWhatsApp(botID, contact string, maxWait time.Duration) (WAReservation, error) {
+//
+// lead puts the earliest turn that far ahead of now: a sender that found its
+// last turn passed before it could take it asks for one it can reach.
+func (tx *Tx) ReserveWhatsApp(botID, contact string, maxWait, lead time.Duration) (WAReservation, error) {
 	n, err := tx.lockNumber(botID)
 	if err != nil {
 		return WAReservation{}, err
@@ -253,7 +273,7 @@ func (tx *Tx) ReserveWhatsApp(botID, contact string, maxWait time.Duration) (WAR
 	if r.NewUser {
 		limits, tats, costs = append(limits, newUsers), append(tats, n.newTAT), []int{core.NewUserCost, 1}
 	}
-	at, newTATs := core.Reserve(now, limits, tats, costs)
+	at, newTATs := core.Reserve(now.Add(lead), limits, tats, costs)
 	wait := at.Sub(now)
 	if maxWait < 0 && wait > WAHorizon {
 		// In line: places are spaced at the request rate, so the queued

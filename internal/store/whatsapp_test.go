@@ -54,7 +54,7 @@ func reserve(t *testing.T, s *store.Store, botID, contact string, maxWait time.D
 	var r store.WAReservation
 	err := s.Write(context.Background(), func(tx *store.Tx) error {
 		var err error
-		r, err = tx.ReserveWhatsApp(botID, contact, maxWait)
+		r, err = tx.ReserveWhatsApp(botID, contact, maxWait, 0)
 		return err
 	})
 	return r, err

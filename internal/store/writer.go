@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
@@ -127,6 +128,50 @@ func (s *Store) WriteUrgent(ctx context.Context, fn func(*Tx) error) error {
 	return s.writer.submit(ctx, &op{ctx: ctx, fn: fn, done: make(chan error, 1), urgent: true}, s.writer.urgent)
 }
 
+// WriteAlone runs fn in a transaction of its own, for work that locks a row
+// many callers contend for, such as a WhatsApp number's pace. In a shared
+// batch the lock would be held until the whole batch commits, stalling it,
+// and two batches locking two such rows in opposite orders would deadlock
+// (PostgreSQL finds that only after a second). SQLite has one writer and
+// no lock waits, so there it is Write, or WriteUrgent when urgent.
+func (s *Store) WriteAlone(ctx context.Context, urgent bool, fn func(*Tx) error) error {
+	if s.dialect.name != postgresDialect.name {
+		if urgent {
+			return s.WriteUrgent(ctx, fn)
+		}
+		return s.Write(ctx, fn)
+	}
+	for try := 0; ; try++ {
+		hooks, err := s.runAlone(ctx, fn)
+		if err == nil {
+			for _, h := range hooks {
+				h()
+			}
+			return nil
+		}
+		if !s.dialect.transient(err) || try == maxTransientRetries {
+			return err
+		}
+		time.Sleep(time.Duration(rand.Int64N(int64(time.Duration(try+1) * 2 * time.Millisecond))))
+	}
+}
+
+func (s *Store) runAlone(ctx context.Context, fn func(*Tx) error) ([]func(), error) {
+	sqlTx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: begin: %w", err)
+	}
+	t := &Tx{ctx: ctx, tx: sqlTx, s: s, now: s.now().UTC().Truncate(time.Millisecond)}
+	if err := run(fn, t); err != nil {
+		_ = sqlTx.Rollback()
+		return nil, err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return nil, fmt.Errorf("store: commit: %w", err)
+	}
+	return t.hooks, nil
+}
+
 func (w *writer) submit(ctx context.Context, o *op, lane chan *op) error {
 	select {
 	case lane <- o:
@@ -207,15 +252,22 @@ func fill(batch []*op, lane chan *op) []*op {
 // Collectors are the store's Prometheus series.
 func (s *Store) Collectors() []prometheus.Collector { return []prometheus.Collector{s.writer.batch} }
 
+// maxTransientRetries bounds how often a batch is tried again after a
+// deadlock or serialization failure.
+const maxTransientRetries = 8
+
 func (w *writer) commit(batch []*op) {
 	results := make([]error, len(batch))
 	var hooks []func()
 	var err error
 	for try := 0; ; try++ {
 		hooks, err = w.try(batch, results)
-		if err == nil || !w.s.dialect.transient(err) || try == 3 {
+		if err == nil || !w.s.dialect.transient(err) || try == maxTransientRetries {
 			break
 		}
+		// Apart for a moment, so the transactions that deadlocked do not
+		// meet again in the same order.
+		time.Sleep(time.Duration(rand.Int64N(int64(time.Duration(try+1) * 2 * time.Millisecond))))
 	}
 	// Hooks run before callers are released, so a caller sees their effects.
 	if err == nil {
@@ -269,6 +321,11 @@ func (w *writer) runOnce(batch []*op, pending []int, results []error) ([]func(),
 	for _, i := range pending {
 		if results[i] = run(batch[i].fn, t); results[i] != nil {
 			_ = sqlTx.Rollback()
+			// A deadlock or serialization failure is the database's, not the
+			// operation's: the whole batch is tried again, this one included.
+			if w.s.dialect.transient(results[i]) {
+				return nil, -1, results[i]
+			}
 			return nil, i, nil
 		}
 	}

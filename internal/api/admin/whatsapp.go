@@ -18,7 +18,7 @@ type whatsAppIn struct {
 	AppSecret     *string        `json:"app_secret"`
 	VerifyToken   *string        `json:"verify_token"`
 	Limits        *core.WALimits `json:"limits"`
-	Tier          *int           `json:"tier"` // the rung the number is on at Meta; kept when absent
+	Tier          *int           `json:"tier"` // the rung the number is on at Meta; kept when absent (1 for a new number)
 }
 
 // whatsAppOut is a number as the API shows it: its limits with defaults
@@ -63,9 +63,15 @@ func (in *whatsAppIn) channel(current *core.WhatsAppChannel) (*core.WhatsAppChan
 	case in.PhoneNumberID == "" || strings.Trim(in.PhoneNumberID, "0123456789") != "":
 		return nil, core.Invalid("phone_number_id", "is required: Graph's numeric id of the number")
 	}
-	ch := &core.WhatsAppChannel{Phone: phone, PhoneNumberID: in.PhoneNumberID, Tier: 1}
+	// What is left out is kept: secrets, limits, and the tier — which is the
+	// number's, so a new number starts at the first rung.
+	ch := &core.WhatsAppChannel{Phone: phone, PhoneNumberID: in.PhoneNumberID}
+	tier := 1
 	if current != nil {
-		ch.AccessToken, ch.AppSecret, ch.VerifyToken, ch.Tier = current.AccessToken, current.AppSecret, current.VerifyToken, current.Tier
+		ch.AccessToken, ch.AppSecret, ch.VerifyToken, ch.Limits = current.AccessToken, current.AppSecret, current.VerifyToken, current.Limits
+		if current.PhoneNumberID == in.PhoneNumberID {
+			tier = current.Tier
+		}
 	}
 	for field, v := range map[string]struct {
 		in  *string
@@ -79,16 +85,18 @@ func (in *whatsAppIn) channel(current *core.WhatsAppChannel) (*core.WhatsAppChan
 		}
 	}
 	if in.Limits != nil {
-		if err := in.Limits.Validate("limits"); err != nil {
-			return nil, err
-		}
 		ch.Limits = *in.Limits
 	}
+	// Checked with the defaults filled in: a burst is only too small
+	// against the rate it goes with.
 	ch.Limits = ch.Limits.WithDefaults()
-	if in.Tier != nil {
-		ch.Tier = *in.Tier
+	if err := ch.Limits.Validate("limits"); err != nil {
+		return nil, err
 	}
-	if ch.Tier < 1 || ch.Tier > len(ch.Limits.Tiers) {
+	if in.Tier != nil {
+		tier, ch.Tier = *in.Tier, *in.Tier // Tier 0 tells the store to keep the stored one
+	}
+	if tier < 1 || tier > len(ch.Limits.Tiers) {
 		return nil, core.Invalid("tier", "must be between 1 and %d, a rung of the ladder", len(ch.Limits.Tiers))
 	}
 	return ch, nil

@@ -54,7 +54,9 @@ func Code(e *core.Error) (code, status int) {
 	case core.KindUpstream:
 		return CodeUpstream, http.StatusUnprocessableEntity
 	case core.KindUnavailable:
-		if e.Upstream != nil {
+		// WhatsApp's own error, retried until the bound ran out, is a BSP
+		// error; no answer, or one that is not WhatsApp's, a network error.
+		if e.Upstream != nil && e.Upstream.Code != 0 {
 			return CodeUpstream, http.StatusUnprocessableEntity
 		}
 		return CodeNetwork, http.StatusServiceUnavailable

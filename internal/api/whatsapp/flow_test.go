@@ -12,6 +12,7 @@ import (
 
 	"github.com/botgate/botgate/internal/fakegraph"
 	"github.com/botgate/botgate/internal/harness"
+	"github.com/botgate/botgate/internal/server"
 	"github.com/botgate/botgate/internal/store/storetest"
 )
 
@@ -264,4 +265,24 @@ func TestTwoInstancesShareThePace(t *testing.T) {
 			t.Fatalf("two instances sent to %d new users in one second; the number's limit is 40", b)
 		}
 	})
+}
+
+// TestThrottledSendsWaitWithoutUsingAttempts: WhatsApp's throttling
+// (130429) makes a queued send wait and try again, however often, without
+// using up its attempts: it goes once the limit lifts.
+func TestThrottledSendsWaitWithoutUsingAttempts(t *testing.T) {
+	env := start(t, storetest.New(t, "sqlite"), harness.Options{Config: func(c *server.Config) { c.SendAttempts = 2 }}, nil)
+	env.Fake.WhatsAppFail(to, fakegraph.ErrWAThroughput)
+	if status, body := env.WhatsApp(asyncBody("th1", to)); status != 200 {
+		t.Fatalf("accept: %d %s", status, body)
+	}
+	harness.WaitFor(t, "four throttled calls", 20*time.Second, func() bool { return len(env.Fake.WhatsAppSends()) >= 4 })
+	env.Fake.WhatsAppFail(to, fakegraph.GraphError{})
+	got := env.Inbox.Wait(t, 1, 20*time.Second)
+	if !strings.Contains(string(got[0].Body), `"status":"sent"`) {
+		t.Fatalf("after the throttle lifted: %s", got[0].Body)
+	}
+	if m := message(t, env, "th1"); m.Status != "sent" {
+		t.Fatalf("message %+v", m)
+	}
 }
