@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -231,24 +230,12 @@ func TestStatusesFromDeliveriesAndReads(t *testing.T) {
 	})
 }
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
 // The window at its edges: 23:59 and 24:01 after the user's last message,
 // and HUMAN_AGENT on day 6 and day 8.
 func TestWindowPolicyAtItsEdges(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		wrote := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
-		clk := &clock{now: wrote}
+		clk := storetest.NewClock(wrote)
 		env := harness.Start(t, db, harness.Options{
 			Config: func(c *server.Config) { c.Now = clk.Now },
 			Bot:    map[string]any{"settings": map[string]any{"window_policy": "enforce"}},

@@ -443,18 +443,6 @@ func TestWhatsAppRedeliveryForwardsOnlyNewEvents(t *testing.T) {
 	})
 }
 
-type waClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *waClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *waClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
 // A user's message opens their 24-hour customer-service window from the
 // time WhatsApp says they wrote, under window_policy enforce: a message
 // written more than 24 hours ago does not, a status does not, an older
@@ -462,7 +450,7 @@ func (c *waClock) Set(t time.Time) {
 func TestWhatsAppInboundOpensTheWindow(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
-		clk := &waClock{now: now}
+		clk := storetest.NewClock(now)
 		env := harness.Start(t, db, harness.Options{
 			Config: func(c *server.Config) { c.Now = clk.Now },
 			Bot:    map[string]any{"settings": map[string]any{"window_policy": "enforce"}},

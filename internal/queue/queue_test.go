@@ -15,18 +15,6 @@ import (
 	"github.com/botgate/botgate/internal/store/storetest"
 )
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func write(t *testing.T, s *store.Store, fn func(tx *store.Tx) error) {
 	t.Helper()
 	if err := s.Write(context.Background(), fn); err != nil {
@@ -47,7 +35,7 @@ func claim(t *testing.T, s *store.Store, owner string, limit int) []queue.Job {
 
 func TestLeasesRetriesAndRescue(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
-		clk := &clock{now: time.Unix(1_700_000_000, 0)}
+		clk := storetest.NewClock(time.Unix(1_700_000_000, 0))
 		s := db.Open(t, store.Options{Now: clk.Now})
 		write(t, s, func(tx *store.Tx) error {
 			for i := range 3 {

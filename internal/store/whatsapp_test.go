@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,22 +11,6 @@ import (
 	"github.com/botgate/botgate/internal/store"
 	"github.com/botgate/botgate/internal/store/storetest"
 )
-
-// fakeClock is the store's clock in these tests: simulated time, moved by
-// the test.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t.After(c.now) {
-		c.now = t
-	}
-}
 
 func waBot(t *testing.T, s *store.Store, limits core.WALimits) *core.Bot {
 	t.Helper()
@@ -112,7 +95,7 @@ func TestWhatsAppChannelRoundTripsAndConflicts(t *testing.T) {
 func TestWhatsAppPacingOverTime(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		start := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-		clock := &fakeClock{now: start}
+		clock := storetest.NewClock(start)
 		s := db.Open(t, store.Options{Now: clock.Now})
 		bot := waBot(t, s, core.WALimits{})
 		requests, _ := bot.WhatsApp.Limits.Paces()
@@ -155,7 +138,7 @@ func TestWhatsAppPacingOverTime(t *testing.T) {
 		t.Logf("%d requests over %.1fs: %.2f/s steady past a burst of %d, %.2f/s overall; busiest second %d requests, %d new users; %d asks for 1001 sends",
 			total, span, steady, requests.Capacity, float64(total)/span, maxReq, maxNew, p.asks)
 
-		clock.Set(clock.Now().Add(10 * time.Second))
+		clock.AtLeast(clock.Now().Add(10 * time.Second))
 		sends = p.play(contacts[350:550], -1)
 		maxReq, maxNew = busiestSecond(sends)
 		if maxReq > 60 || maxReq < 55 || maxNew != 0 {
@@ -175,7 +158,7 @@ type paceSend struct {
 type pacePlayer struct {
 	t     *testing.T
 	s     *store.Store
-	clock *fakeClock
+	clock *storetest.Clock
 	botID string
 	seen  map[string]bool
 	asks  int
@@ -198,7 +181,7 @@ func (p *pacePlayer) play(contacts []string, syncAfter int) []paceSend {
 	for len(queue) > 0 {
 		slices.SortStableFunc(queue, func(a, b *job) int { return a.due.Compare(b.due) })
 		j := queue[0]
-		p.clock.Set(j.due)
+		p.clock.AtLeast(j.due)
 		if j.hold {
 			queue = queue[1:]
 			p.sent(j.contact)
@@ -288,14 +271,14 @@ func TestWhatsAppTiersAcrossDays(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		ctx := context.Background()
 		day0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-		clock := &fakeClock{now: day0}
+		clock := storetest.NewClock(day0)
 		s := db.Open(t, store.Options{Now: clock.Now})
 		bot := waBot(t, s, core.WALimits{RequestsPerSecond: 1000, Burst: 1002, NewUsersPerSecond: 1000,
 			Tiers: []int{3, 6, 0}, UpgradeMultiple: 2, UpgradeWindowDays: 7})
 		user := func(i int) string { return core.WAContact(fmt.Sprintf("+4470000000%02d", i)) }
 		send := func(i int, maxWait time.Duration) store.WAReservation {
 			t.Helper()
-			clock.Set(clock.Now().Add(time.Second))
+			clock.AtLeast(clock.Now().Add(time.Second))
 			r, err := reserve(t, s, bot.ID, user(i), maxWait)
 			if err != nil {
 				t.Fatalf("send to user %d: %v", i, err)
@@ -329,7 +312,7 @@ func TestWhatsAppTiersAcrossDays(t *testing.T) {
 		if r := send(5, time.Second); r.Counted {
 			t.Fatalf("user 5 wrote within 24 hours, yet counted: %+v", r)
 		}
-		clock.Set(day0.Add(2 * time.Minute))
+		clock.AtLeast(day0.Add(2 * time.Minute))
 		_, err := reserve(t, s, bot.ID, user(4), time.Second)
 		if core.ErrorKind(err) != core.KindTierExhausted {
 			t.Fatalf("sync send over the tier: %v, want tier exhausted", err)
@@ -347,7 +330,7 @@ func TestWhatsAppTiersAcrossDays(t *testing.T) {
 		}
 
 		// Day 1: the held send goes at its place, counted already.
-		clock.Set(held.At)
+		clock.AtLeast(held.At)
 		if r := send(4, 0); r.Counted || !r.Paced {
 			t.Fatalf("the held send at its place: %+v", r)
 		}
@@ -370,7 +353,7 @@ func TestWhatsAppTiersAcrossDays(t *testing.T) {
 
 		// Day 2 to 8: 12 unique users within 7 days reach the top, unlimited.
 		for d, next := 2, 9; d <= 8 && tier().Tier < 3; d++ {
-			clock.Set(day0.Add(time.Duration(d) * 24 * time.Hour))
+			clock.AtLeast(day0.Add(time.Duration(d) * 24 * time.Hour))
 			for range 6 {
 				send(next, time.Second)
 				next++
@@ -382,7 +365,7 @@ func TestWhatsAppTiersAcrossDays(t *testing.T) {
 
 		// Pruning forgets places older than the upgrade window, and the
 		// count stays right.
-		clock.Set(clock.Now().Add(30 * 24 * time.Hour))
+		clock.AtLeast(clock.Now().Add(30 * 24 * time.Hour))
 		if _, err := s.Prune(ctx, 7*24*time.Hour); err != nil {
 			t.Fatal(err)
 		}

@@ -102,7 +102,7 @@ func TestBlockRoutesRequireToken(t *testing.T) {
 func TestBlockVersionsDeleteRestore(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		t0 := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-		clk := newClock(t0)
+		clk := storetest.NewClock(t0)
 		env := harness.Start(t, db, harness.Options{Config: func(c *server.Config) { c.Now = clk.Now }})
 		c := newClient(t, env)
 		id := env.BotID
@@ -368,7 +368,7 @@ func TestBlockValidation(t *testing.T) {
 func TestSystemBlocks(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		t0 := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-		clk := newClock(t0)
+		clk := storetest.NewClock(t0)
 		env := harness.Start(t, db, harness.Options{Config: func(c *server.Config) { c.Now = clk.Now }})
 		c := newClient(t, env)
 		id := env.BotID
@@ -726,7 +726,7 @@ func TestConcurrentSetParamsMerge(t *testing.T) {
 func TestLinks(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		t0 := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-		clk := newClock(t0)
+		clk := storetest.NewClock(t0)
 		env := harness.Start(t, db, harness.Options{Config: func(c *server.Config) { c.Now = clk.Now }})
 		c := newClient(t, env)
 		id := env.BotID

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -141,26 +140,6 @@ func sendWith(env *harness.Env, key, requestID, recipient, text string) (int, st
 		requestID, recipient, text)
 	status, data := env.Do(http.MethodPost, "/api", http.Header{"Apikey": {key}, "Content-Type": {"application/json"}}, []byte(body))
 	return status, harness.Compact(env.T, data)
-}
-
-// clock is a settable clock for servers whose records must carry known times.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *clock { return &clock{t: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
 }
 
 // stamp is how the API writes a time.

@@ -50,7 +50,7 @@ func messageByRequest(c *client, botID, requestID string) string {
 func TestMessageDetail(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		t0 := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-		clk := newClock(t0)
+		clk := storetest.NewClock(t0)
 		env := harness.Start(t, db, harness.Options{Config: func(c *server.Config) { c.Now = clk.Now }})
 		c := newClient(t, env)
 		const graphBody = `{"recipient":{"id":"524807506000000"},"messaging_type":"RESPONSE","message":{"text":"Hello Ada"}}`
@@ -197,7 +197,7 @@ func TestMessageDetail(t *testing.T) {
 func TestMessageList(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		t0 := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-		clk := newClock(t0)
+		clk := storetest.NewClock(t0)
 		env := harness.Start(t, db, harness.Options{Config: func(c *server.Config) { c.Now = clk.Now }})
 		c := newClient(t, env)
 		// A second bot on a second page.

@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,37 +23,12 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// clock is the server's injected clock: it stands still until a test moves
-// it, so every time an answer shows is known.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // env is a botgate with one Sobot app covering the harness bot's page, and
 // a token of that app.
 type env struct {
 	*harness.Env
 	t       *testing.T
-	clock   *clock
+	clock   *storetest.Clock
 	started time.Time // when the app was created
 	AppID   string
 	AppKey  string
@@ -65,7 +39,7 @@ type env struct {
 // admin API and gets a token with a signed get_token.
 func start(t *testing.T, db storetest.DB, configure ...func(*server.Config)) *env {
 	t.Helper()
-	clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
+	clk := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
 	e := harness.Start(t, db, harness.Options{Config: func(c *server.Config) {
 		c.Now = clk.Now
 		for _, f := range configure {
@@ -97,7 +71,7 @@ func (s *env) newToken() string {
 func (s *env) tokenFor(appID, key string) string {
 	s.t.Helper()
 	// Each call signs a new second: a signature is accepted once.
-	s.clock.Advance(time.Second)
+	s.clock.Add(time.Second)
 	body := s.get(tokenPath(appID, strconv.FormatInt(s.clock.Now().Unix(), 10), key), "")
 	var out struct {
 		RetCode string `json:"ret_code"`

@@ -41,13 +41,13 @@ func TestQuerySubUsers(t *testing.T) {
 			return fmt.Sprintf(`{"companyid":%q,"create_time":%s,"facebookid":%q,"pageid":%q,"sub_status":%d,"sub_title":"nice day",`+
 				`"sub_token":%q,"timezone":"UTC","title_describe":"132","update_time":%s}`, s.BotID, ms(optedIn), harness.User, harness.Page, status, token, ms(updated))
 		}
-		s.clock.Advance(time.Minute)
+		s.clock.Add(time.Minute)
 		optIn(harness.User, fakegraph.OptIn{Title: "nice day", Payload: "132", Token: "6956578469000001", Status: "STOP_NOTIFICATIONS"}, `"sub_status":0`)
 		want = `{"items":[` + user(0, "6956578469000001", s.clock.Now()) + `],"page_count":1,"page_no":1,"page_size":100,"ret_code":"000000","ret_msg":"成功","total_count":1}`
 		if got := query("nice day", ""); got != want {
 			t.Errorf("stopped:\n got %s\nwant %s", got, want)
 		}
-		s.clock.Advance(time.Minute)
+		s.clock.Add(time.Minute)
 		optIn(harness.User, fakegraph.OptIn{Title: "nice day", Payload: "132", Token: "6956578469000002", Status: "RESUME_NOTIFICATIONS"}, `"sub_status":1`)
 		resumed := user(1, "6956578469000002", s.clock.Now())
 

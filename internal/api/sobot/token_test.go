@@ -135,7 +135,7 @@ func TestTokenLifecycle(t *testing.T) {
 		invalid := errBody("900002", "the token is not valid: it was never issued or a newer one replaced it; get a new token")
 
 		// expires_in follows the configured lifetime.
-		s.clock.Advance(time.Second)
+		s.clock.Add(time.Second)
 		got := s.get(tokenPath(s.AppID, strconv.FormatInt(s.clock.Now().Unix(), 10), s.AppKey), "")
 		if !strings.Contains(got, `"expires_in":"3600"`) {
 			t.Errorf("expires_in: %s", got)
@@ -145,9 +145,9 @@ func TestTokenLifecycle(t *testing.T) {
 		refused("no token header", "", errBody("900001", "the token header is required; get one from /api/get_token"))
 		refused("unknown token", "4ac37cb2e9c740dba4b75a34d5358802", invalid)
 		refused("a replaced token", s.Token, invalid)
-		s.clock.Advance(time.Hour - time.Millisecond)
+		s.clock.Add(time.Hour - time.Millisecond)
 		works("a token a millisecond before it expires", token)
-		s.clock.Advance(time.Millisecond)
+		s.clock.Add(time.Millisecond)
 		refused("an expired token", token, errBody("900002", "the token expired at "+issued.Add(time.Hour).Format(time.RFC3339)+"; get a new token"))
 		fresh := s.newToken()
 		works("a new token", fresh)
@@ -192,7 +192,7 @@ func TestAdminApps(t *testing.T) {
 				t.Errorf("POST %v:\n got %s\nwant %s", r.body, got, r.want)
 			}
 		}
-		s.clock.Advance(time.Second) // the second app sorts after the first
+		s.clock.Add(time.Second) // the second app sorts after the first
 		var second struct {
 			AppID  string `json:"appid"`
 			AppKey string `json:"app_key"`

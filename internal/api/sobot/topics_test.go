@@ -81,7 +81,7 @@ func TestTopicRules(t *testing.T) {
 		}
 
 		// An update, by the seed's other spelling config_id, replaces the whole topic.
-		s.clock.Advance(time.Minute)
+		s.clock.Add(time.Minute)
 		got := s.post("create_or_update_title", topic(harness.Page, "Deals", `"describe":"Weekly deals"`, `"button_type":"SIGN_UP"`, `"config_id":"`+deals+`"`))
 		if want := `{"item":"` + deals + `","ret_code":"000000","ret_msg":"成功"}`; got != want {
 			t.Errorf("update:\n got %s\nwant %s", got, want)
@@ -157,7 +157,7 @@ func TestTopicList(t *testing.T) {
 			if i == 2 {
 				page = otherPage
 			}
-			s.clock.Advance(time.Second)
+			s.clock.Add(time.Second)
 			at = append(at, s.clock.Now())
 			item(t, s.post("create_or_update_title", `{"appid":"`+page+`","title":"`+title+`","describe":"D","image_ratio":"SQUARE","button_type":"ALLOW"}`))
 		}
