@@ -441,17 +441,26 @@ func fakePost(u string, body any) error {
 }
 
 func adminPost(u string, body, out any) error {
+	return adminDo(http.MethodPost, u, body, http.StatusCreated, out)
+}
+
+// adminDo calls the admin API, expecting status want, and decodes the
+// answer into out unless it is nil.
+func adminDo(method, u string, body any, want int, out any) error {
 	data, _ := json.Marshal(body)
-	req, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(data))
+	req, _ := http.NewRequest(method, u, bytes.NewReader(data))
 	req.Header.Set("Authorization", "Bearer "+benchAdmin)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
+	if resp.StatusCode != want {
 		msg, _ := io.ReadAll(resp.Body)
-		return fmt.Errorf("POST %s: HTTP %d %s", u, resp.StatusCode, msg)
+		return fmt.Errorf("%s %s: HTTP %d %s", method, u, resp.StatusCode, msg)
+	}
+	if out == nil {
+		return nil
 	}
 	return json.NewDecoder(resp.Body).Decode(out)
 }

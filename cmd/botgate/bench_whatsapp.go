@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -64,7 +63,7 @@ func (b *benchRun) whatsApp(kind, callbackURL string) error {
 	}
 	if err := adminDo(http.MethodPut, urls[0]+"/admin/v1/bots/"+bot.ID+"/whatsapp", map[string]any{"bot_phone": benchWAPhone,
 		"phone_number_id": benchWANumber, "access_token": benchWAToken, "app_secret": benchSecret, "verify_token": "v",
-		"limits": benchWALimits}, http.StatusOK); err != nil {
+		"limits": benchWALimits}, http.StatusOK, nil); err != nil {
 		return err
 	}
 	var key struct{ Key string }
@@ -157,23 +156,6 @@ func paceOf(all []arrival) pace {
 		p.steady = math.Max(0, float64(requests)-burst) / p.span.Seconds()
 	}
 	return p
-}
-
-func adminDo(method, u string, body any, want int) error {
-	data, _ := json.Marshal(body)
-	req, _ := http.NewRequest(method, u, bytes.NewReader(data))
-	req.Header.Set("Authorization", "Bearer "+benchAdmin)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != want {
-		var msg bytes.Buffer
-		_, _ = msg.ReadFrom(resp.Body)
-		return fmt.Errorf("%s %s: HTTP %d %s", method, u, resp.StatusCode, msg.String())
-	}
-	return nil
 }
 
 func getJSON(u string, out any) error {

@@ -250,24 +250,24 @@ func (d *Dispatcher) sent(ctx context.Context, bot *core.Bot, m *core.MessageRec
 }
 
 func (d *Dispatcher) retry(ctx context.Context, job queue.Job, a *core.Attempt, at time.Time) error {
-	a.Outcome = core.OutcomeRetry
-	return d.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
-		if err := tx.AddAttempt(a); err != nil {
-			return err
-		}
-		return queue.Retry(tx, job, at, a.Error)
-	})
+	return d.requeue(ctx, a, func(tx *store.Tx) error { return queue.Retry(tx, job, at, a.Error) })
 }
 
 // postpone records a throttled attempt and puts the job back without
 // counting it.
 func (d *Dispatcher) postpone(ctx context.Context, job queue.Job, a *core.Attempt, at time.Time) error {
+	return d.requeue(ctx, a, func(tx *store.Tx) error { return queue.Postpone(tx, job, at, time.Time{}, "throttled: "+a.Error) })
+}
+
+// requeue records an attempt to be tried again, with the job's return to
+// the queue.
+func (d *Dispatcher) requeue(ctx context.Context, a *core.Attempt, back func(*store.Tx) error) error {
 	a.Outcome = core.OutcomeRetry
 	return d.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		if err := tx.AddAttempt(a); err != nil {
 			return err
 		}
-		return queue.Postpone(tx, job, at, time.Time{}, "throttled: "+a.Error)
+		return back(tx)
 	})
 }
 

@@ -85,21 +85,8 @@ func Start(t testing.TB, db storetest.DB, opts Options) *Env {
 	if opts.Config != nil {
 		opts.Config(&cfg)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := server.New(context.Background(), cfg, log)
-	if err != nil {
-		t.Fatalf("start botgate: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	e := &Env{T: t, Server: srv, Fake: fake, GraphURL: graphSrv.URL, Inbox: NewInbox(t), cfg: cfg}
-	e.stop = func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("botgate stopped with: %v", err)
-		}
-	}
+	srv, stop := run(t, cfg)
+	e := &Env{T: t, Server: srv, Fake: fake, GraphURL: graphSrv.URL, Inbox: NewInbox(t), cfg: cfg, stop: stop}
 	t.Cleanup(e.Stop)
 
 	// The fake Graph's users act through signed webhooks to this botgate.
@@ -135,21 +122,28 @@ func Start(t testing.TB, db storetest.DB, opts Options) *Env {
 // a second instance of a scaled-out deployment, until the test ends.
 func (e *Env) StartPeer() *server.Server {
 	e.T.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := server.New(context.Background(), e.cfg, log)
+	srv, stop := run(e.T, e.cfg)
+	e.T.Cleanup(stop)
+	return srv
+}
+
+// run starts a botgate with cfg and returns it with the function that
+// stops it and reports how it ended.
+func run(t testing.TB, cfg server.Config) (*server.Server, func()) {
+	t.Helper()
+	srv, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
-		e.T.Fatalf("start a peer: %v", err)
+		t.Fatalf("start botgate: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
-	e.T.Cleanup(func() {
+	return srv, func() {
 		cancel()
 		if err := <-done; err != nil {
-			e.T.Errorf("peer stopped with: %v", err)
+			t.Errorf("botgate stopped with: %v", err)
 		}
-	})
-	return srv
+	}
 }
 
 // Stop shuts botgate down (once); tests call it to check shutdown behaviour.

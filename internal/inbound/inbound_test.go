@@ -15,6 +15,7 @@ import (
 	"github.com/botgate/botgate/internal/fakegraph"
 	"github.com/botgate/botgate/internal/harness"
 	"github.com/botgate/botgate/internal/server"
+	"github.com/botgate/botgate/internal/store"
 	"github.com/botgate/botgate/internal/store/storetest"
 )
 
@@ -502,5 +503,36 @@ func TestSubscriptionsFromOptIns(t *testing.T) {
 			subs, err := env.Server.Store.ListSubscriptions(t.Context(), env.BotID, "Deals")
 			return err == nil && len(subs) == 1 && subs[0].Status == 1 && subs[0].Token == "tok-2" && subs[0].Timezone == "UTC"
 		})
+	})
+}
+
+// Webhooks are processed concurrently, so an older opt-in may be processed
+// after a newer stop: the subscription follows the events' own times.
+func TestSubscriptionFollowsEventTimesNotArrival(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		env := harness.Start(t, db, harness.Options{})
+		subscription := func() []store.Subscription {
+			subs, err := env.Server.Store.ListSubscriptions(t.Context(), env.BotID, "订阅主题")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return subs
+		}
+		if status := post(env, "/webhooks/messenger", fixture(t, "unsubscribe"), harness.AppSecret); status != 200 {
+			t.Fatalf("stop: %d", status)
+		}
+		harness.WaitFor(t, "the stop", 5*time.Second, func() bool { return len(subscription()) == 1 })
+		// The opt-in that came before the stop arrives after it.
+		if status := post(env, "/webhooks/messenger", fixture(t, "subscribe"), harness.AppSecret); status != 200 {
+			t.Fatalf("opt-in: %d", status)
+		}
+		harness.WaitFor(t, "the opt-in processed", 5*time.Second, func() bool {
+			var queued int
+			err := env.Server.Store.ReadRow(t.Context(), `SELECT COUNT(*) FROM jobs WHERE kind = 'inbound'`).Scan(&queued)
+			return err == nil && queued == 0
+		})
+		if subs := subscription(); len(subs) != 1 || subs[0].Status != 0 || subs[0].Token != "86334189411000000" {
+			t.Fatalf("after a late older opt-in: %+v, want the stop kept", subs)
+		}
 	})
 }

@@ -125,7 +125,7 @@ func saveOptIn(tx *store.Tx, b *core.Bot, ev event) error {
 		return nil // a plugin opt-in: forwarded, nothing to keep
 	}
 	sub := &store.Subscription{BotID: b.ID, PSID: ev.psid, Title: o.Title, Token: o.NotificationMessagesToken, Status: 1,
-		Timezone: o.NotificationMessagesTimezone, Payload: o.Payload, UserTokenStatus: o.UserTokenStatus}
+		Timezone: o.NotificationMessagesTimezone, Payload: o.Payload, UserTokenStatus: o.UserTokenStatus, EventAt: ev.at}
 	if o.NotificationMessagesStatus == "STOP_NOTIFICATIONS" {
 		sub.Status = 0
 	}

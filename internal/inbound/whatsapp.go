@@ -222,8 +222,10 @@ func (h *Handler) handleWhatsApp(ctx context.Context, job queue.Job, wh *store.W
 		bots[n] = b
 	}
 	return h.Store.Write(ctx, func(tx *store.Tx) error {
-		fresh := map[string]bool{} // number and key of each new event
-		byBot := map[string]int{}  // new events per bot
+		// Each new event, by its number and bytes: forwarding picks items out
+		// of the body by them, without reading them again.
+		fresh := map[string]bool{}
+		byBot := map[string]int{} // new events per bot
 		for _, ev := range events {
 			b := bots[ev.number]
 			if b == nil {
@@ -236,18 +238,13 @@ func (h *Handler) handleWhatsApp(ctx context.Context, job queue.Job, wh *store.W
 			if !isNew {
 				continue
 			}
-			fresh[ev.number+"\x00"+ev.key()] = true
+			fresh[ev.number+"\x00"+string(ev.raw)] = true
 			byBot[b.ID]++
 			if err := applyWhatsApp(tx, b, ev); err != nil {
 				return fmt.Errorf("event %s: %w", ev.key(), err)
 			}
 		}
-		owner := map[string]string{} // phone number id → bot id
-		for n, b := range bots {
-			if b != nil {
-				owner[n] = b.ID
-			}
-		}
+		ownedBy := func(number string, b *core.Bot) bool { return bots[number] != nil && bots[number].ID == b.ID }
 		forwarded := map[string]bool{}
 		for _, number := range nums {
 			b := bots[number]
@@ -256,14 +253,13 @@ func (h *Handler) handleWhatsApp(ctx context.Context, job queue.Job, wh *store.W
 			}
 			forwarded[b.ID] = true
 			keep := func(number string, raw json.RawMessage) bool {
-				ev, ok := eventOf(number, raw)
-				return ok && owner[number] == b.ID && fresh[number+"\x00"+ev.key()]
+				return ownedBy(number, b) && fresh[number+"\x00"+string(raw)]
 			}
 			// Whole, as Meta sent it, only when every event is new and every
 			// number in it is this bot's.
 			whole := byBot[b.ID] == len(events)
 			for _, n := range nums {
-				whole = whole && owner[n] == b.ID
+				whole = whole && ownedBy(n, b)
 			}
 			out, err := whatsAppForwardBody(wh.Body, keep, whole)
 			if err != nil {
@@ -275,24 +271,6 @@ func (h *Handler) handleWhatsApp(ctx context.Context, job queue.Job, wh *store.W
 		}
 		return queue.Complete(tx, job)
 	})
-}
-
-// eventOf reads one message or status back from its bytes.
-func eventOf(number string, raw json.RawMessage) (waEvent, bool) {
-	var probe struct {
-		From   string `json:"from"`
-		Status string `json:"status"`
-	}
-	if json.Unmarshal(raw, &probe) != nil {
-		return waEvent{}, false
-	}
-	ev := waEvent{number: number, raw: raw}
-	if probe.Status != "" {
-		ev.status = &waStatus{}
-		return ev, json.Unmarshal(raw, ev.status) == nil
-	}
-	ev.msg = &waMessage{}
-	return ev, json.Unmarshal(raw, ev.msg) == nil
 }
 
 // applyWhatsApp acts on one new event: a user's message opens their

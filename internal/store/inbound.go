@@ -141,27 +141,41 @@ type Subscription struct {
 	Payload         string     `json:"payload,omitempty"`
 	UserTokenStatus string     `json:"user_token_status,omitempty"`
 	ExpiresAt       *time.Time `json:"expires_at,omitempty"`
+	EventAt         time.Time  `json:"-"` // when the user acted, by the event; zero: now
 	CreatedAt       time.Time  `json:"created_at"`
 	UpdatedAt       time.Time  `json:"updated_at"`
 }
 
 // SaveSubscription records an opt-in, stop or resume for a user and topic.
-// A stop or resume that names no token keeps the stored one.
+// A stop or resume that names no token keeps the stored one. An event older
+// than the one that set the subscription (webhooks are processed
+// concurrently, so they come in any order) only fills a token or timezone
+// still blank.
 func (tx *Tx) SaveSubscription(sub *Subscription) error {
 	var expires sql.NullInt64
 	if sub.ExpiresAt != nil {
 		expires = sql.NullInt64{Int64: ms(*sub.ExpiresAt), Valid: true}
 	}
 	now := ms(tx.Now())
-	_, err := tx.Exec(`INSERT INTO subscriptions (bot_id, psid, title, token, status, timezone, payload, user_token_status, expires_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+	eventAt := now
+	if !sub.EventAt.IsZero() {
+		eventAt = ms(sub.EventAt)
+	}
+	// The newer event decides; an older one only fills what is still blank.
+	const newer = `excluded.event_at >= subscriptions.event_at`
+	_, err := tx.Exec(`INSERT INTO subscriptions (bot_id, psid, title, token, status, timezone, payload, user_token_status, expires_at, event_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
 		ON CONFLICT (bot_id, psid, title) DO UPDATE SET
-			token = CASE WHEN excluded.token = '' THEN subscriptions.token ELSE excluded.token END,
-			status = excluded.status,
-			timezone = CASE WHEN excluded.timezone = '' THEN subscriptions.timezone ELSE excluded.timezone END,
-			payload = excluded.payload, user_token_status = excluded.user_token_status,
-			expires_at = COALESCE(excluded.expires_at, subscriptions.expires_at), updated_at = excluded.updated_at`,
-		sub.BotID, sub.PSID, sub.Title, sub.Token, sub.Status, sub.Timezone, sub.Payload, sub.UserTokenStatus, expires, now)
+			token = CASE WHEN excluded.token <> '' AND (`+newer+` OR subscriptions.token = '') THEN excluded.token ELSE subscriptions.token END,
+			status = CASE WHEN `+newer+` THEN excluded.status ELSE subscriptions.status END,
+			timezone = CASE WHEN excluded.timezone <> '' AND (`+newer+` OR subscriptions.timezone = '') THEN excluded.timezone ELSE subscriptions.timezone END,
+			payload = CASE WHEN `+newer+` THEN excluded.payload ELSE subscriptions.payload END,
+			user_token_status = CASE WHEN `+newer+` THEN excluded.user_token_status ELSE subscriptions.user_token_status END,
+			expires_at = CASE WHEN `+newer+` THEN COALESCE(excluded.expires_at, subscriptions.expires_at)
+				ELSE COALESCE(subscriptions.expires_at, excluded.expires_at) END,
+			event_at = CASE WHEN `+newer+` THEN excluded.event_at ELSE subscriptions.event_at END,
+			updated_at = excluded.updated_at`,
+		sub.BotID, sub.PSID, sub.Title, sub.Token, sub.Status, sub.Timezone, sub.Payload, sub.UserTokenStatus, expires, eventAt, now)
 	return err
 }
 

@@ -137,13 +137,13 @@ func internationalDigits(s string) string {
 func parse(b *body, id string) (*core.SendRequest, error) {
 	switch {
 	case id == "":
-		return nil, missing("id")
+		return nil, core.Missing("id")
 	case strings.TrimSpace(string(b.To)) == "":
-		return nil, missing("to")
+		return nil, core.Missing("to")
 	case strings.TrimSpace(b.Type) == "":
-		return nil, missing("type")
+		return nil, core.Missing("type")
 	case strings.TrimSpace(string(b.Timestamp)) == "":
-		return nil, missing("timestamp")
+		return nil, core.Missing("timestamp")
 	}
 	sync, err := bothub.ParseSync(b.Sync, "sync")
 	if err != nil {
@@ -161,7 +161,7 @@ func parse(b *body, id string) (*core.SendRequest, error) {
 	objects := map[string]bool{"text": b.Text != nil, "image": b.Image != nil, "document": b.Document != nil, "audio": b.Audio != nil}
 	present, known := objects[typ]
 	if known && !present {
-		return nil, missing(typ)
+		return nil, core.Missing(typ)
 	}
 	for name, given := range objects {
 		if given && name != typ && known {
@@ -178,8 +178,6 @@ func parse(b *body, id string) (*core.SendRequest, error) {
 	return &core.SendRequest{Face: Face, Method: "whatsapp_message", RequestID: id, Sync: sync,
 		Recipient: core.Recipient{PhoneNumber: to}, WhatsApp: m}, nil
 }
-
-func missing(field string) error { return core.Missing(field) }
 
 // Result is a send's outcome, as seed 003's success sample has it, with the
 // message's id, WhatsApp's id for it and its status in data: the sync
