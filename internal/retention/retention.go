@@ -113,29 +113,31 @@ func (p *Pruner) Pass(ctx context.Context, j queue.Job) (Counts, error) {
 	if p.Keep > 0 {
 		before := now.Add(-p.Keep)
 		var after string
-		if err := t.batches(&c.Messages, func() (n int, err error) {
-			n, after, err = p.Store.PruneMessages(ctx, before, after, p.Batch)
-			return n, err
+		if err := t.batches(&c.Messages, func() (store.Pruned, error) {
+			r, err := p.Store.PruneMessages(ctx, before, after, p.Batch)
+			after = r.Last
+			return r, err
 		}); err != nil {
 			return c, err
 		}
 		after = ""
-		if err := t.batches(&c.Deliveries, func() (n int, err error) {
-			n, after, err = p.Store.PruneDeliveries(ctx, before, after, p.Batch)
-			return n, err
+		if err := t.batches(&c.Deliveries, func() (store.Pruned, error) {
+			r, err := p.Store.PruneDeliveries(ctx, before, after, p.Batch)
+			after = r.Last
+			return r, err
 		}); err != nil {
 			return c, err
 		}
-		if err := t.batches(&c.DeadJobs, func() (int, error) { return p.Store.PruneDeadJobs(ctx, before, p.Batch) }); err != nil {
+		if err := t.batches(&c.DeadJobs, func() (store.Pruned, error) { return p.Store.PruneDeadJobs(ctx, before, p.Batch) }); err != nil {
 			return c, err
 		}
 	}
 	if p.KeepInbound > 0 {
 		before := now.Add(-p.KeepInbound)
-		if err := t.batches(&c.Webhooks, func() (int, error) { return p.Store.PruneWebhooks(ctx, before, p.Batch) }); err != nil {
+		if err := t.batches(&c.Webhooks, func() (store.Pruned, error) { return p.Store.PruneWebhooks(ctx, before, p.Batch) }); err != nil {
 			return c, err
 		}
-		if err := t.batches(&c.Seen, func() (int, error) { return p.Store.PruneSeen(ctx, before, p.Batch) }); err != nil {
+		if err := t.batches(&c.Seen, func() (store.Pruned, error) { return p.Store.PruneSeen(ctx, before, p.Batch) }); err != nil {
 			return c, err
 		}
 	}
@@ -157,24 +159,25 @@ type turn struct {
 
 // batches runs one batch after another, resting between them, until one
 // removes less than a full batch or ctx ends; total counts the rows.
-func (t *turn) batches(total *int, one func() (int, error)) error {
+func (t *turn) batches(total *int, one func() (store.Pruned, error)) error {
 	for t.ctx.Err() == nil {
 		if err := t.renew(); err != nil {
 			return err
 		}
-		began := time.Now()
-		n, err := one()
-		*total += n
+		r, err := one()
+		*total += r.N
 		if err != nil {
 			if t.ctx.Err() != nil {
 				return nil
 			}
 			return err
 		}
-		if n < t.p.Batch {
+		if r.N < t.p.Batch {
 			return nil
 		}
-		rest := time.NewTimer(time.Duration(float64(time.Since(began)) * t.p.Pause))
+		// The rest is in proportion to the batch's time in the database, not
+		// to its wait for the writer, which is long exactly when sends are busy.
+		rest := time.NewTimer(time.Duration(float64(r.Took) * t.p.Pause))
 		select {
 		case <-t.ctx.Done():
 			rest.Stop()

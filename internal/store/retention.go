@@ -18,79 +18,81 @@ import (
 // creation time (core.NewID), so "created before" is a key range and the hot
 // path carries no extra index for pruning.
 
+// Pruned is what one batch did.
+type Pruned struct {
+	N    int           // rows deleted (messages, for PruneMessages)
+	Last string        // the last id it looked at, for the next batch's after
+	Took time.Duration // from the transaction's work starting to its commit: the batch's share of the database
+}
+
 // PruneMessages deletes up to limit finished messages created before before,
 // with their attempts, events, callback deliveries and delivery attempts.
 // A message whose work is unfinished stays: its send is queued, running or
 // waiting for a retry (status accepted), or one of its deliveries is pending.
 // after is where the previous batch of the same pass stopped ("" at first),
 // so the unfinished ones are not read again; last is where this one stopped.
-func (s *Store) PruneMessages(ctx context.Context, before time.Time, after string, limit int) (n int, last string, err error) {
+func (s *Store) PruneMessages(ctx context.Context, before time.Time, after string, limit int) (Pruned, error) {
 	lock := ""
 	if s.dialect.name == postgresDialect.name {
 		lock = " FOR UPDATE SKIP LOCKED" // another process's batch, or a status change, keeps its rows
 	}
-	err = s.WriteAlone(ctx, false, func(tx *Tx) error {
+	return s.prune(ctx, after, func(tx *Tx) ([]string, error) {
 		ids, err := tx.pick(`SELECT id FROM messages m
 			WHERE m.id > $1 AND m.id < $2 AND m.created_at < $3 AND m.status <> 'accepted'
-			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.state = 'pending')
+			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.message_id <> '' AND d.state = 'pending')
 			ORDER BY m.id LIMIT $4`+lock, max(after, "msg_"), core.FirstID("msg_", before), ms(before), limit)
 		if err != nil || len(ids) == 0 {
-			n, last = 0, after
-			return err
+			return nil, err
 		}
 		list := tx.idList()
+		// "message_id <> ''" lets both databases use the partial index deliveries_message.
 		for _, q := range []string{
 			`DELETE FROM attempts WHERE message_id IN ` + list,
 			`DELETE FROM message_events WHERE message_id IN ` + list,
-			`DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE message_id IN ` + list + `)`,
-			`DELETE FROM deliveries WHERE message_id IN ` + list,
+			`DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE message_id <> '' AND message_id IN ` + list + `)`,
+			`DELETE FROM deliveries WHERE message_id <> '' AND message_id IN ` + list,
 			`DELETE FROM messages WHERE id IN ` + list,
 		} {
 			if err := tx.execList(q, ids); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		n, last = len(ids), ids[len(ids)-1]
-		return nil
+		return ids, nil
 	})
-	return n, last, err
 }
 
 // PruneDeliveries deletes up to limit finished deliveries of no message
 // (forwarded events, upload results) created before before, with their
 // attempts; a message's callbacks go with the message. after and last are
 // as for PruneMessages.
-func (s *Store) PruneDeliveries(ctx context.Context, before time.Time, after string, limit int) (n int, last string, err error) {
-	err = s.WriteAlone(ctx, false, func(tx *Tx) error {
+func (s *Store) PruneDeliveries(ctx context.Context, before time.Time, after string, limit int) (Pruned, error) {
+	return s.prune(ctx, after, func(tx *Tx) ([]string, error) {
 		ids, err := tx.pick(`SELECT id FROM deliveries WHERE id > $1 AND id < $2 AND created_at < $3
 			AND message_id = '' AND state <> 'pending' ORDER BY id LIMIT $4`,
 			max(after, "msg_"), core.FirstID("msg_", before), ms(before), limit)
 		if err != nil || len(ids) == 0 {
-			n, last = 0, after
-			return err
+			return nil, err
 		}
 		list := tx.idList()
 		for _, q := range []string{`DELETE FROM delivery_attempts WHERE delivery_id IN ` + list, `DELETE FROM deliveries WHERE id IN ` + list} {
 			if err := tx.execList(q, ids); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		n, last = len(ids), ids[len(ids)-1]
-		return nil
+		return ids, nil
 	})
-	return n, last, err
 }
 
 // PruneDeadJobs deletes up to limit jobs given up on (kept for inspection)
 // last touched before before.
-func (s *Store) PruneDeadJobs(ctx context.Context, before time.Time, limit int) (int, error) {
+func (s *Store) PruneDeadJobs(ctx context.Context, before time.Time, limit int) (Pruned, error) {
 	return s.pruneBatch(ctx, `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 'discarded' AND updated_at < $1 LIMIT $2)`, ms(before), limit)
 }
 
 // PruneWebhooks deletes up to limit received webhook bodies older than
 // before, except a body whose processing is still queued or was given up
 // on (its job is kept for inspection, and the body with it).
-func (s *Store) PruneWebhooks(ctx context.Context, before time.Time, limit int) (int, error) {
+func (s *Store) PruneWebhooks(ctx context.Context, before time.Time, limit int) (Pruned, error) {
 	return s.pruneBatch(ctx, `DELETE FROM webhooks WHERE id IN (SELECT w.id FROM webhooks w WHERE w.received_at < $1
 		AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.kind = 'inbound' AND j.state <> 'discarded' AND j.ref = w.id)
 		AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.state = 'discarded' AND j.ref = w.id)
@@ -99,7 +101,7 @@ func (s *Store) PruneWebhooks(ctx context.Context, before time.Time, limit int) 
 
 // PruneSeen deletes up to limit marks of inbound events first seen before
 // before: Meta has stopped redelivering them.
-func (s *Store) PruneSeen(ctx context.Context, before time.Time, limit int) (int, error) {
+func (s *Store) PruneSeen(ctx context.Context, before time.Time, limit int) (Pruned, error) {
 	return s.pruneBatch(ctx, `DELETE FROM inbound_seen WHERE (bot_id, key) IN
 		(SELECT bot_id, key FROM inbound_seen WHERE seen_at < $1 ORDER BY seen_at LIMIT $2)`, ms(before), limit)
 }
@@ -115,9 +117,28 @@ func (s *Store) PruneReach(ctx context.Context) (int, error) {
 	return int(n), err
 }
 
-func (s *Store) pruneBatch(ctx context.Context, query string, args ...any) (int, error) {
-	var n int64
+// prune runs one batch: pick deletes what it chose and returns its ids.
+func (s *Store) prune(ctx context.Context, after string, pick func(tx *Tx) ([]string, error)) (Pruned, error) {
+	var ids []string
+	var began time.Time
 	err := s.WriteAlone(ctx, false, func(tx *Tx) error {
+		began = time.Now()
+		var err error
+		ids, err = pick(tx)
+		return err
+	})
+	p := Pruned{N: len(ids), Last: after, Took: time.Since(began)}
+	if len(ids) > 0 {
+		p.Last = ids[len(ids)-1]
+	}
+	return p, err
+}
+
+func (s *Store) pruneBatch(ctx context.Context, query string, args ...any) (Pruned, error) {
+	var n int64
+	var began time.Time
+	err := s.WriteAlone(ctx, false, func(tx *Tx) error {
+		began = time.Now()
 		res, err := tx.Exec(query, args...)
 		if err != nil {
 			return err
@@ -125,7 +146,7 @@ func (s *Store) pruneBatch(ctx context.Context, query string, args ...any) (int,
 		n, err = res.RowsAffected()
 		return err
 	})
-	return int(n), err
+	return Pruned{N: int(n), Took: time.Since(began)}, err
 }
 
 // pick returns the single text column a query selects.

@@ -172,9 +172,9 @@ func TestRetentionBatchIsBounded(t *testing.T) {
 			if i == 2 {
 				after = third
 			}
-			n, last, err := s.PruneMessages(ctx, before, after, 1)
-			if err != nil || n != want.n || last != want.last {
-				t.Fatalf("batch %d = %d, %s, %v; want %d, %s", i, n, last, err, want.n, want.last)
+			r, err := s.PruneMessages(ctx, before, after, 1)
+			if err != nil || r.N != want.n || r.Last != want.last {
+				t.Fatalf("batch %d = %+v, %v; want %d, %s", i, r, err, want.n, want.last)
 			}
 		}
 		if got, want := rows(t, s), "messages=1 attempts=1 message_events=1 deliveries=0 delivery_attempts=0 jobs=0 "; got != want {
