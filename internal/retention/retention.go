@@ -158,7 +158,7 @@ type turn struct {
 }
 
 // batches runs one batch after another, resting between them, until one
-// removes less than a full batch or ctx ends; total counts the rows.
+// finds less than a full batch or ctx ends; total counts the rows.
 func (t *turn) batches(total *int, one func() (store.Pruned, error)) error {
 	for t.ctx.Err() == nil {
 		if err := t.renew(); err != nil {
@@ -172,7 +172,7 @@ func (t *turn) batches(total *int, one func() (store.Pruned, error)) error {
 			}
 			return err
 		}
-		if r.N < t.p.Batch {
+		if !r.More {
 			return nil
 		}
 		// The rest is in proportion to the batch's time in the database, not

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/botgate/botgate/internal/core"
@@ -21,6 +22,7 @@ import (
 // Pruned is what one batch did.
 type Pruned struct {
 	N    int           // rows deleted (messages, for PruneMessages)
+	More bool          // it took a full batch: there may be more
 	Last string        // the last id it looked at, for the next batch's after
 	Took time.Duration // from the transaction's work starting to its commit: the batch's share of the database
 }
@@ -30,22 +32,28 @@ type Pruned struct {
 // A message whose work is unfinished stays: its send is queued, running or
 // waiting for a retry (status accepted), or one of its deliveries is pending.
 // after is where the previous batch of the same pass stopped ("" at first),
-// so the unfinished ones are not read again; last is where this one stopped.
+// so the unfinished ones are not read again; Pruned.Last is where this one stopped.
 func (s *Store) PruneMessages(ctx context.Context, before time.Time, after string, limit int) (Pruned, error) {
 	lock := ""
 	if s.dialect.name == postgresDialect.name {
 		lock = " FOR UPDATE SKIP LOCKED" // another process's batch, or a status change, keeps its rows
 	}
-	return s.prune(ctx, after, func(tx *Tx) ([]string, error) {
-		ids, err := tx.pick(`SELECT id FROM messages m
-			WHERE m.id > $1 AND m.id < $2 AND m.created_at < $3 AND m.status <> 'accepted'
-			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.message_id <> '' AND d.state = 'pending')
-			ORDER BY m.id LIMIT $4`+lock, max(after, "msg_"), core.FirstID("msg_", before), ms(before), limit)
+	return s.prune(ctx, after, limit, func(tx *Tx) ([]string, []string, error) {
+		ids, err := tx.pick(`SELECT id FROM messages WHERE id > $1 AND id < $2 AND created_at < $3 AND status <> 'accepted'
+			ORDER BY id LIMIT $4`+lock, max(after, "msg_"), core.FirstID("msg_", before), ms(before), limit)
 		if err != nil || len(ids) == 0 {
-			return nil, err
+			return nil, nil, err
 		}
 		list := tx.idList()
-		// "message_id <> ''" lets both databases use the partial index deliveries_message.
+		// A separate query, so that both planners probe the index per message:
+		// as a NOT EXISTS, PostgreSQL chose to scan every delivery.
+		// "message_id <> ''" lets both use the partial index deliveries_message.
+		calling, err := tx.pickList(`SELECT DISTINCT message_id FROM deliveries WHERE message_id <> '' AND message_id IN `+list+` AND state = 'pending'`, ids)
+		if err != nil {
+			return nil, nil, err
+		}
+		scanned := slices.Clone(ids)
+		ids = slices.DeleteFunc(ids, func(id string) bool { return slices.Contains(calling, id) })
 		for _, q := range []string{
 			`DELETE FROM attempts WHERE message_id IN ` + list,
 			`DELETE FROM message_events WHERE message_id IN ` + list,
@@ -54,10 +62,10 @@ func (s *Store) PruneMessages(ctx context.Context, before time.Time, after strin
 			`DELETE FROM messages WHERE id IN ` + list,
 		} {
 			if err := tx.execList(q, ids); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
-		return ids, nil
+		return ids, scanned, nil
 	})
 }
 
@@ -66,34 +74,34 @@ func (s *Store) PruneMessages(ctx context.Context, before time.Time, after strin
 // attempts; a message's callbacks go with the message. after and last are
 // as for PruneMessages.
 func (s *Store) PruneDeliveries(ctx context.Context, before time.Time, after string, limit int) (Pruned, error) {
-	return s.prune(ctx, after, func(tx *Tx) ([]string, error) {
+	return s.prune(ctx, after, limit, func(tx *Tx) ([]string, []string, error) {
 		ids, err := tx.pick(`SELECT id FROM deliveries WHERE id > $1 AND id < $2 AND created_at < $3
 			AND message_id = '' AND state <> 'pending' ORDER BY id LIMIT $4`,
 			max(after, "msg_"), core.FirstID("msg_", before), ms(before), limit)
 		if err != nil || len(ids) == 0 {
-			return nil, err
+			return nil, nil, err
 		}
 		list := tx.idList()
 		for _, q := range []string{`DELETE FROM delivery_attempts WHERE delivery_id IN ` + list, `DELETE FROM deliveries WHERE id IN ` + list} {
 			if err := tx.execList(q, ids); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
-		return ids, nil
+		return ids, ids, nil
 	})
 }
 
 // PruneDeadJobs deletes up to limit jobs given up on (kept for inspection)
 // last touched before before.
 func (s *Store) PruneDeadJobs(ctx context.Context, before time.Time, limit int) (Pruned, error) {
-	return s.pruneBatch(ctx, `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 'discarded' AND updated_at < $1 LIMIT $2)`, ms(before), limit)
+	return s.pruneBatch(ctx, limit, `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 'discarded' AND updated_at < $1 LIMIT $2)`, ms(before), limit)
 }
 
 // PruneWebhooks deletes up to limit received webhook bodies older than
 // before, except a body whose processing is still queued or was given up
 // on (its job is kept for inspection, and the body with it).
 func (s *Store) PruneWebhooks(ctx context.Context, before time.Time, limit int) (Pruned, error) {
-	return s.pruneBatch(ctx, `DELETE FROM webhooks WHERE id IN (SELECT w.id FROM webhooks w WHERE w.received_at < $1
+	return s.pruneBatch(ctx, limit, `DELETE FROM webhooks WHERE id IN (SELECT w.id FROM webhooks w WHERE w.received_at < $1
 		AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.kind = 'inbound' AND j.state <> 'discarded' AND j.ref = w.id)
 		AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.state = 'discarded' AND j.ref = w.id)
 		ORDER BY w.received_at LIMIT $2)`, ms(before), limit)
@@ -102,7 +110,7 @@ func (s *Store) PruneWebhooks(ctx context.Context, before time.Time, limit int) 
 // PruneSeen deletes up to limit marks of inbound events first seen before
 // before: Meta has stopped redelivering them.
 func (s *Store) PruneSeen(ctx context.Context, before time.Time, limit int) (Pruned, error) {
-	return s.pruneBatch(ctx, `DELETE FROM inbound_seen WHERE (bot_id, key) IN
+	return s.pruneBatch(ctx, limit, `DELETE FROM inbound_seen WHERE (bot_id, key) IN
 		(SELECT bot_id, key FROM inbound_seen WHERE seen_at < $1 ORDER BY seen_at LIMIT $2)`, ms(before), limit)
 }
 
@@ -117,24 +125,25 @@ func (s *Store) PruneReach(ctx context.Context) (int, error) {
 	return int(n), err
 }
 
-// prune runs one batch: pick deletes what it chose and returns its ids.
-func (s *Store) prune(ctx context.Context, after string, pick func(tx *Tx) ([]string, error)) (Pruned, error) {
-	var ids []string
+// prune runs one batch: pick deletes what it chose and returns the ids it
+// deleted and the ids it looked at, in order.
+func (s *Store) prune(ctx context.Context, after string, limit int, pick func(tx *Tx) (deleted, scanned []string, err error)) (Pruned, error) {
+	var deleted, scanned []string
 	var began time.Time
 	err := s.WriteAlone(ctx, false, func(tx *Tx) error {
 		began = time.Now()
 		var err error
-		ids, err = pick(tx)
+		deleted, scanned, err = pick(tx)
 		return err
 	})
-	p := Pruned{N: len(ids), Last: after, Took: time.Since(began)}
-	if len(ids) > 0 {
-		p.Last = ids[len(ids)-1]
+	p := Pruned{N: len(deleted), More: len(scanned) == limit, Last: after, Took: time.Since(began)}
+	if err == nil && len(scanned) > 0 {
+		p.Last = scanned[len(scanned)-1]
 	}
 	return p, err
 }
 
-func (s *Store) pruneBatch(ctx context.Context, query string, args ...any) (Pruned, error) {
+func (s *Store) pruneBatch(ctx context.Context, limit int, query string, args ...any) (Pruned, error) {
 	var n int64
 	var began time.Time
 	err := s.WriteAlone(ctx, false, func(tx *Tx) error {
@@ -146,7 +155,7 @@ func (s *Store) pruneBatch(ctx context.Context, query string, args ...any) (Prun
 		n, err = res.RowsAffected()
 		return err
 	})
-	return Pruned{N: int(n), Took: time.Since(began)}, err
+	return Pruned{N: int(n), More: n == int64(limit), Took: time.Since(began)}, err
 }
 
 // pick returns the single text column a query selects.
@@ -183,4 +192,14 @@ func (tx *Tx) execList(query string, ids []string) error {
 	}
 	_, err = tx.Exec(query, string(list))
 	return err
+}
+
+// pickList runs query with ids as $1 (see idList), returning the single
+// text column it selects, if any.
+func (tx *Tx) pickList(query string, ids []string) ([]string, error) {
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	return tx.pick(query, string(list))
 }
