@@ -92,4 +92,3 @@ func (c *Console) appDelete(w http.ResponseWriter, r *http.Request) {
 	c.audit(r, "delete sobot app", id, "appid "+appID)
 	redirect(w, r, "/console/bots/"+id, "Sobot app deleted.")
 }
-
