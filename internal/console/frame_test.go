@@ -1,10 +1,13 @@
 package console_test
 
 import (
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/botgate/botgate/internal/console"
 	"github.com/botgate/botgate/internal/core"
@@ -108,4 +111,43 @@ func TestConsoleSelfProtection(t *testing.T) {
 			t.Errorf("POST %s on oneself: %d", path, a.Status)
 		}
 	}
+}
+
+func TestAuditPagesAndPrune(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		s := newSite(t, db, console.Deps{})
+		pw := s.user("ada", core.RoleAdmin)
+		b := s.client()
+		b.signIn("ada", pw)
+		for _, name := range []string{"u1", "u2", "u3"} {
+			s.Clock.Add(time.Second)
+			if a := b.post("/console/users", "/console/users", url.Values{"username": {name}, "role": {"viewer"}, "password": {"pw-" + name + "-0123456789"}}); a.Status != http.StatusSeeOther {
+				t.Fatalf("create %s: %d", name, a.Status)
+			}
+		}
+		page := b.get("/console/audit?limit=2")
+		if !strings.Contains(page.Body, "<td>create user</td><td class=\"mono\">u3</td>") || !strings.Contains(page.Body, ">u2</td>") || strings.Contains(page.Body, ">u1</td>") {
+			t.Fatalf("first audit page:\n%s", page.Body)
+		}
+		next := regexp.MustCompile(`href="/console/audit(\?[^"]+)">Older`).FindStringSubmatch(page.Body)
+		if next == nil {
+			t.Fatalf("no link to older entries:\n%s", page.Body)
+		}
+		page = b.get("/console/audit" + html.UnescapeString(next[1]))
+		if !strings.Contains(page.Body, ">u1</td>") || strings.Contains(page.Body, ">u2</td>") || strings.Contains(page.Body, "Older") {
+			t.Fatalf("second audit page:\n%s", page.Body)
+		}
+
+		// Pruning forgets ended sessions only.
+		s.Clock.Add(13 * time.Hour)
+		other := s.client()
+		other.signIn("u1", "pw-u1-0123456789")
+		if err := console.Prune(t.Context(), s.Store); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := s.Store.ReadRow(t.Context(), `SELECT COUNT(*) FROM console_sessions`).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("%d sessions after pruning, want 1 (%v)", n, err)
+		}
+	})
 }
