@@ -32,11 +32,17 @@ func (c *Console) checkCSRF(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		// Handlers read r.PostForm: parse it here, bounded, whichever way
+		// the token came.
+		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+		if err := r.ParseForm(); err != nil {
+			c.render(w, r, http.StatusBadRequest, "error.html", core.Errorf(core.KindInvalid, "the form could not be read: %v", err))
+			return
+		}
 		want := csrfToken(r)
 		got := r.Header.Get("X-CSRF-Token")
 		if got == "" {
-			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-			got = r.PostFormValue("csrf")
+			got = r.PostForm.Get("csrf")
 		}
 		if want == "" || !seal.Equal(got, want) || !c.sameOrigin(r) {
 			c.render(w, r, http.StatusForbidden, "error.html",
