@@ -3,6 +3,7 @@ package console
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"html/template"
 	"net/http"
 	"net/url"
 
@@ -69,3 +70,11 @@ func (c *Console) sameOrigin(r *http.Request) bool {
 }
 
 func urlEscape(s string) string { return url.QueryEscape(s) }
+
+// csrfField is the hidden form field carrying the request's CSRF token, for
+// HTML built outside the templates (templates write {{csrf $}}).
+func csrfField(r *http.Request) template.HTML { return hiddenCSRF(csrfToken(r)) }
+
+func hiddenCSRF(token string) template.HTML {
+	return template.HTML(`<input type="hidden" name="csrf" value="` + template.HTMLEscapeString(token) + `">`)
+}
