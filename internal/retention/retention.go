@@ -38,7 +38,10 @@ type Pruner struct {
 	Every       time.Duration // from the end of one pass to the next; default an hour
 	Owner       string        // this process
 	Lease       time.Duration // the pass's claim, renewed as it goes
-	Log         *slog.Logger
+	// Also forgets other expired records at the end of each pass (the
+	// console's ended sessions, say): small deletes that need no batches.
+	Also func(ctx context.Context) error
+	Log  *slog.Logger
 }
 
 // Counts are the rows a pass removed, by what they were.
@@ -145,8 +148,10 @@ func (p *Pruner) Pass(ctx context.Context, j queue.Job) (Counts, error) {
 		return c, nil
 	}
 	var err error
-	c.Reach, err = p.Store.PruneReach(ctx)
-	return c, err
+	if c.Reach, err = p.Store.PruneReach(ctx); err != nil || p.Also == nil {
+		return c, err
+	}
+	return c, p.Also(ctx)
 }
 
 // turn is one pass's progress through its batches.

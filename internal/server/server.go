@@ -25,6 +25,7 @@ import (
 	"github.com/botgate/botgate/internal/api/bothub"
 	"github.com/botgate/botgate/internal/api/sobot"
 	"github.com/botgate/botgate/internal/api/whatsapp"
+	"github.com/botgate/botgate/internal/console"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/dispatch"
 	"github.com/botgate/botgate/internal/egress"
@@ -48,6 +49,8 @@ type Config struct {
 	Sandbox      bool
 	SecretKey    string // hex or base64 of 32 bytes; SQLite keeps one beside the database when empty
 	EgressAllow  string // CIDRs merchant URLs may reach despite the SSRF guard
+	Console      bool   // serve the web console under /console/
+	TrustProxy   bool   // the client's address and scheme come from X-Forwarded-For/-Proto
 	SQLiteSync   string // "full" (default: a 200 survives a power loss) or "normal" (survives a crash of botgate only)
 
 	SyncTimeout      time.Duration
@@ -88,7 +91,7 @@ func Defaults() Config {
 		Addr: "127.0.0.1:8080", Database: "./botgate.db", SQLiteSync: "full", GraphURL: "https://graph.facebook.com", GraphVersion: "v25.0",
 		SyncTimeout: 10 * time.Second, GraphTimeout: 20 * time.Second, SendWorkers: 64, SendAttempts: 10, SendRetryBase: 2 * time.Second,
 		DeliveryWorkers: 64, CallbackTimeout: 10 * time.Second, CallbackSchedule: notify.DefaultSchedule,
-		ShutdownGrace: 15 * time.Second, JobLease: 2 * time.Minute, Retention: 30 * 24 * time.Hour, InboundRetention: 7 * 24 * time.Hour,
+		Console: true, ShutdownGrace: 15 * time.Second, JobLease: 2 * time.Minute, Retention: 30 * 24 * time.Hour, InboundRetention: 7 * 24 * time.Hour,
 		ProfileTTL: 7 * 24 * time.Hour, SobotTokenTTL: 24 * time.Hour, SobotSignSkew: 5 * time.Minute,
 	}
 }
@@ -273,7 +276,7 @@ func (s *Server) build() error {
 		Concurrency: 8, Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	sb.WakeJobs = s.uploads.Wake
 	s.retention = &retention.Pruner{Store: s.Store, Keep: s.cfg.Retention, KeepInbound: s.cfg.InboundRetention,
-		Owner: owner, Lease: lease, Log: s.log}
+		Owner: owner, Lease: lease, Log: s.log, Also: func(ctx context.Context) error { return console.Prune(ctx, s.Store) }}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
@@ -283,9 +286,14 @@ func (s *Server) build() error {
 	(&whatsapp.Handler{Service: s.Gateway, Log: s.log}).Register(mux)
 	in.Register(mux)
 	sb.Register(mux)
-	(&admin.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph, Token: s.cfg.AdminToken, Log: s.log}).Register(mux)
+	(&admin.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph, Token: s.cfg.AdminToken, Log: s.log, TrustProxy: s.cfg.TrustProxy}).Register(mux)
 	if s.sandbox != nil {
 		s.sandbox.register(mux)
+	}
+	if s.cfg.Console {
+		if err := s.mountConsole(mux); err != nil {
+			return err
+		}
 	}
 	s.http = &http.Server{
 		Handler:           mux,
@@ -295,6 +303,22 @@ func (s *Server) build() error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	return nil
+}
+
+// mountConsole serves the console under /console/ and sends / there.
+func (s *Server) mountConsole(mux *http.ServeMux) error {
+	d := console.Deps{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph,
+		TrustProxy: s.cfg.TrustProxy, Log: s.log, Now: s.cfg.Now}
+	if s.sandbox != nil {
+		d.Sandbox, d.Fake = true, s.sandbox.fake
+	}
+	c, err := console.New(d)
+	if err != nil {
+		return err
+	}
+	mux.Handle("/console/", c.Handler())
+	mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
 	return nil
 }
 
