@@ -13,7 +13,8 @@ import (
 // transaction of its own, so a large backlog never holds the writer (SQLite)
 // or many row locks (PostgreSQL) for long. Each method deletes at most limit
 // rows of the table it is named after (and the rows hanging off them), and
-// reports how many went; a result below limit means nothing more is due.
+// reports how many went, and whether it found a full batch (there may be
+// more) or less (nothing more is due).
 //
 // Messages and deliveries are found through their primary keys: ids sort by
 // creation time (core.NewID), so "created before" is a key range and the hot
@@ -54,6 +55,9 @@ func (s *Store) PruneMessages(ctx context.Context, before time.Time, after strin
 		}
 		scanned := slices.Clone(ids)
 		ids = slices.DeleteFunc(ids, func(id string) bool { return slices.Contains(calling, id) })
+		if len(ids) == 0 {
+			return nil, scanned, nil
+		}
 		for _, q := range []string{
 			`DELETE FROM attempts WHERE message_id IN ` + list,
 			`DELETE FROM message_events WHERE message_id IN ` + list,
