@@ -165,4 +165,3 @@ func TestConversationWhatsAppControl(t *testing.T) {
 	}
 	rc.next(t)
 }
-
