@@ -2,11 +2,11 @@ package console
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/botgate/botgate/internal/api"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/store"
 )
@@ -85,21 +85,8 @@ func (c *Console) secure(r *http.Request) bool {
 	return r.TLS != nil || (c.TrustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https"))
 }
 
-// clientAddr is the client's address: the connection's, or behind a trusted
-// proxy the last address it added to X-Forwarded-For.
-func (c *Console) clientAddr(r *http.Request) string {
-	if c.TrustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			parts := strings.Split(xff, ",")
-			return strings.TrimSpace(parts[len(parts)-1])
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// clientAddr is the client's address (behind a trusted proxy, the one it saw).
+func (c *Console) clientAddr(r *http.Request) string { return api.ClientAddr(r, c.TrustProxy) }
 
 func (c *Console) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/console/", MaxAge: maxAge,

@@ -275,7 +275,7 @@ func (s *Server) build() error {
 	(&whatsapp.Handler{Service: s.Gateway, Log: s.log}).Register(mux)
 	in.Register(mux)
 	sb.Register(mux)
-	(&admin.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph, Token: s.cfg.AdminToken, Log: s.log}).Register(mux)
+	(&admin.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph, Token: s.cfg.AdminToken, Log: s.log, TrustProxy: s.cfg.TrustProxy}).Register(mux)
 	if s.sandbox != nil {
 		s.sandbox.register(mux)
 	}
