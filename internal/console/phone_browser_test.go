@@ -77,7 +77,6 @@ func TestBrowserSandboxPhone(t *testing.T) {
 	}
 	// Polling brings the card without a reload.
 	waitText(tab, "#phone-chat", "Your order A-17 is packed, Ada.")
-	tab.Screenshot("phone-messenger")
 
 	tab.Run(chromedp.Click(`//button[contains(@class,"pv-btn")][normalize-space(.)="Details"]`))
 	waitText(tab, "#phone-chat", "Here are the details, Ada: your order ships today.")
@@ -86,6 +85,9 @@ func TestBrowserSandboxPhone(t *testing.T) {
 	if i, j := strings.Index(text, "Details\n"), strings.Index(text, "Here are the details"); i < 0 || j < i {
 		t.Errorf("the tap and the reply are not in order:\n%s", text)
 	}
+	tab.Screenshot("phone-messenger")
+	tab.Go("/console/phone")
+	tab.Screenshot("phone")
 }
 
 // The WhatsApp demo user's phone shows a text, an interactive message with
