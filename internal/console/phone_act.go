@@ -29,7 +29,7 @@ func (c *Console) phoneAct(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	what := text
-	if kind != "text" {
+	if kind != "text" && kind != "read" {
 		what = title
 	}
 	c.audit(r, "phone."+kind, channel+":"+business+"/"+user, what)
@@ -42,6 +42,9 @@ func (c *Console) phoneAct(w http.ResponseWriter, r *http.Request) {
 
 func (c *Console) phoneDo(channel, business, user, kind, text, title, payload, description, context string) (fakegraph.Webhook, error) {
 	f := c.Fake
+	if kind == "read" {
+		return c.phoneRead(channel, business, user)
+	}
 	if channel == fakegraph.ChannelMessenger {
 		switch kind {
 		case "text":
@@ -71,4 +74,41 @@ func (c *Console) phoneDo(channel, business, user, kind, text, title, payload, d
 		}
 	}
 	return fakegraph.Webhook{}, errors.New("this phone cannot do " + kind)
+}
+
+// readBack bounds the WhatsApp messages one "read" marks: the latest ones.
+const readBack = 20
+
+// phoneRead is the user opening the conversation: Messenger gets a delivery
+// naming the messages received and a read; WhatsApp a delivered and a read
+// status for each of the latest messages. botgate moves their statuses on.
+func (c *Console) phoneRead(channel, business, user string) (fakegraph.Webhook, error) {
+	_, turns := c.Fake.Conversation(channel, business, user)
+	var mids []string
+	for _, t := range turns {
+		if !t.FromUser && t.MessageID != "" {
+			mids = append(mids, t.MessageID)
+		}
+	}
+	if channel == fakegraph.ChannelMessenger {
+		if len(mids) > 0 {
+			if hook, err := c.Fake.UserReceives(business, user, mids); err != nil || hook.Status != http.StatusOK {
+				return hook, err
+			}
+		}
+		return c.Fake.UserReads(business, user)
+	}
+	if channel != fakegraph.ChannelWhatsApp || len(mids) == 0 {
+		return fakegraph.Webhook{}, errors.New("there is nothing to read")
+	}
+	var hook fakegraph.Webhook
+	var err error
+	for _, mid := range mids[max(0, len(mids)-readBack):] {
+		for _, status := range []string{"delivered", "read"} {
+			if hook, err = c.Fake.WAStatus(business, mid, user, status); err != nil || hook.Status != http.StatusOK {
+				return hook, err
+			}
+		}
+	}
+	return hook, nil
 }

@@ -52,7 +52,7 @@ func sandbox(t *testing.T) (*browser.Env, string, string) {
 // block button arrives through the API, the tap sends the postback webhook,
 // and botgate's block reply appears on the phone.
 func TestBrowserSandboxPhone(t *testing.T) {
-	e, _, key := sandbox(t)
+	e, botID, key := sandbox(t)
 	pw := e.User("ada", core.RoleAdmin)
 	tab := e.Open()
 	tab.SignIn("ada", pw)
@@ -86,6 +86,19 @@ func TestBrowserSandboxPhone(t *testing.T) {
 		t.Errorf("the tap and the reply are not in order:\n%s", text)
 	}
 	tab.Screenshot("phone-messenger")
+
+	// Reading the conversation sends the delivery and read receipts: the card is read.
+	tab.Run(chromedp.Click(`.phone-read button`), chromedp.WaitVisible(`.phone-composer`))
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var list struct{ Messages []struct{ Status string } }
+		e.Admin(http.MethodGet, "/admin/v1/messages?bot_id="+botID+"&request_id=phone-1", nil, http.StatusOK, &list)
+		if len(list.Messages) == 1 && list.Messages[0].Status == "read" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after Read the message is %+v", list.Messages)
+		}
+	}
 	tab.Go("/console/phone")
 	tab.Screenshot("phone")
 }
@@ -107,6 +120,14 @@ func TestBrowserSandboxPhoneWhatsApp(t *testing.T) {
 		t.Fatalf("WhatsApp send answered %d %s", status, body)
 	}
 	waitText(tab, "#phone-chat", "Your order A-17 ships today.")
+	status, body = e.Do(http.MethodPost, "/channels/"+demoPhone+"/messages", http.Header{"Apikey": {key}, "Content-Type": {"application/json"}},
+		[]byte(fmt.Sprintf(`{"id":"wa-phone-2","to":"%s","timestamp":"%d","source":"botchat","type":"document",`+
+			`"document":{"url":"https://shop.example/invoices/A-17.pdf","caption":"Your invoice","extension":"pdf"}}`,
+			demoWAUser, time.Now().Unix())))
+	if status != http.StatusOK {
+		t.Fatalf("WhatsApp send answered %d %s", status, body)
+	}
+	waitText(tab, "#phone-chat", "Your invoice")
 	tab.Run(chromedp.SendKeys(`.phone-composer input[name=text]`, "Thank you!"), chromedp.Submit(`.phone-composer`))
 	waitText(tab, "#phone-chat .pv-out", "Thank you!")
 	tab.Screenshot("phone-whatsapp")

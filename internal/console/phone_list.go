@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/fakegraph"
 )
 
@@ -56,7 +57,50 @@ func (c *Console) phoneList(w http.ResponseWriter, r *http.Request) {
 			messenger = append(messenger, pc)
 		}
 	}
-	c.render(w, r, http.StatusOK, "phone_list.html", map[string]any{"Messenger": messenger, "WhatsApp": whatsApp})
+	c.render(w, r, http.StatusOK, "phone_list.html", map[string]any{"Messenger": messenger, "WhatsApp": whatsApp,
+		"Channels": c.phoneChannels(r.Context())})
+}
+
+// phoneChannel is a page or number a new sandbox user can write to.
+type phoneChannel struct {
+	Value, Label string
+}
+
+func (c *Console) phoneChannels(ctx context.Context) []phoneChannel {
+	var out []phoneChannel
+	bots, err := c.store.ListBots(ctx)
+	if err != nil {
+		return nil
+	}
+	for _, b := range bots {
+		if b.Messenger != nil {
+			out = append(out, phoneChannel{fakegraph.ChannelMessenger + ":" + b.Messenger.PageID, b.Name + " · Messenger page " + b.Messenger.PageID})
+		}
+		if b.WhatsApp != nil {
+			out = append(out, phoneChannel{fakegraph.ChannelWhatsApp + ":" + b.WhatsApp.PhoneNumberID, b.Name + " · WhatsApp " + b.WhatsApp.Phone})
+		}
+	}
+	return out
+}
+
+// phoneOpen opens the phone of any user: a new PSID on a page, or a new
+// WhatsApp number (digits, as wa_id has them).
+func (c *Console) phoneOpen(w http.ResponseWriter, r *http.Request) {
+	channel, business, _ := strings.Cut(r.URL.Query().Get("to"), ":")
+	user := strings.TrimSpace(r.URL.Query().Get("user"))
+	if channel == fakegraph.ChannelWhatsApp {
+		user = strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, user)
+	}
+	if business == "" || user == "" || (channel != fakegraph.ChannelMessenger && channel != fakegraph.ChannelWhatsApp) {
+		c.fail(w, r, core.Errorf(core.KindInvalid, "choose a page or number and give the user a PSID or phone number"))
+		return
+	}
+	http.Redirect(w, r, phonePath(channel, business, user), http.StatusSeeOther)
 }
 
 // botNames names each bot's page ("messenger:<page id>") and number

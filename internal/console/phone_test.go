@@ -156,6 +156,17 @@ func TestPhoneWhatsAppReplyButton(t *testing.T) {
 		t.Errorf("webhook %s", hook)
 	}
 
+	// Reading sends a delivered and a read status for what the user received.
+	w = e.do(e.h, e.admin, "POST", path, url.Values{"csrf": {token[1]}, "kind": {"read"}}, nil)
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("read: %d %s", w.Code, w.Body)
+	}
+	for _, status := range []string{"delivered", "read"} {
+		if hook := <-e.hooks; !strings.Contains(hook, `"statuses":[{"id":"`+wamid+`","status":"`+status+`"`) {
+			t.Errorf("%s: webhook %s", status, hook)
+		}
+	}
+
 	// htmx polls with the latest turn it shows: nothing new is 204, news is the chat alone.
 	_, turns := e.fake.Conversation(fakegraph.ChannelWhatsApp, waNumber, waUser)
 	htmx := http.Header{"Hx-Request": {"true"}, "Hx-Target": {"phone-chat"}}
@@ -210,6 +221,13 @@ func TestPhoneOutsideSandbox(t *testing.T) {
 	}
 	if w := e.do(e.h, e.admin, "GET", "/console/", nil, nil); !strings.Contains(w.Body.String(), `href="/console/phone"`) {
 		t.Error("the navigation hides Phone in the sandbox")
+	}
+	if w := e.do(e.h, e.admin, "GET", "/console/phone/open?to=whatsapp:"+waNumber+"&user=%2B44+7700+900002", nil, nil); w.Code != http.StatusSeeOther ||
+		w.Header().Get("Location") != "/console/phone/whatsapp/"+waNumber+"/447700900002" {
+		t.Errorf("open another user: %d %v", w.Code, w.Header())
+	}
+	if w := e.do(e.h, e.admin, "GET", "/console/phone/open?to=telegram:1&user=2", nil, nil); w.Code != http.StatusBadRequest {
+		t.Errorf("open on an unknown channel: %d", w.Code)
 	}
 	if w := e.do(e.h, e.admin, "GET", "/console/phone/telegram/1/2", nil, nil); w.Code != http.StatusNotFound {
 		t.Errorf("an unknown channel: %d", w.Code)

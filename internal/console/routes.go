@@ -42,6 +42,7 @@ func (c *Console) routes() {
 	// Sandbox phone (phone helper): the fake Graph's users; 404 outside the sandbox.
 	m.HandleFunc("GET /console/static/preview.css", c.previewCSS)
 	m.HandleFunc("GET /console/phone", c.sandboxOnly(c.page(c.phoneList)))
+	m.HandleFunc("GET /console/phone/open", c.sandboxOnly(c.page(c.phoneOpen)))
 	m.HandleFunc("GET /console/phone/{channel}/{business}/{user}", c.sandboxOnly(c.page(c.phoneShow)))
 	m.HandleFunc("POST /console/phone/{channel}/{business}/{user}", c.sandboxOnly(c.requireAdmin(c.phoneAct)))
 
