@@ -374,7 +374,8 @@ func (s *Server) Run(ctx context.Context) error {
 	return err
 }
 
-// prune forgets old inbound webhooks and dedupe marks, hourly.
+// prune forgets old inbound webhooks and dedupe marks, ended console
+// sessions and old failed sign-ins, hourly.
 func (s *Server) prune(ctx context.Context) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
@@ -383,6 +384,9 @@ func (s *Server) prune(ctx context.Context) {
 			s.log.Warn("botgate: pruning inbound records failed", "err", err)
 		} else if n > 0 {
 			s.log.Debug("botgate: pruned inbound records", "rows", n)
+		}
+		if err := console.Prune(ctx, s.Store); err != nil && ctx.Err() == nil {
+			s.log.Warn("botgate: pruning console sessions failed", "err", err)
 		}
 		select {
 		case <-ctx.Done():
