@@ -170,10 +170,10 @@ func TestPhoneWhatsAppReplyButton(t *testing.T) {
 	// htmx polls with the latest turn it shows: nothing new is 204, news is the chat alone.
 	_, turns := e.fake.Conversation(fakegraph.ChannelWhatsApp, waNumber, waUser)
 	htmx := http.Header{"Hx-Request": {"true"}, "Hx-Target": {"phone-chat"}}
-	if w := e.do(e.h, e.admin, "GET", path+"?seq="+itoa(turns[len(turns)-1].Seq), nil, htmx); w.Code != http.StatusNoContent {
+	if w := e.do(e.h, e.admin, "GET", path+"?seq="+strconv.Itoa(turns[len(turns)-1].Seq), nil, htmx); w.Code != http.StatusNoContent {
 		t.Errorf("poll with nothing new: %d", w.Code)
 	}
-	w = e.do(e.h, e.admin, "GET", path+"?seq="+itoa(turns[0].Seq), nil, htmx)
+	w = e.do(e.h, e.admin, "GET", path+"?seq="+strconv.Itoa(turns[0].Seq), nil, htmx)
 	if body := w.Body.String(); w.Code != 200 || strings.Contains(body, "<html") ||
 		!strings.Contains(body, `<div class="pv-bubble" title="button_reply: yes-1">Yes</div>`) {
 		t.Errorf("poll with news: %d %s", w.Code, body)
@@ -233,5 +233,3 @@ func TestPhoneOutsideSandbox(t *testing.T) {
 		t.Errorf("an unknown channel: %d", w.Code)
 	}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
