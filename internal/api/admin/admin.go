@@ -13,6 +13,7 @@ import (
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/gateway"
 	"github.com/botgate/botgate/internal/graph"
+	"github.com/botgate/botgate/internal/logs"
 	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/seal"
 	"github.com/botgate/botgate/internal/store"
@@ -81,9 +82,10 @@ func (h *Handler) wrap(fn func(ctx context.Context, r *http.Request) (int, any, 
 			writeError(w, core.Errorf(core.KindUnauthenticated, "a valid admin token is required (Authorization: Bearer …)"), h.Log)
 			return
 		}
+		logs.SetBot(r.Context(), r.PathValue("id"))
 		status, body, err := fn(r.Context(), r)
 		if err != nil {
-			writeError(w, err, h.Log)
+			writeError(w, err, logs.From(r.Context(), h.Log))
 			return
 		}
 		if body == nil {
