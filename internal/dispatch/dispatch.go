@@ -255,7 +255,7 @@ func (d *Dispatcher) sent(ctx context.Context, bot *core.Bot, m *core.MessageRec
 	m.Parts = parts
 	if last {
 		d.Stats.Message(m.Request.Face, string(m.Channel), string(core.StatusSent))
-		logs.From(ctx, d.Log).Info("message sent", "message", m.ID, "bot", m.BotID, "face", m.Request.Face,
+		logs.From(ctx, d.Log).Info("message sent", "message", m.ID, "client_request_id", m.Request.RequestID, "bot", m.BotID, "face", m.Request.Face,
 			"channel", string(m.Channel), "parts", len(parts), "sync", m.Request.Sync, "attempt", job.Attempt)
 	}
 	return nil
@@ -265,7 +265,7 @@ func (d *Dispatcher) sent(ctx context.Context, bot *core.Bot, m *core.MessageRec
 // Graph outage retries every message at once.
 func (d *Dispatcher) retrying(ctx context.Context, m *core.MessageRecord, attempt int, wait time.Duration, reason string, gerr *graph.Error) {
 	d.Stats.SendRetry(string(m.Channel), reason)
-	d.sample.Log(logs.From(ctx, d.Log), slog.LevelWarn, "retry:"+m.BotID, "send retry scheduled", "message", m.ID, "bot", m.BotID,
+	d.sample.Log(logs.From(ctx, d.Log), slog.LevelWarn, "retry:"+m.BotID, "send retry scheduled", "message", m.ID, "client_request_id", m.Request.RequestID, "bot", m.BotID,
 		"channel", string(m.Channel), "attempt", attempt, "wait", wait.String(), "reason", reason, "err", gerr.Error())
 }
 
@@ -331,7 +331,7 @@ func (d *Dispatcher) fail(ctx context.Context, bot *core.Bot, m *core.MessageRec
 	})
 	if err == nil {
 		d.Stats.Message(m.Request.Face, string(m.Channel), string(core.StatusFailed))
-		args := []any{"message", m.ID, "bot", m.BotID, "face", m.Request.Face, "channel", string(m.Channel),
+		args := []any{"message", m.ID, "client_request_id", m.Request.RequestID, "bot", m.BotID, "face", m.Request.Face, "channel", string(m.Channel),
 			"code", string(e.Kind), "reason", e.Message, "sync", m.Request.Sync, "attempt", job.Attempt}
 		if e.Upstream != nil {
 			args = append(args, "graph_code", e.Upstream.Code)
