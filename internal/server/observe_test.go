@@ -148,7 +148,8 @@ func TestLogsAndMetricsAfterTraffic(t *testing.T) {
 			t.Logf("log:\n%s", all)
 		}
 
-		// The metrics.
+		// The metrics. A WhatsApp number, for its tier's series.
+		env.AttachWhatsApp(map[string]any{"tiers": []int{1000}})
 		m := env.Scrape()
 		for _, c := range []struct {
 			name   string
@@ -183,6 +184,24 @@ func TestLogsAndMetricsAfterTraffic(t *testing.T) {
 				t.Errorf("%s observed nothing", name)
 			}
 		}
+		for _, c := range []struct {
+			name string
+			want float64
+		}{
+			{"botgate_whatsapp_tier", 1}, {"botgate_whatsapp_tier_limit_users", 1000}, {"botgate_whatsapp_tier_used_users", 0},
+			{"botgate_whatsapp_pace_requests_per_second", 20},
+		} {
+			if got := harness.Metric(m, c.name, "phone_number_id", harness.WANumberID); got != c.want {
+				t.Errorf("%s = %v, want %v", c.name, got, c.want)
+			}
+		}
+		if m["botgate_scrape_errors"] == nil || harness.Metric(m, "botgate_scrape_errors") != 0 {
+			t.Errorf("botgate_scrape_errors missing or not 0")
+		}
+		if exported(m, "botgate_no_such_total") || exported(m, "botgate_messages_total_count") {
+			t.Errorf("the dashboard check would pass a metric that does not exist")
+		}
+		checkMonitoringFiles(t, m)
 		var buf bytes.Buffer
 		for name := range m {
 			buf.WriteString(name + " ")
