@@ -44,11 +44,27 @@ type ctxKey struct{}
 
 // Request is what the access line learns while a request runs.
 type Request struct {
-	ID  string
-	Log *slog.Logger // names the request id
+	ID string
 
-	mu  sync.Mutex
-	bot string
+	base *slog.Logger
+	log  *slog.Logger // base naming the request id, made when first needed
+	mu   sync.Mutex
+	bot  string
+}
+
+// NewRequest returns request id's record, logging through base.
+func NewRequest(id string, base *slog.Logger) *Request {
+	return &Request{ID: id, base: base}
+}
+
+// Log is the request's logger: every line it writes names the request id.
+func (r *Request) Log() *slog.Logger {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.log == nil {
+		r.log = r.base.With("request_id", r.ID)
+	}
+	return r.log
 }
 
 // NewContext returns ctx carrying req.
@@ -64,8 +80,8 @@ func FromContext(ctx context.Context) *Request {
 
 // From returns the logger of ctx's request, or fallback outside a request.
 func From(ctx context.Context, fallback *slog.Logger) *slog.Logger {
-	if r := FromContext(ctx); r != nil && r.Log != nil {
-		return r.Log
+	if r := FromContext(ctx); r != nil && r.base != nil {
+		return r.Log()
 	}
 	if fallback == nil {
 		return slog.Default()

@@ -23,7 +23,7 @@ func access(next http.Handler, log *slog.Logger, m *metrics.Set) http.Handler {
 			id = "req_" + seal.Random(10)
 		}
 		w.Header().Set("X-Request-Id", id)
-		req := &logs.Request{ID: id, Log: log.With("request_id", id)}
+		req := logs.NewRequest(id, log)
 		r = r.WithContext(logs.NewContext(r.Context(), req))
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r) // the mux sets r.Pattern to the route it chose
@@ -37,7 +37,10 @@ func access(next http.Handler, log *slog.Logger, m *metrics.Set) http.Handler {
 		if face(route) == "ops" {
 			level = slog.LevelDebug // health checks and scrapes come every few seconds
 		}
-		req.Log.Log(r.Context(), level, "http request", "method", r.Method, "route", route, "status", rec.status,
+		if !log.Enabled(r.Context(), level) {
+			return
+		}
+		req.Log().Log(r.Context(), level, "http request", "method", r.Method, "route", route, "status", rec.status,
 			"duration_ms", float64(d.Microseconds())/1000, "bytes", rec.bytes, "face", face(route),
 			"bot", req.Bot(), "remote", r.RemoteAddr)
 	})
