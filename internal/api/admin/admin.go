@@ -82,7 +82,9 @@ func (h *Handler) wrap(fn func(ctx context.Context, r *http.Request) (int, any, 
 			writeError(w, core.Errorf(core.KindUnauthenticated, "a valid admin token is required (Authorization: Bearer …)"), h.Log)
 			return
 		}
-		logs.SetBot(r.Context(), r.PathValue("id"))
+		if strings.Contains(r.Pattern, "/bots/{id}") {
+			logs.SetBot(r.Context(), r.PathValue("id")) // for the access line
+		}
 		status, body, err := fn(r.Context(), r)
 		if err != nil {
 			writeError(w, err, logs.From(r.Context(), h.Log))
