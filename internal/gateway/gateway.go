@@ -90,7 +90,11 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 	deadline := time.Now().Add(s.SyncTimeout)
 	work, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
 	defer cancel()
-	return s.Dispatch.SendNow(work, bot, m, job, deadline)
+	m, err = s.Dispatch.SendNow(work, bot, m, job, deadline)
+	if err == nil && m.Status == core.StatusFailed && m.Error != nil {
+		logs.SetError(ctx, string(m.Error.Kind)) // the caller is answered with it
+	}
+	return m, err
 }
 
 // Verdict is a dry run's answer: whether the request would be sent, and

@@ -50,6 +50,7 @@ type Request struct {
 	log  *slog.Logger // base naming the request id, made when first needed
 	mu   sync.Mutex
 	bot  string
+	err  string
 }
 
 // NewRequest returns request id's record, logging through base.
@@ -97,6 +98,24 @@ func SetBot(ctx context.Context, id string) {
 		r.bot = id
 		r.mu.Unlock()
 	}
+}
+
+// SetError tells the access line the kind of error the request was
+// answered with (core.Kind), for faces whose envelope hides it behind HTTP
+// 200. Only the kind: messages may quote what the caller sent.
+func SetError(ctx context.Context, kind string) {
+	if r := FromContext(ctx); r != nil {
+		r.mu.Lock()
+		r.err = kind
+		r.mu.Unlock()
+	}
+}
+
+// Error is the kind SetError named, or "".
+func (r *Request) Error() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
 }
 
 // Bot is the bot SetBot named, or "".

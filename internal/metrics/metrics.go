@@ -20,6 +20,7 @@ type Set struct {
 	graphErrors  *prometheus.CounterVec
 	deliveries   *prometheus.HistogramVec
 	webhooks     *prometheus.CounterVec
+	apiErrors    *prometheus.CounterVec
 	httpRequests *prometheus.CounterVec
 	httpLatency  *prometheus.HistogramVec
 }
@@ -56,6 +57,10 @@ func New(reg prometheus.Registerer) *Set {
 			Name: "botgate_webhooks_total",
 			Help: "Inbound Graph webhooks, by object (page, whatsapp_business_account, other) and outcome (accepted, refused_signature, refused_malformed, refused_unknown, failed).",
 		}, []string{"object", "outcome"}),
+		apiErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "botgate_api_errors_total",
+			Help: "Requests a face answered with an error, by face and error kind (Sobot's answer HTTP 200 whatever the error).",
+		}, []string{"face", "kind"}),
 		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "botgate_http_requests_total",
 			Help: "HTTP requests served, by route pattern and status code.",
@@ -66,7 +71,7 @@ func New(reg prometheus.Registerer) *Set {
 			Buckets: latency,
 		}, []string{"route"}),
 	}
-	reg.MustRegister(m.messages, m.sendRetries, m.graphCalls, m.graphErrors, m.deliveries, m.webhooks, m.httpRequests, m.httpLatency)
+	reg.MustRegister(m.messages, m.sendRetries, m.graphCalls, m.graphErrors, m.deliveries, m.webhooks, m.apiErrors, m.httpRequests, m.httpLatency)
 	return m
 }
 
@@ -106,6 +111,13 @@ func (m *Set) Delivery(kind, outcome string, d time.Duration) {
 func (m *Set) Webhook(object, outcome string) {
 	if m != nil {
 		m.webhooks.WithLabelValues(object, outcome).Inc()
+	}
+}
+
+// APIError counts a request answered with an error of kind.
+func (m *Set) APIError(face, kind string) {
+	if m != nil {
+		m.apiErrors.WithLabelValues(face, kind).Inc()
 	}
 }
 

@@ -33,6 +33,10 @@ func access(next http.Handler, log *slog.Logger, m *metrics.Set) http.Handler {
 		}
 		d := time.Since(start)
 		m.HTTP(route, rec.status, d)
+		errKind := req.Error()
+		if errKind != "" {
+			m.APIError(face(route), errKind)
+		}
 		level := slog.LevelInfo
 		if face(route) == "ops" {
 			level = slog.LevelDebug // health checks and scrapes come every few seconds
@@ -40,9 +44,13 @@ func access(next http.Handler, log *slog.Logger, m *metrics.Set) http.Handler {
 		if !log.Enabled(r.Context(), level) {
 			return
 		}
-		req.Log().Log(r.Context(), level, "http request", "method", r.Method, "route", route, "status", rec.status,
-			"duration_ms", float64(d.Microseconds())/1000, "bytes", rec.bytes, "face", face(route),
-			"bot", req.Bot(), "remote", r.RemoteAddr)
+		args := []any{"method", r.Method, "route", route, "status", rec.status,
+			"duration_ms", float64(d.Microseconds()) / 1000, "bytes", rec.bytes, "face", face(route),
+			"bot", req.Bot(), "remote", r.RemoteAddr}
+		if errKind != "" {
+			args = append(args, "error", errKind)
+		}
+		req.Log().Log(r.Context(), level, "http request", args...)
 	})
 }
 
@@ -70,7 +78,7 @@ func face(route string) string {
 	switch {
 	case path == "/api":
 		return "bothub"
-	case strings.HasPrefix(path, "/api/"):
+	case strings.HasPrefix(path, "/api/"), strings.HasPrefix(path, "/chat-facebook/"):
 		return "sobot"
 	case strings.HasPrefix(path, "/channels/"):
 		return "whatsapp"

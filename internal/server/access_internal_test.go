@@ -19,7 +19,7 @@ func TestSaneRequestID(t *testing.T) {
 
 func TestFaceOfRoute(t *testing.T) {
 	for route, want := range map[string]string{
-		"POST /api": "bothub", "POST /api/v1/send": "sobot", "GET /api/get_token": "sobot",
+		"POST /api": "bothub", "POST /chat-facebook/api/messenger/send": "sobot", "GET /api/get_token": "sobot",
 		"POST /channels/{bot_phone}/messages": "whatsapp", "GET /admin/v1/bots": "admin",
 		"POST /webhooks/messenger/{bot}": "inbound", "GET /sandbox/inbox": "sandbox",
 		"GET /healthz": "ops", "GET /metrics": "ops", "unmatched": "ops",

@@ -81,6 +81,12 @@ func TestLogsAndMetricsAfterTraffic(t *testing.T) {
 		h.Set("X-Request-Id", "trace-fail-1")
 		post(t, env, "/api", h, sendBody("fail-1", true))
 
+		// Refused requests: a wrong API key, and Sobot's HTTP 200 hiding a missing token.
+		post(t, env, "/api", http.Header{"Apikey": {"bgk_wrong"}}, sendBody("nokey", true))
+		if status, _ := post(t, env, "/chat-facebook/api/messenger/send", http.Header{}, `{}`); status != 200 {
+			t.Fatalf("sobot without a token: %d", status)
+		}
+
 		env.Fake.FailNext(1, fakegraph.ErrService)
 		post(t, env, "/api", key, sendBody("async-1", false))
 		env.Inbox.Wait(t, 2, 10*time.Second) // refused once, then delivered
@@ -117,6 +123,9 @@ func TestLogsAndMetricsAfterTraffic(t *testing.T) {
 			{"http request", map[string]any{"request_id": generated, "route": "POST /api"}},
 			{"message sent", map[string]any{"request_id": "trace-ok-1", "bot": env.BotID, "face": "bothub", "channel": "messenger", "sync": true}},
 			{"message sent", map[string]any{"request_id": generated}},
+			{"http request", map[string]any{"request_id": "trace-fail-1", "status": 422, "error": "upstream"}},
+			{"http request", map[string]any{"route": "POST /api", "status": 401, "error": "bad_credential", "bot": ""}},
+			{"http request", map[string]any{"route": "POST /chat-facebook/api/messenger/send", "status": 200, "face": "sobot", "error": "unauthenticated"}},
 			{"message failed", map[string]any{"request_id": "trace-fail-1", "graph_code": 100, "code": "upstream", "reason": "Facebook refused the message: (#100) Invalid parameter"}},
 			{"send retry scheduled", map[string]any{"client_request_id": "async-1", "attempt": 1, "reason": "error", "channel": "messenger"}},
 			{"message sent", map[string]any{"client_request_id": "async-1", "sync": false, "attempt": 2}},
@@ -168,7 +177,11 @@ func TestLogsAndMetricsAfterTraffic(t *testing.T) {
 			{"botgate_delivery_seconds", []string{"kind", "callback", "outcome", "gave_up"}, 1},
 			{"botgate_webhooks_total", []string{"object", "page", "outcome", "accepted"}, 1},
 			{"botgate_webhooks_total", []string{"object", "page", "outcome", "refused_signature"}, 1},
-			{"botgate_http_requests_total", []string{"route", "POST /api"}, 5},
+			{"botgate_http_requests_total", []string{"route", "POST /api"}, 6},
+			{"botgate_api_errors_total", []string{"face", "bothub", "kind", "upstream"}, 1},
+			{"botgate_api_errors_total", []string{"face", "bothub", "kind", "bad_credential"}, 1},
+			{"botgate_api_errors_total", []string{"face", "sobot", "kind", "unauthenticated"}, 1},
+			{"botgate_api_errors_total", []string{}, 3},
 			{"botgate_http_request_seconds", []string{"route", "POST /webhooks/messenger"}, 2},
 			{"botgate_queue_jobs", []string{"kind", "send", "state", "dead"}, 1},
 			{"botgate_queue_jobs", []string{"kind", "send", "state", "waiting"}, 0},

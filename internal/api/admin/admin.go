@@ -79,7 +79,7 @@ func (h *Handler) wrap(fn func(ctx context.Context, r *http.Request) (int, any, 
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || !seal.Equal(token, h.Token) {
-			writeError(w, core.Errorf(core.KindUnauthenticated, "a valid admin token is required (Authorization: Bearer …)"), h.Log)
+			writeError(w, r, core.Errorf(core.KindUnauthenticated, "a valid admin token is required (Authorization: Bearer …)"), h.Log)
 			return
 		}
 		if strings.Contains(r.Pattern, "/bots/{id}") {
@@ -87,7 +87,7 @@ func (h *Handler) wrap(fn func(ctx context.Context, r *http.Request) (int, any, 
 		}
 		status, body, err := fn(r.Context(), r)
 		if err != nil {
-			writeError(w, err, logs.From(r.Context(), h.Log))
+			writeError(w, r, err, logs.From(r.Context(), h.Log))
 			return
 		}
 		if body == nil {
@@ -128,8 +128,9 @@ type errorBody struct {
 	} `json:"error"`
 }
 
-func writeError(w http.ResponseWriter, err error, log *slog.Logger) {
+func writeError(w http.ResponseWriter, r *http.Request, err error, log *slog.Logger) {
 	e := core.AsError(err)
+	logs.SetError(r.Context(), string(e.Kind))
 	status, ok := statuses[e.Kind]
 	if !ok {
 		status = http.StatusInternalServerError

@@ -74,6 +74,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	out, status, err := h.call(r, w, env)
 	if err != nil {
 		body, status := NewErrorBody(err, env.requestID)
+		logs.SetError(r.Context(), string(core.ErrorKind(err)))
 		if status >= 500 {
 			logs.From(r.Context(), h.Log).Error("bothub: request failed", "request_id", env.requestID, "err", err)
 		}

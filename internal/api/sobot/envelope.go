@@ -46,6 +46,7 @@ func newErrorBody(err error) errorBody {
 // ret_code, and some HTTP clients throw on other statuses before the body
 // can be read. Only botgate's own failures are logged.
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	logs.SetError(r.Context(), string(core.ErrorKind(err)))
 	if core.ErrorKind(err) == core.KindInternal {
 		logs.From(r.Context(), h.Log).Error("sobot: request failed", "route", r.Pattern, "err", err)
 	}

@@ -59,6 +59,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	out, status, err := h.call(w, r, &id)
 	if err != nil {
 		out, status = NewErrorBody(err, id)
+		logs.SetError(r.Context(), string(core.ErrorKind(err)))
 		if status >= 500 {
 			logs.From(r.Context(), h.Log).Error("whatsapp: request failed", "id", id, "err", err)
 		}
