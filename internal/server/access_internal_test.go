@@ -1,8 +1,17 @@
 package server
 
 import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/botgate/botgate/internal/logs"
+	"github.com/botgate/botgate/internal/metrics"
 )
 
 func TestSaneRequestID(t *testing.T) {
@@ -27,5 +36,19 @@ func TestFaceOfRoute(t *testing.T) {
 		if got := face(route); got != want {
 			t.Errorf("face(%q) = %q, want %q", route, got, want)
 		}
+	}
+}
+
+// BenchmarkAccess is the middleware's cost per request at info level, with
+// a JSON access line written (to nowhere) and the HTTP metrics recorded.
+func BenchmarkAccess(b *testing.B) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+	log, _ := logs.New(io.Discard, "json", slog.LevelInfo)
+	h := access(mux, log, metrics.New(prometheus.NewRegistry()))
+	req := httptest.NewRequest(http.MethodPost, "/api", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		h.ServeHTTP(httptest.NewRecorder(), req)
 	}
 }
