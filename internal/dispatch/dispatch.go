@@ -253,6 +253,9 @@ func (d *Dispatcher) sent(ctx context.Context, bot *core.Bot, m *core.MessageRec
 		return fmt.Errorf("record sent part %d of %s: %w", seq, m.ID, err)
 	}
 	m.Parts = parts
+	if m.Channel == core.ChannelWhatsApp && bot.WhatsApp != nil {
+		d.Stats.WhatsAppSent(bot.WhatsApp.PhoneNumberID)
+	}
 	if last {
 		d.Stats.Message(m.Request.Face, string(m.Channel), string(core.StatusSent))
 		logs.From(ctx, d.Log).Info("message sent", "message", m.ID, "client_request_id", m.Request.RequestID, "bot", m.BotID, "face", m.Request.Face,

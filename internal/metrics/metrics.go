@@ -16,6 +16,7 @@ import (
 type Set struct {
 	messages     *prometheus.CounterVec
 	sendRetries  *prometheus.CounterVec
+	waSends      *prometheus.CounterVec
 	graphCalls   *prometheus.HistogramVec
 	graphErrors  *prometheus.CounterVec
 	deliveries   *prometheus.HistogramVec
@@ -39,6 +40,10 @@ func New(reg prometheus.Registerer) *Set {
 			Name: "botgate_send_retries_total",
 			Help: "Send attempts that will be tried again, by channel and reason (error, throttled).",
 		}, []string{"channel", "reason"}),
+		waSends: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "botgate_whatsapp_sends_total",
+			Help: "WhatsApp messages Graph accepted, by the number that sent them: its pace in use.",
+		}, []string{"phone_number_id"}),
 		graphCalls: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "botgate_graph_call_seconds",
 			Help:    "Graph API call latency, by endpoint and outcome (ok, error: Graph answered an error, network: no answer).",
@@ -71,7 +76,7 @@ func New(reg prometheus.Registerer) *Set {
 			Buckets: latency,
 		}, []string{"route"}),
 	}
-	reg.MustRegister(m.messages, m.sendRetries, m.graphCalls, m.graphErrors, m.deliveries, m.webhooks, m.apiErrors, m.httpRequests, m.httpLatency)
+	reg.MustRegister(m.messages, m.sendRetries, m.waSends, m.graphCalls, m.graphErrors, m.deliveries, m.webhooks, m.apiErrors, m.httpRequests, m.httpLatency)
 	return m
 }
 
@@ -86,6 +91,13 @@ func (m *Set) Message(face, channel, status string) {
 func (m *Set) SendRetry(channel, reason string) {
 	if m != nil {
 		m.sendRetries.WithLabelValues(channel, reason).Inc()
+	}
+}
+
+// WhatsAppSent counts a send Graph accepted from a number.
+func (m *Set) WhatsAppSent(phoneNumberID string) {
+	if m != nil {
+		m.waSends.WithLabelValues(phoneNumberID).Inc()
 	}
 }
 

@@ -159,6 +159,9 @@ func TestLogsAndMetricsAfterTraffic(t *testing.T) {
 
 		// The metrics. A WhatsApp number, for its tier's series.
 		env.AttachWhatsApp(map[string]any{"tiers": []int{1000}})
+		if status, body := env.WhatsApp(`{"id":"wa-1","to":"` + harness.WAUser + `","timestamp":"1","source":"botchat","type":"text","text":{"body":"hi"}}`); status != 200 {
+			t.Fatalf("WhatsApp send: %d %s", status, body)
+		}
 		m := env.Scrape()
 		for _, c := range []struct {
 			name   string
@@ -201,12 +204,16 @@ func TestLogsAndMetricsAfterTraffic(t *testing.T) {
 			name string
 			want float64
 		}{
-			{"botgate_whatsapp_tier", 1}, {"botgate_whatsapp_tier_limit_users", 1000}, {"botgate_whatsapp_tier_used_users", 0},
+			{"botgate_whatsapp_tier", 1}, {"botgate_whatsapp_tier_limit_users", 1000}, {"botgate_whatsapp_tier_used_users", 1}, // a new user outside a window
 			{"botgate_whatsapp_pace_requests_per_second", 20},
+			{"botgate_whatsapp_sends_total", 1},
 		} {
 			if got := harness.Metric(m, c.name, "phone_number_id", harness.WANumberID); got != c.want {
 				t.Errorf("%s = %v, want %v", c.name, got, c.want)
 			}
+		}
+		if got := harness.Metric(m, "botgate_messages_total", "face", "whatsapp", "channel", "whatsapp", "status", "sent"); got != 1 {
+			t.Errorf("WhatsApp messages sent = %v, want 1", got)
 		}
 		if m["botgate_scrape_errors"] == nil || harness.Metric(m, "botgate_scrape_errors") != 0 {
 			t.Errorf("botgate_scrape_errors missing or not 0")
