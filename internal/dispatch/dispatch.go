@@ -393,7 +393,7 @@ func (d *Dispatcher) profile(ctx context.Context, bot *core.Bot, m *core.Message
 	p := &core.Profile{ID: m.PSID, FirstName: gp.FirstName, LastName: gp.LastName, ProfilePic: gp.ProfilePic,
 		Locale: gp.Locale, Gender: gp.Gender, Timezone: gp.Timezone}
 	if err := d.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.SaveProfile(bot.ID, m.PSID, p) }); err != nil {
-		d.Log.Warn("dispatch: could not cache profile", "psid", m.PSID, "err", err)
+		logs.From(ctx, d.Log).Warn("dispatch: could not cache profile", "psid", m.PSID, "err", err)
 	}
 	return p
 }
