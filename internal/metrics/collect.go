@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -21,6 +22,9 @@ type Scraped struct {
 	Store *store.Store
 	TTL   time.Duration
 	Log   *slog.Logger
+	// Kinds are reported even while they have no jobs, so their series
+	// read 0 instead of vanishing.
+	Kinds []string
 
 	mu    sync.Mutex
 	at    time.Time
@@ -59,7 +63,13 @@ func (c *Scraped) Collect(ch chan<- prometheus.Metric) {
 	st, wa, failed := c.read()
 	// Every state of a known kind is reported, zeros included, so a rate or
 	// an alert never sees a series vanish.
-	for _, k := range st.Kinds {
+	kinds := slices.Clone(st.Kinds) // the cached figures are shared by concurrent scrapes
+	for _, name := range c.Kinds {
+		if !slices.ContainsFunc(kinds, func(k queue.KindStats) bool { return k.Kind == name }) {
+			kinds = append(kinds, queue.KindStats{Kind: name})
+		}
+	}
+	for _, k := range kinds {
 		for state, n := range map[string]int{"waiting": k.Waiting, "scheduled": k.Scheduled, "running": k.Running, "retrying": k.Retrying, "dead": k.Dead} {
 			ch <- prometheus.MustNewConstMetric(queueJobs, prometheus.GaugeValue, float64(n), k.Kind, state)
 		}

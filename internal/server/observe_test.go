@@ -212,6 +212,18 @@ func TestLogsAndMetricsAfterTraffic(t *testing.T) {
 				t.Errorf("%s = %v, want %v", c.name, got, c.want)
 			}
 		}
+		// A kind that never had a job reads 0 in every state rather than vanishing.
+		uploads := 0
+		for _, s := range m["botgate_queue_jobs"].GetMetric() {
+			for _, l := range s.GetLabel() {
+				if l.GetName() == "kind" && l.GetValue() == "upload" && s.GetGauge().GetValue() == 0 {
+					uploads++
+				}
+			}
+		}
+		if uploads != 5 {
+			t.Errorf("%d zero series of upload jobs, want 5 (one per state)", uploads)
+		}
 		if got := harness.Metric(m, "botgate_messages_total", "face", "whatsapp", "channel", "whatsapp", "status", "sent"); got != 1 {
 			t.Errorf("WhatsApp messages sent = %v, want 1", got)
 		}

@@ -158,7 +158,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.Store = st
 	s.Metrics.MustRegister(st.Collectors()...)
-	s.Metrics.MustRegister(&metrics.Scraped{Store: st, TTL: 5 * time.Second, Log: log})
+	s.Metrics.MustRegister(&metrics.Scraped{Store: st, TTL: 5 * time.Second, Log: log,
+		Kinds: []string{dispatch.JobKind, notify.JobKind, inbound.JobKind, inbound.ReplyJobKind, sobot.UploadJobKind}})
 	s.stats = metrics.New(s.Metrics)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
