@@ -58,7 +58,7 @@ const (
 // signature, malformed, unknown.
 func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, object, why string) {
 	h.Stats.Webhook(object, "refused_"+why)
-	h.sample.Log(logs.From(r.Context(), h.Log), slog.LevelWarn, "webhook:"+object+why, "webhook refused",
+	h.sample.Log(logs.From(r.Context(), h.Log), slog.LevelWarn, "webhook:"+object+":"+why, "webhook refused",
 		"object", object, "why", why, "remote", r.RemoteAddr)
 	http.Error(w, "forbidden", http.StatusForbidden)
 }
