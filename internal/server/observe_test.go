@@ -100,6 +100,9 @@ func TestLogsAndMetricsAfterTraffic(t *testing.T) {
 		if status, _ := post(t, env, "/webhooks/messenger", http.Header{"X-Hub-Signature-256": {signed("wrong", page)}}, page); status != 403 {
 			t.Fatalf("badly signed webhook: %d", status)
 		}
+		if status, _ := post(t, env, "/webhooks/whatsapp", http.Header{}, `{"object":"whatsapp_business_account","entry":[]}`); status != 403 {
+			t.Fatalf("unsigned WhatsApp webhook: %d", status)
+		}
 		err := env.Server.Store.Write(context.Background(), func(tx *store.Tx) error {
 			return queue.Enqueue(tx, "send", "msg_gone", 3, tx.Now())
 		})
@@ -133,6 +136,7 @@ func TestLogsAndMetricsAfterTraffic(t *testing.T) {
 			{"delivery failed", map[string]any{"kind": "callback", "attempt": 1, "status": 500, "reason": "receiver answered HTTP 500"}},
 			{"delivery given up", map[string]any{"kind": "callback", "attempt": 1, "status": 410}},
 			{"webhook refused", map[string]any{"object": "page", "why": "signature"}},
+			{"webhook refused", map[string]any{"object": "whatsapp_business_account", "why": "signature"}},
 			{"http request", map[string]any{"route": "POST /webhooks/messenger", "status": 403, "face": "inbound"}},
 			{"job set aside", map[string]any{"kind": "send", "ref": "msg_gone", "reason": "message not found"}},
 		}
@@ -180,6 +184,7 @@ func TestLogsAndMetricsAfterTraffic(t *testing.T) {
 			{"botgate_delivery_seconds", []string{"kind", "callback", "outcome", "gave_up"}, 1},
 			{"botgate_webhooks_total", []string{"object", "page", "outcome", "accepted"}, 1},
 			{"botgate_webhooks_total", []string{"object", "page", "outcome", "refused_signature"}, 1},
+			{"botgate_webhooks_total", []string{"object", "whatsapp_business_account", "outcome", "refused_signature"}, 1},
 			{"botgate_http_requests_total", []string{"route", "POST /api"}, 6},
 			{"botgate_api_errors_total", []string{"face", "bothub", "kind", "upstream"}, 1},
 			{"botgate_api_errors_total", []string{"face", "bothub", "kind", "bad_credential"}, 1},
