@@ -66,6 +66,12 @@ func (h *Handler) Handle(ctx context.Context, job queue.Job) error {
 			if err := h.apply(tx, b, ev); err != nil {
 				return fmt.Errorf("event %s: %w", ev.key(), err)
 			}
+			switch ev.kind {
+			case core.EventDelivery:
+				tx.AfterCommit(func() { h.Stats.StatusEvent(core.ChannelMessenger, "delivered") })
+			case core.EventRead:
+				tx.AfterCommit(func() { h.Stats.StatusEvent(core.ChannelMessenger, "read") })
+			}
 		}
 		for _, b := range bots {
 			if b == nil || len(fresh[b.ID]) == 0 {

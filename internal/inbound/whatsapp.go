@@ -243,6 +243,9 @@ func (h *Handler) handleWhatsApp(ctx context.Context, job queue.Job, wh *store.W
 			if err := applyWhatsApp(tx, b, ev); err != nil {
 				return fmt.Errorf("event %s: %w", ev.key(), err)
 			}
+			if s := ev.status; s != nil && (s.Status == "delivered" || s.Status == "read" || s.Status == "failed") {
+				tx.AfterCommit(func() { h.Stats.StatusEvent(core.ChannelWhatsApp, s.Status) })
+			}
 		}
 		ownedBy := func(number string, b *core.Bot) bool { return bots[number] != nil && bots[number].ID == b.ID }
 		forwarded := map[string]bool{}

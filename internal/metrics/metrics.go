@@ -21,6 +21,7 @@ type Set struct {
 	graphErrors  *prometheus.CounterVec
 	deliveries   *prometheus.HistogramVec
 	webhooks     *prometheus.CounterVec
+	statuses     *prometheus.CounterVec
 	apiErrors    *prometheus.CounterVec
 	httpRequests *prometheus.CounterVec
 	httpLatency  *prometheus.HistogramVec
@@ -62,6 +63,10 @@ func New(reg prometheus.Registerer) *Set {
 			Name: "botgate_webhooks_total",
 			Help: "Inbound Graph webhooks, by object (page, whatsapp_business_account, other) and outcome (accepted, refused_signature, refused_malformed, refused_unknown, failed).",
 		}, []string{"object", "outcome"}),
+		statuses: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "botgate_status_events_total",
+			Help: "Status reports in inbound webhooks (delivered, read; failed from WhatsApp), by channel: a Messenger report may cover several messages.",
+		}, []string{"channel", "status"}),
 		apiErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "botgate_api_errors_total",
 			Help: "Requests a face answered with an error, by face and error kind (Sobot's answer HTTP 200 whatever the error).",
@@ -76,7 +81,7 @@ func New(reg prometheus.Registerer) *Set {
 			Buckets: latency,
 		}, []string{"route"}),
 	}
-	reg.MustRegister(m.messages, m.sendRetries, m.waSends, m.graphCalls, m.graphErrors, m.deliveries, m.webhooks, m.apiErrors, m.httpRequests, m.httpLatency)
+	reg.MustRegister(m.messages, m.sendRetries, m.waSends, m.graphCalls, m.graphErrors, m.deliveries, m.webhooks, m.statuses, m.apiErrors, m.httpRequests, m.httpLatency)
 	return m
 }
 
@@ -123,6 +128,13 @@ func (m *Set) Delivery(kind, outcome string, d time.Duration) {
 func (m *Set) Webhook(object, outcome string) {
 	if m != nil {
 		m.webhooks.WithLabelValues(object, outcome).Inc()
+	}
+}
+
+// StatusEvent counts a status report a webhook brought.
+func (m *Set) StatusEvent(channel, status string) {
+	if m != nil {
+		m.statuses.WithLabelValues(channel, status).Inc()
 	}
 }
 

@@ -100,6 +100,15 @@ func TestLogsAndMetricsAfterTraffic(t *testing.T) {
 		if status, _ := post(t, env, "/webhooks/messenger", http.Header{"X-Hub-Signature-256": {signed("wrong", page)}}, page); status != 403 {
 			t.Fatalf("badly signed webhook: %d", status)
 		}
+		// The user reads what they were sent: a status report.
+		if _, err := env.Fake.UserReads(harness.Page, harness.User); err != nil {
+			t.Fatal(err)
+		}
+		harness.WaitFor(t, "ok-1 to be read", 10*time.Second, func() bool {
+			var list struct{ Messages []struct{ Status string } }
+			env.Admin(http.MethodGet, "/admin/v1/messages?request_id=ok-1", nil, http.StatusOK, &list)
+			return len(list.Messages) == 1 && list.Messages[0].Status == "read"
+		})
 		if status, _ := post(t, env, "/webhooks/whatsapp", http.Header{}, `{"object":"whatsapp_business_account","entry":[]}`); status != 403 {
 			t.Fatalf("unsigned WhatsApp webhook: %d", status)
 		}
@@ -182,7 +191,8 @@ func TestLogsAndMetricsAfterTraffic(t *testing.T) {
 			{"botgate_delivery_seconds", []string{"kind", "callback", "outcome", "retry"}, 1},
 			{"botgate_delivery_seconds", []string{"kind", "callback", "outcome", "delivered"}, 1},
 			{"botgate_delivery_seconds", []string{"kind", "callback", "outcome", "gave_up"}, 1},
-			{"botgate_webhooks_total", []string{"object", "page", "outcome", "accepted"}, 1},
+			{"botgate_webhooks_total", []string{"object", "page", "outcome", "accepted"}, 2},
+			{"botgate_status_events_total", []string{"channel", "messenger", "status", "read"}, 1},
 			{"botgate_webhooks_total", []string{"object", "page", "outcome", "refused_signature"}, 1},
 			{"botgate_webhooks_total", []string{"object", "whatsapp_business_account", "outcome", "refused_signature"}, 1},
 			{"botgate_http_requests_total", []string{"route", "POST /api"}, 6},
@@ -190,7 +200,7 @@ func TestLogsAndMetricsAfterTraffic(t *testing.T) {
 			{"botgate_api_errors_total", []string{"face", "bothub", "kind", "bad_credential"}, 1},
 			{"botgate_api_errors_total", []string{"face", "sobot", "kind", "unauthenticated"}, 1},
 			{"botgate_api_errors_total", []string{}, 3},
-			{"botgate_http_request_seconds", []string{"route", "POST /webhooks/messenger"}, 2},
+			{"botgate_http_request_seconds", []string{"route", "POST /webhooks/messenger"}, 3},
 			{"botgate_queue_jobs", []string{"kind", "send", "state", "dead"}, 1},
 			{"botgate_queue_jobs", []string{"kind", "send", "state", "waiting"}, 0},
 			{"botgate_queue_jobs", []string{"kind", "deliver", "state", "dead"}, 1},
