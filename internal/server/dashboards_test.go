@@ -15,8 +15,9 @@ import (
 // The shipped Grafana dashboard and alerting rules, checked against what a
 // real botgate exports.
 const (
-	dashboardFile = "../../docs/grafana/botgate.json"
-	alertsFile    = "../../docs/prometheus/alerts.yml"
+	dashboardFile  = "../../docs/grafana/botgate.json"
+	alertsFile     = "../../docs/prometheus/alerts.yml"
+	operationsFile = "../../docs/operations.md"
 )
 
 var metricName = regexp.MustCompile(`\bbotgate_[a-zA-Z0-9_]+`)
@@ -98,6 +99,29 @@ func checkMonitoringFiles(t *testing.T, fams map[string]*dto.MetricFamily) {
 	for _, a := range []string{"BotgateQueueBehind", "BotgateSendFailureRate", "BotgateDeliveriesFailing", "BotgateWhatsAppTierNearlySpent"} {
 		if !alerts[a] {
 			t.Errorf("no alert %s", a)
+		}
+	}
+
+	// operations.md's table lists every botgate_* family, and only those.
+	data, err = os.ReadFile(operationsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if name, ok := strings.CutPrefix(line, "| `botgate_"); ok {
+			name, _, _ = strings.Cut(name, "`")
+			documented["botgate_"+name] = true
+		}
+	}
+	for name := range documented {
+		if fams[name] == nil {
+			t.Errorf("operations.md documents %s, which botgate does not export", name)
+		}
+	}
+	for name := range fams {
+		if strings.HasPrefix(name, "botgate_") && !documented[name] {
+			t.Errorf("botgate exports %s, which operations.md does not document", name)
 		}
 	}
 
