@@ -14,6 +14,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/botgate/botgate/internal/store"
@@ -183,4 +184,15 @@ func Reschedule(tx *store.Tx, j Job, at time.Time) error {
 	return owned(tx.Exec(`UPDATE jobs SET state = 'available', attempt = 0, run_at = $4, lease_owner = '', last_error = '', updated_at = $5, hold = 0
 		WHERE id = $1 AND lease_owner = $2 AND attempt = $3 AND state = 'running'`,
 		j.ID, j.Owner, j.Attempt, at.UnixMilli(), tx.Now().UnixMilli()))
+}
+
+// SetAside discards a job that cannot be worked on — its record is gone or
+// unreadable — and logs why, once: nothing retrying it could help, and an
+// operator finds it among the dead jobs.
+func SetAside(ctx context.Context, s *store.Store, log *slog.Logger, j Job, reason string) error {
+	if log == nil {
+		log = slog.Default()
+	}
+	log.Warn("job set aside", "kind", j.Kind, "job", j.ID, "ref", j.Ref, "attempt", j.Attempt, "reason", reason)
+	return s.Write(ctx, func(tx *store.Tx) error { return Discard(tx, j, reason) })
 }
