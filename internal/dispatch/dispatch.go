@@ -42,6 +42,7 @@ type Dispatcher struct {
 	Metrics     *Metrics
 	Stats       *metrics.Set
 	ProfileTTL  time.Duration // a cached profile older than this is fetched again
+	CallTimeout time.Duration // the longest a Graph call takes; a claim with less lease left does not call
 	Log         *slog.Logger
 
 	sample logs.Sampler // retries come in floods when Graph is down
@@ -116,6 +117,9 @@ func (d *Dispatcher) send(ctx context.Context, bot *core.Bot, m *core.MessageRec
 					return err
 				}
 			}
+			if d.leaseShort(ctx, m, job) {
+				return nil
+			}
 			attempt := &core.Attempt{MessageID: m.ID, Seq: seq, At: d.Store.Now(), Request: body}
 			res, resp, callErr := r.call(ctx, body)
 			attempt.Duration, attempt.StatusCode, attempt.Response = resp.Duration, resp.Status, resp.Body
@@ -159,6 +163,19 @@ func (d *Dispatcher) send(ctx context.Context, bot *core.Bot, m *core.MessageRec
 		}
 	}
 	return nil
+}
+
+// leaseShort fences a claim that was held up (a paused process, a slow
+// database) until its lease might end during the call: another worker may
+// take the job then and send it too. The job is left to the next claim,
+// which finds it when the lease ends; nothing was sent.
+func (d *Dispatcher) leaseShort(ctx context.Context, m *core.MessageRecord, job queue.Job) bool {
+	if job.Until.IsZero() || time.Now().Add(d.CallTimeout).Before(job.Until) {
+		return false
+	}
+	logs.From(ctx, d.Log).Warn("send left to the next claim: too little of the lease left for a Graph call",
+		"message", m.ID, "job", job.ID, "attempt", job.Attempt, "lease_left", time.Until(job.Until).String())
+	return true
 }
 
 // route is how a message goes out on its channel: the bodies to send, the

@@ -20,22 +20,42 @@ var client = &http.Client{Timeout: 30 * time.Second}
 
 // send posts a Bothub send_message whose text is its request id.
 func send(url, key, id string, sync bool) (int, []byte, error) {
-	body, _ := json.Marshal(map[string]any{
+	return post(url, key, map[string]any{
 		"request":        map[string]any{"method": "send_message", "id": id, "sync": sync},
 		"recipient":      map[string]any{"id": harness.User},
 		"messaging_type": "RESPONSE",
 		"message":        map[string]any{"text": id},
 	})
+}
+
+// post sends a Bothub request with key.
+func post(url, key string, v any) (int, []byte, error) {
+	status, body, _, err := postHeader(url, key, v)
+	return status, body, err
+}
+
+// sendHeader is send (async) that also returns the answer's Retry-After.
+func sendHeader(url, key, id string) (int, []byte, string, error) {
+	return postHeader(url, key, map[string]any{
+		"request":        map[string]any{"method": "send_message", "id": id, "sync": false},
+		"recipient":      map[string]any{"id": harness.User},
+		"messaging_type": "RESPONSE",
+		"message":        map[string]any{"text": id},
+	})
+}
+
+func postHeader(url, key string, v any) (int, []byte, string, error) {
+	body, _ := json.Marshal(v)
 	req, _ := http.NewRequest(http.MethodPost, url+"/api", bytes.NewReader(body))
 	req.Header.Set("APIKEY", key)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, "", err
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, out, err
+	return resp.StatusCode, out, resp.Header.Get("Retry-After"), err
 }
 
 // steadyLoad sends async requests with unique ids, one every gap, until

@@ -30,6 +30,11 @@ type Job struct {
 	Owner       string // the claim's token: its process and a number unique to the claim
 	CreatedAt   time.Time
 	Hold        time.Time // a turn the job reserved under a rate limit when it was postponed; zero if none
+	// Until is when the claim's lease surely still holds, by this process's
+	// clock: read before the claim began, plus the lease. A handler that
+	// finds too little time left must not start outside work (a send) that
+	// a newer claim may be doing too. Zero: not known.
+	Until time.Time
 }
 
 // States.

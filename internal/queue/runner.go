@@ -144,11 +144,17 @@ func (r *Runner) claim(ctx context.Context, free int) []Job {
 		return nil
 	}
 	var jobs []Job
+	// The lease ends no sooner than this by our clock, however long the
+	// claim waits for the writer or the database's clock differs.
+	until := time.Now().Add(r.Lease)
 	err := r.Store.Write(ctx, func(tx *store.Tx) error {
 		var err error
 		jobs, err = Claim(tx, r.Kind, r.Owner, r.Lease, min(free, claimBatch))
 		return err
 	})
+	for i := range jobs {
+		jobs[i].Until = until
+	}
 	if err != nil && ctx.Err() == nil {
 		r.sample.Log(r.Log, slog.LevelError, "claim", "queue: claim failed", "kind", r.Kind, "err", err)
 	}

@@ -276,7 +276,7 @@ func (s *Server) build() error {
 		Results:     map[string]dispatch.ResultFunc{bothub.Face: bothub.ResultBody, whatsapp.Face: whatsapp.ResultBody},
 		Backoff:     queue.Backoff{Base: s.cfg.SendRetryBase, Max: 10 * time.Minute, Jitter: 0.2},
 		SyncBackoff: queue.Backoff{Base: 100 * time.Millisecond, Max: 2 * time.Second, Jitter: 0.2},
-		Metrics:     dispatch.NewMetrics(s.Metrics), ProfileTTL: s.cfg.ProfileTTL, Log: s.log,
+		Metrics:     dispatch.NewMetrics(s.Metrics), ProfileTTL: s.cfg.ProfileTTL, CallTimeout: s.cfg.GraphTimeout, Log: s.log,
 	}
 	lease := s.cfg.JobLease
 	s.sends = &queue.Runner{Store: s.Store, Kind: dispatch.JobKind, Handler: s.Dispatch.Handle, Owner: owner,
