@@ -1,8 +1,12 @@
 package core
 
 import (
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"syscall"
 )
 
 // Kind classifies a domain error. Faces map kinds to their vendor's codes in one
@@ -33,7 +37,7 @@ const (
 	KindRateLimited         Kind = "rate_limited"          // a sync send waited its bound for the number's pace
 	KindTierExhausted       Kind = "tier_exhausted"        // the number's daily tier of new users is used up
 	KindUpstream            Kind = "upstream"              // Graph refused the send
-	KindUnavailable         Kind = "unavailable"           // Graph unreachable or still failing when retries ran out
+	KindUnavailable         Kind = "unavailable"           // Graph unreachable or still failing when retries ran out; the database unreachable
 	KindNotFound            Kind = "not_found"             // an admin resource does not exist
 	KindConflict            Kind = "conflict"              // an admin change conflicts with existing state
 	KindTooLarge            Kind = "too_large"             // request body over the limit
@@ -90,15 +94,14 @@ func ErrorKind(err error) Kind {
 	if err == nil {
 		return ""
 	}
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Kind
-	}
-	return KindInternal
+	return AsError(err).Kind
 }
 
 // AsError returns err as *Error (nil for nil); errors of other types become
 // internal errors whose message hides the detail (it is logged, not shown).
+// A lost connection is not a bug: the database (the only dependency whose
+// raw errors reach here; Graph's are classified by its client) is down or
+// restarting, and the caller should retry.
 func AsError(err error) *Error {
 	if err == nil {
 		return nil
@@ -107,5 +110,18 @@ func AsError(err error) *Error {
 	if errors.As(err, &e) {
 		return e
 	}
+	if unreachable(err) {
+		return &Error{Kind: KindUnavailable, Message: "the database is unavailable; retry shortly"}
+	}
 	return &Error{Kind: KindInternal, Message: "internal error"}
+}
+
+// unreachable reports errors that mean a connection failed or was cut.
+// SafeToRetry is pgx's mark of an error that happened before anything was
+// sent, such as a pooled connection found closed.
+func unreachable(err error) bool {
+	var ne net.Error
+	var retry interface{ SafeToRetry() bool }
+	return errors.As(err, &ne) || errors.As(err, &retry) && retry.SafeToRetry() || errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }

@@ -94,6 +94,9 @@ func face(route string) string {
 	return "ops"
 }
 
+// retryAfter is the Retry-After of a 503, in seconds.
+const retryAfter = "5"
+
 // recorder notes the status and size of a response.
 type recorder struct {
 	http.ResponseWriter
@@ -103,6 +106,11 @@ type recorder struct {
 }
 
 func (r *recorder) WriteHeader(status int) {
+	// Every 503 is a passing outage (the database, Graph): say when to come
+	// back, once for every face.
+	if status == http.StatusServiceUnavailable && r.Header().Get("Retry-After") == "" {
+		r.Header().Set("Retry-After", retryAfter)
+	}
 	if !r.wrote {
 		r.status, r.wrote = status, true
 	}
