@@ -119,7 +119,7 @@ func callbacks(t *testing.T, in *harness.Inbox) map[string][]callback {
 		if err := json.Unmarshal(r.Body, &c); err != nil {
 			t.Fatalf("callback %s: %v", r.Body, err)
 		}
-		c.verified = r.Verified
+		c.verified, c.webhookID = r.Verified, r.Header.Get("webhook-id")
 		out[c.RequestID] = append(out[c.RequestID], c)
 	}
 	return out
@@ -130,6 +130,7 @@ type callback struct {
 	MessageID string          `json:"message_id"`
 	Error     json.RawMessage `json:"error"`
 	verified  bool
+	webhookID string
 }
 
 // accountFor waits until every accepted id has reached Graph and its
@@ -137,6 +138,16 @@ type callback struct {
 // message id Graph gave it. It returns how many ids Graph received more
 // than once, which the caller's scenario may allow.
 func accountFor(t *testing.T, fake *fakegraph.Server, in *harness.Inbox, accepted []string) (duplicates int) {
+	t.Helper()
+	duplicates, _ = accountForRepeats(t, fake, in, accepted, false)
+	return duplicates
+}
+
+// accountForRepeats is accountFor where a callback may be delivered more
+// than once (its delivery could not be recorded), as long as every copy is
+// the same delivery (one webhook-id), which the merchant dedupes on. It
+// also returns how many callbacks were repeats.
+func accountForRepeats(t *testing.T, fake *fakegraph.Server, in *harness.Inbox, accepted []string, repeats bool) (duplicates, repeated int) {
 	t.Helper()
 	harness.WaitFor(t, "every accepted request sent and called back", 60*time.Second, func() bool {
 		sent, cbs := sentByID(fake), callbacks(t, in)
@@ -153,16 +164,22 @@ func accountFor(t *testing.T, fake *fakegraph.Server, in *harness.Inbox, accepte
 		if len(mids) > 1 {
 			duplicates++
 		}
-		if len(cbs[id]) != 1 {
+		if len(cbs[id]) != 1 && !repeats {
 			t.Errorf("%s: %d callbacks, want 1", id, len(cbs[id]))
 			continue
+		}
+		for _, again := range cbs[id][1:] {
+			repeated++
+			if first := cbs[id][0]; again.webhookID != first.webhookID || again.MessageID != first.MessageID || string(again.Error) != string(first.Error) {
+				t.Errorf("%s: callback %+v repeated as a different delivery %+v", id, cbs[id][0], again)
+			}
 		}
 		c := cbs[id][0]
 		if !c.verified || c.Error != nil || !contains(mids, c.MessageID) {
 			t.Errorf("%s: callback %+v; Graph's ids %v", id, c, mids)
 		}
 	}
-	return duplicates
+	return duplicates, repeated
 }
 
 func contains(list []string, s string) bool {

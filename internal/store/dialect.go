@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 
+	"github.com/botgate/botgate/internal/core"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
@@ -42,6 +43,17 @@ var postgresDialect = Dialect{
 		return errors.As(err, &pg) && (pg.Code == "40001" || pg.Code == "40P01")
 	},
 	mergeJSON: func(a, b string) string { return "(" + a + "::jsonb || " + b + "::jsonb)::text" },
+}
+
+// diskFull makes SQLite's "database or disk is full" an error a client can
+// act on: nothing was written, and the same request may be sent again once
+// the operator frees space; botgate needs no restart.
+func diskFull(err error) error {
+	var lite *sqlite.Error
+	if errors.As(err, &lite) && lite.Code()&0xff == sqlite3.SQLITE_FULL {
+		return &core.Error{Kind: core.KindUnavailable, Message: "the database's disk is full; retry later"}
+	}
+	return err
 }
 
 // isUnique reports a unique-constraint violation on either database.

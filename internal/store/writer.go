@@ -129,7 +129,7 @@ func newWriter(s *Store, n int) *writer {
 // after the commit go through AfterCommit. fn must not block: other callers
 // wait on it.
 func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
-	return s.writer.submit(ctx, &op{ctx: ctx, fn: fn, done: make(chan error, 1)}, s.writer.ops)
+	return diskFull(s.writer.submit(ctx, &op{ctx: ctx, fn: fn, done: make(chan error, 1)}, s.writer.ops))
 }
 
 // WriteUrgent is Write for records of what already happened outside the
@@ -137,7 +137,7 @@ func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 // would repeat the action, so they go into the next transaction ahead of
 // queued work.
 func (s *Store) WriteUrgent(ctx context.Context, fn func(*Tx) error) error {
-	return s.writer.submit(ctx, &op{ctx: ctx, fn: fn, done: make(chan error, 1), urgent: true}, s.writer.urgent)
+	return diskFull(s.writer.submit(ctx, &op{ctx: ctx, fn: fn, done: make(chan error, 1), urgent: true}, s.writer.urgent))
 }
 
 // WriteAlone runs fn in a transaction of its own, for work that locks a row
