@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/botgate/botgate/internal/api"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/dispatch"
 	"github.com/botgate/botgate/internal/queue"
@@ -31,7 +32,11 @@ func (s *Service) Authenticate(ctx context.Context, apiKey string) (*core.Bot, e
 	if apiKey == "" {
 		return nil, core.Errorf(core.KindUnauthenticated, "an API key is required")
 	}
-	return s.Store.Authenticate(ctx, apiKey)
+	bot, err := s.Store.Authenticate(ctx, apiKey)
+	if err == nil {
+		api.NoteBot(ctx, bot.ID)
+	}
+	return bot, err
 }
 
 // Send accepts req for bot: checked, recorded and queued in one transaction,

@@ -168,6 +168,7 @@ func validSignature(secret, header string, body []byte) bool {
 // keep stores the body and its processing job in one transaction.
 func (h *Handler) keep(ctx context.Context, channel, botID string, body []byte) error {
 	wh := &store.Webhook{ID: core.NewID("wh_", h.Store.Now()), Channel: channel, BotID: botID, Body: body}
+	api.NoteBot(ctx, botID)
 	return h.Store.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertWebhook(wh); err != nil {
 			return err

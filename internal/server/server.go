@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/botgate/botgate/internal/api"
 	"github.com/botgate/botgate/internal/api/admin"
 	"github.com/botgate/botgate/internal/api/bothub"
 	"github.com/botgate/botgate/internal/api/sobot"
@@ -121,6 +122,7 @@ type Server struct {
 	listener   net.Listener
 	http       *http.Server
 	sandbox    *sandbox
+	Requests   *api.RequestLog // the recent API requests the console shows
 	closeOnce  sync.Once
 	closeErr   error
 }
@@ -276,8 +278,9 @@ func (s *Server) build() error {
 	if s.sandbox != nil {
 		s.sandbox.register(mux)
 	}
+	s.Requests = &api.RequestLog{Store: s.Store, Log: s.log}
 	s.http = &http.Server{
-		Handler:           mux,
+		Handler:           s.Requests.Wrap(mux),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      s.cfg.SyncTimeout + 30*time.Second,
@@ -322,6 +325,10 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); s.prune(work) }()
+	requests, stopRequests := context.WithCancel(context.Background())
+	var logged sync.WaitGroup
+	logged.Add(1)
+	go func() { defer logged.Done(); s.Requests.Run(requests) }()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Serve(s.listener) }()
 	if s.sandbox != nil {
@@ -340,6 +347,8 @@ func (s *Server) Run(ctx context.Context) error {
 		s.log.Warn("botgate: requests still running at the end of the grace period", "err", serr)
 	}
 	wg.Wait()
+	stopRequests() // after the last request: its record is written before the store closes
+	logged.Wait()
 	if cerr := s.Close(); err == nil && !errors.Is(err, http.ErrServerClosed) {
 		err = cerr
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/botgate/botgate/internal/api"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/gateway"
 	"github.com/botgate/botgate/internal/graph"
@@ -104,6 +105,7 @@ func (h *Handler) pageBot(ctx context.Context, app *store.SobotApp, pageID, fiel
 	}
 	for _, b := range bots {
 		if b.Messenger.PageID == pageID {
+			api.NoteBot(ctx, b.ID)
 			return b, nil
 		}
 	}
