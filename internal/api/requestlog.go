@@ -265,4 +265,3 @@ func truncate(s string) string {
 	cut := strings.ToValidUTF8(s[:MaxLoggedBody], "")
 	return cut + "… [" + strconv.Itoa(len(s)-len(cut)) + " more bytes]"
 }
-
