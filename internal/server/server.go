@@ -26,6 +26,7 @@ import (
 	"github.com/botgate/botgate/internal/api/bothub"
 	"github.com/botgate/botgate/internal/api/sobot"
 	"github.com/botgate/botgate/internal/api/whatsapp"
+	"github.com/botgate/botgate/internal/console"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/dispatch"
 	"github.com/botgate/botgate/internal/egress"
@@ -48,6 +49,8 @@ type Config struct {
 	Sandbox      bool
 	SecretKey    string // hex or base64 of 32 bytes; SQLite keeps one beside the database when empty
 	EgressAllow  string // CIDRs merchant URLs may reach despite the SSRF guard
+	Console      bool   // serve the web console under /console/
+	TrustProxy   bool   // the client's address and scheme come from X-Forwarded-For/-Proto
 
 	SyncTimeout      time.Duration
 	GraphTimeout     time.Duration
@@ -83,7 +86,7 @@ func Defaults() Config {
 		Addr: "127.0.0.1:8080", Database: "./botgate.db", GraphURL: "https://graph.facebook.com", GraphVersion: "v25.0",
 		SyncTimeout: 10 * time.Second, GraphTimeout: 20 * time.Second, SendWorkers: 64, SendAttempts: 10, SendRetryBase: 2 * time.Second,
 		DeliveryWorkers: 64, CallbackTimeout: 10 * time.Second, CallbackSchedule: notify.DefaultSchedule,
-		ShutdownGrace: 15 * time.Second, JobLease: 2 * time.Minute, InboundRetention: 7 * 24 * time.Hour,
+		Console: true, ShutdownGrace: 15 * time.Second, JobLease: 2 * time.Minute, InboundRetention: 7 * 24 * time.Hour,
 		ProfileTTL: 7 * 24 * time.Hour, SobotTokenTTL: 24 * time.Hour, SobotSignSkew: 5 * time.Minute,
 	}
 }
@@ -274,11 +277,16 @@ func (s *Server) build() error {
 	(&whatsapp.Handler{Service: s.Gateway, Log: s.log}).Register(mux)
 	in.Register(mux)
 	sb.Register(mux)
-	(&admin.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph, Token: s.cfg.AdminToken, Log: s.log}).Register(mux)
+	(&admin.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph, Token: s.cfg.AdminToken, Log: s.log, TrustProxy: s.cfg.TrustProxy}).Register(mux)
 	if s.sandbox != nil {
 		s.sandbox.register(mux)
 	}
 	s.Requests = &api.RequestLog{Store: s.Store, Log: s.log}
+	if s.cfg.Console {
+		if err := s.mountConsole(mux); err != nil {
+			return err
+		}
+	}
 	s.http = &http.Server{
 		Handler:           s.Requests.Wrap(mux),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -287,6 +295,22 @@ func (s *Server) build() error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	return nil
+}
+
+// mountConsole serves the console under /console/ and sends / there.
+func (s *Server) mountConsole(mux *http.ServeMux) error {
+	d := console.Deps{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph,
+		TrustProxy: s.cfg.TrustProxy, Log: s.log, Now: s.cfg.Now}
+	if s.sandbox != nil {
+		d.Sandbox, d.Fake = true, s.sandbox.fake
+	}
+	c, err := console.New(d)
+	if err != nil {
+		return err
+	}
+	mux.Handle("/console/", c.Handler())
+	mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
 	return nil
 }
 
