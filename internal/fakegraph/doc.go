@@ -114,4 +114,14 @@
 //	  {"action":"wa_text","phone_number_id","from","name","text"}
 //	  {"action":"wa_status","phone_number_id","wamid","recipient","status":"sent|delivered|read|failed",
 //	   "errors":[{"code":131047,"message","details"},...]}
+//	  {"action":"wa_button_reply","phone_number_id","from","name","context","id","title"}   a reply button
+//	  {"action":"wa_list_reply","phone_number_id","from","name","context","id","title","description"}
+//	  {"action":"wa_button","phone_number_id","from","name","context","payload","title"}  a template's
+//	                                  quick-reply button; context is the wamid of the message answered
+//	GET  /_fake/chats                 every user's conversation, latest first:
+//	                                  [{"channel":"messenger|whatsapp","business","user","name","last","turns"}]
+//	GET  /_fake/chats/{channel}/{business}/{user}
+//	                                  one conversation as the user's phone shows it, oldest first:
+//	                                  [{"seq","time","from_user","message_id","body","kind","text","payload","context"}]
+//	                                  (body: what the business sent; kind, text, payload: what the user did)
 package fakegraph
