@@ -25,7 +25,7 @@
 //  5. Lists: pageOf(r) reads ?cursor= and ?limit= (ask the store for
 //     Limit+1 rows after the cursor; trim cuts them and gives the next
 //     cursor); filters live in the URL too (filters(r, "bot", "status"), and
-//     {{with $.Query "cursor" .Next}} builds a link keeping them), so every
+//     {{link $.Query "cursor" .Next}} builds a link keeping them), so every
 //     view is a link. Errors: c.fail(w, r, err) maps the core's kinds to pages.
 //
 // Browser tests use internal/console/browser (a real botgate, chromium,

@@ -57,9 +57,9 @@ var funcs = template.FuncMap{
 		return template.HTML(fmt.Sprintf(`<time datetime="%s" title="%s">%s</time>`,
 			u.Format(time.RFC3339), u.Format("2006-01-02 15:04:05 UTC"), u.Format("2006-01-02 15:04:05 UTC")))
 	},
-	// with is the current query with key set to value ("" removes it), as a
-	// link: filters stay in the URL. {{with $.Query "cursor" .Next}}
-	"with": func(q url.Values, kv ...string) string {
+	// link is the current query with key set to value ("" removes it), as a
+	// link: filters stay in the URL. {{link $.Query "cursor" .Next}}
+	"link": func(q url.Values, kv ...string) string {
 		out := url.Values{}
 		for k, v := range q {
 			out[k] = v

@@ -119,12 +119,13 @@ func (t *Tab) Text(sel string) string {
 
 // Screenshot saves the whole page as docs/console/<name>.png when
 // BOTGATE_SCREENSHOTS is set (so ordinary test runs leave the tree alone).
+// Quality 100 makes chromium answer PNG (below it, JPEG).
 func (t *Tab) Screenshot(name string) {
 	t.T.Helper()
 	if os.Getenv("BOTGATE_SCREENSHOTS") == "" {
 		return
 	}
-	png := Get(t, chromedp.FullScreenshot(90))
+	png := Get(t, chromedp.FullScreenshot(100))
 	dir := filepath.Join(moduleRoot(t.T), "docs", "console")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.T.Fatal(err)

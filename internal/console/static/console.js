@@ -3,7 +3,8 @@
 // viewer's time zone, keeping UTC on hover. Pages read fine without this.
 (function () {
   "use strict";
-  var fmt = new Intl.DateTimeFormat(undefined, {
+  // sv-SE writes dates as YYYY-MM-DD hh:mm:ss, unambiguous everywhere.
+  var fmt = new Intl.DateTimeFormat("sv-SE", {
     year: "numeric", month: "2-digit", day: "2-digit",
     hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short"
   });
