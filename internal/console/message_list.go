@@ -11,8 +11,8 @@ import (
 
 // messageRow is a message in the list.
 type messageRow struct {
-	ID, BotID, Status, Face, Channel, Recipient, Summary, RequestID string
-	CreatedAt                                                       time.Time
+	ID, BotID, Status, StatusClass, Face, Channel, PSID, Recipient, Summary, RequestID string
+	CreatedAt                                                                          time.Time
 }
 
 type messageList struct {
@@ -61,7 +61,7 @@ func (c *Console) messageList(w http.ResponseWriter, r *http.Request) {
 	}
 	data := messageList{Bots: bots, Statuses: core.Statuses, Faces: messageFaces, Filter: f, Next: page.Next}
 	for _, m := range page.Messages {
-		data.Rows = append(data.Rows, messageRow{ID: m.ID, BotID: m.BotID, Status: string(m.Status), Face: m.Request.Face,
+		data.Rows = append(data.Rows, messageRow{ID: m.ID, BotID: m.BotID, Status: string(m.Status), StatusClass: statusClass(string(m.Status)), PSID: m.PSID, Face: m.Request.Face,
 			Channel: m.Channel, Recipient: recipient(m), Summary: summary(&m.Request), RequestID: m.Request.RequestID, CreatedAt: m.CreatedAt})
 	}
 	c.render(w, r, http.StatusOK, "message_list.html", data)

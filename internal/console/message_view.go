@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,7 +34,7 @@ func phone(channel string, body json.RawMessage) template.HTML {
 	if channel == core.ChannelWhatsApp {
 		app = "pv-whatsapp"
 	}
-	return template.HTML(`<div class="pv-screen ` + app + `">`) + h + template.HTML(`</div>`)
+	return template.HTML(`<div class="pv-screen `+app+`">`) + h + template.HTML(`</div>`)
 }
 
 // pretty indents JSON for reading; anything else is returned as is.
@@ -160,3 +161,5 @@ func parseTime(field, v string) (time.Time, error) {
 	}
 	return time.Time{}, core.Invalid(field, "must be a time like 2026-12-04T15:04 (UTC) or RFC 3339")
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
