@@ -70,6 +70,12 @@ func (s *Store) ReadRow(ctx context.Context, query string, args ...any) *sql.Row
 	return s.queryRow(ctx, query, args...)
 }
 
+// Read runs a read-only query returning rows on the reader pool, for
+// packages that own their tables (the queue).
+func (s *Store) Read(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return s.query(ctx, query, args...)
+}
+
 // Dialect names the database, for packages with dialect-specific SQL.
 func (t *Tx) Dialect() string { return t.s.dialect.name }
 
