@@ -35,3 +35,14 @@ func Find(ctx context.Context, s *store.Store, kind, ref string) (*Pending, erro
 	p.RunAt = time.UnixMilli(at).UTC()
 	return &p, nil
 }
+
+// NextRetry is when the soonest retrying job of kind runs again; ok is
+// false when none is retrying.
+func NextRetry(ctx context.Context, s *store.Store, kind string) (at time.Time, ok bool, err error) {
+	var next sql.NullInt64
+	err = s.ReadRow(ctx, `SELECT MIN(run_at) FROM jobs WHERE kind = $1 AND state = 'retryable'`, kind).Scan(&next)
+	if err != nil || !next.Valid {
+		return time.Time{}, false, err
+	}
+	return time.UnixMilli(next.Int64).UTC(), true, nil
+}
