@@ -19,7 +19,7 @@ import (
 
 // client is a signed-in person's HTTP client, with their CSRF token.
 type client struct {
-	t     *testing.T
+	t     testing.TB
 	base  string
 	http  *http.Client
 	token string
