@@ -107,6 +107,11 @@ func (c *Console) editor(w http.ResponseWriter, r *http.Request, status int, e *
 		return
 	}
 	e.Contacts = contacts.Contacts
+	if e.Name != "" && e.Version == 0 {
+		if b, err := c.store.GetBlock(ctx, e.BotID, e.Name, 0); err == nil {
+			e.Version = b.Version
+		}
+	}
 	if e.PSID == "" && len(e.Contacts) > 0 {
 		e.PSID = e.Contacts[0].PSID
 	}

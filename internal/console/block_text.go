@@ -54,42 +54,39 @@ func parseBlockText(text string) (string, []core.Message, error) {
 var pathPart = regexp.MustCompile(`([A-Za-z_]+)(?:\[(\d+)\])?`)
 
 // fieldLine finds the line of the text a field path such as
-// cards[1].attachment.payload.buttons[0].title points at, 0 when it cannot
-// tell: each key is looked for after the previous one, an index skipping
-// that many elements' first keys.
+// cards[1].attachment.payload.buttons[0].title points at (the nearest
+// line it can follow the path to), 0 when the text does not parse.
 func fieldLine(text, field string) int {
-	if field == "" {
+	var doc yaml.Node
+	if field == "" || yaml.Unmarshal([]byte(text), &doc) != nil || len(doc.Content) == 0 {
 		return 0
 	}
-	parts := pathPart.FindAllStringSubmatch(field, -1)
-	pos := 0
-	for i, p := range parts {
-		at := keyAt(text, p[1], pos)
-		if at < 0 {
-			return 0
+	n, line := doc.Content[0], 0
+	for _, p := range pathPart.FindAllStringSubmatch(field, -1) {
+		if n = child(n, p[1]); n == nil {
+			return line
 		}
-		pos = at + len(p[1])
-		if p[2] != "" && i+1 < len(parts) {
-			n, _ := strconv.Atoi(p[2])
-			for range n { // skip to the n-th element: past n occurrences of its first key
-				next := keyAt(text, parts[i+1][1], pos)
-				if next < 0 {
-					return 0
-				}
-				pos = next + 1
+		line = n.Line
+		if p[2] != "" {
+			i, _ := strconv.Atoi(p[2])
+			if n.Kind != yaml.SequenceNode || i >= len(n.Content) {
+				return line
 			}
+			n, line = n.Content[i], n.Content[i].Line
 		}
 	}
-	return strings.Count(text[:pos], "\n") + 1
+	return line
 }
 
-// keyAt is where key appears as a JSON or YAML key from pos on, -1 if nowhere.
-func keyAt(text, key string, pos int) int {
-	best := -1
-	for _, pat := range []string{`"` + key + `"`, key + ":"} {
-		if i := strings.Index(text[pos:], pat); i >= 0 && (best < 0 || pos+i < best) {
-			best = pos + i
+// child is the value of key in a mapping node, nil when absent.
+func child(n *yaml.Node, key string) *yaml.Node {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for k := 0; k+1 < len(n.Content); k += 2 {
+		if n.Content[k].Value == key {
+			return n.Content[k+1]
 		}
 	}
-	return best
+	return nil
 }

@@ -70,12 +70,16 @@ func summary(req *core.SendRequest) string {
 		if c.Text != "" {
 			return clip(c.Text)
 		}
-		if c.Attachment != nil {
-			kind := c.Attachment.Type
-			if c.Attachment.Payload.TemplateType != "" {
-				kind = c.Attachment.Payload.TemplateType
+		if a := c.Attachment; a != nil {
+			switch p := a.Payload; {
+			case p.Text != "":
+				return clip(p.Text)
+			case len(p.Elements) > 0 && p.Elements[0].Title != "":
+				return clip(p.Elements[0].Title)
+			case p.TemplateType != "":
+				return p.TemplateType
 			}
-			return kind
+			return a.Type
 		}
 	}
 	return ""
