@@ -23,6 +23,7 @@ type serveCmd struct {
 	EgressAllow      string          `env:"BOTGATE_EGRESS_ALLOW" help:"Comma-separated CIDRs that callback and webhook URLs may reach despite the SSRF guard."`
 	Console          bool            `default:"true" negatable:"" env:"BOTGATE_CONSOLE" help:"Serve the web console under /console/ (--no-console: off, /console/ answers 404)."`
 	TrustProxy       bool            `env:"BOTGATE_TRUST_PROXY" help:"botgate is behind a reverse proxy: take the client's address from X-Forwarded-For and https from X-Forwarded-Proto (console cookies become Secure)."`
+	SQLiteSync       string          `default:"full" enum:"full,normal" env:"BOTGATE_SQLITE_SYNC" help:"SQLite durability: full (a 200 survives a power loss) or normal (survives a crash of botgate, not of the machine)."`
 	SyncTimeout      time.Duration   `default:"10s" env:"BOTGATE_SYNC_TIMEOUT" help:"Bound on a sync send, retries included."`
 	GraphTimeout     time.Duration   `default:"20s" env:"BOTGATE_GRAPH_TIMEOUT" help:"Bound on one Graph API call."`
 	SendWorkers      int             `default:"64" env:"BOTGATE_SEND_WORKERS" help:"Concurrent async sends; 0 makes this process accept only, while others on the same database send."`
@@ -66,7 +67,7 @@ func (c *serveCmd) Run(e *env) error {
 func (c *serveCmd) config() server.Config {
 	return server.Config{
 		Addr: c.Addr, Database: c.Database, GraphURL: c.GraphURL, GraphVersion: c.GraphVersion,
-		AdminToken: c.AdminToken, Sandbox: c.Sandbox, SecretKey: c.SecretKey, EgressAllow: c.EgressAllow,
+		AdminToken: c.AdminToken, Sandbox: c.Sandbox, SecretKey: c.SecretKey, EgressAllow: c.EgressAllow, SQLiteSync: c.SQLiteSync,
 		Console: c.Console, TrustProxy: c.TrustProxy,
 		SyncTimeout: c.SyncTimeout, GraphTimeout: c.GraphTimeout, SendWorkers: c.SendWorkers, SendAttempts: c.SendAttempts, SendRetryBase: c.SendRetryBase,
 		DeliveryWorkers: c.DeliveryWorkers, CallbackTimeout: c.CallbackTimeout, CallbackSchedule: c.CallbackSchedule,

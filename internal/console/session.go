@@ -74,6 +74,12 @@ func (c *Console) withSession(next http.Handler) http.Handler {
 	})
 }
 
+// Prune forgets ended sessions and old failed sign-ins; the server calls it
+// hourly (expired sessions are refused whether pruned or not).
+func Prune(ctx context.Context, st *store.Store) error {
+	return st.PruneConsole(ctx, IdleTimeout, AbsoluteTimeout, signinWindow)
+}
+
 func (c *Console) expired(s *store.Session) bool {
 	now := c.now()
 	return now.Sub(s.LastSeenAt) > IdleTimeout || now.Sub(s.CreatedAt) > AbsoluteTimeout

@@ -51,6 +51,7 @@ type Config struct {
 	EgressAllow  string // CIDRs merchant URLs may reach despite the SSRF guard
 	Console      bool   // serve the web console under /console/
 	TrustProxy   bool   // the client's address and scheme come from X-Forwarded-For/-Proto
+	SQLiteSync   string // "full" (default: a 200 survives a power loss) or "normal" (survives a crash of botgate only)
 
 	SyncTimeout      time.Duration
 	GraphTimeout     time.Duration
@@ -83,7 +84,7 @@ type Config struct {
 // Defaults returns the configuration `botgate serve` starts from.
 func Defaults() Config {
 	return Config{
-		Addr: "127.0.0.1:8080", Database: "./botgate.db", GraphURL: "https://graph.facebook.com", GraphVersion: "v25.0",
+		Addr: "127.0.0.1:8080", Database: "./botgate.db", SQLiteSync: "full", GraphURL: "https://graph.facebook.com", GraphVersion: "v25.0",
 		SyncTimeout: 10 * time.Second, GraphTimeout: 20 * time.Second, SendWorkers: 64, SendAttempts: 10, SendRetryBase: 2 * time.Second,
 		DeliveryWorkers: 64, CallbackTimeout: 10 * time.Second, CallbackSchedule: notify.DefaultSchedule,
 		Console: true, ShutdownGrace: 15 * time.Second, JobLease: 2 * time.Minute, InboundRetention: 7 * 24 * time.Hour,
@@ -190,7 +191,7 @@ func OpenStore(ctx context.Context, cfg Config) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.Database, store.Options{Now: cfg.Now, Box: box})
+	st, err := store.Open(ctx, cfg.Database, store.Options{Now: cfg.Now, Box: box, SQLiteSync: cfg.SQLiteSync})
 	if err != nil {
 		return nil, err
 	}
@@ -382,7 +383,8 @@ func (s *Server) Run(ctx context.Context) error {
 	return err
 }
 
-// prune forgets old inbound webhooks and dedupe marks, hourly.
+// prune forgets old inbound webhooks and dedupe marks, ended console
+// sessions and old failed sign-ins, hourly.
 func (s *Server) prune(ctx context.Context) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
@@ -391,6 +393,9 @@ func (s *Server) prune(ctx context.Context) {
 			s.log.Warn("botgate: pruning inbound records failed", "err", err)
 		} else if n > 0 {
 			s.log.Debug("botgate: pruned inbound records", "rows", n)
+		}
+		if err := console.Prune(ctx, s.Store); err != nil && ctx.Err() == nil {
+			s.log.Warn("botgate: pruning console sessions failed", "err", err)
 		}
 		select {
 		case <-ctx.Done():

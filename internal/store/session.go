@@ -62,11 +62,15 @@ func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 	})
 }
 
-// PruneSessions forgets sessions unused since before idleSince or started
-// before startedSince.
-func (s *Store) PruneSessions(ctx context.Context, idleSince, startedSince time.Time) error {
+// PruneConsole forgets sessions unused for idle or older than absolute, and
+// failed sign-ins older than window.
+func (s *Store) PruneConsole(ctx context.Context, idle, absolute, window time.Duration) error {
 	return s.Write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(`DELETE FROM console_sessions WHERE last_seen_at < $1 OR created_at < $2`, ms(idleSince), ms(startedSince))
+		now := tx.Now()
+		if _, err := tx.Exec(`DELETE FROM console_sessions WHERE last_seen_at < $1 OR created_at < $2`, ms(now.Add(-idle)), ms(now.Add(-absolute))); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`DELETE FROM console_signin_failures WHERE at < $1`, ms(now.Add(-window)))
 		return err
 	})
 }

@@ -58,7 +58,7 @@ func createdID(path string, body any) string {
 		Username string `json:"username"`
 	}
 	_ = json.Unmarshal(raw, &ids)
-	for _, id := range []string{ids.ID, ids.AppID, ids.Username} {
+	for _, id := range []string{ids.Username, ids.AppID, ids.ID} {
 		if id != "" && !strings.HasSuffix(path, "/"+id) {
 			return path + " → " + id
 		}
