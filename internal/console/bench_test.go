@@ -52,6 +52,7 @@ func BenchmarkPages(b *testing.B) {
 				{"messages_failed", "/console/messages?status=failed"},
 				{"messages_bot_accepted", "/console/messages?bot=" + d.bot + "&status=accepted"},
 				{"messages_recipient_psid", "/console/messages?recipient=" + d.psid},
+				{"messages_bot_failed_recipient", "/console/messages?bot=" + d.bot + "&status=failed&recipient=" + d.psid},
 				{"messages_recipient_email", "/console/messages?recipient=" + url.QueryEscape(d.email)},
 				{"messages_recipient_phone", "/console/messages?recipient=%2B" + d.phone},
 				{"messages_request_id", "/console/messages?request=" + d.requestID},
@@ -91,7 +92,7 @@ func BenchmarkPages(b *testing.B) {
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // benchClient signs an admin in to a console over s.
-func benchClient(b *testing.B, s *store.Store) *client {
+func benchClient(b *testing.B, s *store.Store) *person {
 	c, err := console.New(console.Deps{Store: s})
 	if err != nil {
 		b.Fatal(err)
@@ -102,7 +103,7 @@ func benchClient(b *testing.B, s *store.Store) *client {
 		b.Fatal(err)
 	}
 	jar, _ := cookiejar.New(nil)
-	cl := &client{t: b, base: srv.URL, http: &http.Client{Jar: jar}}
+	cl := &person{t: b, base: srv.URL, http: &http.Client{Jar: jar}}
 	cl.get("/console/signin", http.StatusOK)
 	if status, _ := cl.post("/console/signin", url.Values{"username": {"bench"}, "password": {"pw-bench-0123456789"}}); status != http.StatusOK {
 		b.Fatalf("sign in: %d", status)

@@ -17,8 +17,8 @@ import (
 	"github.com/botgate/botgate/internal/store/storetest"
 )
 
-// client is a signed-in person's HTTP client, with their CSRF token.
-type client struct {
+// person is a signed-in person's HTTP client, with their CSRF token.
+type person struct {
 	t     testing.TB
 	base  string
 	http  *http.Client
@@ -27,14 +27,14 @@ type client struct {
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
-func signIn(t *testing.T, e *harness.Env, username string, role core.Role) *client {
+func signInAs(t *testing.T, e *harness.Env, username string, role core.Role) *person {
 	t.Helper()
 	password := "pw-" + username + "-0123456789"
 	if _, err := e.Server.Store.CreateUser(context.Background(), username, password, role); err != nil {
 		t.Fatal(err)
 	}
 	jar, _ := cookiejar.New(nil)
-	c := &client{t: t, base: e.Server.URL(), http: &http.Client{Jar: jar}}
+	c := &person{t: t, base: e.Server.URL(), http: &http.Client{Jar: jar}}
 	c.get("/console/signin", http.StatusOK)
 	status, body := c.post("/console/signin", url.Values{"username": {username}, "password": {password}})
 	if status != http.StatusOK || !strings.Contains(body, `class="who"`) {
@@ -43,7 +43,7 @@ func signIn(t *testing.T, e *harness.Env, username string, role core.Role) *clie
 	return c
 }
 
-func (c *client) get(path string, want int) string {
+func (c *person) get(path string, want int) string {
 	c.t.Helper()
 	resp, err := c.http.Get(c.base + path)
 	if err != nil {
@@ -61,7 +61,7 @@ func (c *client) get(path string, want int) string {
 }
 
 // post submits a form with the CSRF token, following the redirect.
-func (c *client) post(path string, form url.Values) (int, string) {
+func (c *person) post(path string, form url.Values) (int, string) {
 	c.t.Helper()
 	if form == nil {
 		form = url.Values{}
@@ -108,8 +108,8 @@ func TestPages(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		e := harness.Start(t, db, harness.Options{})
 		ctx := context.Background()
-		admin := signIn(t, e, "ada", core.RoleAdmin)
-		viewer := signIn(t, e, "vic", core.RoleViewer)
+		admin := signInAs(t, e, "ada", core.RoleAdmin)
+		viewer := signInAs(t, e, "vic", core.RoleViewer)
 
 		if _, err := e.Fake.UserSendsText(harness.Page, harness.User, "Where is my order?"); err != nil {
 			t.Fatal(err)

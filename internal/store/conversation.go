@@ -44,7 +44,7 @@ func (s *Store) Conversation(ctx context.Context, botID, psid string, before tim
 	if before.IsZero() {
 		before = s.now().Add(time.Hour) // clocks of other processes may run ahead
 	}
-	out, err := s.scanMessages(ctx, `SELECT `+messageColumns+` FROM messages WHERE bot_id = $1 AND psid = $2 AND id < $3
+	out, err := s.scanMessages(ctx, `SELECT `+messageColumns+` FROM messages WHERE bot_id = $1 AND psid = $2 AND psid <> '' AND id < $3
 		ORDER BY id DESC LIMIT $4`, botID, psid, idAt("msg_", before), limit)
 	if err != nil {
 		return nil, err

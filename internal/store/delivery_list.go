@@ -36,6 +36,9 @@ func (s *Store) DeliveryPage(ctx context.Context, f DeliveryFilter) (DeliveryPag
 			q.add(c.cond, c.v)
 		}
 	}
+	if f.MessageID != "" {
+		q.conds = append(q.conds, "message_id <> ''") // lets the partial index on message_id serve it
+	}
 	rows, err := s.query(ctx, `SELECT `+deliveryColumns+` FROM deliveries`+q.sql()+fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, f.Limit+1), q.args...)
 	if err != nil {
 		return DeliveryPage{}, err
