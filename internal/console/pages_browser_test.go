@@ -39,6 +39,12 @@ func TestBrowserMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	send(t, e.Env, "other-1", `{"text":"Thanks for shopping with us"}`)
+	// An async send, whose result goes to the bot's callback URL.
+	if status, body := e.Bothub(`{"request":{"method":"send_message","id":"async-1","sync":false},"recipient":{"id":"` + harness.OtherUser +
+		`"},"messaging_type":"RESPONSE","message":{"text":"Your parcel is out for delivery"}}`); status != http.StatusOK {
+		t.Fatalf("async send: %d %s", status, body)
+	}
+	e.Inbox.Wait(t, 1, 5*time.Second)
 	tab := e.Open()
 	tab.SignIn("ada", e.User("ada", core.RoleAdmin))
 
@@ -79,6 +85,7 @@ func TestBrowserMessages(t *testing.T) {
 	}
 	tab.Screenshot("contact")
 	tab.Go("/console/deliveries")
+	tab.Run(chromedp.WaitVisible(`table`))
 	tab.Screenshot("deliveries")
 	tab.Go("/console/deliveries/webhooks")
 	tab.Run(chromedp.WaitVisible(`table`))
@@ -119,14 +126,21 @@ func TestBrowserBlockEditor(t *testing.T) {
   {"attachment": {"type": "template", "payload": {"template_type": "button", "text": "Your points",
     "buttons": [{"type": "postback", "title": "", "payload": "MORE"}]}}}
 ]}`)
-	tab.Run(chromedp.WaitVisible(`#preview .preview-error`))
+	tab.Run(chromedp.WaitVisible(`#preview #block-error`))
 	tab.Run(chromedp.Click(`button[name=save]`), chromedp.WaitVisible(`#block-error`))
 	if got := tab.Text(`#block-error`); !strings.Contains(got, "line 4") || !strings.Contains(got, "cards[1].attachment.payload.buttons[0].title") || !strings.Contains(got, "is required") {
 		t.Fatalf("the error beside the text says %q", got)
 	}
 	tab.Screenshot("block_error")
 
-	setText(`{"name": "points_info", "cards": [{"text": "Hi {{first_name}}! {{points}} points are waiting."}]}`)
+	setText(`{
+  "name": "points_info",
+  "cards": [
+    {"text": "Hi {{first_name}}! {{points}} points are waiting."},
+    {"attachment": {"type": "template", "payload": {"template_type": "button", "text": "Spend them?",
+      "buttons": [{"type": "web_url", "url": "https://shop.example/rewards", "title": "See rewards"}]}}}
+  ]
+}`)
 	tab.Run(chromedp.WaitVisible(`#preview .pv-screen`))
 	harness.WaitFor(t, "the preview of the new text", 5*time.Second, func() bool {
 		return strings.Contains(tab.Text(`#preview`), "Hi Ada! 120 points are waiting.")
