@@ -134,9 +134,10 @@ func (s *Server) wakeWaitersLocked() {
 	}
 }
 
-// Reset forgets the recorded calls and conversations, the send counts and every rule, and
-// restores Options.Latency. Pages, users, uploaded attachments, WhatsApp
-// numbers and webhook targets stay, as they would on Facebook.
+// Reset forgets the recorded calls and conversations, the send counts and
+// every rule, and restores Options.Latency. Pages, users, uploaded
+// attachments, WhatsApp numbers and webhook targets stay, as they would on
+// Facebook.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()

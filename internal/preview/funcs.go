@@ -26,6 +26,7 @@ var funcs = template.FuncMap{
 	"arg":       func(v any, t *Taps) argument { return argument{V: v, Taps: t} },
 	"negative":  negative,
 	"formatted": formatted,
+	"cta":       cta,
 }
 
 // argument passes a value and the taps to a nested template.
@@ -191,4 +192,19 @@ func text(v any) string {
 		return v
 	}
 	return ""
+}
+
+// ctaTexts are the button labels Messenger shows for an opt-in request's
+// notification_messages_cta_text.
+var ctaTexts = map[string]string{"ALLOW": "Allow messages", "GET": "Get messages", "GET_UPDATES": "Get updates",
+	"OPT_IN": "Opt in to messages", "SIGN_UP": "Sign up for messages"}
+
+func cta(v any) string {
+	if t, ok := ctaTexts[strings.ToUpper(text(v))]; ok {
+		return t
+	}
+	if text(v) != "" {
+		return text(v)
+	}
+	return "Get messages"
 }

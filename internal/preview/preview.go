@@ -66,6 +66,9 @@ func MessengerTaps(message json.RawMessage, taps Taps) (template.HTML, error) {
 	if m.Message != nil && m.Text == "" && m.Attachment == nil {
 		m = *m.Message
 	}
+	if m.SenderAction != "" && m.Text == "" && m.Attachment == nil {
+		return execute("sender-action", view{Msg: m})
+	}
 	return execute("messenger", view{Msg: m, Taps: tapsView(taps)})
 }
 
@@ -74,6 +77,9 @@ func WhatsAppTaps(body json.RawMessage, taps Taps) (template.HTML, error) {
 	var m waMessage
 	if err := decode(body, &m); err != nil {
 		return "", err
+	}
+	if m.Type == "" && m.Text != nil {
+		m.Type = "text" // the Cloud API's default
 	}
 	return execute("whatsapp", view{Msg: m, Taps: tapsView(taps)})
 }

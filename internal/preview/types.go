@@ -49,7 +49,8 @@ type mMessage struct {
 	Text         str           `json:"text"`
 	Attachment   *mAttachment  `json:"attachment"`
 	QuickReplies []mQuickReply `json:"quick_replies"`
-	Message      *mMessage     `json:"message"` // a whole send body
+	Message      *mMessage     `json:"message"`       // a whole send body
+	SenderAction str           `json:"sender_action"` // a whole send body with no message
 }
 
 type mAttachment struct {
