@@ -157,6 +157,23 @@ func TestPages(t *testing.T) {
 		}
 		admin.get("/console/messages/msg_nope", http.StatusNotFound)
 
+		// A WhatsApp message shows as WhatsApp does, from the Cloud API body sent.
+		e.AttachWhatsApp(nil)
+		if status, body := e.WhatsApp(`{"id":"wa-1","to":"447700900123","timestamp":"1700000000","source":"botchat","type":"text","text":{"body":"Your table is ready"}}`); status != http.StatusOK {
+			t.Fatalf("WhatsApp send: %d %s", status, body)
+		}
+		var waID string
+		harness.WaitFor(t, "the WhatsApp message sent", 5*time.Second, func() bool {
+			p, err := e.Server.Store.MessagePage(ctx, store.MessageFilter{RequestID: "wa-1", Status: core.StatusSent})
+			if err == nil && len(p.Messages) == 1 {
+				waID = p.Messages[0].ID
+			}
+			return waID != ""
+		})
+		mustContain(t, admin.get("/console/messages?channel=whatsapp&recipient=%2B447700900123", http.StatusOK), "WhatsApp list", waID)
+		mustContain(t, admin.get("/console/messages/"+waID, http.StatusOK), "WhatsApp message", `class="pv-screen pv-whatsapp"`, "Your table is ready",
+			"&#34;messaging_product&#34;: &#34;whatsapp&#34;")
+
 		// Contacts: the window, parameters (editable by an admin only) and the conversation.
 		contacts := admin.get("/console/contacts?bot="+e.BotID, http.StatusOK)
 		mustContain(t, contacts, "contact list", "/console/contacts/"+e.BotID+"/"+harness.User, "open until")
@@ -210,6 +227,30 @@ func TestPages(t *testing.T) {
 		}
 		reqID := regexp.MustCompile(`/console/requests/(req_[0-9A-Z]+)`).FindStringSubmatch(requests)[1]
 		mustContain(t, admin.get("/console/requests/"+reqID, http.StatusOK), "request", "&#34;id&#34;: &#34;x&#34;", "not recognised")
+
+		// Blocks: saved from YAML (the format blocks push reads), previewed, versioned.
+		yamlBlock := "name: welcome_back\ncards:\n  - text: \"Welcome back, {{first_name}}! Tier: {{tier}}\"\n"
+		status, body := admin.post("/console/blocks/"+e.BotID, url.Values{"text": {yamlBlock}})
+		if status != http.StatusOK || !strings.Contains(body, "Saved welcome_back as version 1") {
+			t.Fatalf("save a YAML block: %d %s", status, body)
+		}
+		editor := admin.get("/console/blocks/"+e.BotID+"/welcome_back", http.StatusOK)
+		mustContain(t, editor, "block editor", "Welcome back, Ada! Tier: gold", `&#34;name&#34;: &#34;welcome_back&#34;`)
+		if status, body := admin.post("/console/blocks/"+e.BotID, url.Values{"text": {"name: welcome_back\ncards: []\n"}, "original": {"welcome_back"}}); status != http.StatusBadRequest ||
+			!strings.Contains(body, "a block holds 1 to") {
+			t.Errorf("an empty block: %d", status)
+		}
+		if b, _ := e.Server.Store.GetBlock(ctx, e.BotID, "welcome_back", 0); b.Version != 1 {
+			t.Errorf("a refused block was saved: version %d", b.Version)
+		}
+		if strings.Contains(viewer.get("/console/blocks/"+e.BotID+"/welcome_back", http.StatusOK), "Save as a new version") {
+			t.Error("a viewer sees the save button")
+		}
+		if status, _ := viewer.post("/console/blocks/"+e.BotID, url.Values{"text": {yamlBlock}}); status != http.StatusForbidden {
+			t.Errorf("a viewer's save answered %d", status)
+		}
+		mustContain(t, admin.get("/console/blocks?bot="+e.BotID, http.StatusOK), "block list", "welcome_back")
+		mustContain(t, admin.get("/console/blocks/"+e.BotID+"/welcome_back/versions", http.StatusOK), "versions", "Only one version")
 
 		// Overview, whole and as its polled part.
 		overview := admin.get("/console/", http.StatusOK)
