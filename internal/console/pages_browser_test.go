@@ -56,6 +56,8 @@ func TestBrowserMessages(t *testing.T) {
 	tab.Run(
 		chromedp.SendKeys(`input[name=recipient]`, "ada@example.com"),
 		chromedp.Click(`form.filters button[type=submit]`),
+		// The value attribute is written by the server: this is the filtered page.
+		chromedp.WaitVisible(`input[name=recipient][value="ada@example.com"]`),
 		chromedp.WaitVisible(`table.messages`),
 	)
 	if url := browser.Get(tab, chromedp.Evaluate[string](`location.search`)); !strings.Contains(url, "recipient=ada%40example.com") {
@@ -127,6 +129,8 @@ func TestBrowserBlockEditor(t *testing.T) {
     "buttons": [{"type": "postback", "title": "", "payload": "MORE"}]}}}
 ]}`)
 	tab.Run(chromedp.WaitVisible(`#preview #block-error`))
+	// The live error goes first, so the one waited for is the saved page's.
+	browser.Get(tab, chromedp.Evaluate[bool](`document.querySelector("#block-error").remove() === undefined`))
 	tab.Run(chromedp.Click(`button[name=save]`), chromedp.WaitVisible(`#block-error`))
 	if got := tab.Text(`#block-error`); !strings.Contains(got, "line 4") || !strings.Contains(got, "cards[1].attachment.payload.buttons[0].title") || !strings.Contains(got, "is required") {
 		t.Fatalf("the error beside the text says %q", got)
