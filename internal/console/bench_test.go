@@ -159,27 +159,34 @@ func load(b *testing.B, s *store.Store, n int, checkpoint func()) loaded {
 	faces := []string{"bothub", "bothub", "bothub", "sobot", "whatsapp", "botgate"}
 	const batch = 500
 	var msgs, attempts []any
+	// flush writes rows as INSERTs of up to batch rows each, all in one
+	// transaction: a page a commit rewrites is written once per commit.
 	flush := func(table, cols string, ncols int, rows *[]any) {
 		if len(*rows) == 0 {
 			return
 		}
-		var sb strings.Builder
-		for i := 0; i < len(*rows)/ncols; i++ {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString("(")
-			for j := range ncols {
-				if j > 0 {
-					sb.WriteString(", ")
-				}
-				fmt.Fprintf(&sb, "$%d", i*ncols+j+1)
-			}
-			sb.WriteString(")")
-		}
 		err := s.Write(ctx, func(tx *store.Tx) error {
-			_, err := tx.Exec(`INSERT INTO `+table+` (`+cols+`) VALUES `+sb.String(), *rows...)
-			return err
+			for start := 0; start < len(*rows); start += batch * ncols {
+				chunk := (*rows)[start:min(len(*rows), start+batch*ncols)]
+				var sb strings.Builder
+				for i := 0; i < len(chunk)/ncols; i++ {
+					if i > 0 {
+						sb.WriteString(", ")
+					}
+					sb.WriteString("(")
+					for j := range ncols {
+						if j > 0 {
+							sb.WriteString(", ")
+						}
+						fmt.Fprintf(&sb, "$%d", i*ncols+j+1)
+					}
+					sb.WriteString(")")
+				}
+				if _, err := tx.Exec(`INSERT INTO `+table+` (`+cols+`) VALUES `+sb.String(), chunk...); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 		if err != nil {
 			b.Fatal(err)
@@ -228,13 +235,13 @@ func load(b *testing.B, s *store.Store, n int, checkpoint func()) loaded {
 		case n * 2 / 3:
 			d.middle = id
 		}
-		if len(msgs) >= batch*18 {
+		if len(msgs) >= 20*batch*18 {
 			flush("messages", msgCols, 18, &msgs)
 		}
 		if i%100_000 == 0 {
 			checkpoint()
 		}
-		if len(attempts) >= batch*10 {
+		if len(attempts) >= 20*batch*10 {
 			flush("attempts", attemptCols, 10, &attempts)
 		}
 	}
@@ -274,7 +281,11 @@ func load(b *testing.B, s *store.Store, n int, checkpoint func()) loaded {
 		if i%100 == 0 {
 			state = "failed"
 		}
-		rows = append(rows, id, bots[i%len(bots)], "callback", d.message, "https://shop.example/cb", `{"ok":true}`, state, 1, 200, "", at.UnixMilli(), at.UnixMilli())
+		kind, messageID := "event", "" // forwarded events; the message shown has three callbacks
+		if i < 3 {
+			kind, messageID = "callback", d.message
+		}
+		rows = append(rows, id, bots[i%len(bots)], kind, messageID, "https://shop.example/cb", `{"ok":true}`, state, 1, 200, "", at.UnixMilli(), at.UnixMilli())
 		if i == 10 {
 			d.delivery = id
 		}

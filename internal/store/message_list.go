@@ -81,10 +81,10 @@ func (s *Store) MessagePage(ctx context.Context, f MessageFilter) (MessagePage, 
 	}
 	// Ids begin with their creation time, so a time range is an id range.
 	if !f.Since.IsZero() {
-		q.add(col("id")+" >= ?", idAt("msg_", f.Since))
+		q.bound(col("id"), ">=", idAt("msg_", f.Since))
 	}
 	if !f.Until.IsZero() {
-		q.add(col("id")+" < ?", idAt("msg_", f.Until))
+		q.bound(col("id"), "<", idAt("msg_", f.Until))
 	}
 	if f.Before != "" {
 		q.add(col("id")+" < ?", f.Before)
@@ -192,6 +192,18 @@ func (w *sqlWhere) add(cond string, vs ...any) {
 		cond = strings.Replace(cond, "?", fmt.Sprintf("$%d", w.n+len(w.args)), 1)
 	}
 	w.conds = append(w.conds, cond)
+}
+
+// bound appends "column op 'id'" with the id written into the SQL: an id
+// bound computed from a time (never a visitor's text) is a literal, so
+// PostgreSQL plans for the range it is rather than a generic plan that
+// guesses it and walks a whole index.
+func (w *sqlWhere) bound(column, op, id string) {
+	if strings.Trim(id, "0123456789ABCDEFGHJKMNPQRSTVWXYZabcdefghijklmnopqrstuvwxyz_") != "" {
+		w.add(column+" "+op+" ?", id) // not an id: leave it to a parameter
+		return
+	}
+	w.conds = append(w.conds, column+" "+op+" '"+id+"'")
 }
 
 // in appends "column IN (values)".

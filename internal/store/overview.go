@@ -20,7 +20,7 @@ func (s *Store) StatusCounts(ctx context.Context, botID string, since time.Time)
 			q.add("bot_id = ?", botID)
 		}
 		q.add("status = ?", string(st))
-		q.add("id >= ?", idAt("msg_", since))
+		q.bound("id", ">=", idAt("msg_", since))
 		var n int
 		if err := s.queryRow(ctx, `SELECT COUNT(*) FROM messages`+q.sql(), q.args...).Scan(&n); err != nil {
 			return nil, err
@@ -44,7 +44,7 @@ func (s *Store) FailureReasons(ctx context.Context, botID string, since time.Tim
 		q.add("bot_id = ?", botID)
 	}
 	q.add("status = ?", string(core.StatusFailed))
-	q.add("id >= ?", idAt("msg_", since))
+	q.bound("id", ">=", idAt("msg_", since))
 	rows, err := s.query(ctx, `SELECT COALESCE(error, '') FROM messages`+q.sql()+` ORDER BY id DESC LIMIT 1000`, q.args...)
 	if err != nil {
 		return nil, err
@@ -80,7 +80,7 @@ func (s *Store) PerMinute(ctx context.Context, botID string, since time.Time) (m
 	if botID != "" {
 		q.add("bot_id = ?", botID)
 	}
-	q.add("id >= ?", idAt("msg_", since))
+	q.bound("id", ">=", idAt("msg_", since))
 	rows, err := s.query(ctx, `SELECT created_at / 60000, COUNT(*) FROM messages`+q.sql()+` GROUP BY created_at / 60000`, q.args...)
 	if err != nil {
 		return nil, err

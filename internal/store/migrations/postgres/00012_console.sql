@@ -13,7 +13,8 @@ CREATE INDEX deliveries_state ON deliveries (state, id);
 CREATE INDEX deliveries_message ON deliveries (message_id) WHERE message_id <> '';
 CREATE INDEX webhooks_bot ON webhooks (bot_id, id);
 CREATE INDEX jobs_discarded ON jobs (ref) WHERE state = 'discarded';  -- why a webhook was given up on
-CREATE INDEX links_value ON links (value);  -- a recipient filter names a linked account without its bot
+CREATE INDEX links_value ON links (value);
+CREATE INDEX contacts_psid ON contacts (psid);  -- a contact found by PSID or linked account without its bot  -- a recipient filter names a linked account without its bot
 
 -- What a user sent (text, a tap, an opt-in): one row per new event that
 -- opens the window, for the conversation beside what the bot sent.
@@ -49,6 +50,7 @@ CREATE INDEX api_requests_face ON api_requests (face, id);
 -- +goose Down
 DROP TABLE api_requests;
 DROP TABLE inbound_messages;
+DROP INDEX contacts_psid;
 DROP INDEX links_value;
 DROP INDEX jobs_discarded;
 DROP INDEX webhooks_bot;
