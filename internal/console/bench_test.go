@@ -28,7 +28,7 @@ import (
 // HTTP, and reports each page's p50 and p95:
 //
 //	BOTGATE_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable \
-//	  go test -run '^$' -bench Pages -benchtime 200x -timeout 60m ./internal/console/
+//	  go test -run '^$' -bench Pages -benchtime 60x -timeout 90m ./internal/console/
 //
 // The data: 3 bots, 30 days, 10,000 users a bot, every status and face, one
 // Graph attempt per message of the last day, 1,000 users' conversations,
