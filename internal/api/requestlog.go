@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/botgate/botgate/internal/core"
+	"github.com/botgate/botgate/internal/logs"
 	"github.com/botgate/botgate/internal/store"
 )
 
@@ -56,18 +57,6 @@ func FaceOf(path string) string {
 	return ""
 }
 
-type botNote struct{ id atomic.Value }
-
-type botNoteKey struct{}
-
-// NoteBot tells the request log which bot a request was for, once the face
-// has recognised its caller.
-func NoteBot(ctx context.Context, botID string) {
-	if n, ok := ctx.Value(botNoteKey{}).(*botNote); ok {
-		n.id.Store(botID)
-	}
-}
-
 // Wrap records the requests next serves on the faces' paths.
 func (l *RequestLog) Wrap(next http.Handler) http.Handler {
 	l.init()
@@ -83,11 +72,12 @@ func (l *RequestLog) Wrap(next http.Handler) http.Handler {
 			body, _ = io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
 			r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
 		}
-		note := &botNote{}
-		r = r.WithContext(context.WithValue(r.Context(), botNoteKey{}, note))
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		botID, _ := note.id.Load().(string)
+		var botID string // noted by the face once it recognised its caller (logs.SetBot)
+		if lr := logs.FromContext(r.Context()); lr != nil {
+			botID = lr.Bot()
+		}
 		if botID == "" && strings.Contains(r.Pattern, "/admin/v1/bots/{id}") {
 			botID = r.PathValue("id") // the admin API names the bot in its path
 		}

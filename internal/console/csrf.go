@@ -3,6 +3,7 @@ package console
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"html/template"
 	"net/http"
 	"net/url"
 
@@ -32,11 +33,17 @@ func (c *Console) checkCSRF(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		// Handlers read r.PostForm: parse it here, bounded, whichever way
+		// the token came.
+		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+		if err := r.ParseForm(); err != nil {
+			c.render(w, r, http.StatusBadRequest, "error.html", core.Errorf(core.KindInvalid, "the form could not be read: %v", err))
+			return
+		}
 		want := csrfToken(r)
 		got := r.Header.Get("X-CSRF-Token")
 		if got == "" {
-			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-			got = r.PostFormValue("csrf")
+			got = r.PostForm.Get("csrf")
 		}
 		if want == "" || !seal.Equal(got, want) || !c.sameOrigin(r) {
 			c.render(w, r, http.StatusForbidden, "error.html",
@@ -63,3 +70,11 @@ func (c *Console) sameOrigin(r *http.Request) bool {
 }
 
 func urlEscape(s string) string { return url.QueryEscape(s) }
+
+// csrfField is the hidden form field carrying the request's CSRF token, for
+// HTML built outside the templates (templates write {{csrf $}}).
+func csrfField(r *http.Request) template.HTML { return hiddenCSRF(csrfToken(r)) }
+
+func hiddenCSRF(token string) template.HTML {
+	return template.HTML(`<input type="hidden" name="csrf" value="` + template.HTMLEscapeString(token) + `">`)
+}

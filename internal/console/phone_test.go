@@ -99,7 +99,7 @@ func (e *phoneEnv) do(h http.Handler, cookie *http.Cookie, method, target string
 	return w
 }
 
-var csrfField = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
+var phoneCSRF = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
 
 // A WhatsApp user's phone shows the interactive message sent to them with
 // tappable reply buttons; a tap makes the fake post the button_reply
@@ -141,7 +141,7 @@ func TestPhoneWhatsAppReplyButton(t *testing.T) {
 			t.Errorf("the phone page lacks %s\n%s", want, page)
 		}
 	}
-	token := csrfField.FindStringSubmatch(page)
+	token := phoneCSRF.FindStringSubmatch(page)
 	if token == nil {
 		t.Fatal("no CSRF field")
 	}
@@ -193,7 +193,7 @@ func TestPhoneViewer(t *testing.T) {
 	if w.Code != 200 || strings.Contains(page, "phone-composer") || strings.Contains(page, "pv-tap") || !strings.Contains(page, "Viewers watch") {
 		t.Errorf("viewer's phone page: %d\n%s", w.Code, page)
 	}
-	token := csrfField.FindStringSubmatch(page)
+	token := phoneCSRF.FindStringSubmatch(page)
 	w = e.do(e.h, e.viewer, "POST", path, url.Values{"csrf": {token[1]}, "kind": {"text"}, "text": {"hi"}}, nil)
 	if w.Code != http.StatusForbidden {
 		t.Errorf("viewer's tap: %d", w.Code)

@@ -32,9 +32,7 @@ func (v view) IsAdmin() bool { return v.User != nil && v.User.Role == core.RoleA
 
 var funcs = template.FuncMap{
 	// csrf writes the hidden field a POST form needs: {{csrf $}}.
-	"csrf": func(v view) template.HTML {
-		return template.HTML(`<input type="hidden" name="csrf" value="` + template.HTMLEscapeString(v.CSRF) + `">`)
-	},
+	"csrf": func(v view) template.HTML { return hiddenCSRF(v.CSRF) },
 	// time shows t in UTC; console.js rewrites it to the viewer's zone and
 	// keeps UTC on hover. Without JavaScript, UTC is shown.
 	"time": func(t any) template.HTML {

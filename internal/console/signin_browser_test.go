@@ -34,3 +34,17 @@ func TestBrowserSignIn(t *testing.T) {
 	}
 	tab.Run(chromedp.Click(`form.who button`), chromedp.WaitVisible(`form[action="/console/signin"]`))
 }
+
+// The sandbox's demo user signs in with the password the sandbox keeps.
+func TestBrowserSandboxDemo(t *testing.T) {
+	e := browser.StartSandbox(t)
+	tab := e.Open()
+	tab.SignIn("demo", e.DemoPassword())
+	tab.Go("/console/bots")
+	if got := tab.Text(`table tbody td a`); got != "Sandbox shop" {
+		t.Fatalf("the sandbox's bot list shows %q", got)
+	}
+	if n := browser.Get(tab, chromedp.Evaluate[int](`document.querySelectorAll('nav a[href="/console/phone"]').length`)); n != 1 {
+		t.Fatal("the sandbox's navigation has no Phone page")
+	}
+}

@@ -60,6 +60,17 @@
 // The WABA id is made up from the phone-number id. Each action returns the
 // body sent and the status the receiver answered.
 //
+// WAUserTapsButton, WAUserPicksRow and WAUserTapsTemplateButton answer a
+// message (its wamid in context.id) with an interactive button_reply or
+// list_reply, or a template's quick-reply button.
+//
+// # The user's phone: the conversation
+//
+// Chats and Conversation give, per Messenger user of a page and per WhatsApp
+// user of a number, what their phone shows: the sends accepted with a
+// message, as received, and what the user did, in order. The sandbox's
+// phone pages are drawn from them.
+//
 // # Control API
 //
 // Processes that cannot call the Server's methods (benchmarks, "botgate

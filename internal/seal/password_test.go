@@ -31,3 +31,13 @@ func TestPasswordHash(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCheckPassword is the cost of one sign-in's password check.
+func BenchmarkCheckPassword(b *testing.B) {
+	h := seal.HashPassword("correct horse battery")
+	for b.Loop() {
+		if ok, _ := seal.CheckPassword(h, "correct horse battery"); !ok {
+			b.Fatal("no match")
+		}
+	}
+}

@@ -149,6 +149,7 @@ func (sb *sandbox) welcome(s *Server, key string) {
 	out := s.cfg.Out
 	fmt.Fprintf(out, "\nbotgate sandbox: listening on %s, fake Graph API at %s\n", s.URL(), sb.graphURL)
 	fmt.Fprintf(out, "Console: %s/console/  (sign in as demo, password %s)\n", s.URL(), sb.demoPassword)
+	fmt.Fprintf(out, "Sandbox phone: %s/console/phone  (play the demo users: write, tap buttons, see the bot's answers)\n", s.URL())
 	fmt.Fprintf(out, "Demo bot %s on page %s; demo user (PSID) %s.\n", sb.botID, sandboxPage, sandboxUser)
 	token := "<your admin token>"
 	if sb.generatedToken {
@@ -202,21 +203,21 @@ func (sb *sandbox) receive(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// demoPasswordName is where the sandbox keeps the demo user's password,
-// sealed, so it is printed the same on every start.
-const demoPasswordName = "console-demo-password"
+// DemoPasswordName is where the sandbox keeps the console user demo's
+// password, sealed, so it is printed the same on every start.
+const DemoPasswordName = "console-demo-password"
 
 // demoUser makes sure the console user demo (admin) exists and returns its
 // password. A password changed in the console since is the operator's
 // business: the stored one is printed all the same.
 func demoUser(ctx context.Context, st *store.Store) (string, error) {
-	pw, err := st.SandboxValue(ctx, demoPasswordName)
+	pw, err := st.SandboxValue(ctx, DemoPasswordName)
 	if err != nil {
 		return "", err
 	}
 	if pw == "" {
 		pw = seal.Random(10)
-		if err := st.SetSandboxValue(ctx, demoPasswordName, pw); err != nil {
+		if err := st.SetSandboxValue(ctx, DemoPasswordName, pw); err != nil {
 			return "", err
 		}
 	}

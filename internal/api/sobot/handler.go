@@ -12,10 +12,10 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/botgate/botgate/internal/api"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/gateway"
 	"github.com/botgate/botgate/internal/graph"
+	"github.com/botgate/botgate/internal/logs"
 	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/seal"
 	"github.com/botgate/botgate/internal/store"
@@ -105,7 +105,7 @@ func (h *Handler) pageBot(ctx context.Context, app *store.SobotApp, pageID, fiel
 	}
 	for _, b := range bots {
 		if b.Messenger.PageID == pageID {
-			api.NoteBot(ctx, b.ID)
+			logs.SetBot(ctx, b.ID)
 			return b, nil
 		}
 	}

@@ -6,6 +6,9 @@ package browser
 
 import (
 	"context"
+	"encoding/hex"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +19,7 @@ import (
 
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/harness"
+	"github.com/botgate/botgate/internal/server"
 	"github.com/botgate/botgate/internal/store/storetest"
 )
 
@@ -36,6 +40,45 @@ func Start(t *testing.T, opts harness.Options) *Env {
 	}
 	e := harness.Start(t, storetest.New(t, "sqlite"), opts)
 	return &Env{Env: e, URL: e.Server.URL()}
+}
+
+// StartSandbox runs `botgate serve --sandbox` in-process on a fresh SQLite
+// database until the test ends: the fake Graph in-process (the console's
+// phone pages), the demo bot and the console user demo (DemoPassword). The
+// embedded harness.Env has only T and Server set.
+func StartSandbox(t *testing.T) *Env {
+	t.Helper()
+	if _, err := exec.LookPath(Chromium); err != nil {
+		t.Fatalf("browser tests need %s (apt-get install -y chromium; .ci/run does it)", Chromium)
+	}
+	cfg := server.Defaults()
+	cfg.Addr, cfg.Sandbox, cfg.Out = "127.0.0.1:0", true, io.Discard
+	cfg.Database = storetest.New(t, "sqlite").DSN
+	cfg.SecretKey = hex.EncodeToString(storetest.Key)
+	srv, err := server.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("start the sandbox: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("sandbox stopped with: %v", err)
+		}
+	})
+	return &Env{Env: &harness.Env{T: t, Server: srv}, URL: srv.URL()}
+}
+
+// DemoPassword is the sandbox's console user demo's password.
+func (e *Env) DemoPassword() string {
+	e.T.Helper()
+	pw, err := e.Server.Store.SandboxValue(context.Background(), server.DemoPasswordName)
+	if err != nil || pw == "" {
+		e.T.Fatalf("no demo password (is this the sandbox?): %v", err)
+	}
+	return pw
 }
 
 // User creates a console user and returns its password.
