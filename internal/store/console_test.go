@@ -17,14 +17,14 @@ import (
 
 var t0 = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 
-// seedMessage records a message created at t0 plus minutes.
-type seedMessage struct {
+// listSeed records a message created at t0 plus minutes.
+type listSeed struct {
 	name, bot, psid, face, channel, text string
 	minutes                              int
 	status                               core.Status
 }
 
-func seedMessages(t *testing.T, s *store.Store, clock *storetest.Clock, seeds []seedMessage) map[string]string {
+func seedList(t *testing.T, s *store.Store, clock *storetest.Clock, seeds []listSeed) map[string]string {
 	t.Helper()
 	ids := map[string]string{}
 	for _, sm := range seeds {
@@ -70,7 +70,7 @@ func TestMessagePageFilters(t *testing.T) {
 		ctx := context.Background()
 		clock := storetest.NewClock(t0)
 		s := db.Open(t, store.Options{Now: clock.Now})
-		ids := seedMessages(t, s, clock, []seedMessage{
+		ids := seedList(t, s, clock, []listSeed{
 			{"m1", "bot_a", "111", "bothub", core.ChannelMessenger, "Your ORDER has shipped", 1, core.StatusSent},
 			{"m2", "bot_a", "222", "sobot", core.ChannelMessenger, "Hello Bob 100%", 2, ""},
 			{"m3", "bot_b", "wa:15551234567", "whatsapp", core.ChannelWhatsApp, "WA hi", 3, core.StatusSent},
@@ -140,7 +140,7 @@ func TestMessagePageScanWindow(t *testing.T) {
 		ctx := context.Background()
 		clock := storetest.NewClock(t0)
 		s := db.Open(t, store.Options{Now: clock.Now})
-		seedMessages(t, s, clock, []seedMessage{{"old", "bot_a", "1", "sobot", core.ChannelMessenger, "needle", 0, ""}})
+		seedList(t, s, clock, []listSeed{{"old", "bot_a", "1", "sobot", core.ChannelMessenger, "needle", 0, ""}})
 		err := s.Write(ctx, func(tx *store.Tx) error {
 			for i := range 5000 {
 				at := t0.Add(time.Hour + time.Duration(i)*time.Millisecond)
@@ -171,7 +171,7 @@ func TestContactsAndConversation(t *testing.T) {
 		ctx := context.Background()
 		clock := storetest.NewClock(t0)
 		s := db.Open(t, store.Options{Now: clock.Now})
-		seedMessages(t, s, clock, []seedMessage{
+		seedList(t, s, clock, []listSeed{
 			{"out1", "bot_a", "111", "bothub", core.ChannelMessenger, "Welcome", 1, core.StatusSent},
 			{"out2", "bot_a", "111", "bothub", core.ChannelMessenger, "Your order", 3, core.StatusSent},
 			{"other", "bot_a", "222", "bothub", core.ChannelMessenger, "Not theirs", 4, core.StatusSent},
@@ -264,7 +264,7 @@ func TestDeliveriesWebhooksAndOverview(t *testing.T) {
 		ctx := context.Background()
 		clock := storetest.NewClock(t0)
 		s := db.Open(t, store.Options{Now: clock.Now})
-		ids := seedMessages(t, s, clock, []seedMessage{
+		ids := seedList(t, s, clock, []listSeed{
 			{"a", "bot_a", "1", "bothub", core.ChannelMessenger, "x", 1, core.StatusSent},
 			{"b", "bot_a", "1", "bothub", core.ChannelMessenger, "x", 2, core.StatusFailed},
 			{"c", "bot_b", "2", "bothub", core.ChannelMessenger, "x", 2, core.StatusFailed},
