@@ -28,6 +28,7 @@ func main() {
 type cli struct {
 	Serve     serveCmd     `cmd:"" help:"Run the gateway."`
 	Migrate   migrateCmd   `cmd:"" help:"Apply database migrations and exit."`
+	Sandbox   sandboxCmd   `cmd:"" help:"Manage the sandbox's kept state."`
 	Fakegraph fakegraphCmd `cmd:"" help:"Run the fake Graph API server (for benchmarks and manual tests)."`
 	Bot       botCmd       `cmd:"" help:"Manage bots through the admin API."`
 	Key       keyCmd       `cmd:"" help:"Manage API keys through the admin API."`
