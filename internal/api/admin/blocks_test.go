@@ -792,3 +792,23 @@ func TestLinks(t *testing.T) {
 		c.wantError("DELETE", "/admin/v1/bots/bot_nope/links/username/mike", "", 404, "not_found", "no bot bot_nope", "")
 	})
 }
+
+// The PUT takes a block file as `blocks pull` writes it: the name beside the
+// cards, which must be the block the URL names.
+func TestBlockPutTakesTheFileFormat(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		env := harness.Start(t, db, harness.Options{})
+		c := newClient(t, env)
+		got := c.want("PUT", blocksPath(env.BotID, "summer sale"), `{"name":"summer sale","cards":[{"text":"one"}]}`, 201)
+		if !strings.Contains(got, `"name":"summer sale","version":1,"cards":[{"text":"one"}]`) {
+			t.Errorf("PUT with a name: %s", got)
+		}
+		c.wantError("PUT", blocksPath(env.BotID, "summer sale"), `{"name":"winter sale","cards":[{"text":"two"}]}`, 400,
+			"invalid", `name: "winter sale" is not the block "summer sale" the URL names`, "name")
+		var b struct{ Version int }
+		c.decode("GET", blocksPath(env.BotID, "summer sale"), "", 200, &b)
+		if b.Version != 1 {
+			t.Errorf("a refused PUT saved a version: %d", b.Version)
+		}
+	})
+}
