@@ -26,15 +26,19 @@ func main() {
 
 // cli is every sub-command.
 type cli struct {
-	Serve     serveCmd     `cmd:"" help:"Run the gateway."`
-	Migrate   migrateCmd   `cmd:"" help:"Apply database migrations and exit."`
-	Sandbox   sandboxCmd   `cmd:"" help:"Manage the sandbox's kept state."`
-	Fakegraph fakegraphCmd `cmd:"" help:"Run the fake Graph API server (for benchmarks and manual tests)."`
-	Bot       botCmd       `cmd:"" help:"Manage bots through the admin API."`
-	Key       keyCmd       `cmd:"" help:"Manage API keys through the admin API."`
-	Messages  messagesCmd  `cmd:"" help:"Read the message log through the admin API."`
-	Blocks    blocksCmd    `cmd:"" help:"Keep content blocks in files: push, pull, list, render."`
-	Bench     benchCmd     `cmd:"" help:"Measure throughput, latency and memory against a baseline, with the fake Graph API."`
+	Serve       serveCmd       `cmd:"" help:"Run the gateway."`
+	Migrate     migrateCmd     `cmd:"" help:"Apply database migrations and exit."`
+	Sandbox     sandboxCmd     `cmd:"" help:"Manage the sandbox's kept state."`
+	Fakegraph   fakegraphCmd   `cmd:"" help:"Run the fake Graph API server (for benchmarks and manual tests)."`
+	Bot         botCmd         `cmd:"" help:"Manage bots through the admin API."`
+	Key         keyCmd         `cmd:"" help:"Manage API keys through the admin API."`
+	Messages    messagesCmd    `cmd:"" help:"Read the message log through the admin API."`
+	Blocks      blocksCmd      `cmd:"" help:"Keep content blocks in files: push, pull, list, render."`
+	Bench       benchCmd       `cmd:"" help:"Measure throughput, latency and memory against a baseline, with the fake Graph API."`
+	Version     versionCmd     `cmd:"" help:"Print the version, commit and build date."`
+	Healthcheck healthcheckCmd `cmd:"" help:"Exit 0 when the botgate at --addr is ready (for container health checks)."`
+
+	VersionFlag kong.VersionFlag `name:"version" help:"Print the version and exit."`
 
 	BenchBaseline benchBaselineCmd `cmd:"" hidden:"" name:"bench-baseline" help:"The bare handler bench compares with."`
 }
@@ -59,6 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		kong.Exit(func(code int) { panic(exitRequest{code}) }),
 		kong.Resolvers(envResolver(getenv)),
 		kong.UsageOnError(),
+		kong.Vars{"version": versionLine()},
 	)
 	if err != nil {
 		return err
