@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/botgate/botgate/internal/api"
@@ -69,16 +70,42 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		"DELETE /admin/v1/bots/{id}/links/{kind}/{value}": h.deleteLink,
 	}
 	for pattern, fn := range routes {
-		mux.HandleFunc(pattern, h.wrap(fn))
+		mux.HandleFunc(pattern, h.wrap(queryParams[pattern], fn))
 	}
 }
 
-// wrap checks the bearer token and writes the handler's result or error.
-func (h *Handler) wrap(fn func(ctx context.Context, r *http.Request) (int, any, error)) http.HandlerFunc {
+// queryParams are the query parameters each route reads; any other is
+// refused, so a misspelt filter is never silently ignored.
+var queryParams = map[string][]string{
+	"GET /admin/v1/messages":                {"bot_id", "request_id", "status", "recipient", "since", "until", "limit", "before"},
+	"GET /admin/v1/bots/{id}/deliveries":    {"before"},
+	"GET /admin/v1/bots/{id}/blocks/{name}": {"version"},
+	"GET /admin/v1/bots/{id}/links":         {"psid"},
+}
+
+// wrap checks the bearer token and the query parameters, and writes the
+// handler's result or error.
+func (h *Handler) wrap(params []string, fn func(ctx context.Context, r *http.Request) (int, any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || !seal.Equal(token, h.Token) {
 			writeError(w, core.Errorf(core.KindUnauthenticated, "a valid admin token is required (Authorization: Bearer …)"), h.Log)
+			return
+		}
+		var unknown []string
+		for k := range r.URL.Query() {
+			if !slices.Contains(params, k) {
+				unknown = append(unknown, k)
+			}
+		}
+		if len(unknown) > 0 {
+			slices.Sort(unknown)
+			known := "none"
+			if len(params) > 0 {
+				known = strings.Join(params, ", ")
+			}
+			writeError(w, &core.Error{Kind: core.KindInvalid, Field: unknown[0],
+				Message: "unknown query parameter: " + strings.Join(unknown, ", ") + " (this endpoint takes: " + known + ")"}, h.Log)
 			return
 		}
 		status, body, err := fn(r.Context(), r)

@@ -295,7 +295,7 @@ func TestBlockValidation(t *testing.T) {
 			{"text and attachment", "promo", cardsBody(`[{"text":"t","attachment":{"type":"image","payload":{"url":"https://shop.example/a.png"}}}]`), 400, "bad_message",
 				"cards[0]: has both text and attachment; a message carries exactly one", "cards[0]"},
 			{"unknown card field", "promo", cardsBody(`[{"text":"t","txt":"typo"}]`), 400, "invalid", "cards[0].txt: is not a known field", "cards[0].txt"},
-			{"unknown body field", "promo", `{"cards":[{"text":"t"}],"name":"promo"}`, 400, "invalid", "name: is not a known field", "name"},
+			{"unknown body field", "promo", `{"cards":[{"text":"t"}],"title":"promo"}`, 400, "invalid", "title: is not a known field", "title"},
 			{"block button without a name", "promo", cardsBody(`[` + buttons(blockButton("")) + `]`), 400, "invalid",
 				"cards[0].attachment.payload.buttons[0].block_name: is required for a block button", "cards[0].attachment.payload.buttons[0].block_name"},
 			{"block button naming a slash", "promo", cardsBody(`[` + buttons(blockButton("a/b")) + `]`), 400, "invalid",
