@@ -33,6 +33,10 @@ type cli struct {
 	Bot         botCmd         `cmd:"" help:"Manage bots through the admin API."`
 	Key         keyCmd         `cmd:"" help:"Manage API keys through the admin API."`
 	Messages    messagesCmd    `cmd:"" help:"Read the message log through the admin API."`
+	Deliveries  deliveriesCmd  `cmd:"" help:"See and replay the POSTs to bots' callback and webhook URLs."`
+	Apps        appsCmd        `cmd:"" help:"Manage Sobot apps through the admin API."`
+	Check       checkCmd       `cmd:"" help:"Dry run: what a send to a user would do, sending nothing."`
+	Send        sendCmd        `cmd:"" help:"Send a text to a user through the Bothub API, waiting for Facebook's answer."`
 	Blocks      blocksCmd      `cmd:"" help:"Keep content blocks in files: push, pull, list, render."`
 	Bench       benchCmd       `cmd:"" help:"Measure throughput, latency and memory against a baseline, with the fake Graph API."`
 	Version     versionCmd     `cmd:"" help:"Print the version, commit and build date."`
