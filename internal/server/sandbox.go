@@ -14,6 +14,7 @@ import (
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/fakegraph"
 	"github.com/botgate/botgate/internal/notify"
+	"github.com/botgate/botgate/internal/seal"
 	"github.com/botgate/botgate/internal/store"
 )
 
@@ -48,6 +49,7 @@ type sandbox struct {
 	// and prints it; a configured token is never printed.
 	generatedToken bool
 	key            string // the demo bot's API key
+	demoPassword   string // the console user demo's password, the same on every start
 
 	mu    sync.Mutex // guards inbox and the remembered fake Graph setup
 	inbox []inboxEntry
@@ -142,6 +144,9 @@ func (sb *sandbox) provision(ctx context.Context, s *Server) error {
 			return err
 		}
 	}
+	if sb.demoPassword, err = demoUser(ctx, s.Store); err != nil {
+		return err
+	}
 	sb.fake.SetMessengerWebhook(s.URL()+"/webhooks/messenger", sandboxAppSecret)
 	sb.fake.SetWhatsAppWebhook(s.URL()+"/webhooks/whatsapp", sandboxAppSecret)
 	return nil
@@ -172,8 +177,9 @@ func (sb *sandbox) wrote(ctx context.Context, s *Server, psid string) bool {
 }
 
 // ResetSandbox makes the next `serve --sandbox` on cfg's database start over:
-// the demo bot is deleted (its messages stay readable) and the kept token,
-// key, fake Graph setup and inbox are forgotten.
+// the demo bot and the console user demo are deleted (the bot's messages stay
+// readable) and the kept token, key, password, fake Graph setup and inbox
+// are forgotten.
 func ResetSandbox(ctx context.Context, cfg Config) error {
 	st, err := OpenStore(ctx, cfg)
 	if err != nil {
@@ -191,5 +197,35 @@ func ResetSandbox(ctx context.Context, cfg Config) error {
 			}
 		}
 	}
+	if err := st.DeleteUser(ctx, "demo"); err != nil && core.ErrorKind(err) != core.KindNotFound {
+		return err
+	}
 	return st.ResetSandbox(ctx)
+}
+
+// DemoPasswordName is where the sandbox keeps the console user demo's
+// password, sealed, so it is printed the same on every start.
+const DemoPasswordName = "console-demo-password"
+
+// demoUser makes sure the console user demo (admin) exists and returns its
+// password. A password changed in the console since is the operator's
+// business: the stored one is printed all the same.
+func demoUser(ctx context.Context, st *store.Store) (string, error) {
+	pw, err := st.SandboxValue(ctx, DemoPasswordName)
+	if err != nil {
+		return "", err
+	}
+	if pw == "" {
+		pw = seal.Random(10)
+		if err := st.SetSandboxValue(ctx, DemoPasswordName, pw); err != nil {
+			return "", err
+		}
+	}
+	if _, err := st.GetUser(ctx, "demo"); core.ErrorKind(err) == core.KindNotFound {
+		_, err = st.CreateUser(ctx, "demo", pw, core.RoleAdmin)
+		return pw, err
+	} else if err != nil {
+		return "", err
+	}
+	return pw, nil
 }

@@ -34,18 +34,18 @@ type inboxEntry struct {
 
 // sandboxAdminToken is the token the sandbox made on its first start.
 func sandboxAdminToken(ctx context.Context, st *store.Store) (string, error) {
-	token, err := st.SandboxSecret(ctx, stateAdminToken)
+	token, err := st.SandboxValue(ctx, stateAdminToken)
 	if err != nil || token != "" {
 		return token, err
 	}
 	token = "sandbox-" + seal.Random(16)
-	return token, st.SetSandboxSecret(ctx, stateAdminToken, token)
+	return token, st.SetSandboxValue(ctx, stateAdminToken, token)
 }
 
 // apiKey is the demo bot's kept key, or a new one when there is none or the
 // user revoked it.
 func (sb *sandbox) apiKey(ctx context.Context) (string, error) {
-	key, err := sb.store.SandboxSecret(ctx, stateAPIKey)
+	key, err := sb.store.SandboxValue(ctx, stateAPIKey)
 	if err != nil {
 		return "", err
 	}
@@ -57,7 +57,7 @@ func (sb *sandbox) apiKey(ctx context.Context) (string, error) {
 	if _, key, err = sb.store.CreateAPIKey(ctx, sb.botID); err != nil {
 		return "", err
 	}
-	return key, sb.store.SetSandboxSecret(ctx, stateAPIKey, key)
+	return key, sb.store.SetSandboxValue(ctx, stateAPIKey, key)
 }
 
 // fakeUser is what POST /_fake/users takes, and what is kept of it.
@@ -82,8 +82,8 @@ func (sb *sandbox) restore(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if raw != nil {
-			if err := json.Unmarshal(raw, v); err != nil {
+		if raw != "" {
+			if err := json.Unmarshal([]byte(raw), v); err != nil {
 				return err
 			}
 		}
@@ -141,8 +141,8 @@ func remember[T any](ctx context.Context, sb *sandbox, name string, body []byte,
 	if err != nil {
 		return err
 	}
-	if raw != nil {
-		if err := json.Unmarshal(raw, &list); err != nil {
+	if raw != "" {
+		if err := json.Unmarshal([]byte(raw), &list); err != nil {
 			return err
 		}
 	}
@@ -152,11 +152,11 @@ func remember[T any](ctx context.Context, sb *sandbox, name string, body []byte,
 			kept = append(kept, old)
 		}
 	}
-	raw, err = json.Marshal(append(kept, item))
+	data, err := json.Marshal(append(kept, item))
 	if err != nil {
 		return err
 	}
-	return sb.store.SetSandboxValue(ctx, name, raw)
+	return sb.store.SetSandboxValue(ctx, name, string(data))
 }
 
 type statusWriter struct {
@@ -205,7 +205,7 @@ func (sb *sandbox) receive(w http.ResponseWriter, r *http.Request) {
 	}
 	raw, err := json.Marshal(sb.inbox)
 	if err == nil {
-		err = sb.store.SetSandboxValue(r.Context(), stateInbox, raw)
+		err = sb.store.SetSandboxValue(r.Context(), stateInbox, string(raw))
 	}
 	if err != nil {
 		// The sender retries, as it would against a merchant that failed.

@@ -11,47 +11,38 @@ import (
 	"github.com/botgate/botgate/internal/store/storetest"
 )
 
-func TestSandboxStateKeepsSecretsSealedAndValuesPlain(t *testing.T) {
+func TestSandboxValuesAreSealedAndReset(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		ctx := context.Background()
 		s := db.Open(t, store.Options{})
-		if v, err := s.SandboxSecret(ctx, "admin-token"); err != nil || v != "" {
-			t.Fatalf("absent secret = %q, %v; want empty", v, err)
+		if v, err := s.SandboxValue(ctx, "admin-token"); err != nil || v != "" {
+			t.Fatalf("absent value = %q, %v; want empty", v, err)
 		}
-		if err := s.SetSandboxSecret(ctx, "admin-token", "sandbox-abc"); err != nil {
+		for _, v := range []string{"sandbox-abc", "sandbox-xyz"} {
+			if err := s.SetSandboxValue(ctx, "admin-token", v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.SetSandboxValue(ctx, "inbox", `[{"a":1}]`); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SetSandboxSecret(ctx, "admin-token", "sandbox-xyz"); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.SetSandboxValue(ctx, "inbox", []byte(`[{"a":1}]`)); err != nil {
-			t.Fatal(err)
-		}
-		if v, err := s.SandboxSecret(ctx, "admin-token"); err != nil || v != "sandbox-xyz" {
-			t.Fatalf("secret = %q, %v", v, err)
-		}
-		if v, err := s.SandboxValue(ctx, "inbox"); err != nil || string(v) != `[{"a":1}]` {
+		if v, err := s.SandboxValue(ctx, "admin-token"); err != nil || v != "sandbox-xyz" {
 			t.Fatalf("value = %q, %v", v, err)
 		}
-		if _, err := s.SandboxValue(ctx, "admin-token"); err == nil {
-			t.Fatal("a secret was read as a plain value")
+		if v, err := s.SandboxValue(ctx, "inbox"); err != nil || v != `[{"a":1}]` {
+			t.Fatalf("value = %q, %v", v, err)
 		}
-
-		raw := rawSandboxValue(t, db, "admin-token")
-		if strings.Contains(raw, "sandbox-xyz") || raw == "" {
-			t.Fatalf("stored secret %q is not sealed", raw)
+		if raw := rawSandboxValue(t, db, "admin-token"); raw == "" || strings.Contains(raw, "sandbox-xyz") {
+			t.Fatalf("stored value %q is not sealed", raw)
 		}
-		// Another key cannot open it.
 		box, _ := seal.New([]byte("another-key-0123456789abcdefghij"))
-		other := db.Open(t, store.Options{Box: box})
-		if _, err := other.SandboxSecret(ctx, "admin-token"); err == nil {
-			t.Fatal("a secret opened with another key")
+		if _, err := db.Open(t, store.Options{Box: box}).SandboxValue(ctx, "admin-token"); err == nil {
+			t.Fatal("a value opened with another key")
 		}
-
 		if err := s.ResetSandbox(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if v, err := s.SandboxSecret(ctx, "admin-token"); err != nil || v != "" {
+		if v, err := s.SandboxValue(ctx, "admin-token"); err != nil || v != "" {
 			t.Fatalf("after reset = %q, %v", v, err)
 		}
 	})
@@ -69,7 +60,7 @@ func rawSandboxValue(t *testing.T, db storetest.DB, name string) string {
 	}
 	defer conn.Close()
 	var v string
-	if err := conn.QueryRow(`SELECT value FROM sandbox_state WHERE name = $1`, name).Scan(&v); err != nil {
+	if err := conn.QueryRow(`SELECT value FROM sandbox_values WHERE name = $1`, name).Scan(&v); err != nil {
 		t.Fatal(err)
 	}
 	return v

@@ -27,6 +27,8 @@ type Handler struct {
 	Graph   *graph.Client // profile reads for rendering blocks
 	Token   string
 	Log     *slog.Logger
+	// TrustProxy: the audit log takes the caller's address from X-Forwarded-For.
+	TrustProxy bool
 }
 
 // Register mounts the admin API when a token is set.
@@ -68,9 +70,15 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		"PUT /admin/v1/bots/{id}/contacts/{psid}/params":  h.putParams,
 		"GET /admin/v1/bots/{id}/links":                   h.listLinks,
 		"DELETE /admin/v1/bots/{id}/links/{kind}/{value}": h.deleteLink,
+
+		"GET /admin/v1/users":               h.listUsers,
+		"POST /admin/v1/users":              h.createUser,
+		"PATCH /admin/v1/users/{username}":  h.updateUser,
+		"DELETE /admin/v1/users/{username}": h.deleteUser,
+		"GET /admin/v1/audit":               h.listAudit,
 	}
 	for pattern, fn := range routes {
-		mux.HandleFunc(pattern, h.wrap(queryParams[pattern], fn))
+		mux.HandleFunc(pattern, h.wrap(pattern, fn))
 	}
 }
 
@@ -81,11 +89,13 @@ var queryParams = map[string][]string{
 	"GET /admin/v1/bots/{id}/deliveries":    {"before"},
 	"GET /admin/v1/bots/{id}/blocks/{name}": {"version"},
 	"GET /admin/v1/bots/{id}/links":         {"psid"},
+	"GET /admin/v1/audit":                   {"limit", "before"},
 }
 
-// wrap checks the bearer token and the query parameters, and writes the
-// handler's result or error.
-func (h *Handler) wrap(params []string, fn func(ctx context.Context, r *http.Request) (int, any, error)) http.HandlerFunc {
+// wrap checks the bearer token and the query parameters, audits changes and
+// writes the handler's result or error.
+func (h *Handler) wrap(pattern string, fn func(ctx context.Context, r *http.Request) (int, any, error)) http.HandlerFunc {
+	params := queryParams[pattern]
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || !seal.Equal(token, h.Token) {
@@ -108,7 +118,7 @@ func (h *Handler) wrap(params []string, fn func(ctx context.Context, r *http.Req
 				Message: "unknown query parameter: " + strings.Join(unknown, ", ") + " (this endpoint takes: " + known + ")"}, h.Log)
 			return
 		}
-		status, body, err := fn(r.Context(), r)
+		status, body, err := h.audited(pattern, r, func() (int, any, error) { return fn(r.Context(), r) })
 		if err != nil {
 			writeError(w, err, h.Log)
 			return
