@@ -154,7 +154,9 @@ func TestSandbox(t *testing.T) {
 	s3.wait(t, inboxRe)
 	out3 := s3.stdout.String()
 	bot3, token3, key3 := demoBotRe.FindStringSubmatch(out3), adminRe.FindStringSubmatch(out3), keyRe.FindStringSubmatch(out3)
-	if bot3 == nil || token3 == nil || key3 == nil || bot3[1] == bot[1] || token3[1] == token[1] || key3[1] == key[1] {
+	pw, pw3 := consoleRe.FindStringSubmatch(out), consoleRe.FindStringSubmatch(out3)
+	if bot3 == nil || token3 == nil || key3 == nil || bot3[1] == bot[1] || token3[1] == token[1] || key3[1] == key[1] ||
+		pw == nil || pw3 == nil || pw[2] == pw3[2] {
 		t.Fatalf("after reset the sandbox did not start over:\n%s", out3)
 	}
 	if readInbox(t, url[1]).has("demo-async") {
