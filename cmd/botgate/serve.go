@@ -8,6 +8,7 @@ import (
 	"net/http/pprof"
 	"time"
 
+	"github.com/botgate/botgate/internal/logs"
 	"github.com/botgate/botgate/internal/server"
 	"github.com/botgate/botgate/internal/store"
 )
@@ -41,10 +42,15 @@ type serveCmd struct {
 	SobotSignSkew    time.Duration   `default:"5m" env:"BOTGATE_SOBOT_SIGN_SKEW" help:"How far a Sobot get_token create_time may be from now."`
 	PprofAddr        string          `env:"BOTGATE_PPROF_ADDR" help:"Serve Go's profiler (net/http/pprof) on this address, for diagnosing performance; off when empty. Keep it on loopback."`
 	LogLevel         slog.Level      `default:"info" env:"BOTGATE_LOG_LEVEL" help:"debug, info, warn or error."`
+	LogFormat        string          `env:"BOTGATE_LOG_FORMAT" enum:",text,json" default:"" help:"text or json; default text on a terminal, json otherwise."`
+	MetricsAddr      string          `env:"BOTGATE_METRICS_ADDR" help:"Also serve /metrics on this address, for a Prometheus on a private network; off when empty."`
 }
 
 func (c *serveCmd) Run(e *env) error {
-	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: c.LogLevel}))
+	log, err := logs.New(e.stderr, c.LogFormat, c.LogLevel)
+	if err != nil {
+		return err
+	}
 	cfg := c.config()
 	cfg.Out = e.stdout
 	s, err := server.New(e.ctx, cfg, log)
@@ -59,7 +65,7 @@ func (c *serveCmd) Run(e *env) error {
 			}
 		}()
 	}
-	log.Info("botgate: listening", "addr", s.URL(), "database", store.RedactDSN(c.Database), "sandbox", c.Sandbox)
+	log.Info("botgate: listening", "addr", s.URL(), "metrics", s.MetricsURL(), "database", store.RedactDSN(c.Database), "sandbox", c.Sandbox)
 	return s.Run(e.ctx)
 }
 
@@ -73,7 +79,7 @@ func (c *serveCmd) config() server.Config {
 		SyncTimeout: c.SyncTimeout, GraphTimeout: c.GraphTimeout, SendWorkers: c.SendWorkers, SendAttempts: c.SendAttempts, SendRetryBase: c.SendRetryBase,
 		DeliveryWorkers: c.DeliveryWorkers, CallbackTimeout: c.CallbackTimeout, CallbackSchedule: c.CallbackSchedule,
 		ShutdownGrace: c.ShutdownGrace, JobLease: c.JobLease, InboundRetention: c.InboundRetention, ProfileTTL: c.ProfileTTL,
-		SobotTokenTTL: c.SobotTokenTTL, SobotSignSkew: c.SobotSignSkew,
+		SobotTokenTTL: c.SobotTokenTTL, SobotSignSkew: c.SobotSignSkew, MetricsAddr: c.MetricsAddr, LogFormat: c.LogFormat,
 	}
 }
 

@@ -14,6 +14,7 @@ func (sb *sandbox) welcome(s *Server) string {
 	url := s.URL()
 	fmt.Fprintf(&b, "\nbotgate sandbox: listening on %s, fake Graph API at %s\n", url, sb.graphURL)
 	fmt.Fprintf(&b, "Console: %s/console/  (sign in as demo, password %s)\n", url, sb.demoPassword)
+	fmt.Fprintf(&b, "Sandbox phone: %s/console/phone  (play the demo users: write, tap buttons, see the bot's answers)\n", url)
 	fmt.Fprintf(&b, "Demo bot %s on page %s; demo user (PSID) %s.\n", sb.botID, sandboxPage, sandboxUser)
 	token := "<your admin token>"
 	if sb.generatedToken {
@@ -34,7 +35,6 @@ func (sb *sandbox) welcome(s *Server) string {
 	fmt.Fprintf(&b, "Play the demo user: write to the page as their phone would (webhooks are signed; verify token %s):\n", sandboxVerifyToken)
 	fmt.Fprintf(&b, "  curl -s %s/_fake/users/act -H 'Content-Type: application/json' \\\n", sb.graphURL)
 	fmt.Fprintf(&b, "    -d '{\"action\":\"text\",\"page_id\":\"%s\",\"psid\":\"%s\",\"text\":\"Where is my order?\"}'\n", sandboxPage, sandboxUser)
-	fmt.Fprintf(&b, "  or in the console's phone page: %s/console/phone\n", url)
 	fmt.Fprintf(&b, "Async results (\"sync\":false) arrive at %s/sandbox/inbox (GET it to read them).\n\n", url)
 	return b.String()
 }

@@ -19,7 +19,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/botgate/botgate/internal/api/admin"
 	"github.com/botgate/botgate/internal/api/bothub"
@@ -32,6 +31,7 @@ import (
 	"github.com/botgate/botgate/internal/gateway"
 	"github.com/botgate/botgate/internal/graph"
 	"github.com/botgate/botgate/internal/inbound"
+	"github.com/botgate/botgate/internal/metrics"
 	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/queue"
 	"github.com/botgate/botgate/internal/seal"
@@ -54,6 +54,12 @@ type Config struct {
 	Console          bool   // serve the web console under /console/
 	TrustProxy       bool   // the client's address and scheme come from X-Forwarded-For/-Proto
 	SQLiteSync       string // "full" (default: a 200 survives a power loss) or "normal" (survives a crash of botgate only)
+	// MetricsAddr, when set, serves /metrics on a listener of its own too,
+	// so Prometheus can scrape it on a private address.
+	MetricsAddr string
+	// LogFormat is text, json, or empty for text on a terminal and JSON
+	// otherwise; `botgate serve` builds its logger with it (logs.New).
+	LogFormat string
 
 	SyncTimeout      time.Duration
 	GraphTimeout     time.Duration
@@ -120,12 +126,14 @@ type Server struct {
 	Dispatch   *dispatch.Dispatcher
 	Notify     *notify.Notifier
 	Metrics    *prometheus.Registry
+	stats      *metrics.Set
 	sends      *queue.Runner
 	deliveries *queue.Runner
 	inbound    *queue.Runner
 	replies    *queue.Runner
 	uploads    *queue.Runner
 	listener   net.Listener
+	metricsLn  net.Listener // MetricsAddr's, when set
 	http       *http.Server
 	sandbox    *sandbox
 	closeOnce  sync.Once
@@ -159,12 +167,22 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, Metrics: prometheus.NewRegistry(), Store: st}
 	s.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.Metrics.MustRegister(st.Collectors()...)
+	s.Metrics.MustRegister(&metrics.Scraped{Store: st, TTL: 5 * time.Second, Log: log,
+		Kinds: []string{dispatch.JobKind, notify.JobKind, inbound.JobKind, inbound.ReplyJobKind, sobot.UploadJobKind}})
+	s.stats = metrics.New(s.Metrics)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		s.Store.Close()
 		return nil, err
 	}
 	s.listener = ln
+	if cfg.MetricsAddr != "" {
+		if s.metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			s.Store.Close()
+			return nil, fmt.Errorf("metrics address: %w", err)
+		}
+	}
 	if cfg.Sandbox {
 		if s.sandbox, err = startSandbox(ctx, s, generatedToken); err != nil {
 			ln.Close()
@@ -242,14 +260,16 @@ func (s *Server) build() error {
 	owner := instanceID()
 	s.Notify = &notify.Notifier{
 		Store: s.Store, Client: guard.Client(s.cfg.CallbackTimeout), Timeout: s.cfg.CallbackTimeout,
-		Schedule: queue.Schedule{Waits: s.cfg.CallbackSchedule, Jitter: 0.1}, Log: s.log,
+		Schedule: queue.Schedule{Waits: s.cfg.CallbackSchedule, Jitter: 0.1}, Log: s.log, Stats: s.stats,
 		Enqueued: queue.NewHandoff[*core.Delivery](handoffSize),
 	}
 	s.deliveries = &queue.Runner{Store: s.Store, Kind: notify.JobKind, Handler: s.Notify.Handle, Owner: owner,
 		Concurrency: s.cfg.DeliveryWorkers, Lease: s.cfg.JobLease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	s.Notify.Wake = s.deliveries.Wake
+	graphClient := graph.New(s.graphURL(), s.cfg.GraphVersion, graph.NewHTTPClient(s.cfg.GraphTimeout))
+	graphClient.Stats = s.stats
 	s.Dispatch = &dispatch.Dispatcher{
-		Store: s.Store, Accepted: queue.NewHandoff[*core.MessageRecord](handoffSize), Graph: graph.New(s.graphURL(), s.cfg.GraphVersion, graph.NewHTTPClient(s.cfg.GraphTimeout)),
+		Store: s.Store, Accepted: queue.NewHandoff[*core.MessageRecord](handoffSize), Graph: graphClient, Stats: s.stats,
 		Notify:      s.Notify,
 		Results:     map[string]dispatch.ResultFunc{bothub.Face: bothub.ResultBody, whatsapp.Face: whatsapp.ResultBody},
 		Backoff:     queue.Backoff{Base: s.cfg.SendRetryBase, Max: 10 * time.Minute, Jitter: 0.2},
@@ -262,7 +282,7 @@ func (s *Server) build() error {
 	s.Gateway = &gateway.Service{Store: s.Store, Dispatch: s.Dispatch, WakeSends: s.sends.Wake, Owner: owner,
 		Lease: lease, SyncTimeout: s.cfg.SyncTimeout, MaxAttempts: s.cfg.SendAttempts}
 	in := &inbound.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify,
-		Received: queue.NewHandoff[*store.Webhook](handoffSize), Log: s.log}
+		Received: queue.NewHandoff[*store.Webhook](handoffSize), Log: s.log, Stats: s.stats}
 	s.inbound = &queue.Runner{Store: s.Store, Kind: inbound.JobKind, Handler: in.Handle, Owner: owner,
 		Concurrency: 4, Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	s.replies = &queue.Runner{Store: s.Store, Kind: inbound.ReplyJobKind, Handler: in.HandleReply, Owner: owner,
@@ -277,7 +297,7 @@ func (s *Server) build() error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", s.metricsHandler())
 	bothub.New(s.Gateway, s.log).Register(mux)
 	(&whatsapp.Handler{Service: s.Gateway, Log: s.log}).Register(mux)
 	in.Register(mux)
@@ -292,7 +312,7 @@ func (s *Server) build() error {
 		}
 	}
 	s.http = &http.Server{
-		Handler:           mux,
+		Handler:           access(mux, s.log, s.stats),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      s.cfg.SyncTimeout + 30*time.Second,
@@ -355,6 +375,10 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); s.prune(work) }()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Serve(s.listener) }()
+	var metricsSrv *http.Server
+	if s.metricsLn != nil {
+		metricsSrv = s.serveMetrics()
+	}
 	if s.sandbox != nil {
 		go s.sandbox.start(work, s)
 	}
@@ -369,6 +393,9 @@ func (s *Server) Run(ctx context.Context) error {
 	defer cancel()
 	if serr := s.http.Shutdown(shutdownCtx); serr != nil {
 		s.log.Warn("botgate: requests still running at the end of the grace period", "err", serr)
+	}
+	if metricsSrv != nil {
+		_ = metricsSrv.Shutdown(shutdownCtx)
 	}
 	wg.Wait()
 	if cerr := s.Close(); err == nil && !errors.Is(err, http.ErrServerClosed) {
@@ -410,6 +437,9 @@ func (s *Server) Close() error {
 		}
 		if s.listener != nil {
 			s.listener.Close()
+		}
+		if s.metricsLn != nil {
+			s.metricsLn.Close()
 		}
 		s.closeErr = s.Store.Close()
 	})
