@@ -1,0 +1,351 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/botgate/botgate/internal/core"
+)
+
+// Imports upsert a batch of rows with one read of what is stored and one
+// multi-row write of what changes: a million rows one statement at a time
+// would take PostgreSQL a round trip each. Each batch compares the rows with
+// the stored state (so running a file twice changes nothing, and a dry run
+// can say what would change) and writes only the rows that change.
+
+// querier is a transaction, or the reader pool for a dry run.
+type querier interface {
+	Query(query string, args ...any) (*sql.Rows, error)
+}
+
+type readQuerier struct {
+	s   *Store
+	ctx context.Context
+}
+
+func (r readQuerier) Query(query string, args ...any) (*sql.Rows, error) {
+	return r.s.query(r.ctx, query, args...)
+}
+
+// importBatch runs fn in a transaction of its own, or, in a dry run, on the
+// reader pool with tx nil. fn may run more than once (see Write).
+func (s *Store) importBatch(ctx context.Context, dryRun bool, fn func(q querier, tx *Tx) error) error {
+	if dryRun {
+		return fn(readQuerier{s, ctx}, nil)
+	}
+	return s.WriteAlone(ctx, false, func(tx *Tx) error { return fn(tx, tx) })
+}
+
+// placeholders returns "$from, $from+1, …", n of them.
+func placeholders(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", from+i)
+	}
+	return b.String()
+}
+
+// values returns n rows of width placeholders each, numbered from from.
+func values(from, n, width int, fixed string) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(" + fixed + placeholders(from+i*width, width) + ")")
+	}
+	return b.String()
+}
+
+// distinct returns keys without repeats, in first-seen order.
+func distinct(keys []string) []any {
+	seen := make(map[string]bool, len(keys))
+	out := make([]any, 0, len(keys))
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// importedContact is a contact's stored state, as an import batch sees it.
+type importedContact struct {
+	profile *core.Profile
+	fetched sql.NullInt64
+	inbound sql.NullInt64
+	params  map[string]string
+	changed map[string]string // params the batch sets
+	dirty   bool              // to be written
+	queued  bool              // in the batch's write order
+}
+
+// readContacts returns the stored contacts among psids.
+func readContacts(q querier, botID string, psids []string) (map[string]*importedContact, error) {
+	keys := distinct(psids)
+	rows, err := q.Query(`SELECT psid, profile, profile_fetched_at, last_inbound_at, params FROM contacts
+		WHERE bot_id = $1 AND psid IN (`+placeholders(2, len(keys))+`)`, append([]any{botID}, keys...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]*importedContact, len(keys))
+	for rows.Next() {
+		var psid, params string
+		var profile sql.NullString
+		c := &importedContact{}
+		if err := rows.Scan(&psid, &profile, &c.fetched, &c.inbound, &params); err != nil {
+			return nil, err
+		}
+		if profile.Valid {
+			c.profile = &core.Profile{}
+			if err := json.Unmarshal([]byte(profile.String), c.profile); err != nil {
+				return nil, fmt.Errorf("store: contact %s profile: %w", psid, err)
+			}
+		}
+		if err := json.Unmarshal([]byte(params), &c.params); err != nil {
+			return nil, fmt.Errorf("store: contact %s params: %w", psid, err)
+		}
+		out[psid] = c
+	}
+	return out, rows.Err()
+}
+
+// ImportContacts upserts contacts on (bot, PSID) and reports what each row
+// did. Names, locale and timezone given replace the stored ones, which then
+// count as a profile fetched now; a last interaction time moves the user's
+// last inbound time forward, never back. With dryRun nothing is written.
+func (s *Store) ImportContacts(ctx context.Context, botID string, rows []core.ImportedContact, dryRun bool) ([]core.ImportOutcome, error) {
+	out := make([]core.ImportOutcome, len(rows))
+	err := s.importBatch(ctx, dryRun, func(q querier, tx *Tx) error {
+		psids := make([]string, len(rows))
+		for i, r := range rows {
+			psids[i] = r.PSID
+		}
+		stored, err := readContacts(q, botID, psids)
+		if err != nil {
+			return err
+		}
+		now := ms(s.now())
+		if tx != nil {
+			now = ms(tx.Now())
+		}
+		var order []string
+		for i, r := range rows {
+			c, ok := stored[r.PSID]
+			if !ok {
+				c = &importedContact{}
+				stored[r.PSID] = c
+			}
+			if out[i] = c.apply(r, now, ok); c.dirty && !c.queued {
+				c.queued = true
+				order = append(order, r.PSID)
+			}
+		}
+		if tx == nil {
+			return nil
+		}
+		return writeContacts(tx, botID, now, order, stored)
+	})
+	return out, err
+}
+
+// apply puts row r onto the contact and says what that did.
+func (c *importedContact) apply(r core.ImportedContact, now int64, exists bool) core.ImportOutcome {
+	changed := false
+	if r.FirstName != "" || r.LastName != "" || r.Locale != "" || r.Timezone != nil {
+		p := core.Profile{ID: r.PSID}
+		if c.profile != nil {
+			p = *c.profile
+		}
+		for _, f := range []struct {
+			to *string
+			v  string
+		}{{&p.FirstName, r.FirstName}, {&p.LastName, r.LastName}, {&p.Locale, r.Locale}} {
+			if f.v != "" {
+				*f.to = f.v
+			}
+		}
+		if r.Timezone != nil {
+			p.Timezone = *r.Timezone
+		}
+		if c.profile == nil || p != *c.profile {
+			c.profile, c.fetched, changed = &p, sql.NullInt64{Int64: now, Valid: true}, true
+		}
+	}
+	if r.LastInteraction != nil && (!c.inbound.Valid || ms(*r.LastInteraction) > c.inbound.Int64) {
+		c.inbound, changed = sql.NullInt64{Int64: ms(*r.LastInteraction), Valid: true}, true
+	}
+	switch {
+	case !exists:
+		c.dirty = true
+		return core.ImportCreated
+	case changed:
+		c.dirty = true
+		return core.ImportUpdated
+	}
+	return core.ImportUnchanged
+}
+
+func writeContacts(tx *Tx, botID string, now int64, order []string, stored map[string]*importedContact) error {
+	args := []any{botID, now}
+	n := 0
+	for _, psid := range order {
+		c := stored[psid]
+		var profile sql.NullString
+		if c.profile != nil {
+			data, err := json.Marshal(c.profile)
+			if err != nil {
+				return err
+			}
+			profile = sql.NullString{String: string(data), Valid: true}
+		}
+		args = append(args, psid, profile, c.fetched, c.inbound)
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	// The last inbound time only moves forward: an event may have come in
+	// since the batch read it.
+	_, err := tx.Exec(`INSERT INTO contacts (bot_id, created_at, updated_at, psid, profile, profile_fetched_at, last_inbound_at)
+		VALUES `+values(3, n, 4, "$1, $2, $2, ")+`
+		ON CONFLICT (bot_id, psid) DO UPDATE SET
+			profile = COALESCE(excluded.profile, contacts.profile),
+			profile_fetched_at = COALESCE(excluded.profile_fetched_at, contacts.profile_fetched_at),
+			last_inbound_at = CASE WHEN excluded.last_inbound_at IS NULL THEN contacts.last_inbound_at
+				WHEN contacts.last_inbound_at IS NULL OR excluded.last_inbound_at > contacts.last_inbound_at THEN excluded.last_inbound_at
+				ELSE contacts.last_inbound_at END,
+			updated_at = excluded.updated_at`, args...)
+	return err
+}
+
+// ImportParams sets personal parameters, merged into each user's stored
+// ones (creating the contact if needed), and reports what each row did:
+// created when the user had no such parameter, updated when its value changes.
+func (s *Store) ImportParams(ctx context.Context, botID string, rows []core.ImportedParam, dryRun bool) ([]core.ImportOutcome, error) {
+	out := make([]core.ImportOutcome, len(rows))
+	err := s.importBatch(ctx, dryRun, func(q querier, tx *Tx) error {
+		psids := make([]string, len(rows))
+		for i, r := range rows {
+			psids[i] = r.PSID
+		}
+		stored, err := readContacts(q, botID, psids)
+		if err != nil {
+			return err
+		}
+		var order []string
+		for i, r := range rows {
+			c, ok := stored[r.PSID]
+			if !ok {
+				c = &importedContact{params: map[string]string{}}
+				stored[r.PSID] = c
+			}
+			old, had := c.params[r.Key]
+			switch {
+			case !had:
+				out[i] = core.ImportCreated
+			case old != r.Value:
+				out[i] = core.ImportUpdated
+			default:
+				out[i] = core.ImportUnchanged
+				continue
+			}
+			if c.changed == nil {
+				c.changed = map[string]string{}
+				order = append(order, r.PSID)
+			}
+			c.params[r.Key], c.changed[r.Key] = r.Value, r.Value
+		}
+		if tx == nil || len(order) == 0 {
+			return nil
+		}
+		args := []any{botID, ms(tx.Now())}
+		for _, psid := range order {
+			data, err := json.Marshal(stored[psid].changed)
+			if err != nil {
+				return err
+			}
+			args = append(args, psid, string(data))
+		}
+		// Merged by the database, so a parameter set meanwhile through the API stays.
+		_, err = tx.Exec(`INSERT INTO contacts (bot_id, created_at, updated_at, psid, params) VALUES `+values(3, len(order), 2, "$1, $2, $2, ")+`
+			ON CONFLICT (bot_id, psid) DO UPDATE SET params = `+s.dialect.mergeJSON("contacts.params", "excluded.params")+`,
+				updated_at = excluded.updated_at`, args...)
+		return err
+	})
+	return out, err
+}
+
+// ImportLinks ties account names to PSIDs, upserting on (bot, kind, value),
+// and reports what each row did: updated when it moves a name to another
+// user, else created when it links a new name, else unchanged.
+func (s *Store) ImportLinks(ctx context.Context, botID string, rows [][]core.Link, dryRun bool) ([]core.ImportOutcome, error) {
+	out := make([]core.ImportOutcome, len(rows))
+	err := s.importBatch(ctx, dryRun, func(q querier, tx *Tx) error {
+		var names []string
+		for _, links := range rows {
+			for _, l := range links {
+				names = append(names, l.Value)
+			}
+		}
+		keys := distinct(names)
+		res, err := q.Query(`SELECT kind, value, psid FROM links WHERE bot_id = $1 AND value IN (`+placeholders(2, len(keys))+`)`,
+			append([]any{botID}, keys...)...)
+		if err != nil {
+			return err
+		}
+		stored := map[[2]string]string{}
+		for res.Next() {
+			var kind, value, psid string
+			if err := res.Scan(&kind, &value, &psid); err != nil {
+				res.Close()
+				return err
+			}
+			stored[[2]string{kind, value}] = psid
+		}
+		res.Close()
+		if err := res.Err(); err != nil {
+			return err
+		}
+		changed := map[[2]string]string{}
+		var order [][2]string
+		for i, links := range rows {
+			out[i] = core.ImportUnchanged
+			for _, l := range links {
+				key := [2]string{l.Kind, l.Value}
+				psid, ok := stored[key]
+				switch {
+				case !ok && out[i] == core.ImportUnchanged:
+					out[i] = core.ImportCreated
+				case ok && psid != l.PSID:
+					out[i] = core.ImportUpdated
+				case ok:
+					continue
+				}
+				if _, seen := changed[key]; !seen {
+					order = append(order, key)
+				}
+				stored[key], changed[key] = l.PSID, l.PSID
+			}
+		}
+		if tx == nil || len(order) == 0 {
+			return nil
+		}
+		args := []any{botID, ms(tx.Now())}
+		for _, key := range order {
+			args = append(args, key[0], key[1], changed[key])
+		}
+		_, err = tx.Exec(`INSERT INTO links (bot_id, created_at, kind, value, psid) VALUES `+values(3, len(order), 3, "$1, $2, ")+`
+			ON CONFLICT (bot_id, kind, value) DO UPDATE SET psid = excluded.psid, created_at = excluded.created_at`, args...)
+		return err
+	})
+	return out, err
+}
