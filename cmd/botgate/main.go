@@ -33,6 +33,7 @@ type cli struct {
 	Key       keyCmd       `cmd:"" help:"Manage API keys through the admin API."`
 	Messages  messagesCmd  `cmd:"" help:"Read the message log through the admin API."`
 	Blocks    blocksCmd    `cmd:"" help:"Keep content blocks in files: push, pull, list, render."`
+	Import    importCmd    `cmd:"" help:"Import contacts, links, params, subscriptions or blocks exported from a vendor (JSON Lines or CSV)."`
 	Bench     benchCmd     `cmd:"" help:"Measure throughput, latency and memory against a baseline, with the fake Graph API."`
 
 	BenchBaseline benchBaselineCmd `cmd:"" hidden:"" name:"bench-baseline" help:"The bare handler bench compares with."`

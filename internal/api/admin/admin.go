@@ -71,6 +71,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	for pattern, fn := range routes {
 		mux.HandleFunc(pattern, h.wrap(fn))
 	}
+	// Imports stream their body, so they reach the response writer.
+	mux.HandleFunc("POST /admin/v1/bots/{id}/import", func(w http.ResponseWriter, r *http.Request) {
+		h.wrap(func(ctx context.Context, r *http.Request) (int, any, error) { return h.importRows(ctx, w, r) })(w, r)
+	})
 }
 
 // wrap checks the bearer token and writes the handler's result or error.
