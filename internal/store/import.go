@@ -16,6 +16,9 @@ import (
 // the stored state (so running a file twice changes nothing, and a dry run
 // can say what would change) and writes only the rows that change.
 
+// Their statements, of as many shapes as batches have sizes, bypass the
+// prepared-statement caches, which they would fill for nothing.
+
 // querier is a transaction, or the reader pool for a dry run.
 type querier interface {
 	Query(query string, args ...any) (*sql.Rows, error)
@@ -27,7 +30,19 @@ type readQuerier struct {
 }
 
 func (r readQuerier) Query(query string, args ...any) (*sql.Rows, error) {
-	return r.s.query(r.ctx, query, args...)
+	return r.s.read.QueryContext(r.ctx, query, args...)
+}
+
+type txQuerier struct{ tx *Tx }
+
+func (q txQuerier) Query(query string, args ...any) (*sql.Rows, error) {
+	return q.tx.tx.QueryContext(q.tx.ctx, query, args...)
+}
+
+// execOnce runs a statement in the transaction without preparing it for later.
+func (t *Tx) execOnce(query string, args ...any) error {
+	_, err := t.tx.ExecContext(t.ctx, query, args...)
+	return err
 }
 
 // importBatch runs fn in a transaction of its own, or, in a dry run, on the
@@ -36,7 +51,7 @@ func (s *Store) importBatch(ctx context.Context, dryRun bool, fn func(q querier,
 	if dryRun {
 		return fn(readQuerier{s, ctx}, nil)
 	}
-	return s.WriteAlone(ctx, false, func(tx *Tx) error { return fn(tx, tx) })
+	return s.WriteAlone(ctx, false, func(tx *Tx) error { return fn(txQuerier{tx}, tx) })
 }
 
 // placeholders returns "$from, $from+1, …", n of them.
@@ -215,7 +230,7 @@ func writeContacts(tx *Tx, botID string, now int64, order []string, stored map[s
 	}
 	// The last inbound time only moves forward: an event may have come in
 	// since the batch read it.
-	_, err := tx.Exec(`INSERT INTO contacts (bot_id, created_at, updated_at, psid, profile, profile_fetched_at, last_inbound_at)
+	return tx.execOnce(`INSERT INTO contacts (bot_id, created_at, updated_at, psid, profile, profile_fetched_at, last_inbound_at)
 		VALUES `+values(3, n, 4, "$1, $2, $2, ")+`
 		ON CONFLICT (bot_id, psid) DO UPDATE SET
 			profile = COALESCE(excluded.profile, contacts.profile),
@@ -224,7 +239,6 @@ func writeContacts(tx *Tx, botID string, now int64, order []string, stored map[s
 				WHEN contacts.last_inbound_at IS NULL OR excluded.last_inbound_at > contacts.last_inbound_at THEN excluded.last_inbound_at
 				ELSE contacts.last_inbound_at END,
 			updated_at = excluded.updated_at`, args...)
-	return err
 }
 
 // ImportParams sets personal parameters, merged into each user's stored
@@ -276,10 +290,9 @@ func (s *Store) ImportParams(ctx context.Context, botID string, rows []core.Impo
 			args = append(args, psid, string(data))
 		}
 		// Merged by the database, so a parameter set meanwhile through the API stays.
-		_, err = tx.Exec(`INSERT INTO contacts (bot_id, created_at, updated_at, psid, params) VALUES `+values(3, len(order), 2, "$1, $2, $2, ")+`
+		return tx.execOnce(`INSERT INTO contacts (bot_id, created_at, updated_at, psid, params) VALUES `+values(3, len(order), 2, "$1, $2, $2, ")+`
 			ON CONFLICT (bot_id, psid) DO UPDATE SET params = `+s.dialect.mergeJSON("contacts.params", "excluded.params")+`,
 				updated_at = excluded.updated_at`, args...)
-		return err
 	})
 	return out, err
 }
@@ -343,9 +356,8 @@ func (s *Store) ImportLinks(ctx context.Context, botID string, rows [][]core.Lin
 		for _, key := range order {
 			args = append(args, key[0], key[1], changed[key])
 		}
-		_, err = tx.Exec(`INSERT INTO links (bot_id, created_at, kind, value, psid) VALUES `+values(3, len(order), 3, "$1, $2, ")+`
+		return tx.execOnce(`INSERT INTO links (bot_id, created_at, kind, value, psid) VALUES `+values(3, len(order), 3, "$1, $2, ")+`
 			ON CONFLICT (bot_id, kind, value) DO UPDATE SET psid = excluded.psid, created_at = excluded.created_at`, args...)
-		return err
 	})
 	return out, err
 }

@@ -71,13 +71,12 @@ func (s *Store) ImportSubscriptions(ctx context.Context, botID string, rows []co
 			args = append(args, key[0], key[1], sub.token, sub.status, sub.timezone, sub.expires, sub.eventAt)
 		}
 		// A webhook processed since the batch read wins all the same.
-		_, err = tx.Exec(`INSERT INTO subscriptions (bot_id, created_at, updated_at, psid, title, token, status, timezone, expires_at, event_at)
+		return tx.execOnce(`INSERT INTO subscriptions (bot_id, created_at, updated_at, psid, title, token, status, timezone, expires_at, event_at)
 			VALUES `+values(3, len(order), 7, "$1, $2, $2, ")+`
 			ON CONFLICT (bot_id, psid, title) DO UPDATE SET token = excluded.token, status = excluded.status,
 				timezone = excluded.timezone, expires_at = excluded.expires_at, event_at = excluded.event_at,
 				updated_at = excluded.updated_at
 			WHERE excluded.event_at >= subscriptions.event_at`, args...)
-		return err
 	})
 	return out, err
 }
