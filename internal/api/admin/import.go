@@ -52,7 +52,13 @@ func (h *Handler) importRows(ctx context.Context, w http.ResponseWriter, r *http
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{"summary": sum, "refusals": refusals}, nil
+	return http.StatusOK, importOut{sum, refusals}, nil
+}
+
+// importOut answers an import: its counts, and the first refused rows.
+type importOut struct {
+	Summary  importer.Summary   `json:"summary"`
+	Refusals []importer.Refusal `json:"refusals"`
 }
 
 // formatOf names the format a Content-Type gives, or "" for none.
