@@ -160,7 +160,11 @@ func run[T any](ctx context.Context, src source, opt Options, sum *Summary, refu
 			return flush()
 		}
 		if err != nil {
-			return err
+			if core.ErrorKind(err) != core.KindInternal {
+				return err
+			}
+			// The file, not the database: a client that stopped sending, a disk.
+			return core.Errorf(core.KindInvalid, "could not read the file: %v", err)
 		}
 		sum.Rows++
 		if refusal != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -165,16 +164,16 @@ func newCSV(in io.Reader, kind string) (*csvRows, error) {
 
 func (c *csvRows) next() (int, core.ImportRow, error, error) {
 	rec, err := c.r.Read()
-	line, _ := c.r.FieldPos(0)
 	var parse *csv.ParseError
 	switch {
 	case errors.Is(err, errLineTooLong):
-		return 0, nil, nil, fmt.Errorf("after line %d: a record is longer than %d bytes; the import stopped there", line, MaxLine)
+		return 0, nil, nil, core.Errorf(core.KindTooLarge, "a CSV record is longer than %d bytes; the import stopped there", MaxLine)
 	case errors.As(err, &parse):
 		return parse.StartLine, nil, core.Errorf(core.KindInvalid, "malformed CSV: %v", parse.Err), nil
 	case err != nil:
 		return 0, nil, nil, err
 	}
+	line, _ := c.r.FieldPos(0)
 	if len(rec) != len(c.header) {
 		return line, nil, core.Errorf(core.KindInvalid, "has %d fields; the header names %d", len(rec), len(c.header)), nil
 	}

@@ -107,3 +107,25 @@ func TestRepeatedRows(t *testing.T) {
 		}
 	})
 }
+
+// A line longer than MaxLine is refused and the next one read; a CSV
+// record that long stops the import, since CSV cannot find where it ends.
+func TestLongLines(t *testing.T) {
+	st := storetest.New(t, "sqlite").Open(t, store.Options{Now: storetest.NewClock(start).Now})
+	bot := newBot(t, st)
+	long := strings.Repeat("x", importer.MaxLine+10)
+	jsonl := `{"psid":"1","first_name":"` + long + `"}` + "\n" + `{"psid":"2"}` + "\n"
+	var refused []importer.Refusal
+	sum, err := importer.Run(context.Background(), st, bot, strings.NewReader(jsonl), importer.Options{Kind: "contacts", Format: "jsonl"},
+		func(r importer.Refusal) { refused = append(refused, r) })
+	if want := (importer.Summary{Kind: "contacts", Rows: 2, Created: 1, Refused: 1}); err != nil || sum != want ||
+		len(refused) != 1 || refused[0] != (importer.Refusal{Line: 1, Reason: "the line is longer than 1048576 bytes"}) {
+		t.Errorf("JSON Lines: %+v %v %v", sum, refused, err)
+	}
+	csv := "psid,first_name\n3,Ann\n4," + long + strings.Repeat("x", 128<<10) + "\n5,Bo\n"
+	sum, err = importer.Run(context.Background(), st, bot, strings.NewReader(csv), importer.Options{Kind: "contacts", Format: "csv"},
+		func(r importer.Refusal) { t.Errorf("refused %+v", r) })
+	if err == nil || err.Error() != "a CSV record is longer than 1048576 bytes; the import stopped there" || sum.Rows != 1 {
+		t.Errorf("CSV: %+v %v", sum, err)
+	}
+}
