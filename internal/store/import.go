@@ -25,12 +25,12 @@ type querier interface {
 }
 
 type readQuerier struct {
-	s   *Store
+	tx  *sql.Tx
 	ctx context.Context
 }
 
 func (r readQuerier) Query(query string, args ...any) (*sql.Rows, error) {
-	return r.s.read.QueryContext(r.ctx, query, args...)
+	return r.tx.QueryContext(r.ctx, query, args...)
 }
 
 type txQuerier struct{ tx *Tx }
@@ -45,13 +45,38 @@ func (t *Tx) execOnce(query string, args ...any) error {
 	return err
 }
 
-// importBatch runs fn in a transaction of its own, or, in a dry run, on the
-// reader pool with tx nil. fn may run more than once (see Write).
+// customPlans makes PostgreSQL plan each of the transaction's statements
+// for the table as it is now. pgx prepares statements, and PostgreSQL soon
+// settles on a generic plan made while the table was small: a sequential
+// scan, which an import growing the table to a million rows then repeats
+// for every batch.
+const customPlans = `SET LOCAL plan_cache_mode = force_custom_plan`
+
+// importBatch runs fn in a transaction of its own, or, in a dry run, in a
+// read-only transaction with tx nil. fn may run more than once (see Write).
 func (s *Store) importBatch(ctx context.Context, dryRun bool, fn func(q querier, tx *Tx) error) error {
-	if dryRun {
-		return fn(readQuerier{s, ctx}, nil)
+	postgres := s.dialect.name == postgresDialect.name
+	if !dryRun {
+		return s.WriteAlone(ctx, false, func(tx *Tx) error {
+			if postgres {
+				if err := tx.execOnce(customPlans); err != nil {
+					return err
+				}
+			}
+			return fn(txQuerier{tx}, tx)
+		})
 	}
-	return s.WriteAlone(ctx, false, func(tx *Tx) error { return fn(txQuerier{tx}, tx) })
+	rtx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer rtx.Rollback()
+	if postgres {
+		if _, err := rtx.ExecContext(ctx, customPlans); err != nil {
+			return err
+		}
+	}
+	return fn(readQuerier{rtx, ctx}, nil)
 }
 
 // placeholders returns "$from, $from+1, …", n of them.
