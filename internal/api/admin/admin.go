@@ -26,6 +26,8 @@ type Handler struct {
 	Graph   *graph.Client // profile reads for rendering blocks
 	Token   string
 	Log     *slog.Logger
+	// TrustProxy: the audit log takes the caller's address from X-Forwarded-For.
+	TrustProxy bool
 }
 
 // Register mounts the admin API when a token is set.
@@ -67,25 +69,33 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		"PUT /admin/v1/bots/{id}/contacts/{psid}/params":  h.putParams,
 		"GET /admin/v1/bots/{id}/links":                   h.listLinks,
 		"DELETE /admin/v1/bots/{id}/links/{kind}/{value}": h.deleteLink,
+
+		"GET /admin/v1/users":               h.listUsers,
+		"POST /admin/v1/users":              h.createUser,
+		"PATCH /admin/v1/users/{username}":  h.updateUser,
+		"DELETE /admin/v1/users/{username}": h.deleteUser,
+		"GET /admin/v1/audit":               h.listAudit,
 	}
 	for pattern, fn := range routes {
-		mux.HandleFunc(pattern, h.wrap(fn))
+		mux.HandleFunc(pattern, h.wrap(pattern, fn))
 	}
 	// Imports stream their body, so they reach the response writer.
-	mux.HandleFunc("POST /admin/v1/bots/{id}/import", func(w http.ResponseWriter, r *http.Request) {
-		h.wrap(func(ctx context.Context, r *http.Request) (int, any, error) { return h.importRows(ctx, w, r) })(w, r)
+	const imports = "POST /admin/v1/bots/{id}/import"
+	mux.HandleFunc(imports, func(w http.ResponseWriter, r *http.Request) {
+		h.wrap(imports, func(ctx context.Context, r *http.Request) (int, any, error) { return h.importRows(ctx, w, r) })(w, r)
 	})
 }
 
-// wrap checks the bearer token and writes the handler's result or error.
-func (h *Handler) wrap(fn func(ctx context.Context, r *http.Request) (int, any, error)) http.HandlerFunc {
+// wrap checks the bearer token, audits changes and writes the handler's
+// result or error.
+func (h *Handler) wrap(pattern string, fn func(ctx context.Context, r *http.Request) (int, any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || !seal.Equal(token, h.Token) {
 			writeError(w, core.Errorf(core.KindUnauthenticated, "a valid admin token is required (Authorization: Bearer …)"), h.Log)
 			return
 		}
-		status, body, err := fn(r.Context(), r)
+		status, body, err := h.audited(pattern, r, func() (int, any, error) { return fn(r.Context(), r) })
 		if err != nil {
 			writeError(w, err, h.Log)
 			return

@@ -3,6 +3,7 @@ package admin_test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -70,6 +71,32 @@ func TestImportEndpoint(t *testing.T) {
 				t.Errorf("%s: %d %s\nwant %s", tc.query, status, got, want)
 			}
 		}
+		// The body is streamed: a file larger than other requests' 1 MiB goes in.
+		var big strings.Builder
+		big.WriteString("psid,first_name\n")
+		for i := range 40000 {
+			fmt.Fprintf(&big, "%d,Customer number %d\n", 700000000000+i, i)
+		}
+		status, data := env.Do(http.MethodPost, path+"?kind=contacts&format=csv", http.Header{"Authorization": {"Bearer " + harness.AdminToken}},
+			[]byte(big.String()))
+		if want := `{"summary":{"kind":"contacts","dry_run":false,"rows":40000,"created":40000,"updated":0,"unchanged":0,"refused":0},"refusals":[]}`; big.Len() <= 1<<20 || status != 200 || harness.Compact(t, data) != want {
+			t.Errorf("a %d-byte file: %d %s", big.Len(), status, data)
+		}
+		// Imports are audited with their query; dry runs and refused requests are not.
+		var log struct {
+			Entries []struct{ Action, Target, Detail string } `json:"entries"`
+		}
+		c.decode("GET", "/admin/v1/audit?limit=4", "", 200, &log)
+		var entries []string
+		for _, e := range log.Entries {
+			entries = append(entries, e.Action+" | "+e.Target+" | "+e.Detail)
+		}
+		imported := "POST /bots/{id}/import | " + path + " | "
+		if want := []string{imported + "format=csv&kind=contacts", imported + "format=csv&kind=contacts", imported + "kind=contacts"}; len(entries) < 3 ||
+			!slices.Equal(entries[:3], want) || strings.HasPrefix(entries[3], imported) {
+			t.Errorf("audit log: %q; want %q", entries, want)
+		}
+
 		status, got := env.Do(http.MethodPost, "/admin/v1/bots/bot_none/import?kind=contacts&format=csv",
 			http.Header{"Authorization": {"Bearer " + harness.AdminToken}}, []byte(file))
 		if want := errorJSON("not_found", "no bot bot_none", ""); status != 404 || harness.Compact(t, got) != want {
