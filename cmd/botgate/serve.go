@@ -8,6 +8,7 @@ import (
 	"net/http/pprof"
 	"time"
 
+	"github.com/botgate/botgate/internal/logs"
 	"github.com/botgate/botgate/internal/server"
 	"github.com/botgate/botgate/internal/store"
 )
@@ -34,16 +35,22 @@ type serveCmd struct {
 	CallbackSchedule []time.Duration `default:"5s,5m,30m,2h,5h,10h,14h" env:"BOTGATE_CALLBACK_SCHEDULE" help:"Waits between delivery attempts; attempts = waits + 1."`
 	ShutdownGrace    time.Duration   `default:"15s" env:"BOTGATE_SHUTDOWN_GRACE" help:"How long in-flight work may finish after SIGTERM."`
 	JobLease         time.Duration   `default:"2m" env:"BOTGATE_JOB_LEASE" help:"How long a claimed job stays with its process; after a crash, other processes take its jobs when this ends."`
+	Retention        time.Duration   `default:"720h" env:"BOTGATE_RETENTION" help:"How long messages (with their attempts, history and callbacks), deliveries and dead jobs are kept; unfinished ones stay until done. 0 keeps them forever."`
 	InboundRetention time.Duration   `default:"168h" env:"BOTGATE_INBOUND_RETENTION" help:"How long received webhooks and the marks that drop Meta's redeliveries are kept (at least 48h; Meta redelivers WhatsApp's for days)."`
 	ProfileTTL       time.Duration   `default:"168h" env:"BOTGATE_PROFILE_TTL" help:"How old a cached user profile may get before a send that needs it fetches it again (0: never again)."`
 	SobotTokenTTL    time.Duration   `default:"24h" env:"BOTGATE_SOBOT_TOKEN_TTL" help:"Lifetime of a Sobot API token (its expires_in)."`
 	SobotSignSkew    time.Duration   `default:"5m" env:"BOTGATE_SOBOT_SIGN_SKEW" help:"How far a Sobot get_token create_time may be from now."`
 	PprofAddr        string          `env:"BOTGATE_PPROF_ADDR" help:"Serve Go's profiler (net/http/pprof) on this address, for diagnosing performance; off when empty. Keep it on loopback."`
 	LogLevel         slog.Level      `default:"info" env:"BOTGATE_LOG_LEVEL" help:"debug, info, warn or error."`
+	LogFormat        string          `env:"BOTGATE_LOG_FORMAT" enum:",text,json" default:"" help:"text or json; default text on a terminal, json otherwise."`
+	MetricsAddr      string          `env:"BOTGATE_METRICS_ADDR" help:"Also serve /metrics on this address, for a Prometheus on a private network; off when empty."`
 }
 
 func (c *serveCmd) Run(e *env) error {
-	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: c.LogLevel}))
+	log, err := logs.New(e.stderr, c.LogFormat, c.LogLevel)
+	if err != nil {
+		return err
+	}
 	cfg := c.config()
 	cfg.Out = e.stdout
 	s, err := server.New(e.ctx, cfg, log)
@@ -58,7 +65,7 @@ func (c *serveCmd) Run(e *env) error {
 			}
 		}()
 	}
-	log.Info("botgate: listening", "addr", s.URL(), "database", store.RedactDSN(c.Database), "sandbox", c.Sandbox)
+	log.Info("botgate: listening", "addr", s.URL(), "metrics", s.MetricsURL(), "database", store.RedactDSN(c.Database), "sandbox", c.Sandbox)
 	return s.Run(e.ctx)
 }
 
@@ -71,8 +78,8 @@ func (c *serveCmd) config() server.Config {
 		Console: c.Console, TrustProxy: c.TrustProxy,
 		SyncTimeout: c.SyncTimeout, GraphTimeout: c.GraphTimeout, SendWorkers: c.SendWorkers, SendAttempts: c.SendAttempts, SendRetryBase: c.SendRetryBase,
 		DeliveryWorkers: c.DeliveryWorkers, CallbackTimeout: c.CallbackTimeout, CallbackSchedule: c.CallbackSchedule,
-		ShutdownGrace: c.ShutdownGrace, JobLease: c.JobLease, InboundRetention: c.InboundRetention, ProfileTTL: c.ProfileTTL,
-		SobotTokenTTL: c.SobotTokenTTL, SobotSignSkew: c.SobotSignSkew,
+		ShutdownGrace: c.ShutdownGrace, JobLease: c.JobLease, Retention: c.Retention, InboundRetention: c.InboundRetention, ProfileTTL: c.ProfileTTL,
+		SobotTokenTTL: c.SobotTokenTTL, SobotSignSkew: c.SobotSignSkew, MetricsAddr: c.MetricsAddr, LogFormat: c.LogFormat,
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/gateway"
 	"github.com/botgate/botgate/internal/graph"
+	"github.com/botgate/botgate/internal/logs"
 	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/seal"
 	"github.com/botgate/botgate/internal/store"
@@ -92,12 +93,15 @@ func (h *Handler) wrap(pattern string, fn func(ctx context.Context, r *http.Requ
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || !seal.Equal(token, h.Token) {
-			writeError(w, core.Errorf(core.KindUnauthenticated, "a valid admin token is required (Authorization: Bearer …)"), h.Log)
+			writeError(w, r, core.Errorf(core.KindUnauthenticated, "a valid admin token is required (Authorization: Bearer …)"), h.Log)
 			return
+		}
+		if strings.Contains(r.Pattern, "/bots/{id}") {
+			logs.SetBot(r.Context(), r.PathValue("id")) // for the access line
 		}
 		status, body, err := h.audited(pattern, r, func() (int, any, error) { return fn(r.Context(), r) })
 		if err != nil {
-			writeError(w, err, h.Log)
+			writeError(w, r, err, logs.From(r.Context(), h.Log))
 			return
 		}
 		if body == nil {
@@ -138,8 +142,9 @@ type errorBody struct {
 	} `json:"error"`
 }
 
-func writeError(w http.ResponseWriter, err error, log *slog.Logger) {
+func writeError(w http.ResponseWriter, r *http.Request, err error, log *slog.Logger) {
 	e := core.AsError(err)
+	logs.SetError(r.Context(), string(e.Kind))
 	status, ok := statuses[e.Kind]
 	if !ok {
 		status = http.StatusInternalServerError
