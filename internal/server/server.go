@@ -34,6 +34,7 @@ import (
 	"github.com/botgate/botgate/internal/metrics"
 	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/queue"
+	"github.com/botgate/botgate/internal/retention"
 	"github.com/botgate/botgate/internal/seal"
 	"github.com/botgate/botgate/internal/store"
 )
@@ -70,6 +71,10 @@ type Config struct {
 	CallbackTimeout  time.Duration
 	CallbackSchedule []time.Duration
 	ShutdownGrace    time.Duration
+	// Retention is how long messages (with their attempts, history and
+	// deliveries), other deliveries and dead jobs are kept; 0 keeps them
+	// forever. Unfinished work is never pruned.
+	Retention time.Duration
 	// InboundRetention is how long received webhooks and the marks that drop
 	// Meta's redeliveries are kept (Meta retries for hours; at least 48 h).
 	InboundRetention time.Duration
@@ -95,7 +100,7 @@ func Defaults() Config {
 		Addr: "127.0.0.1:8080", Database: "./botgate.db", SQLiteSync: "full", GraphURL: "https://graph.facebook.com", GraphVersion: "v25.0",
 		SyncTimeout: 10 * time.Second, GraphTimeout: 20 * time.Second, SendWorkers: 64, SendAttempts: 10, SendRetryBase: 2 * time.Second,
 		DeliveryWorkers: 64, CallbackTimeout: 10 * time.Second, CallbackSchedule: notify.DefaultSchedule,
-		Console: true, ShutdownGrace: 15 * time.Second, JobLease: 2 * time.Minute, InboundRetention: 7 * 24 * time.Hour,
+		Console: true, ShutdownGrace: 15 * time.Second, JobLease: 2 * time.Minute, Retention: 30 * 24 * time.Hour, InboundRetention: 7 * 24 * time.Hour,
 		ProfileTTL: 7 * 24 * time.Hour, SobotTokenTTL: 24 * time.Hour, SobotSignSkew: 5 * time.Minute,
 	}
 }
@@ -111,6 +116,8 @@ func (c Config) check() error {
 	switch {
 	case c.InboundRetention < minInboundRetention:
 		return fmt.Errorf("inbound retention %v is shorter than %v: Meta redelivers webhooks for hours (WhatsApp's for days), and each must act once", c.InboundRetention, minInboundRetention)
+	case c.Retention < 0:
+		return errors.New("retention must be 0 (keep forever) or more")
 	case c.ProfileTTL < 0 || c.SobotTokenTTL < 0 || c.SobotSignSkew < 0 || c.JobLease <= 0 || c.SyncTimeout <= 0:
 		return errors.New("profile TTL, Sobot token TTL and sign skew must not be negative; the job lease and sync timeout must be positive")
 	}
@@ -132,6 +139,7 @@ type Server struct {
 	inbound    *queue.Runner
 	replies    *queue.Runner
 	uploads    *queue.Runner
+	retention  *retention.Pruner
 	listener   net.Listener
 	metricsLn  net.Listener // MetricsAddr's, when set
 	http       *http.Server
@@ -293,6 +301,8 @@ func (s *Server) build() error {
 	s.uploads = &queue.Runner{Store: s.Store, Kind: sobot.UploadJobKind, Handler: sb.HandleUpload, Owner: owner,
 		Concurrency: 8, Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	sb.WakeJobs = s.uploads.Wake
+	s.retention = &retention.Pruner{Store: s.Store, Keep: s.cfg.Retention, KeepInbound: s.cfg.InboundRetention,
+		Owner: owner, Lease: lease, Log: s.log, Also: func(ctx context.Context) error { return console.Prune(ctx, s.Store) }}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
@@ -372,7 +382,7 @@ func (s *Server) Run(ctx context.Context) error {
 		go func() { defer wg.Done(); r.Run(work) }()
 	}
 	wg.Add(1)
-	go func() { defer wg.Done(); s.prune(work) }()
+	go func() { defer wg.Done(); s.retention.Run(work) }()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Serve(s.listener) }()
 	var metricsSrv *http.Server
@@ -405,28 +415,6 @@ func (s *Server) Run(ctx context.Context) error {
 		err = nil
 	}
 	return err
-}
-
-// prune forgets old inbound webhooks and dedupe marks, ended console
-// sessions and old failed sign-ins, hourly.
-func (s *Server) prune(ctx context.Context) {
-	tick := time.NewTicker(time.Hour)
-	defer tick.Stop()
-	for {
-		if n, err := s.Store.Prune(ctx, s.cfg.InboundRetention); err != nil && ctx.Err() == nil {
-			s.log.Warn("botgate: pruning inbound records failed", "err", err)
-		} else if n > 0 {
-			s.log.Debug("botgate: pruned inbound records", "rows", n)
-		}
-		if err := console.Prune(ctx, s.Store); err != nil && ctx.Err() == nil {
-			s.log.Warn("botgate: pruning console sessions failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
 }
 
 // Close releases the database and the sandbox; Run calls it on the way out.

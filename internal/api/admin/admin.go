@@ -81,6 +81,11 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	for pattern, fn := range routes {
 		mux.HandleFunc(pattern, h.wrap(pattern, fn))
 	}
+	// Imports stream their body, so they reach the response writer.
+	const imports = "POST /admin/v1/bots/{id}/import"
+	mux.HandleFunc(imports, func(w http.ResponseWriter, r *http.Request) {
+		h.wrap(imports, func(ctx context.Context, r *http.Request) (int, any, error) { return h.importRows(ctx, w, r) })(w, r)
+	})
 }
 
 // queryParams are the query parameters each route reads; any other is
