@@ -48,11 +48,14 @@ type Config struct {
 	GraphVersion string
 	AdminToken   string
 	Sandbox      bool
-	SecretKey    string // hex or base64 of 32 bytes; SQLite keeps one beside the database when empty
-	EgressAllow  string // CIDRs merchant URLs may reach despite the SSRF guard
-	Console      bool   // serve the web console under /console/
-	TrustProxy   bool   // the client's address and scheme come from X-Forwarded-For/-Proto
-	SQLiteSync   string // "full" (default: a 200 survives a power loss) or "normal" (survives a crash of botgate only)
+	// SandboxGraphAddr is where the sandbox's fake Graph listens; empty: the
+	// port after Addr's (a system-chosen one when Addr's port is 0).
+	SandboxGraphAddr string
+	SecretKey        string // hex or base64 of 32 bytes; SQLite keeps one beside the database when empty
+	EgressAllow      string // CIDRs merchant URLs may reach despite the SSRF guard
+	Console          bool   // serve the web console under /console/
+	TrustProxy       bool   // the client's address and scheme come from X-Forwarded-For/-Proto
+	SQLiteSync       string // "full" (default: a 200 survives a power loss) or "normal" (survives a crash of botgate only)
 	// MetricsAddr, when set, serves /metrics on a listener of its own too,
 	// so Prometheus can scrape it on a private address.
 	MetricsAddr string
@@ -159,17 +162,20 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.Out == nil {
 		cfg.Out = os.Stdout
 	}
-	generatedToken := cfg.Sandbox && cfg.AdminToken == ""
-	if generatedToken {
-		cfg.AdminToken = "sandbox-" + seal.Random(16) // printed in the sandbox's welcome
-	}
-	s := &Server{cfg: cfg, log: log, Metrics: prometheus.NewRegistry()}
-	s.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	st, err := OpenStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	s.Store = st
+	generatedToken := cfg.Sandbox && cfg.AdminToken == ""
+	if generatedToken {
+		// Kept in the database and printed in the sandbox's welcome.
+		if cfg.AdminToken, err = sandboxAdminToken(ctx, st); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	s := &Server{cfg: cfg, log: log, Metrics: prometheus.NewRegistry(), Store: st}
+	s.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.Metrics.MustRegister(st.Collectors()...)
 	s.Metrics.MustRegister(&metrics.Scraped{Store: st, TTL: 5 * time.Second, Log: log,
 		Kinds: []string{dispatch.JobKind, notify.JobKind, inbound.JobKind, inbound.ReplyJobKind, sobot.UploadJobKind}})
