@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"html/template"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -144,13 +143,6 @@ func window(last *time.Time, now time.Time) (state string, at *time.Time) {
 		return "open until", &end
 	}
 	return "closed since", &end
-}
-
-// previewCSS serves the preview renderer's stylesheet (the CSP allows no inline style).
-func previewCSS(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/css; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	_, _ = w.Write([]byte(preview.Stylesheet))
 }
 
 // parseTime reads a filter's time: RFC 3339, or a datetime-local value (UTC).

@@ -14,7 +14,6 @@ func (c *Console) routes() {
 
 	// Read-and-operate pages (pages helper).
 	m.HandleFunc("GET /console/{$}", c.page(c.overview))
-	m.HandleFunc("GET /console/preview.css", previewCSS)
 	m.HandleFunc("GET /console/messages", c.page(c.messageList))
 	m.HandleFunc("GET /console/messages/{id}", c.page(c.messageShow))
 	m.HandleFunc("POST /console/messages/{id}/resend", c.requireAdmin(c.messageResend))
