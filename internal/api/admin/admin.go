@@ -96,6 +96,7 @@ var queryParams = map[string][]string{
 	"GET /admin/v1/bots/{id}/blocks/{name}": {"version"},
 	"GET /admin/v1/bots/{id}/links":         {"psid"},
 	"GET /admin/v1/audit":                   {"limit", "before"},
+	"POST /admin/v1/bots/{id}/import":       {"kind", "format", "dry_run"},
 }
 
 // wrap checks the bearer token and the query parameters, audits changes and
