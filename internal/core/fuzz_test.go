@@ -183,7 +183,7 @@ func FuzzRender(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var m, pristine core.Message
 		if err := core.DecodeStrict(data, &m, "message"); err != nil {
-			checkCoreError(t, "DecodeStrict", err, "message", core.KindBadMessage)
+			checkCoreError(t, "DecodeStrict", err, "message", core.KindBadMessage, core.KindBadText)
 			return
 		}
 		if err := core.DecodeStrict(data, &pristine, "message"); err != nil {
@@ -208,7 +208,7 @@ func FuzzDecodeStrict(f *testing.F) {
 		var m core.Message
 		err := core.DecodeStrict(data, &m, "message")
 		if err != nil {
-			checkCoreError(t, "DecodeStrict", err, "message", core.KindBadMessage)
+			checkCoreError(t, "DecodeStrict", err, "message", core.KindBadMessage, core.KindBadText)
 			return
 		}
 		if !json.Valid(data) {

@@ -81,6 +81,16 @@ func (h *Handler) wrap(fn func(ctx context.Context, r *http.Request) (int, any, 
 			writeError(w, core.Errorf(core.KindUnauthenticated, "a valid admin token is required (Authorization: Bearer …)"), h.Log)
 			return
 		}
+		if err := api.CheckRequest(r); err != nil {
+			writeError(w, err, h.Log)
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodDelete {
+			if err := api.CheckContentType(r); err != nil {
+				writeError(w, err, h.Log)
+				return
+			}
+		}
 		status, body, err := fn(r.Context(), r)
 		if err != nil {
 			writeError(w, err, h.Log)
@@ -101,6 +111,8 @@ var statuses = map[core.Kind]int{
 	core.KindInvalid:         http.StatusBadRequest,
 	core.KindBadMessage:      http.StatusBadRequest,
 	core.KindTooLarge:        http.StatusRequestEntityTooLarge,
+	core.KindBadText:         http.StatusBadRequest,
+	core.KindBadContentType:  http.StatusUnsupportedMediaType,
 	core.KindNotFound:        http.StatusNotFound,
 	core.KindUnknownBlock:    http.StatusNotFound,
 	core.KindUnknownUser:     http.StatusNotFound,
@@ -147,9 +159,7 @@ func decode(r *http.Request, v any) error {
 		return err
 	}
 	if err := core.DecodeStrict(data, v, ""); err != nil {
-		e := core.AsError(err)
-		e.Kind = core.KindInvalid
-		return e
+		return core.Rekind(err, core.KindInvalid)
 	}
 	return nil
 }

@@ -50,13 +50,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 // envelope is the request body. Seed 000's table puts the recipient under
 // request, its sample at the top level: both are read, the top level first.
 type envelope struct {
-	Request struct {
-		Method    string          `json:"method"`
-		ID        json.RawMessage `json:"id"`
-		Sync      json.RawMessage `json:"sync"`
-		Meta      json.RawMessage `json:"meta"`
-		Recipient json.RawMessage `json:"recipient"`
-	} `json:"request"`
+	Request       requestIn       `json:"request"`
 	Recipient     json.RawMessage `json:"recipient"`
 	Message       json.RawMessage `json:"message"`
 	MessagingType string          `json:"messaging_type"`
@@ -66,6 +60,21 @@ type envelope struct {
 	Params json.RawMessage `json:"params"`
 
 	requestID string
+}
+
+// requestIn is the envelope's request object, read strictly: a field it
+// does not know (a typo of "sync", say) is refused, not ignored.
+type requestIn struct {
+	Method    string          `json:"method"`
+	ID        json.RawMessage `json:"id"`
+	Sync      json.RawMessage `json:"sync"`
+	Meta      json.RawMessage `json:"meta"`
+	Recipient json.RawMessage `json:"recipient"`
+}
+
+func (r *requestIn) UnmarshalJSON(raw []byte) error {
+	type plain requestIn
+	return core.Rekind(core.DecodeStrict(raw, (*plain)(r), "request"), core.KindInvalid)
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
@@ -87,6 +96,15 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) call(r *http.Request, w http.ResponseWriter, env *envelope) (any, int, error) {
 	bot, err := h.Service.Authenticate(r.Context(), r.Header.Get("APIKEY"))
 	if err != nil {
+		return nil, 0, err
+	}
+	if err := api.CheckRequest(r); err != nil {
+		return nil, 0, err
+	}
+	// Seeds 000 and 001 list the fields as "Form Data" (their browser's
+	// label) while the samples send JSON: a JSON body labelled as a form
+	// is read as JSON.
+	if err := api.CheckContentType(r, "application/x-www-form-urlencoded"); err != nil {
 		return nil, 0, err
 	}
 	data, err := api.ReadBody(w, r)

@@ -73,7 +73,13 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request, id *string) (any,
 	if err != nil {
 		return nil, 0, err
 	}
+	if err := api.CheckRequest(r); err != nil {
+		return nil, 0, err
+	}
 	if err := h.ownsNumber(r, bot); err != nil {
+		return nil, 0, err
+	}
+	if err := api.CheckContentType(r); err != nil {
 		return nil, 0, err
 	}
 	data, err := api.ReadBody(w, r)
