@@ -8,14 +8,19 @@
 package inbound
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/botgate/botgate/internal/api"
 	"github.com/botgate/botgate/internal/core"
@@ -40,6 +45,18 @@ type Handler struct {
 	Wake     func()           // wakes the inbound runner after a webhook commits
 	Received *queue.Handoff[*store.Webhook]
 	Log      *slog.Logger
+	// Unreadable counts signed webhooks set aside unprocessed, by channel.
+	Unreadable *prometheus.CounterVec
+}
+
+// NewUnreadableCounter registers the counter of webhooks set aside as unreadable.
+func NewUnreadableCounter(reg prometheus.Registerer) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "botgate_webhooks_unreadable_total",
+		Help: "Signed webhooks kept but set aside unprocessed (invalid UTF-8, a NUL character), by channel.",
+	}, []string{"channel"})
+	reg.MustRegister(c)
+	return c
 }
 
 // Register mounts the Messenger and WhatsApp webhook endpoints.
@@ -110,7 +127,7 @@ func (h *Handler) receiveMessenger(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	if err := h.keep(r.Context(), core.ChannelMessenger, bot, body); err != nil {
+	if err := h.keep(r.Context(), core.ChannelMessenger, bot, body, pages); err != nil {
 		h.Log.Error("inbound: could not keep a webhook", "err", err)
 		http.Error(w, "try again", http.StatusServiceUnavailable) // Meta retries
 		return
@@ -165,12 +182,27 @@ func validSignature(secret, header string, body []byte) bool {
 	return hmac.Equal(got, mac.Sum(nil))
 }
 
-// keep stores the body and its processing job in one transaction.
-func (h *Handler) keep(ctx context.Context, channel, botID string, body []byte) error {
+// keep stores the body and its processing job in one transaction, and
+// notes the pages or numbers (sources) it is about. A signed body that
+// breaks the core's text rule (invalid UTF-8, a NUL character) is kept as
+// received but set aside with the reason, logged and counted, and gets no
+// job: Meta is answered 200 so it stops redelivering, and nothing retries it.
+func (h *Handler) keep(ctx context.Context, channel, botID string, body []byte, sources []string) error {
 	wh := &store.Webhook{ID: core.NewID("wh_", h.Store.Now()), Channel: channel, BotID: botID, Body: body}
-	return h.Store.Write(ctx, func(tx *store.Tx) error {
+	if err := unreadable(body); err != nil {
+		wh.Unreadable = err.Error()
+	}
+	err := h.Store.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertWebhook(wh); err != nil {
 			return err
+		}
+		if wh.Unreadable != "" {
+			return nil
+		}
+		for _, src := range sources {
+			if err := tx.RecordSource(channel, src); err != nil {
+				return err
+			}
 		}
 		if err := queue.Enqueue(tx, JobKind, wh.ID, 20, tx.Now()); err != nil {
 			return err
@@ -181,4 +213,23 @@ func (h *Handler) keep(ctx context.Context, channel, botID string, body []byte) 
 		})
 		return nil
 	})
+	if err == nil && wh.Unreadable != "" {
+		h.Log.Warn("inbound: signed webhook set aside as unreadable", "webhook", wh.ID, "channel", channel, "bot", botID, "reason", wh.Unreadable)
+		if h.Unreadable != nil {
+			h.Unreadable.WithLabelValues(channel).Inc()
+		}
+	}
+	return err
+}
+
+// unreadable applies the core's text rule to a webhook body: what it
+// refuses from a merchant, botgate cannot store or act on from Meta either.
+func unreadable(body []byte) error {
+	if err := core.CheckJSON(body, ""); core.ErrorKind(err) == core.KindBadText {
+		return err
+	}
+	if !utf8.Valid(body) || bytes.IndexByte(body, 0) >= 0 {
+		return errors.New("the body is not valid UTF-8 JSON")
+	}
+	return nil
 }

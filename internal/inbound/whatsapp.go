@@ -168,6 +168,7 @@ func (h *Handler) receiveWhatsApp(w http.ResponseWriter, r *http.Request) {
 	// acted on); every number it serves must have signed the body, and at
 	// least one must be served.
 	var botID string
+	var served []string
 	for _, n := range nums {
 		b, err := h.Store.BotByPhoneNumberID(r.Context(), n)
 		if core.ErrorKind(err) == core.KindNotFound {
@@ -180,12 +181,13 @@ func (h *Handler) receiveWhatsApp(w http.ResponseWriter, r *http.Request) {
 		if botID == "" {
 			botID = b.ID
 		}
+		served = append(served, n)
 	}
 	if botID == "" {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	if err := h.keep(r.Context(), core.ChannelWhatsApp, botID, body); err != nil {
+	if err := h.keep(r.Context(), core.ChannelWhatsApp, botID, body, served); err != nil {
 		h.Log.Error("inbound: could not keep a webhook", "err", err)
 		http.Error(w, "try again", http.StatusServiceUnavailable) // Meta retries
 		return

@@ -252,7 +252,7 @@ func (s *Server) build() error {
 	s.Gateway = &gateway.Service{Store: s.Store, Dispatch: s.Dispatch, WakeSends: s.sends.Wake, Owner: owner,
 		Lease: lease, SyncTimeout: s.cfg.SyncTimeout, MaxAttempts: s.cfg.SendAttempts}
 	in := &inbound.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify,
-		Received: queue.NewHandoff[*store.Webhook](handoffSize), Log: s.log}
+		Received: queue.NewHandoff[*store.Webhook](handoffSize), Log: s.log, Unreadable: inbound.NewUnreadableCounter(s.Metrics)}
 	s.inbound = &queue.Runner{Store: s.Store, Kind: inbound.JobKind, Handler: in.Handle, Owner: owner,
 		Concurrency: 4, Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	s.replies = &queue.Runner{Store: s.Store, Kind: inbound.ReplyJobKind, Handler: in.HandleReply, Owner: owner,
