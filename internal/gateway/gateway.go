@@ -65,6 +65,11 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 				return err
 			}
 		}
+		if p.windowUnknown != "" {
+			if err := tx.AddEvent(m.ID, core.EventWindowUnknown, p.windowUnknown); err != nil {
+				return err
+			}
+		}
 		var err error
 		if req.Sync {
 			job, err = queue.EnqueueClaimed(tx, dispatch.JobKind, m.ID, s.MaxAttempts, s.Owner, s.Lease)
@@ -110,12 +115,17 @@ func (s *Service) Check(ctx context.Context, bot *core.Bot, req *core.SendReques
 	if err != nil {
 		return nil, err
 	}
-	return &Verdict{Bodies: bodies, Warning: p.warning}, nil
+	warning := p.warning
+	if warning == "" {
+		warning = p.windowUnknown
+	}
+	return &Verdict{Bodies: bodies, Warning: warning}, nil
 }
 
 type prepared struct {
-	contact *core.Contact
-	warning string
+	contact       *core.Contact
+	warning       string
+	windowUnknown string // why the user's window is unknown, when the send goes out on that ground
 }
 
 // prepare loads the block a request names, checks it with the core's rules
@@ -148,12 +158,42 @@ func (s *Service) prepare(ctx context.Context, bot *core.Bot, req *core.SendRequ
 		last = p.contact.LastInboundAt
 	}
 	if refusal := req.CheckWindow(s.Store.Now(), last); refusal != nil {
+		if last == nil {
+			since, err := s.receivingSince(ctx, bot, req)
+			if err != nil {
+				return p, err
+			}
+			if req.WindowUnknown(s.Store.Now(), last, since) {
+				p.windowUnknown = "window unknown: botgate has not yet received this " + sourceNoun(req) +
+					"'s webhooks for a full window and never saw this user write; sent, and Graph decides"
+				return p, nil
+			}
+		}
 		if policy == core.WindowEnforce {
 			return p, refusal
 		}
 		p.warning = "window policy warn: sent although " + refusal.Message
 	}
 	return p, nil
+}
+
+// receivingSince is when botgate first received a webhook about the page
+// or number req goes out from (nil: never).
+func (s *Service) receivingSince(ctx context.Context, bot *core.Bot, req *core.SendRequest) (*time.Time, error) {
+	switch {
+	case req.WhatsApp != nil && bot.WhatsApp != nil:
+		return s.Store.SourceSince(ctx, core.ChannelWhatsApp, bot.WhatsApp.PhoneNumberID)
+	case bot.Messenger != nil:
+		return s.Store.SourceSince(ctx, core.ChannelMessenger, bot.Messenger.PageID)
+	}
+	return nil, nil
+}
+
+func sourceNoun(req *core.SendRequest) string {
+	if req.WhatsApp != nil {
+		return "number"
+	}
+	return "page"
 }
 
 // checkWhatsApp checks a WhatsApp send with the core's rules and names its

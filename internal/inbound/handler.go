@@ -200,7 +200,7 @@ func (h *Handler) keep(ctx context.Context, channel, botID string, body []byte, 
 			return nil
 		}
 		for _, src := range sources {
-			if err := tx.RecordSource(channel, src); err != nil {
+			if err := tx.RecordSource(channel, src, tx.Now()); err != nil {
 				return err
 			}
 		}

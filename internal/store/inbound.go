@@ -59,9 +59,9 @@ func (s *Store) GetWebhook(ctx context.Context, id string) (*Webhook, error) {
 
 // RecordSource notes the first signed webhook about a page or WhatsApp
 // number (source), once: the window policy's "unknown" rule counts from it.
-func (tx *Tx) RecordSource(channel, source string) error {
+func (tx *Tx) RecordSource(channel, source string, at time.Time) error {
 	_, err := tx.Exec(`INSERT INTO webhook_sources (channel, source, first_at) VALUES ($1, $2, $3) ON CONFLICT (channel, source) DO NOTHING`,
-		channel, source, ms(tx.Now()))
+		channel, source, ms(at))
 	return err
 }
 
