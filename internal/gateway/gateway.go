@@ -132,6 +132,9 @@ type prepared struct {
 // and applies the bot's window policy.
 func (s *Service) prepare(ctx context.Context, bot *core.Bot, req *core.SendRequest, f core.Fields) (prepared, error) {
 	var p prepared
+	if err := req.CheckIDs(f); err != nil {
+		return p, err
+	}
 	policy := bot.Settings.WindowPolicy
 	if req.WhatsApp != nil {
 		if err := s.checkWhatsApp(ctx, bot, req, &p.contact, policy != core.WindowOff); err != nil {
@@ -266,6 +269,9 @@ func (s *Service) resolver(ctx context.Context, bot *core.Bot, contact **core.Co
 // linked account), for calls that act on the user rather than send.
 func (s *Service) PSID(ctx context.Context, bot *core.Bot, r core.Recipient, field string) (string, error) {
 	if err := r.Validate(field); err != nil {
+		return "", err
+	}
+	if err := r.CheckIDs(field); err != nil {
 		return "", err
 	}
 	if r.ID == "" && !r.Linked() {

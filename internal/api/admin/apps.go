@@ -33,6 +33,9 @@ func (h *Handler) createApp(ctx context.Context, r *http.Request) (int, any, err
 		if id == "" {
 			return 0, nil, core.Invalid(fmt.Sprintf("bot_ids[%d]", i), "is empty")
 		}
+		if err := core.CheckID(fmt.Sprintf("bot_ids[%d]", i), id); err != nil {
+			return 0, nil, err
+		}
 		if !seen[id] {
 			seen[id] = true
 			bots = append(bots, id)

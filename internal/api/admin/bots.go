@@ -3,7 +3,6 @@ package admin
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/botgate/botgate/internal/core"
@@ -124,19 +123,22 @@ func (h *Handler) updateBot(ctx context.Context, r *http.Request) (int, any, err
 // apply copies the given fields onto b and validates the result.
 func (in *botIn) apply(b *core.Bot) error {
 	if in.Name != nil {
+		if err := core.CheckName("name", *in.Name); err != nil {
+			return err
+		}
 		b.Name = *in.Name
 	}
 	if in.Forwarding != nil {
 		b.Forwarding = *in.Forwarding
 	}
 	if in.CallbackURL != nil {
-		if err := checkURL("callback_url", *in.CallbackURL); err != nil {
+		if err := core.ValidateURL("callback_url", *in.CallbackURL); err != nil {
 			return err
 		}
 		b.CallbackURL = *in.CallbackURL
 	}
 	if in.WebhookURL != nil {
-		if err := checkURL("webhook_url", *in.WebhookURL); err != nil {
+		if err := core.ValidateURL("webhook_url", *in.WebhookURL); err != nil {
 			return err
 		}
 		b.WebhookURL = *in.WebhookURL
@@ -157,6 +159,9 @@ func (in *botIn) apply(b *core.Bot) error {
 		if b.Messenger.PageID == "" {
 			return core.Invalid("messenger.page_id", "is required")
 		}
+		if err := core.CheckID("messenger.page_id", b.Messenger.PageID); err != nil {
+			return err
+		}
 		if b.Messenger.AccessToken == "" {
 			return core.Invalid("messenger.access_token", "is required")
 		}
@@ -175,18 +180,6 @@ func (in *botIn) apply(b *core.Bot) error {
 			return err
 		}
 		b.Settings = b.Settings.WithDefaults()
-	}
-	return nil
-}
-
-// checkURL accepts an absolute http(s) URL, or "" to clear the URL.
-func checkURL(field, s string) error {
-	if s == "" {
-		return nil
-	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return core.Invalid(field, "must be an absolute http or https URL")
 	}
 	return nil
 }

@@ -63,6 +63,9 @@ func (in *whatsAppIn) channel(current *core.WhatsAppChannel) (*core.WhatsAppChan
 	case in.PhoneNumberID == "" || strings.Trim(in.PhoneNumberID, "0123456789") != "":
 		return nil, core.Invalid("phone_number_id", "is required: Graph's numeric id of the number")
 	}
+	if err := core.CheckID("phone_number_id", in.PhoneNumberID); err != nil {
+		return nil, err
+	}
 	// What is left out is kept: secrets, limits, and the tier — which is the
 	// number's, so a new number starts at the first rung.
 	ch := &core.WhatsAppChannel{Phone: phone, PhoneNumberID: in.PhoneNumberID}

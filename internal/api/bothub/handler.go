@@ -128,9 +128,6 @@ func (h *Handler) call(r *http.Request, w http.ResponseWriter, env *envelope) (a
 	return m(r.Context(), bot, env)
 }
 
-// MaxRequestIDLen bounds request ids.
-const MaxRequestIDLen = 255
-
 // requestID reads request.id, a string or a number.
 func requestID(raw json.RawMessage) (string, error) {
 	var id string
@@ -146,10 +143,7 @@ func requestID(raw json.RawMessage) (string, error) {
 	if id == "" {
 		return "", core.Errorf(core.KindMissingRequestID, "request.id is required")
 	}
-	if len(id) > MaxRequestIDLen {
-		return "", core.Invalid("request.id", "is longer than %d characters", MaxRequestIDLen)
-	}
-	return id, nil
+	return id, core.CheckID("request.id", id)
 }
 
 // ParseSync reads a sync flag (request.sync here): true or false, as JSON
