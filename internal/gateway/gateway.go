@@ -150,6 +150,9 @@ func (s *Service) prepare(ctx context.Context, bot *core.Bot, req *core.SendRequ
 			return p, err
 		}
 	}
+	if err := s.checkToken(ctx, bot, req); err != nil {
+		return p, err
+	}
 	if !req.Sync && bot.CallbackURL == "" && req.Face != core.FaceAuto {
 		return p, core.Errorf(core.KindNoCallback, "async requests need a callback URL; set one on the bot or send with sync true")
 	}
@@ -178,6 +181,26 @@ func (s *Service) prepare(ctx context.Context, bot *core.Bot, req *core.SendRequ
 		p.warning = "window policy warn: sent although " + refusal.Message
 	}
 	return p, nil
+}
+
+// checkToken refuses a send to a notification-messages token whose user
+// stopped the topic's messages (STOP) or whose token expired, before Graph
+// refuses it; a token botgate has not seen goes out and Graph decides.
+func (s *Service) checkToken(ctx context.Context, bot *core.Bot, req *core.SendRequest) error {
+	if req.Recipient.NotificationToken == "" {
+		return nil
+	}
+	sub, err := s.Store.TokenSubscription(ctx, bot.ID, req.Recipient.NotificationToken)
+	switch {
+	case err != nil || sub == nil:
+		return err
+	case sub.Status == 0:
+		return core.Errorf(core.KindPolicy, "the user stopped the notification messages of topic %q (STOP); this token sends nothing until they resume", sub.Title)
+	case sub.ExpiresAt != nil && !sub.ExpiresAt.After(s.Store.Now()):
+		return core.Errorf(core.KindPolicy, "the notification-messages token of topic %q expired at %s; ask the user to opt in again",
+			sub.Title, sub.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 // receivingSince is when botgate first received a webhook about the page

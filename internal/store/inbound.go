@@ -220,6 +220,23 @@ func (tx *Tx) SaveSubscription(sub *Subscription) error {
 	return err
 }
 
+// TokenSubscription returns the subscription a notification-messages token
+// belongs to among a bot's, or nil when botgate has not seen the token.
+func (s *Store) TokenSubscription(ctx context.Context, botID, token string) (*Subscription, error) {
+	sub := Subscription{BotID: botID, Token: token}
+	var expires sql.NullInt64
+	err := s.queryRow(ctx, `SELECT psid, title, status, expires_at FROM subscriptions WHERE bot_id = $1 AND token = $2 ORDER BY event_at DESC LIMIT 1`,
+		botID, token).Scan(&sub.PSID, &sub.Title, &sub.Status, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	sub.ExpiresAt = fromNullMS(expires)
+	return &sub, nil
+}
+
 // ListSubscriptions returns a bot's subscriptions, for one topic when title is given.
 func (s *Store) ListSubscriptions(ctx context.Context, botID, title string) ([]Subscription, error) {
 	q := `SELECT psid, title, token, status, timezone, payload, user_token_status, expires_at, created_at, updated_at
