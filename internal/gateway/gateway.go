@@ -5,6 +5,7 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -149,6 +150,9 @@ func (s *Service) prepare(ctx context.Context, bot *core.Bot, req *core.SendRequ
 		if err := req.Check(bot, f, s.resolver(ctx, bot, &p.contact, policy != core.WindowOff)); err != nil {
 			return p, err
 		}
+		if err := s.checkBlockButtons(ctx, bot, req, f); err != nil {
+			return p, err
+		}
 	}
 	if err := s.checkToken(ctx, bot, req); err != nil {
 		return p, err
@@ -181,6 +185,28 @@ func (s *Service) prepare(ctx context.Context, bot *core.Bot, req *core.SendRequ
 		p.warning = "window policy warn: sent although " + refusal.Message
 	}
 	return p, nil
+}
+
+// checkBlockButtons refuses a block button naming a block the bot does not
+// have: accepted, it would reach the user as a button that does nothing.
+func (s *Service) checkBlockButtons(ctx context.Context, bot *core.Bot, req *core.SendRequest, f core.Fields) error {
+	known := map[string]bool{}
+	for i, card := range req.Cards {
+		for _, b := range core.BlockButtons(card, req.CardPath(f, i)) {
+			if _, seen := known[b.Block]; !seen {
+				block, err := s.Store.GetBlock(ctx, bot.ID, b.Block, 0)
+				if kind := core.ErrorKind(err); err != nil && kind != core.KindUnknownBlock && kind != core.KindNotFound {
+					return err
+				}
+				known[b.Block] = err == nil && len(block.Cards) > 0
+			}
+			if !known[b.Block] {
+				return &core.Error{Kind: core.KindUnknownBlock, Field: b.Path,
+					Message: fmt.Sprintf("%s: the bot has no block named %q; create it before sending a button that opens it", b.Path, b.Block)}
+			}
+		}
+	}
+	return nil
 }
 
 // checkToken refuses a send to a notification-messages token whose user
