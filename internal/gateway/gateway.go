@@ -5,6 +5,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -153,6 +154,9 @@ func (s *Service) prepare(ctx context.Context, bot *core.Bot, req *core.SendRequ
 		if err := s.checkBlockButtons(ctx, bot, req, f); err != nil {
 			return p, err
 		}
+		if err := s.needProfile(ctx, bot, req, f); err != nil {
+			return p, err
+		}
 	}
 	if err := s.checkToken(ctx, bot, req); err != nil {
 		return p, err
@@ -205,6 +209,31 @@ func (s *Service) checkBlockButtons(ctx context.Context, bot *core.Bot, req *cor
 					Message: fmt.Sprintf("%s: the bot has no block named %q; create it before sending a button that opens it", b.Path, b.Block)}
 			}
 		}
+	}
+	return nil
+}
+
+// needProfile reads the user's profile now when a card is valid only with
+// it ("{{first_name}}" alone as the text): should Graph not give it, the
+// request is refused before it is recorded, so its request id can be used
+// again, instead of failing later as an empty text. A message that stays
+// valid with empty names is sent with them when the profile is missing.
+func (s *Service) needProfile(ctx context.Context, bot *core.Bot, req *core.SendRequest, f core.Fields) error {
+	if req.PSID == "" || !req.NeedsProfile() {
+		return nil
+	}
+	invalid := req.ValidWithoutProfile(bot, f)
+	if invalid == nil {
+		return nil
+	}
+	if _, err := s.Dispatch.Profile(ctx, bot, req.PSID); err != nil {
+		e := &core.Error{Kind: core.KindUpstream, Message: fmt.Sprintf("the user's profile could not be read from Facebook (%v), "+
+			"and without it %s; nothing was recorded, so the same request id can be sent again", err, core.AsError(invalid).Message)}
+		var g interface{ Upstream() *core.UpstreamError }
+		if errors.As(err, &g) {
+			e.Upstream = g.Upstream()
+		}
+		return e
 	}
 	return nil
 }
