@@ -201,7 +201,7 @@ func FuzzDecodeStrict(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	for _, s := range []string{"", " ", "{", "[]", `{"text":"a"} x`, `{"text":"a","text":1}`, `{"attachment":{"payload":{"elements":[{"price":"1"}]}}}`,
-		`{"attachment":{"payload":{"timestamp":true}}}`, "{\"text\":\"\xff\"}"} {
+		`{"attachment":{"payload":{"timestamp":true}}}`, "{\"text\":\"\xff\"}", `{"text":"a\u0000"}`, "{\"te\xfext\":\"a\"}"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
