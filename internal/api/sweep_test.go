@@ -332,7 +332,7 @@ func (s *sweep) check(ep endpoint, c badCase) {
 		if status >= 400 && (!envelope || e == nil || e["code"] == nil || e["message"] == nil) {
 			t.Errorf("%s: %d not in the admin envelope: %.300s", what, status, resp)
 		}
-		if c.badText && status != 400 && status != 404 {
+		if c.badText && status != 400 {
 			t.Errorf("%s: %d, want 400: %.300s", what, status, resp)
 		}
 	}
