@@ -21,6 +21,7 @@ type serveCmd struct {
 	Sandbox          bool            `env:"BOTGATE_SANDBOX" help:"Run the fake Graph API in-process and provision a demo bot."`
 	SecretKey        string          `env:"BOTGATE_SECRET_KEY" help:"Key sealing bot secrets (64 hex characters). SQLite keeps one in DATABASE.key when unset; required with PostgreSQL."`
 	EgressAllow      string          `env:"BOTGATE_EGRESS_ALLOW" help:"Comma-separated CIDRs that callback and webhook URLs may reach despite the SSRF guard."`
+	SQLiteSync       string          `default:"full" enum:"full,normal" env:"BOTGATE_SQLITE_SYNC" help:"SQLite durability: full (a 200 survives a power loss) or normal (survives a crash of botgate, not of the machine)."`
 	SyncTimeout      time.Duration   `default:"10s" env:"BOTGATE_SYNC_TIMEOUT" help:"Bound on a sync send, retries included."`
 	GraphTimeout     time.Duration   `default:"20s" env:"BOTGATE_GRAPH_TIMEOUT" help:"Bound on one Graph API call."`
 	SendWorkers      int             `default:"64" env:"BOTGATE_SEND_WORKERS" help:"Concurrent async sends; 0 makes this process accept only, while others on the same database send."`
@@ -64,7 +65,7 @@ func (c *serveCmd) Run(e *env) error {
 func (c *serveCmd) config() server.Config {
 	return server.Config{
 		Addr: c.Addr, Database: c.Database, GraphURL: c.GraphURL, GraphVersion: c.GraphVersion,
-		AdminToken: c.AdminToken, Sandbox: c.Sandbox, SecretKey: c.SecretKey, EgressAllow: c.EgressAllow,
+		AdminToken: c.AdminToken, Sandbox: c.Sandbox, SecretKey: c.SecretKey, EgressAllow: c.EgressAllow, SQLiteSync: c.SQLiteSync,
 		SyncTimeout: c.SyncTimeout, GraphTimeout: c.GraphTimeout, SendWorkers: c.SendWorkers, SendAttempts: c.SendAttempts, SendRetryBase: c.SendRetryBase,
 		DeliveryWorkers: c.DeliveryWorkers, CallbackTimeout: c.CallbackTimeout, CallbackSchedule: c.CallbackSchedule,
 		ShutdownGrace: c.ShutdownGrace, JobLease: c.JobLease, InboundRetention: c.InboundRetention, ProfileTTL: c.ProfileTTL,

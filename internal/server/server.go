@@ -47,6 +47,7 @@ type Config struct {
 	Sandbox      bool
 	SecretKey    string // hex or base64 of 32 bytes; SQLite keeps one beside the database when empty
 	EgressAllow  string // CIDRs merchant URLs may reach despite the SSRF guard
+	SQLiteSync   string // "full" (default: a 200 survives a power loss) or "normal" (survives a crash of botgate only)
 
 	SyncTimeout      time.Duration
 	GraphTimeout     time.Duration
@@ -79,7 +80,7 @@ type Config struct {
 // Defaults returns the configuration `botgate serve` starts from.
 func Defaults() Config {
 	return Config{
-		Addr: "127.0.0.1:8080", Database: "./botgate.db", GraphURL: "https://graph.facebook.com", GraphVersion: "v25.0",
+		Addr: "127.0.0.1:8080", Database: "./botgate.db", SQLiteSync: "full", GraphURL: "https://graph.facebook.com", GraphVersion: "v25.0",
 		SyncTimeout: 10 * time.Second, GraphTimeout: 20 * time.Second, SendWorkers: 64, SendAttempts: 10, SendRetryBase: 2 * time.Second,
 		DeliveryWorkers: 64, CallbackTimeout: 10 * time.Second, CallbackSchedule: notify.DefaultSchedule,
 		ShutdownGrace: 15 * time.Second, JobLease: 2 * time.Minute, InboundRetention: 7 * 24 * time.Hour,
@@ -185,7 +186,7 @@ func OpenStore(ctx context.Context, cfg Config) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.Database, store.Options{Now: cfg.Now, Box: box})
+	st, err := store.Open(ctx, cfg.Database, store.Options{Now: cfg.Now, Box: box, SQLiteSync: cfg.SQLiteSync})
 	if err != nil {
 		return nil, err
 	}
