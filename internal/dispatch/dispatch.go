@@ -92,11 +92,16 @@ func (d *Dispatcher) send(ctx context.Context, bot *core.Bot, m *core.MessageRec
 	}
 	for seq := len(m.Parts); seq < len(r.bodies); seq++ {
 		body := r.bodies[seq]
+		var lastErr *graph.Error // the previous try's transient failure
 		for try := 1; ; try++ {
 			if r.turn != nil {
 				postponed, err := r.turn(ctx, try)
 				var refusal *core.Error
 				switch {
+				case errors.As(err, &refusal) && lastErr != nil && refusal.Kind == core.KindRateLimited:
+					// The bound ran out waiting to retry: what failed is the
+					// upstream, not the pace.
+					return d.fail(ctx, bot, m, job, d.partError(m, seq, r.refusal(lastErr)), nil)
 				case errors.As(err, &refusal):
 					return d.fail(ctx, bot, m, job, refusal, nil)
 				case err != nil && !deadline.IsZero():
@@ -146,6 +151,7 @@ func (d *Dispatcher) send(ctx context.Context, bot *core.Bot, m *core.MessageRec
 				if err := sleep(ctx, wait); err != nil {
 					return d.fail(ctx, bot, m, job, d.partError(m, seq, r.refusal(gerr)), nil)
 				}
+				lastErr = gerr
 				continue
 			}
 			return d.fail(ctx, bot, m, job, d.partError(m, seq, r.refusal(gerr)), attempt)

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -47,6 +48,9 @@ type Handler struct {
 	Log      *slog.Logger
 	// Unreadable counts signed webhooks set aside unprocessed, by channel.
 	Unreadable *prometheus.CounterVec
+
+	recorded sync.Map // "channel source" already in webhook_sources: no statement per webhook
+
 }
 
 // NewUnreadableCounter registers the counter of webhooks set aside as unreadable.
@@ -200,9 +204,13 @@ func (h *Handler) keep(ctx context.Context, channel, botID string, body []byte, 
 			return nil
 		}
 		for _, src := range sources {
+			if _, done := h.recorded.Load(channel + " " + src); done {
+				continue
+			}
 			if err := tx.RecordSource(channel, src, tx.Now()); err != nil {
 				return err
 			}
+			tx.AfterCommit(func() { h.recorded.Store(channel+" "+src, true) })
 		}
 		if err := queue.Enqueue(tx, JobKind, wh.ID, 20, tx.Now()); err != nil {
 			return err
