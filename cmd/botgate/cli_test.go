@@ -461,18 +461,26 @@ func TestMigrateThenServe(t *testing.T) {
 			t.Fatalf("migrate: %q %v", out, err)
 		}
 	}
-	s := serve(t, "--database", db)
-	listening := regexp.MustCompile(`msg="botgate: listening" addr=(http://127\.0\.0\.1:\d+)`)
-	var url string
+	// Not on a terminal, the log is JSON.
+	s := serve(t, "--database", db, "--metrics-addr", "127.0.0.1:0")
+	listening := regexp.MustCompile(`"msg":"botgate: listening","addr":"(http://127\.0\.0\.1:\d+)","metrics":"(http://127\.0\.0\.1:\d+/metrics)"`)
+	var url, metricsURL string
 	harness.WaitFor(t, "serve to listen", 20*time.Second, func() bool {
 		m := listening.FindStringSubmatch(s.stderr.String())
 		if m != nil {
-			url = m[1]
+			url, metricsURL = m[1], m[2]
 		}
 		return m != nil
 	})
 	if status, body := get(t, url+"/healthz", ""); status != 200 || body != "ok\n" {
 		t.Errorf("healthz: %d %q", status, body)
+	}
+	// --metrics-addr serves the same metrics on their own listener, and nothing else.
+	if status, body := get(t, metricsURL, ""); status != 200 || !strings.Contains(body, `botgate_http_requests_total{route="GET /healthz",status="200"} 1`) {
+		t.Errorf("metrics listener: %d %.300s", status, body)
+	}
+	if status, _ := get(t, strings.TrimSuffix(metricsURL, "/metrics")+"/healthz", ""); status != 404 {
+		t.Errorf("the metrics listener serves /healthz: %d", status)
 	}
 	if status, body := get(t, url+"/readyz", ""); status != 200 || body != "ready\n" {
 		t.Errorf("readyz: %d %q", status, body)
@@ -625,6 +633,34 @@ func TestSandbox(t *testing.T) {
 		!strings.Contains(body, `"callback_url":"`+url2[1]+`/sandbox/inbox"`) {
 		t.Errorf("bots after restart: %d %s", status, body)
 	}
+}
+
+// --log-format text writes slog's text lines; each request's access line
+// (at debug for health checks) names the caller's X-Request-Id, which the
+// response carries back.
+func TestServeLogsTextWithRequestIDs(t *testing.T) {
+	s := serve(t, "--database", filepath.Join(t.TempDir(), "b.db"), "--log-format", "text", "--log-level", "debug")
+	listening := regexp.MustCompile(`msg="botgate: listening" addr=(http://127\.0\.0\.1:\d+) metrics=""`)
+	var url string
+	harness.WaitFor(t, "serve to listen", 20*time.Second, func() bool {
+		m := listening.FindStringSubmatch(s.stderr.String())
+		if m != nil {
+			url = m[1]
+		}
+		return m != nil
+	})
+	req, _ := http.NewRequest(http.MethodGet, url+"/healthz", nil)
+	req.Header.Set("X-Request-Id", "trace-42")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("X-Request-Id"); got != "trace-42" {
+		t.Errorf("X-Request-Id = %q", got)
+	}
+	line := regexp.MustCompile(`level=DEBUG msg="http request" request_id=trace-42 method=GET route="GET /healthz" status=200 duration_ms=\S+ bytes=3 face=ops bot="" remote=127\.0\.0\.1:\d+\n`)
+	harness.WaitFor(t, "the access line", 10*time.Second, func() bool { return line.MatchString(s.stderr.String()) })
 }
 
 // A configured admin token is the operator's secret: the sandbox says how to

@@ -18,7 +18,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := runWith(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "botgate:", err)
 		os.Exit(1)
 	}
@@ -33,6 +33,7 @@ type cli struct {
 	Key       keyCmd       `cmd:"" help:"Manage API keys through the admin API."`
 	Messages  messagesCmd  `cmd:"" help:"Read the message log through the admin API."`
 	Blocks    blocksCmd    `cmd:"" help:"Keep content blocks in files: push, pull, list, render."`
+	User      userCmd      `cmd:"" help:"Manage the people who sign in to the console (on the database directly)."`
 	Bench     benchCmd     `cmd:"" help:"Measure throughput, latency and memory against a baseline, with the fake Graph API."`
 
 	BenchBaseline benchBaselineCmd `cmd:"" hidden:"" name:"bench-baseline" help:"The bare handler bench compares with."`
@@ -42,14 +43,21 @@ type cli struct {
 type env struct {
 	ctx    context.Context
 	getenv func(string) string
+	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
 }
 
 type exitRequest struct{ code int }
 
-// run parses args and runs the command, so the whole program can be run by tests.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
+// run parses args and runs the command with nothing on stdin, so the whole
+// program can be run by tests.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return runWith(ctx, args, getenv, strings.NewReader(""), stdout, stderr)
+}
+
+// runWith is run with a stdin (passwords are read from it).
+func runWith(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	var c cli
 	parser, err := kong.New(&c,
 		kong.Name("botgate"),
@@ -81,7 +89,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	return kctx.Run(&env{ctx: ctx, getenv: getenv, stdout: stdout, stderr: stderr})
+	return kctx.Run(&env{ctx: ctx, getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr})
 }
 
 // sealEnvironment stops kong reading the process environment itself, so

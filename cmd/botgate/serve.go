@@ -8,6 +8,7 @@ import (
 	"net/http/pprof"
 	"time"
 
+	"github.com/botgate/botgate/internal/logs"
 	"github.com/botgate/botgate/internal/server"
 	"github.com/botgate/botgate/internal/store"
 )
@@ -21,6 +22,8 @@ type serveCmd struct {
 	Sandbox          bool            `env:"BOTGATE_SANDBOX" help:"Run the fake Graph API in-process and provision a demo bot."`
 	SecretKey        string          `env:"BOTGATE_SECRET_KEY" help:"Key sealing bot secrets (64 hex characters). SQLite keeps one in DATABASE.key when unset; required with PostgreSQL."`
 	EgressAllow      string          `env:"BOTGATE_EGRESS_ALLOW" help:"Comma-separated CIDRs that callback and webhook URLs may reach despite the SSRF guard."`
+	Console          bool            `default:"true" negatable:"" env:"BOTGATE_CONSOLE" help:"Serve the web console under /console/ (--no-console: off, /console/ answers 404)."`
+	TrustProxy       bool            `env:"BOTGATE_TRUST_PROXY" help:"botgate is behind a reverse proxy: take the client's address from X-Forwarded-For and https from X-Forwarded-Proto (console cookies become Secure)."`
 	SQLiteSync       string          `default:"full" enum:"full,normal" env:"BOTGATE_SQLITE_SYNC" help:"SQLite durability: full (a 200 survives a power loss) or normal (survives a crash of botgate, not of the machine)."`
 	SyncTimeout      time.Duration   `default:"10s" env:"BOTGATE_SYNC_TIMEOUT" help:"Bound on a sync send, retries included."`
 	GraphTimeout     time.Duration   `default:"20s" env:"BOTGATE_GRAPH_TIMEOUT" help:"Bound on one Graph API call."`
@@ -38,10 +41,15 @@ type serveCmd struct {
 	SobotSignSkew    time.Duration   `default:"5m" env:"BOTGATE_SOBOT_SIGN_SKEW" help:"How far a Sobot get_token create_time may be from now."`
 	PprofAddr        string          `env:"BOTGATE_PPROF_ADDR" help:"Serve Go's profiler (net/http/pprof) on this address, for diagnosing performance; off when empty. Keep it on loopback."`
 	LogLevel         slog.Level      `default:"info" env:"BOTGATE_LOG_LEVEL" help:"debug, info, warn or error."`
+	LogFormat        string          `env:"BOTGATE_LOG_FORMAT" enum:",text,json" default:"" help:"text or json; default text on a terminal, json otherwise."`
+	MetricsAddr      string          `env:"BOTGATE_METRICS_ADDR" help:"Also serve /metrics on this address, for a Prometheus on a private network; off when empty."`
 }
 
 func (c *serveCmd) Run(e *env) error {
-	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: c.LogLevel}))
+	log, err := logs.New(e.stderr, c.LogFormat, c.LogLevel)
+	if err != nil {
+		return err
+	}
 	cfg := c.config()
 	cfg.Out = e.stdout
 	s, err := server.New(e.ctx, cfg, log)
@@ -56,7 +64,7 @@ func (c *serveCmd) Run(e *env) error {
 			}
 		}()
 	}
-	log.Info("botgate: listening", "addr", s.URL(), "database", store.RedactDSN(c.Database), "sandbox", c.Sandbox)
+	log.Info("botgate: listening", "addr", s.URL(), "metrics", s.MetricsURL(), "database", store.RedactDSN(c.Database), "sandbox", c.Sandbox)
 	return s.Run(e.ctx)
 }
 
@@ -66,10 +74,11 @@ func (c *serveCmd) config() server.Config {
 	return server.Config{
 		Addr: c.Addr, Database: c.Database, GraphURL: c.GraphURL, GraphVersion: c.GraphVersion,
 		AdminToken: c.AdminToken, Sandbox: c.Sandbox, SecretKey: c.SecretKey, EgressAllow: c.EgressAllow, SQLiteSync: c.SQLiteSync,
+		Console: c.Console, TrustProxy: c.TrustProxy,
 		SyncTimeout: c.SyncTimeout, GraphTimeout: c.GraphTimeout, SendWorkers: c.SendWorkers, SendAttempts: c.SendAttempts, SendRetryBase: c.SendRetryBase,
 		DeliveryWorkers: c.DeliveryWorkers, CallbackTimeout: c.CallbackTimeout, CallbackSchedule: c.CallbackSchedule,
 		ShutdownGrace: c.ShutdownGrace, JobLease: c.JobLease, InboundRetention: c.InboundRetention, ProfileTTL: c.ProfileTTL,
-		SobotTokenTTL: c.SobotTokenTTL, SobotSignSkew: c.SobotSignSkew,
+		SobotTokenTTL: c.SobotTokenTTL, SobotSignSkew: c.SobotSignSkew, MetricsAddr: c.MetricsAddr, LogFormat: c.LogFormat,
 	}
 }
 

@@ -68,7 +68,7 @@ func TestUnreadableWebhookIsKeptAndSetAside(t *testing.T) {
 		if jobs != 0 {
 			t.Errorf("%d inbound jobs for unreadable webhooks, want none", jobs)
 		}
-		if got := metric(t, env, `botgate_webhooks_unreadable_total{channel="messenger"}`); got != "3" {
+		if got := metric(t, env, `botgate_webhooks_total{object="page",outcome="unreadable"}`); got != "3" {
 			t.Errorf("unreadable counter = %q, want 3", got)
 		}
 		// A readable webhook still works, and nothing of the others was forwarded.

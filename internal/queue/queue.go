@@ -14,6 +14,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/botgate/botgate/internal/store"
@@ -164,4 +165,15 @@ func owned(res sql.Result, err error) error {
 		return ErrLeaseLost
 	}
 	return nil
+}
+
+// SetAside discards a job that cannot be worked on — its record is gone or
+// unreadable — and logs why, once: nothing retrying it could help, and an
+// operator finds it among the dead jobs.
+func SetAside(ctx context.Context, s *store.Store, log *slog.Logger, j Job, reason string) error {
+	if log == nil {
+		log = slog.Default()
+	}
+	log.Warn("job set aside", "kind", j.Kind, "job", j.ID, "ref", j.Ref, "attempt", j.Attempt, "reason", reason)
+	return s.Write(ctx, func(tx *store.Tx) error { return Discard(tx, j, reason) })
 }

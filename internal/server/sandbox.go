@@ -13,6 +13,7 @@ import (
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/fakegraph"
 	"github.com/botgate/botgate/internal/notify"
+	"github.com/botgate/botgate/internal/seal"
 	"github.com/botgate/botgate/internal/store"
 )
 
@@ -43,6 +44,7 @@ type sandbox struct {
 	// and prints it; a configured token is never printed.
 	generatedToken bool
 	key            string // the demo bot's API key, on the first start only
+	demoPassword   string // the console user demo's password, the same on every start
 
 	mu    sync.Mutex
 	inbox []inboxEntry
@@ -110,6 +112,9 @@ func (sb *sandbox) provision(ctx context.Context, s *Server) error {
 			return err
 		}
 	}
+	if sb.demoPassword, err = demoUser(ctx, s.Store); err != nil {
+		return err
+	}
 	sb.fake.SetMessengerWebhook(s.URL()+"/webhooks/messenger", sandboxAppSecret)
 	sb.fake.SetWhatsAppWebhook(s.URL()+"/webhooks/whatsapp", sandboxAppSecret)
 	sb.key = key
@@ -143,6 +148,8 @@ func (sb *sandbox) wrote(ctx context.Context, s *Server, psid string) bool {
 func (sb *sandbox) welcome(s *Server, key string) {
 	out := s.cfg.Out
 	fmt.Fprintf(out, "\nbotgate sandbox: listening on %s, fake Graph API at %s\n", s.URL(), sb.graphURL)
+	fmt.Fprintf(out, "Console: %s/console/  (sign in as demo, password %s)\n", s.URL(), sb.demoPassword)
+	fmt.Fprintf(out, "Sandbox phone: %s/console/phone  (play the demo users: write, tap buttons, see the bot's answers)\n", s.URL())
 	fmt.Fprintf(out, "Demo bot %s on page %s; demo user (PSID) %s.\n", sb.botID, sandboxPage, sandboxUser)
 	token := "<your admin token>"
 	if sb.generatedToken {
@@ -194,4 +201,31 @@ func (sb *sandbox) receive(w http.ResponseWriter, r *http.Request) {
 		sb.inbox = sb.inbox[len(sb.inbox)-100:]
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// DemoPasswordName is where the sandbox keeps the console user demo's
+// password, sealed, so it is printed the same on every start.
+const DemoPasswordName = "console-demo-password"
+
+// demoUser makes sure the console user demo (admin) exists and returns its
+// password. A password changed in the console since is the operator's
+// business: the stored one is printed all the same.
+func demoUser(ctx context.Context, st *store.Store) (string, error) {
+	pw, err := st.SandboxValue(ctx, DemoPasswordName)
+	if err != nil {
+		return "", err
+	}
+	if pw == "" {
+		pw = seal.Random(10)
+		if err := st.SetSandboxValue(ctx, DemoPasswordName, pw); err != nil {
+			return "", err
+		}
+	}
+	if _, err := st.GetUser(ctx, "demo"); core.ErrorKind(err) == core.KindNotFound {
+		_, err = st.CreateUser(ctx, "demo", pw, core.RoleAdmin)
+		return pw, err
+	} else if err != nil {
+		return "", err
+	}
+	return pw, nil
 }

@@ -19,18 +19,19 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/botgate/botgate/internal/api/admin"
 	"github.com/botgate/botgate/internal/api/bothub"
 	"github.com/botgate/botgate/internal/api/sobot"
 	"github.com/botgate/botgate/internal/api/whatsapp"
+	"github.com/botgate/botgate/internal/console"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/dispatch"
 	"github.com/botgate/botgate/internal/egress"
 	"github.com/botgate/botgate/internal/gateway"
 	"github.com/botgate/botgate/internal/graph"
 	"github.com/botgate/botgate/internal/inbound"
+	"github.com/botgate/botgate/internal/metrics"
 	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/queue"
 	"github.com/botgate/botgate/internal/seal"
@@ -47,7 +48,15 @@ type Config struct {
 	Sandbox      bool
 	SecretKey    string // hex or base64 of 32 bytes; SQLite keeps one beside the database when empty
 	EgressAllow  string // CIDRs merchant URLs may reach despite the SSRF guard
+	Console      bool   // serve the web console under /console/
+	TrustProxy   bool   // the client's address and scheme come from X-Forwarded-For/-Proto
 	SQLiteSync   string // "full" (default: a 200 survives a power loss) or "normal" (survives a crash of botgate only)
+	// MetricsAddr, when set, serves /metrics on a listener of its own too,
+	// so Prometheus can scrape it on a private address.
+	MetricsAddr string
+	// LogFormat is text, json, or empty for text on a terminal and JSON
+	// otherwise; `botgate serve` builds its logger with it (logs.New).
+	LogFormat string
 
 	SyncTimeout      time.Duration
 	GraphTimeout     time.Duration
@@ -83,7 +92,7 @@ func Defaults() Config {
 		Addr: "127.0.0.1:8080", Database: "./botgate.db", SQLiteSync: "full", GraphURL: "https://graph.facebook.com", GraphVersion: "v25.0",
 		SyncTimeout: 10 * time.Second, GraphTimeout: 20 * time.Second, SendWorkers: 64, SendAttempts: 10, SendRetryBase: 2 * time.Second,
 		DeliveryWorkers: 64, CallbackTimeout: 10 * time.Second, CallbackSchedule: notify.DefaultSchedule,
-		ShutdownGrace: 15 * time.Second, JobLease: 2 * time.Minute, InboundRetention: 7 * 24 * time.Hour,
+		Console: true, ShutdownGrace: 15 * time.Second, JobLease: 2 * time.Minute, InboundRetention: 7 * 24 * time.Hour,
 		ProfileTTL: 7 * 24 * time.Hour, SobotTokenTTL: 24 * time.Hour, SobotSignSkew: 5 * time.Minute,
 	}
 }
@@ -114,12 +123,14 @@ type Server struct {
 	Dispatch   *dispatch.Dispatcher
 	Notify     *notify.Notifier
 	Metrics    *prometheus.Registry
+	stats      *metrics.Set
 	sends      *queue.Runner
 	deliveries *queue.Runner
 	inbound    *queue.Runner
 	replies    *queue.Runner
 	uploads    *queue.Runner
 	listener   net.Listener
+	metricsLn  net.Listener // MetricsAddr's, when set
 	http       *http.Server
 	sandbox    *sandbox
 	closeOnce  sync.Once
@@ -150,12 +161,22 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.Store = st
 	s.Metrics.MustRegister(st.Collectors()...)
+	s.Metrics.MustRegister(&metrics.Scraped{Store: st, TTL: 5 * time.Second, Log: log,
+		Kinds: []string{dispatch.JobKind, notify.JobKind, inbound.JobKind, inbound.ReplyJobKind, sobot.UploadJobKind}})
+	s.stats = metrics.New(s.Metrics)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		s.Store.Close()
 		return nil, err
 	}
 	s.listener = ln
+	if cfg.MetricsAddr != "" {
+		if s.metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			s.Store.Close()
+			return nil, fmt.Errorf("metrics address: %w", err)
+		}
+	}
 	if cfg.Sandbox {
 		if s.sandbox, err = startSandbox(ctx, s, generatedToken); err != nil {
 			ln.Close()
@@ -233,14 +254,16 @@ func (s *Server) build() error {
 	owner := instanceID()
 	s.Notify = &notify.Notifier{
 		Store: s.Store, Client: guard.Client(s.cfg.CallbackTimeout), Timeout: s.cfg.CallbackTimeout,
-		Schedule: queue.Schedule{Waits: s.cfg.CallbackSchedule, Jitter: 0.1}, Log: s.log,
+		Schedule: queue.Schedule{Waits: s.cfg.CallbackSchedule, Jitter: 0.1}, Log: s.log, Stats: s.stats,
 		Enqueued: queue.NewHandoff[*core.Delivery](handoffSize),
 	}
 	s.deliveries = &queue.Runner{Store: s.Store, Kind: notify.JobKind, Handler: s.Notify.Handle, Owner: owner,
 		Concurrency: s.cfg.DeliveryWorkers, Lease: s.cfg.JobLease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	s.Notify.Wake = s.deliveries.Wake
+	graphClient := graph.New(s.graphURL(), s.cfg.GraphVersion, graph.NewHTTPClient(s.cfg.GraphTimeout))
+	graphClient.Stats = s.stats
 	s.Dispatch = &dispatch.Dispatcher{
-		Store: s.Store, Accepted: queue.NewHandoff[*core.MessageRecord](handoffSize), Graph: graph.New(s.graphURL(), s.cfg.GraphVersion, graph.NewHTTPClient(s.cfg.GraphTimeout)),
+		Store: s.Store, Accepted: queue.NewHandoff[*core.MessageRecord](handoffSize), Graph: graphClient, Stats: s.stats,
 		Notify:      s.Notify,
 		Results:     map[string]dispatch.ResultFunc{bothub.Face: bothub.ResultBody, whatsapp.Face: whatsapp.ResultBody},
 		Backoff:     queue.Backoff{Base: s.cfg.SendRetryBase, Max: 10 * time.Minute, Jitter: 0.2},
@@ -253,7 +276,7 @@ func (s *Server) build() error {
 	s.Gateway = &gateway.Service{Store: s.Store, Dispatch: s.Dispatch, WakeSends: s.sends.Wake, Owner: owner,
 		Lease: lease, SyncTimeout: s.cfg.SyncTimeout, MaxAttempts: s.cfg.SendAttempts}
 	in := &inbound.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify,
-		Received: queue.NewHandoff[*store.Webhook](handoffSize), Log: s.log, Unreadable: inbound.NewUnreadableCounter(s.Metrics)}
+		Received: queue.NewHandoff[*store.Webhook](handoffSize), Log: s.log, Stats: s.stats}
 	s.inbound = &queue.Runner{Store: s.Store, Kind: inbound.JobKind, Handler: in.Handle, Owner: owner,
 		Concurrency: 4, Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	s.replies = &queue.Runner{Store: s.Store, Kind: inbound.ReplyJobKind, Handler: in.HandleReply, Owner: owner,
@@ -268,23 +291,44 @@ func (s *Server) build() error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", s.metricsHandler())
 	bothub.New(s.Gateway, s.log).Register(mux)
 	(&whatsapp.Handler{Service: s.Gateway, Log: s.log}).Register(mux)
 	in.Register(mux)
 	sb.Register(mux)
-	(&admin.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph, Token: s.cfg.AdminToken, Log: s.log}).Register(mux)
+	(&admin.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph, Token: s.cfg.AdminToken, Log: s.log, TrustProxy: s.cfg.TrustProxy}).Register(mux)
 	if s.sandbox != nil {
 		s.sandbox.register(mux)
 	}
+	if s.cfg.Console {
+		if err := s.mountConsole(mux); err != nil {
+			return err
+		}
+	}
 	s.http = &http.Server{
-		Handler:           mux,
+		Handler:           access(mux, s.log, s.stats),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      s.cfg.SyncTimeout + 30*time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	return nil
+}
+
+// mountConsole serves the console under /console/ and sends / there.
+func (s *Server) mountConsole(mux *http.ServeMux) error {
+	d := console.Deps{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph,
+		TrustProxy: s.cfg.TrustProxy, Log: s.log, Now: s.cfg.Now}
+	if s.sandbox != nil {
+		d.Sandbox, d.Fake = true, s.sandbox.fake
+	}
+	c, err := console.New(d)
+	if err != nil {
+		return err
+	}
+	mux.Handle("/console/", c.Handler())
+	mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
 	return nil
 }
 
@@ -325,6 +369,10 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); s.prune(work) }()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Serve(s.listener) }()
+	var metricsSrv *http.Server
+	if s.metricsLn != nil {
+		metricsSrv = s.serveMetrics()
+	}
 	if s.sandbox != nil {
 		go s.sandbox.start(work, s)
 	}
@@ -340,6 +388,9 @@ func (s *Server) Run(ctx context.Context) error {
 	if serr := s.http.Shutdown(shutdownCtx); serr != nil {
 		s.log.Warn("botgate: requests still running at the end of the grace period", "err", serr)
 	}
+	if metricsSrv != nil {
+		_ = metricsSrv.Shutdown(shutdownCtx)
+	}
 	wg.Wait()
 	if cerr := s.Close(); err == nil && !errors.Is(err, http.ErrServerClosed) {
 		err = cerr
@@ -350,7 +401,8 @@ func (s *Server) Run(ctx context.Context) error {
 	return err
 }
 
-// prune forgets old inbound webhooks and dedupe marks, hourly.
+// prune forgets old inbound webhooks and dedupe marks, ended console
+// sessions and old failed sign-ins, hourly.
 func (s *Server) prune(ctx context.Context) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
@@ -359,6 +411,9 @@ func (s *Server) prune(ctx context.Context) {
 			s.log.Warn("botgate: pruning inbound records failed", "err", err)
 		} else if n > 0 {
 			s.log.Debug("botgate: pruned inbound records", "rows", n)
+		}
+		if err := console.Prune(ctx, s.Store); err != nil && ctx.Err() == nil {
+			s.log.Warn("botgate: pruning console sessions failed", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -376,6 +431,9 @@ func (s *Server) Close() error {
 		}
 		if s.listener != nil {
 			s.listener.Close()
+		}
+		if s.metricsLn != nil {
+			s.metricsLn.Close()
 		}
 		s.closeErr = s.Store.Close()
 	})

@@ -221,3 +221,39 @@ func (tx *Tx) StopForwarding(botID string) error {
 	tx.AfterCommit(tx.s.bots.clear)
 	return err
 }
+
+// NewBot creates a bot from an operator's change (admin API, console) with
+// its first callback secret (notify.NewSecret); the rules are the core's.
+func (s *Store) NewBot(ctx context.Context, c *core.BotChange, callbackSecret string) (*core.Bot, error) {
+	if err := c.CheckNew(); err != nil {
+		return nil, err
+	}
+	b := &core.Bot{ID: core.NewID("bot_", s.Now()), CallbackSecret: callbackSecret, Settings: core.Settings{}.WithDefaults(), Forwarding: true}
+	if err := c.Apply(b); err != nil {
+		return nil, err
+	}
+	if err := s.CreateBot(ctx, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// ChangeBot applies an operator's change to a live bot in one transaction;
+// newSecret is the callback secret a rotation installs.
+func (s *Store) ChangeBot(ctx context.Context, id string, c *core.BotChange, newSecret string) (*core.Bot, error) {
+	return s.UpdateBot(ctx, id, func(b *core.Bot) error {
+		if c.RotateCallbackSecret {
+			b.CallbackSecret = newSecret
+		}
+		return c.Apply(b)
+	})
+}
+
+// ChangeWhatsApp attaches or changes a live bot's WhatsApp number.
+func (s *Store) ChangeWhatsApp(ctx context.Context, b *core.Bot, c *core.WhatsAppChange) error {
+	ch, err := c.Channel(b.WhatsApp)
+	if err != nil {
+		return err
+	}
+	return s.SetWhatsApp(ctx, b.ID, ch)
+}

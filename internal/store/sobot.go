@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/botgate/botgate/internal/core"
@@ -193,4 +196,37 @@ func (s *Store) SobotTokenApp(ctx context.Context, tokenHash string) (*SobotApp,
 		return nil, core.Errorf(core.KindBadCredential, "the token expired at %s; get a new token", fromMS(expires).Format(time.RFC3339))
 	}
 	return s.sobotApp(ctx, id, created)
+}
+
+// NewSobotApp makes Sobot credentials covering the given bots' pages (admin
+// API, console): an appid and an app key, 32 hex characters each as Sobot's
+// are (clients may store no more). The key is returned here only.
+func (s *Store) NewSobotApp(ctx context.Context, botIDs []string) (*SobotApp, string, error) {
+	if len(botIDs) == 0 {
+		return nil, "", core.Invalid("bot_ids", "is required: the bots whose pages the app covers")
+	}
+	var bots []string
+	seen := map[string]bool{}
+	for i, id := range botIDs {
+		id = strings.TrimSpace(id)
+		if id == "" {
+			return nil, "", core.Invalid(fmt.Sprintf("bot_ids[%d]", i), "is empty")
+		}
+		if err := core.CheckID(fmt.Sprintf("bot_ids[%d]", i), id); err != nil {
+			return nil, "", err
+		}
+		if !seen[id] {
+			seen[id] = true
+			bots = append(bots, id)
+		}
+	}
+	appID, key := randomHex(), randomHex()
+	app, err := s.CreateSobotApp(ctx, appID, key, bots)
+	return app, key, err
+}
+
+func randomHex() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

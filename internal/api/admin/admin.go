@@ -13,6 +13,7 @@ import (
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/gateway"
 	"github.com/botgate/botgate/internal/graph"
+	"github.com/botgate/botgate/internal/logs"
 	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/seal"
 	"github.com/botgate/botgate/internal/store"
@@ -26,6 +27,8 @@ type Handler struct {
 	Graph   *graph.Client // profile reads for rendering blocks
 	Token   string
 	Log     *slog.Logger
+	// TrustProxy: the audit log takes the caller's address from X-Forwarded-For.
+	TrustProxy bool
 }
 
 // Register mounts the admin API when a token is set.
@@ -67,33 +70,43 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		"PUT /admin/v1/bots/{id}/contacts/{psid}/params":  h.putParams,
 		"GET /admin/v1/bots/{id}/links":                   h.listLinks,
 		"DELETE /admin/v1/bots/{id}/links/{kind}/{value}": h.deleteLink,
+
+		"GET /admin/v1/users":               h.listUsers,
+		"POST /admin/v1/users":              h.createUser,
+		"PATCH /admin/v1/users/{username}":  h.updateUser,
+		"DELETE /admin/v1/users/{username}": h.deleteUser,
+		"GET /admin/v1/audit":               h.listAudit,
 	}
 	for pattern, fn := range routes {
-		mux.HandleFunc(pattern, h.wrap(fn))
+		mux.HandleFunc(pattern, h.wrap(pattern, fn))
 	}
 }
 
-// wrap checks the bearer token and writes the handler's result or error.
-func (h *Handler) wrap(fn func(ctx context.Context, r *http.Request) (int, any, error)) http.HandlerFunc {
+// wrap checks the bearer token, audits changes and writes the handler's
+// result or error.
+func (h *Handler) wrap(pattern string, fn func(ctx context.Context, r *http.Request) (int, any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || !seal.Equal(token, h.Token) {
-			writeError(w, core.Errorf(core.KindUnauthenticated, "a valid admin token is required (Authorization: Bearer …)"), h.Log)
+			writeError(w, r, core.Errorf(core.KindUnauthenticated, "a valid admin token is required (Authorization: Bearer …)"), h.Log)
 			return
 		}
 		if err := api.CheckRequest(r); err != nil {
-			writeError(w, err, h.Log)
+			writeError(w, r, err, logs.From(r.Context(), h.Log))
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodDelete {
 			if err := api.CheckContentType(r); err != nil {
-				writeError(w, err, h.Log)
+				writeError(w, r, err, logs.From(r.Context(), h.Log))
 				return
 			}
 		}
-		status, body, err := fn(r.Context(), r)
+		if strings.Contains(r.Pattern, "/bots/{id}") {
+			logs.SetBot(r.Context(), r.PathValue("id")) // for the access line
+		}
+		status, body, err := h.audited(pattern, r, func() (int, any, error) { return fn(r.Context(), r) })
 		if err != nil {
-			writeError(w, err, h.Log)
+			writeError(w, r, err, logs.From(r.Context(), h.Log))
 			return
 		}
 		if body == nil {
@@ -136,8 +149,9 @@ type errorBody struct {
 	} `json:"error"`
 }
 
-func writeError(w http.ResponseWriter, err error, log *slog.Logger) {
+func writeError(w http.ResponseWriter, r *http.Request, err error, log *slog.Logger) {
 	e := core.AsError(err)
+	logs.SetError(r.Context(), string(e.Kind))
 	status, ok := statuses[e.Kind]
 	if !ok {
 		status = http.StatusInternalServerError

@@ -9,30 +9,6 @@ import (
 	"github.com/botgate/botgate/internal/notify"
 )
 
-// botIn is a bot as operators write it; on PATCH, absent fields keep their values.
-type botIn struct {
-	Name                 *string      `json:"name"`
-	Messenger            *messengerIn `json:"messenger"`
-	CallbackURL          *string      `json:"callback_url"`
-	WebhookURL           *string      `json:"webhook_url"`
-	Settings             *settingsIn  `json:"settings"`
-	Forwarding           *bool        `json:"forwarding"` // turns event forwarding back on after a 410
-	RotateCallbackSecret bool         `json:"rotate_callback_secret"`
-}
-
-type messengerIn struct {
-	PageID      *string `json:"page_id"`
-	AccessToken *string `json:"access_token"`
-	AppSecret   *string `json:"app_secret"`
-	VerifyToken *string `json:"verify_token"`
-}
-
-type settingsIn struct {
-	LegacyTags          *core.LegacyTagMode `json:"legacy_tags"`
-	WindowPolicy        *core.WindowPolicy  `json:"window_policy"`
-	UnfilledPlaceholder *core.Unfilled      `json:"unfilled_placeholder"`
-}
-
 // botOut is a bot as the API shows it: secrets never, except the callback
 // secret in the answer that created or rotated it.
 type botOut struct {
@@ -77,18 +53,12 @@ func newBotOut(b *core.Bot) botOut {
 }
 
 func (h *Handler) createBot(ctx context.Context, r *http.Request) (int, any, error) {
-	var in botIn
+	var in core.BotChange
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	b := &core.Bot{ID: core.NewID("bot_", h.Store.Now()), CallbackSecret: notify.NewSecret(), Settings: core.Settings{}.WithDefaults(), Forwarding: true}
-	if in.Name == nil || *in.Name == "" {
-		return 0, nil, core.Invalid("name", "is required")
-	}
-	if err := in.apply(b); err != nil {
-		return 0, nil, err
-	}
-	if err := h.Store.CreateBot(ctx, b); err != nil {
+	b, err := h.Store.NewBot(ctx, &in, notify.NewSecret())
+	if err != nil {
 		return 0, nil, err
 	}
 	out := newBotOut(b)
@@ -97,19 +67,11 @@ func (h *Handler) createBot(ctx context.Context, r *http.Request) (int, any, err
 }
 
 func (h *Handler) updateBot(ctx context.Context, r *http.Request) (int, any, error) {
-	var in botIn
+	var in core.BotChange
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	if in.Name != nil && *in.Name == "" {
-		return 0, nil, core.Invalid("name", "may not be empty")
-	}
-	b, err := h.Store.UpdateBot(ctx, r.PathValue("id"), func(b *core.Bot) error {
-		if in.RotateCallbackSecret {
-			b.CallbackSecret = notify.NewSecret()
-		}
-		return in.apply(b)
-	})
+	b, err := h.Store.ChangeBot(ctx, r.PathValue("id"), &in, notify.NewSecret())
 	if err != nil {
 		return 0, nil, err
 	}
@@ -118,70 +80,6 @@ func (h *Handler) updateBot(ctx context.Context, r *http.Request) (int, any, err
 		out.CallbackSecret = b.CallbackSecret
 	}
 	return http.StatusOK, out, nil
-}
-
-// apply copies the given fields onto b and validates the result.
-func (in *botIn) apply(b *core.Bot) error {
-	if in.Name != nil {
-		if err := core.CheckName("name", *in.Name); err != nil {
-			return err
-		}
-		b.Name = *in.Name
-	}
-	if in.Forwarding != nil {
-		b.Forwarding = *in.Forwarding
-	}
-	if in.CallbackURL != nil {
-		if err := core.ValidateURL("callback_url", *in.CallbackURL); err != nil {
-			return err
-		}
-		b.CallbackURL = *in.CallbackURL
-	}
-	if in.WebhookURL != nil {
-		if err := core.ValidateURL("webhook_url", *in.WebhookURL); err != nil {
-			return err
-		}
-		b.WebhookURL = *in.WebhookURL
-	}
-	if m := in.Messenger; m != nil {
-		if b.Messenger == nil {
-			b.Messenger = &core.MessengerChannel{}
-		}
-		set := func(dst *string, src *string) {
-			if src != nil {
-				*dst = *src
-			}
-		}
-		set(&b.Messenger.PageID, m.PageID)
-		set(&b.Messenger.AccessToken, m.AccessToken)
-		set(&b.Messenger.AppSecret, m.AppSecret)
-		set(&b.Messenger.VerifyToken, m.VerifyToken)
-		if b.Messenger.PageID == "" {
-			return core.Invalid("messenger.page_id", "is required")
-		}
-		if err := core.CheckID("messenger.page_id", b.Messenger.PageID); err != nil {
-			return err
-		}
-		if b.Messenger.AccessToken == "" {
-			return core.Invalid("messenger.access_token", "is required")
-		}
-	}
-	if s := in.Settings; s != nil {
-		if s.LegacyTags != nil {
-			b.Settings.LegacyTags = *s.LegacyTags
-		}
-		if s.WindowPolicy != nil {
-			b.Settings.WindowPolicy = *s.WindowPolicy
-		}
-		if s.UnfilledPlaceholder != nil {
-			b.Settings.UnfilledPlaceholder = *s.UnfilledPlaceholder
-		}
-		if err := b.Settings.Validate("settings"); err != nil {
-			return err
-		}
-		b.Settings = b.Settings.WithDefaults()
-	}
-	return nil
 }
 
 func (h *Handler) listBots(ctx context.Context, _ *http.Request) (int, any, error) {

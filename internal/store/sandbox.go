@@ -1,0 +1,34 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+)
+
+// SandboxValue returns a value the sandbox keeps across restarts (sealed at
+// rest), or "" when it has none yet.
+func (s *Store) SandboxValue(ctx context.Context, name string) (string, error) {
+	var sealed string
+	err := s.queryRow(ctx, `SELECT value FROM sandbox_values WHERE name = $1`, name).Scan(&sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	plain, err := s.box.Open(sealed, "sandbox:"+name)
+	return string(plain), err
+}
+
+// SetSandboxValue keeps a sandbox value, sealed and bound to its name.
+func (s *Store) SetSandboxValue(ctx context.Context, name, value string) error {
+	sealed := s.box.Seal([]byte(value), "sandbox:"+name)
+	return s.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(`DELETE FROM sandbox_values WHERE name = $1`, name); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`INSERT INTO sandbox_values (name, value) VALUES ($1, $2)`, name, sealed)
+		return err
+	})
+}
