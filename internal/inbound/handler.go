@@ -216,6 +216,7 @@ func validSignature(secret, header string, body []byte) bool {
 // job: Meta is answered 200 so it stops redelivering, and nothing retries it.
 func (h *Handler) keep(ctx context.Context, channel, botID string, body []byte, sources []string) (unreadableWhy string, err error) {
 	wh := &store.Webhook{ID: core.NewID("wh_", h.Store.Now()), Channel: channel, BotID: botID, Body: body}
+	logs.SetBot(ctx, botID)
 	if err := unreadable(body); err != nil {
 		wh.Unreadable = err.Error()
 	}

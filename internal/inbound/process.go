@@ -104,6 +104,12 @@ func (h *Handler) apply(tx *store.Tx, b *core.Bot, ev event) error {
 			return err
 		}
 	}
+	if inbound != nil { // what the user did, for their conversation in the console
+		m := &store.InboundMessage{BotID: b.ID, PSID: ev.psid, Channel: core.ChannelMessenger, Kind: ev.kind, At: ev.at, Body: ev.raw}
+		if err := tx.InsertInboundMessage(m); err != nil {
+			return err
+		}
+	}
 	switch ev.kind {
 	case core.EventDelivery:
 		if _, err := tx.AdvanceByGraphIDs(b.ID, ev.mids, core.StatusDelivered); err != nil {

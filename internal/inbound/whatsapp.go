@@ -284,6 +284,10 @@ func (h *Handler) handleWhatsApp(ctx context.Context, job queue.Job, wh *store.W
 func applyWhatsApp(tx *store.Tx, b *core.Bot, ev waEvent) error {
 	if m := ev.msg; m != nil {
 		at := waTime(m.Timestamp, tx.Now())
+		if err := tx.InsertInboundMessage(&store.InboundMessage{BotID: b.ID, PSID: core.WAContact(m.From),
+			Channel: core.ChannelWhatsApp, Kind: core.EventMessage, At: at, Body: ev.raw}); err != nil {
+			return err
+		}
 		return tx.TouchContact(b.ID, core.WAContact(m.From), &at)
 	}
 	s := ev.status
