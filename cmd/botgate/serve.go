@@ -20,6 +20,7 @@ type serveCmd struct {
 	GraphVersion     string          `default:"v25.0" env:"BOTGATE_GRAPH_VERSION" help:"Graph API version."`
 	AdminToken       string          `env:"BOTGATE_ADMIN_TOKEN" help:"Bearer token of the admin API; the admin API is off while empty."`
 	Sandbox          bool            `env:"BOTGATE_SANDBOX" help:"Run the fake Graph API in-process and provision a demo bot."`
+	SandboxGraphAddr string          `env:"BOTGATE_SANDBOX_GRAPH_ADDR" help:"Address of the sandbox's fake Graph API; default: the port after --addr's."`
 	SecretKey        string          `env:"BOTGATE_SECRET_KEY" help:"Key sealing bot secrets (64 hex characters). SQLite keeps one in DATABASE.key when unset; required with PostgreSQL."`
 	EgressAllow      string          `env:"BOTGATE_EGRESS_ALLOW" help:"Comma-separated CIDRs that callback and webhook URLs may reach despite the SSRF guard."`
 	Console          bool            `default:"true" negatable:"" env:"BOTGATE_CONSOLE" help:"Serve the web console under /console/ (--no-console: off, /console/ answers 404)."`
@@ -74,8 +75,8 @@ func (c *serveCmd) Run(e *env) error {
 func (c *serveCmd) config() server.Config {
 	return server.Config{
 		Addr: c.Addr, Database: c.Database, GraphURL: c.GraphURL, GraphVersion: c.GraphVersion,
-		AdminToken: c.AdminToken, Sandbox: c.Sandbox, SecretKey: c.SecretKey, EgressAllow: c.EgressAllow, SQLiteSync: c.SQLiteSync,
-		Console: c.Console, TrustProxy: c.TrustProxy,
+		AdminToken: c.AdminToken, Sandbox: c.Sandbox, SandboxGraphAddr: c.SandboxGraphAddr, SecretKey: c.SecretKey, EgressAllow: c.EgressAllow,
+		SQLiteSync: c.SQLiteSync, Console: c.Console, TrustProxy: c.TrustProxy,
 		SyncTimeout: c.SyncTimeout, GraphTimeout: c.GraphTimeout, SendWorkers: c.SendWorkers, SendAttempts: c.SendAttempts, SendRetryBase: c.SendRetryBase,
 		DeliveryWorkers: c.DeliveryWorkers, CallbackTimeout: c.CallbackTimeout, CallbackSchedule: c.CallbackSchedule,
 		ShutdownGrace: c.ShutdownGrace, JobLease: c.JobLease, Retention: c.Retention, InboundRetention: c.InboundRetention, ProfileTTL: c.ProfileTTL,
@@ -106,4 +107,23 @@ func pprofMux() *http.ServeMux {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return mux
+}
+
+type sandboxCmd struct {
+	Reset sandboxResetCmd `cmd:"" help:"Start the sandbox over: a new demo bot, API key and admin token, an empty inbox, the fake Graph's own pages and users only."`
+}
+
+type sandboxResetCmd struct {
+	Database  string `default:"./botgate.db" env:"BOTGATE_DATABASE" help:"SQLite path, sqlite://PATH, or postgres://…"`
+	SecretKey string `env:"BOTGATE_SECRET_KEY" help:"Key sealing bot secrets (see serve)."`
+}
+
+func (c *sandboxResetCmd) Run(e *env) error {
+	cfg := server.Defaults()
+	cfg.Database, cfg.SecretKey = c.Database, c.SecretKey
+	if err := server.ResetSandbox(context.WithoutCancel(e.ctx), cfg); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "sandbox reset: the next `botgate serve --sandbox` on %s starts over\n", store.RedactDSN(c.Database))
+	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/botgate/botgate/internal/api"
 	"github.com/botgate/botgate/internal/api/admin"
 	"github.com/botgate/botgate/internal/api/bothub"
 	"github.com/botgate/botgate/internal/api/sobot"
@@ -47,11 +48,14 @@ type Config struct {
 	GraphVersion string
 	AdminToken   string
 	Sandbox      bool
-	SecretKey    string // hex or base64 of 32 bytes; SQLite keeps one beside the database when empty
-	EgressAllow  string // CIDRs merchant URLs may reach despite the SSRF guard
-	Console      bool   // serve the web console under /console/
-	TrustProxy   bool   // the client's address and scheme come from X-Forwarded-For/-Proto
-	SQLiteSync   string // "full" (default: a 200 survives a power loss) or "normal" (survives a crash of botgate only)
+	// SandboxGraphAddr is where the sandbox's fake Graph listens; empty: the
+	// port after Addr's (a system-chosen one when Addr's port is 0).
+	SandboxGraphAddr string
+	SecretKey        string // hex or base64 of 32 bytes; SQLite keeps one beside the database when empty
+	EgressAllow      string // CIDRs merchant URLs may reach despite the SSRF guard
+	Console          bool   // serve the web console under /console/
+	TrustProxy       bool   // the client's address and scheme come from X-Forwarded-For/-Proto
+	SQLiteSync       string // "full" (default: a 200 survives a power loss) or "normal" (survives a crash of botgate only)
 	// MetricsAddr, when set, serves /metrics on a listener of its own too,
 	// so Prometheus can scrape it on a private address.
 	MetricsAddr string
@@ -141,6 +145,7 @@ type Server struct {
 	metricsLn  net.Listener // MetricsAddr's, when set
 	http       *http.Server
 	sandbox    *sandbox
+	Requests   *api.RequestLog // the recent API requests the console shows
 	closeOnce  sync.Once
 	closeErr   error
 }
@@ -157,17 +162,20 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.Out == nil {
 		cfg.Out = os.Stdout
 	}
-	generatedToken := cfg.Sandbox && cfg.AdminToken == ""
-	if generatedToken {
-		cfg.AdminToken = "sandbox-" + seal.Random(16) // printed in the sandbox's welcome
-	}
-	s := &Server{cfg: cfg, log: log, Metrics: prometheus.NewRegistry()}
-	s.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	st, err := OpenStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	s.Store = st
+	generatedToken := cfg.Sandbox && cfg.AdminToken == ""
+	if generatedToken {
+		// Kept in the database and printed in the sandbox's welcome.
+		if cfg.AdminToken, err = sandboxAdminToken(ctx, st); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	s := &Server{cfg: cfg, log: log, Metrics: prometheus.NewRegistry(), Store: st}
+	s.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.Metrics.MustRegister(st.Collectors()...)
 	s.Metrics.MustRegister(&metrics.Scraped{Store: st, TTL: 5 * time.Second, Log: log,
 		Kinds: []string{dispatch.JobKind, notify.JobKind, inbound.JobKind, inbound.ReplyJobKind, sobot.UploadJobKind}})
@@ -310,13 +318,14 @@ func (s *Server) build() error {
 	if s.sandbox != nil {
 		s.sandbox.register(mux)
 	}
+	s.Requests = &api.RequestLog{Store: s.Store, Log: s.log}
 	if s.cfg.Console {
 		if err := s.mountConsole(mux); err != nil {
 			return err
 		}
 	}
 	s.http = &http.Server{
-		Handler:           access(mux, s.log, s.stats),
+		Handler:           access(s.Requests.Wrap(mux), s.log, s.stats), // inside access: the request log reads the bot it notes
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      s.cfg.SyncTimeout + 30*time.Second,
@@ -377,6 +386,10 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); s.retention.Run(work) }()
+	requests, stopRequests := context.WithCancel(context.Background())
+	var logged sync.WaitGroup
+	logged.Add(1)
+	go func() { defer logged.Done(); s.Requests.Run(requests) }()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Serve(s.listener) }()
 	var metricsSrv *http.Server
@@ -402,6 +415,8 @@ func (s *Server) Run(ctx context.Context) error {
 		_ = metricsSrv.Shutdown(shutdownCtx)
 	}
 	wg.Wait()
+	stopRequests() // after the last request: its record is written before the store closes
+	logged.Wait()
 	if cerr := s.Close(); err == nil && !errors.Is(err, http.ErrServerClosed) {
 		err = cerr
 	}
