@@ -100,6 +100,10 @@ func (d *Dispatcher) send(ctx context.Context, bot *core.Bot, m *core.MessageRec
 		body := r.bodies[seq]
 		var lastErr *graph.Error // the previous try's transient failure
 		for try := 1; ; try++ {
+			// Before taking a turn, so that a fenced send wastes none.
+			if d.leaseShort(ctx, m, job) {
+				return nil
+			}
 			if r.turn != nil {
 				postponed, err := r.turn(ctx, try)
 				var refusal *core.Error
@@ -121,9 +125,6 @@ func (d *Dispatcher) send(ctx context.Context, bot *core.Bot, m *core.MessageRec
 				case err != nil || postponed:
 					return err
 				}
-			}
-			if d.leaseShort(ctx, m, job) {
-				return nil
 			}
 			attempt := &core.Attempt{MessageID: m.ID, Seq: seq, At: d.Store.Now(), Request: body}
 			res, resp, callErr := r.call(ctx, body)
