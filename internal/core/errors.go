@@ -37,6 +37,7 @@ const (
 	KindNotFound            Kind = "not_found"             // an admin resource does not exist
 	KindConflict            Kind = "conflict"              // an admin change conflicts with existing state
 	KindTooLarge            Kind = "too_large"             // request body over the limit
+	KindForbidden           Kind = "forbidden"             // the credential lacks the scope the call needs
 )
 
 // Error is the one error type that crosses from the core to the faces.

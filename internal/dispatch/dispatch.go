@@ -322,7 +322,7 @@ func finishJob(tx *store.Tx, job queue.Job) error {
 
 // callback enqueues an async message's result for the bot's callback URL.
 func (d *Dispatcher) callback(tx *store.Tx, bot *core.Bot, m *core.MessageRecord) error {
-	if m.Request.Sync || m.Request.Face == core.FaceAuto {
+	if m.Request.Sync || !core.ReportsToCallback(m.Request.Face) {
 		return nil
 	}
 	if bot.CallbackURL == "" {

@@ -24,6 +24,7 @@ import (
 	"github.com/botgate/botgate/internal/api/admin"
 	"github.com/botgate/botgate/internal/api/bothub"
 	"github.com/botgate/botgate/internal/api/sobot"
+	v1 "github.com/botgate/botgate/internal/api/v1"
 	"github.com/botgate/botgate/internal/api/whatsapp"
 	"github.com/botgate/botgate/internal/console"
 	"github.com/botgate/botgate/internal/core"
@@ -75,6 +76,8 @@ type Config struct {
 	// process dies, others take its jobs once their leases end. It must
 	// outlast the longest job (a sync send, or a profile fetch and a send).
 	JobLease time.Duration
+	// IdempotencyTTL is how long /v1's idempotency keys are kept per bot.
+	IdempotencyTTL time.Duration
 
 	Now func() time.Time // injected clock for the records; default time.Now
 	Out io.Writer        // where the sandbox prints its welcome; default os.Stdout
@@ -87,7 +90,7 @@ func Defaults() Config {
 		SyncTimeout: 10 * time.Second, GraphTimeout: 20 * time.Second, SendWorkers: 64, SendAttempts: 10, SendRetryBase: 2 * time.Second,
 		DeliveryWorkers: 64, CallbackTimeout: 10 * time.Second, CallbackSchedule: notify.DefaultSchedule,
 		Console: true, ShutdownGrace: 15 * time.Second, JobLease: 2 * time.Minute, InboundRetention: 7 * 24 * time.Hour,
-		ProfileTTL: 7 * 24 * time.Hour, SobotTokenTTL: 24 * time.Hour, SobotSignSkew: 5 * time.Minute,
+		ProfileTTL: 7 * 24 * time.Hour, IdempotencyTTL: v1.DefaultIdempotencyTTL, SobotTokenTTL: 24 * time.Hour, SobotSignSkew: 5 * time.Minute,
 	}
 }
 
@@ -277,6 +280,10 @@ func (s *Server) build() error {
 	in.Register(mux)
 	sb.Register(mux)
 	(&admin.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph, Token: s.cfg.AdminToken, Log: s.log, TrustProxy: s.cfg.TrustProxy}).Register(mux)
+	api := &v1.Server{Service: s.Gateway, Store: s.Store, Log: s.log, IdempotencyTTL: s.cfg.IdempotencyTTL}
+	if err := api.Register(mux); err != nil {
+		return err
+	}
 	if s.sandbox != nil {
 		s.sandbox.register(mux)
 	}
@@ -384,6 +391,9 @@ func (s *Server) prune(ctx context.Context) {
 			s.log.Warn("botgate: pruning inbound records failed", "err", err)
 		} else if n > 0 {
 			s.log.Debug("botgate: pruned inbound records", "rows", n)
+		}
+		if err := s.Store.PruneIdempotent(ctx, s.cfg.IdempotencyTTL); err != nil && ctx.Err() == nil {
+			s.log.Warn("botgate: pruning idempotency keys failed", "err", err)
 		}
 		if err := console.Prune(ctx, s.Store); err != nil && ctx.Err() == nil {
 			s.log.Warn("botgate: pruning console sessions failed", "err", err)

@@ -126,6 +126,11 @@ type MessageFilter struct {
 	Status    core.Status
 	Before    string // a message id: list older messages (pagination)
 	Limit     int
+	Channel   string
+	Face      string
+	PSID      string
+	Since     time.Time // accepted at or after, when set
+	Until     time.Time // accepted before, when set
 }
 
 // ListMessages returns the newest messages matching f.
@@ -147,6 +152,21 @@ func (s *Store) ListMessages(ctx context.Context, f MessageFilter) ([]*core.Mess
 	}
 	if f.Before != "" {
 		add("id < $%d", f.Before)
+	}
+	if f.Channel != "" {
+		add("channel = $%d", f.Channel)
+	}
+	if f.Face != "" {
+		add("face = $%d", f.Face)
+	}
+	if f.PSID != "" {
+		add("psid = $%d", f.PSID)
+	}
+	if !f.Since.IsZero() {
+		add("created_at >= $%d", ms(f.Since))
+	}
+	if !f.Until.IsZero() {
+		add("created_at < $%d", ms(f.Until))
 	}
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
