@@ -121,6 +121,39 @@ type Attempt struct {
 // AttemptOutcome defines model for Attempt.Outcome.
 type AttemptOutcome string
 
+// Block defines model for Block.
+type Block struct {
+	Cards []map[string]interface{} `json:"cards"`
+
+	// CreatedAt When this version was saved.
+	CreatedAt time.Time `json:"created_at"`
+
+	// Deleted This version deleted the block.
+	Deleted *bool  `json:"deleted,omitempty"`
+	Name    string `json:"name"`
+	System  bool   `json:"system"`
+
+	// Version 0 for a system block never saved.
+	Version int `json:"version"`
+}
+
+// BlockCards defines model for BlockCards.
+type BlockCards struct {
+	// Cards Graph message objects, sent in order; `{{name}}` placeholders are filled when sending.
+	Cards []map[string]interface{} `json:"cards"`
+}
+
+// BlockCreate defines model for BlockCreate.
+type BlockCreate struct {
+	Cards []map[string]interface{} `json:"cards"`
+	Name  string                   `json:"name"`
+}
+
+// BlockList defines model for BlockList.
+type BlockList struct {
+	Items []Block `json:"items"`
+}
+
 // BlockRef defines model for BlockRef.
 type BlockRef struct {
 	Name   string             `json:"name"`
@@ -129,6 +162,43 @@ type BlockRef struct {
 
 // Channel defines model for Channel.
 type Channel string
+
+// Contact defines model for Contact.
+type Contact struct {
+	Channel   Channel   `json:"channel"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// Id The PSID, or wa:<digits> for a WhatsApp user.
+	Id            string            `json:"id"`
+	LastInboundAt *time.Time        `json:"last_inbound_at,omitempty"`
+	Params        map[string]string `json:"params"`
+
+	// Profile The user's Messenger profile, as Graph gave it.
+	Profile       *Profile       `json:"profile,omitempty"`
+	Subscriptions []Subscription `json:"subscriptions"`
+	Tags          []string       `json:"tags"`
+	UpdatedAt     time.Time      `json:"updated_at"`
+
+	// Window The 24-hour messaging window the user's last message opened.
+	Window Window `json:"window"`
+}
+
+// ContactPage defines model for ContactPage.
+type ContactPage struct {
+	Items []Contact `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// ContactUpdate defines model for ContactUpdate.
+type ContactUpdate struct {
+	// Params Merged into the stored parameters.
+	Params *map[string]string `json:"params,omitempty"`
+
+	// Tags Replace the contact's tags.
+	Tags *[]string `json:"tags,omitempty"`
+}
 
 // Event defines model for Event.
 type Event struct {
@@ -231,6 +301,15 @@ type Problem struct {
 	Upstream *map[string]interface{} `json:"upstream,omitempty"`
 }
 
+// Profile The user's Messenger profile, as Graph gave it.
+type Profile struct {
+	FirstName  *string `json:"first_name,omitempty"`
+	Gender     *string `json:"gender,omitempty"`
+	LastName   *string `json:"last_name,omitempty"`
+	Locale     *string `json:"locale,omitempty"`
+	ProfilePic *string `json:"profile_pic,omitempty"`
+}
+
 // Recipient The user, named in exactly one way. Messenger: psid, phone, username, email, user_phone_number, notification_token. WhatsApp: wa_id (or phone).
 type Recipient struct {
 	Email *string `json:"email,omitempty"`
@@ -269,6 +348,21 @@ type SendMessageRequest struct {
 // SendMessageRequestMessagingType defines model for SendMessageRequest.MessagingType.
 type SendMessageRequestMessagingType string
 
+// Subscription A notification-messages topic the user opted into (or stopped).
+type Subscription struct {
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	Subscribed bool       `json:"subscribed"`
+	Timezone   *string    `json:"timezone,omitempty"`
+	Topic      string     `json:"topic"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+}
+
+// Window The 24-hour messaging window the user's last message opened.
+type Window struct {
+	ClosesAt *time.Time `json:"closes_at,omitempty"`
+	Open     bool       `json:"open"`
+}
+
 // Cursor defines model for Cursor.
 type Cursor = string
 
@@ -277,6 +371,26 @@ type IdempotencyKey = string
 
 // Limit defines model for Limit.
 type Limit = int
+
+// CreateBlockParams defines parameters for CreateBlock.
+type CreateBlockParams struct {
+	// IdempotencyKey Up to 255 printable characters; kept per bot for 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GetBlockParams defines parameters for GetBlock.
+type GetBlockParams struct {
+	Version *int `form:"version,omitempty" json:"version,omitempty"`
+}
+
+// ListContactsParams defines parameters for ListContacts.
+type ListContactsParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
 
 // ListMessagesParams defines parameters for ListMessages.
 type ListMessagesParams struct {
@@ -310,11 +424,47 @@ type SendMessageParams struct {
 	Prefer *string `json:"Prefer,omitempty"`
 }
 
+// CreateBlockJSONRequestBody defines body for CreateBlock for application/json ContentType.
+type CreateBlockJSONRequestBody = BlockCreate
+
+// PutBlockJSONRequestBody defines body for PutBlock for application/json ContentType.
+type PutBlockJSONRequestBody = BlockCards
+
+// UpdateContactJSONRequestBody defines body for UpdateContact for application/json ContentType.
+type UpdateContactJSONRequestBody = ContactUpdate
+
 // SendMessageJSONRequestBody defines body for SendMessage for application/json ContentType.
 type SendMessageJSONRequestBody = SendMessageRequest
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// ListBlocks The bot's blocks at their current versions, system blocks included.
+	// (GET /v1/blocks)
+	ListBlocks(w http.ResponseWriter, r *http.Request)
+	// CreateBlock Create a block (version 1); 409 when one of that name exists.
+	// (POST /v1/blocks)
+	CreateBlock(w http.ResponseWriter, r *http.Request, params CreateBlockParams)
+	// DeleteBlock Delete a block; its versions stay readable.
+	// (DELETE /v1/blocks/{name})
+	DeleteBlock(w http.ResponseWriter, r *http.Request, name string)
+	// GetBlock A block at its current version, or at `version`.
+	// (GET /v1/blocks/{name})
+	GetBlock(w http.ResponseWriter, r *http.Request, name string, params GetBlockParams)
+	// PutBlock Save the block's cards as its next version (creating it at version 1).
+	// (PUT /v1/blocks/{name})
+	PutBlock(w http.ResponseWriter, r *http.Request, name string)
+	// ListBlockVersions Every version of a block, the deletion included, newest first.
+	// (GET /v1/blocks/{name}/versions)
+	ListBlockVersions(w http.ResponseWriter, r *http.Request, name string)
+	// ListContacts List the bot's contacts (users known from an event or a send), oldest first.
+	// (GET /v1/contacts)
+	ListContacts(w http.ResponseWriter, r *http.Request, params ListContactsParams)
+	// GetContact A contact with its window state and subscriptions.
+	// (GET /v1/contacts/{id})
+	GetContact(w http.ResponseWriter, r *http.Request, id string)
+	// UpdateContact Merge parameters into a contact, and replace its tags.
+	// (PATCH /v1/contacts/{id})
+	UpdateContact(w http.ResponseWriter, r *http.Request, id string)
 	// ListMessages List messages, newest first.
 	// (GET /v1/messages)
 	ListMessages(w http.ResponseWriter, r *http.Request, params ListMessagesParams)
@@ -340,6 +490,279 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(http.Handler) http.Handler
+
+// ListBlocks operation middleware
+func (siw *ServerInterfaceWrapper) ListBlocks(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListBlocks(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateBlock operation middleware
+func (siw *ServerInterfaceWrapper) CreateBlock(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateBlockParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateBlock(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteBlock operation middleware
+func (siw *ServerInterfaceWrapper) DeleteBlock(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteBlock(w, r, name)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetBlock operation middleware
+func (siw *ServerInterfaceWrapper) GetBlock(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetBlockParams
+
+	// ------------- Optional query parameter "version" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "version", r.URL.Query(), &params.Version, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "version"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "version", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetBlock(w, r, name, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PutBlock operation middleware
+func (siw *ServerInterfaceWrapper) PutBlock(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PutBlock(w, r, name)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListBlockVersions operation middleware
+func (siw *ServerInterfaceWrapper) ListBlockVersions(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListBlockVersions(w, r, name)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListContacts operation middleware
+func (siw *ServerInterfaceWrapper) ListContacts(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListContactsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListContacts(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetContact operation middleware
+func (siw *ServerInterfaceWrapper) GetContact(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetContact(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateContact operation middleware
+func (siw *ServerInterfaceWrapper) UpdateContact(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateContact(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
 
 // ListMessages operation middleware
 func (siw *ServerInterfaceWrapper) ListMessages(w http.ResponseWriter, r *http.Request) {
@@ -704,6 +1127,15 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/messages", wrapper.ListMessages)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/messages", wrapper.SendMessage)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/messages/{id}", wrapper.GetMessage)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/contacts", wrapper.ListContacts)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/contacts/{id}", wrapper.GetContact)
+	m.HandleFunc(http.MethodPatch+" "+options.BaseURL+"/v1/contacts/{id}", wrapper.UpdateContact)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/blocks", wrapper.ListBlocks)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/blocks", wrapper.CreateBlock)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/blocks/{name}", wrapper.DeleteBlock)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/blocks/{name}", wrapper.GetBlock)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v1/blocks/{name}", wrapper.PutBlock)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/blocks/{name}/versions", wrapper.ListBlockVersions)
 
 	return m
 }

@@ -50,17 +50,11 @@ func (h *Server) SendMessage(w http.ResponseWriter, r *http.Request, params Send
 }
 
 func (h *Server) send(r *http.Request, params SendMessageParams) (*core.MessageRecord, error) {
-	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		return nil, core.Errorf(kindUnsupportedType, "the body must be application/json, not %q", ct)
-	}
-	data, err := api.ReadBody(nil, r)
-	if err != nil {
-		return nil, err
-	}
 	var b sendBody
-	if err := decodeBody(data, &b); err != nil {
+	if err := readJSON(r, &b); err != nil {
 		return nil, err
 	}
+	var err error
 	req := &core.SendRequest{Face: core.FaceV1, Method: "v1_message", Meta: b.Metadata,
 		MessagingType: b.MessagingType, Tag: b.Tag}
 	if params.IdempotencyKey != nil {
@@ -294,6 +288,8 @@ func val[T any](p *T) T {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func readBody(r *http.Request) ([]byte, error) { return api.ReadBody(nil, r) }
 
 // decodeBody reads a JSON object strictly: unknown fields are refused,
 // named by their path.

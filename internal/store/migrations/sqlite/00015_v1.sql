@@ -1,8 +1,10 @@
--- botgate's own API (issue 12): API key scopes, and the idempotency keys
--- of its creating POSTs. Keys made before scopes keep all three.
+-- botgate's own API (issue 12): API key scopes, the idempotency keys of
+-- its creating POSTs, and contacts' tags. Keys made before scopes keep all
+-- three.
 
 -- +goose Up
 ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL DEFAULT 'send read manage';
+ALTER TABLE contacts ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'; -- JSON array of strings
 
 CREATE TABLE idempotency_keys (
     bot_id       TEXT NOT NULL,
@@ -19,4 +21,5 @@ CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
 
 -- +goose Down
 DROP TABLE idempotency_keys;
+ALTER TABLE contacts DROP COLUMN tags;
 ALTER TABLE api_keys DROP COLUMN scopes;
