@@ -11,6 +11,7 @@ import (
 
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/dispatch"
+	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/queue"
 	"github.com/botgate/botgate/internal/store"
 )
@@ -77,6 +78,9 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 	}
 	err = write(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertMessage(m, encoded); err != nil {
+			return err
+		}
+		if err := s.Dispatch.Notify.Emit(tx, bot.ID, core.EventMessageAccepted, notify.NewMessageData(m)); err != nil {
 			return err
 		}
 		if p.warning != "" {

@@ -88,11 +88,17 @@ func (h *Handler) apply(tx *store.Tx, b *core.Bot, ev event) error {
 	var inbound *time.Time
 	if core.OpensWindow(ev.kind) {
 		inbound = &ev.at
+		if err := h.emitWindow(tx, b, ev); err != nil {
+			return err
+		}
 	}
 	if ev.kind != core.EventEcho && ev.kind != "" {
 		if err := tx.TouchContact(b.ID, ev.psid, inbound); err != nil {
 			return err
 		}
+	}
+	if err := h.emit(tx, b, ev); err != nil {
+		return err
 	}
 	switch ev.kind {
 	case core.EventDelivery:

@@ -280,7 +280,7 @@ func (s *Server) build() error {
 	in.Register(mux)
 	sb.Register(mux)
 	(&admin.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph, Token: s.cfg.AdminToken, Log: s.log, TrustProxy: s.cfg.TrustProxy}).Register(mux)
-	api := &v1.Server{Service: s.Gateway, Store: s.Store, Log: s.log, IdempotencyTTL: s.cfg.IdempotencyTTL}
+	api := &v1.Server{Service: s.Gateway, Store: s.Store, Notify: s.Notify, Log: s.log, IdempotencyTTL: s.cfg.IdempotencyTTL}
 	if err := api.Register(mux); err != nil {
 		return err
 	}

@@ -53,6 +53,66 @@ func (e Channel) Valid() bool {
 	}
 }
 
+// Defines values for DeliveryState.
+const (
+	DeliveryStateDelivered DeliveryState = "delivered"
+	DeliveryStateFailed    DeliveryState = "failed"
+	DeliveryStatePending   DeliveryState = "pending"
+)
+
+// Valid indicates whether the value is a known member of the DeliveryState enum.
+func (e DeliveryState) Valid() bool {
+	switch e {
+	case DeliveryStateDelivered:
+		return true
+	case DeliveryStateFailed:
+		return true
+	case DeliveryStatePending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EventType.
+const (
+	ContactWindowOpened EventType = "contact.window_opened"
+	InboundMessage      EventType = "inbound.message"
+	InboundPostback     EventType = "inbound.postback"
+	MessageAccepted     EventType = "message.accepted"
+	MessageDelivered    EventType = "message.delivered"
+	MessageFailed       EventType = "message.failed"
+	MessageRead         EventType = "message.read"
+	MessageSent         EventType = "message.sent"
+	SubscriptionChanged EventType = "subscription.changed"
+)
+
+// Valid indicates whether the value is a known member of the EventType enum.
+func (e EventType) Valid() bool {
+	switch e {
+	case ContactWindowOpened:
+		return true
+	case InboundMessage:
+		return true
+	case InboundPostback:
+		return true
+	case MessageAccepted:
+		return true
+	case MessageDelivered:
+		return true
+	case MessageFailed:
+		return true
+	case MessageRead:
+		return true
+	case MessageSent:
+		return true
+	case SubscriptionChanged:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MessageStatus.
 const (
 	MessageStatusAccepted  MessageStatus = "accepted"
@@ -200,11 +260,55 @@ type ContactUpdate struct {
 	Tags *[]string `json:"tags,omitempty"`
 }
 
+// Delivery defines model for Delivery.
+type Delivery struct {
+	Attempts    int           `json:"attempts"`
+	Body        EventEnvelope `json:"body"`
+	CreatedAt   time.Time     `json:"created_at"`
+	DeliveredAt *time.Time    `json:"delivered_at,omitempty"`
+
+	// Id The webhook-id header of every attempt.
+	Id         string        `json:"id"`
+	LastError  *string       `json:"last_error,omitempty"`
+	LastStatus *int          `json:"last_status,omitempty"`
+	State      DeliveryState `json:"state"`
+}
+
+// DeliveryState defines model for Delivery.State.
+type DeliveryState string
+
+// DeliveryPage defines model for DeliveryPage.
+type DeliveryPage struct {
+	Items      []Delivery `json:"items"`
+	NextCursor *string    `json:"next_cursor,omitempty"`
+}
+
 // Event defines model for Event.
 type Event struct {
 	At     time.Time `json:"at"`
 	Detail *string   `json:"detail,omitempty"`
 	Kind   string    `json:"kind"`
+}
+
+// EventEnvelope defines model for EventEnvelope.
+type EventEnvelope struct {
+	Data      map[string]interface{} `json:"data"`
+	Timestamp time.Time              `json:"timestamp"`
+	Type      EventType              `json:"type"`
+}
+
+// EventType defines model for EventType.
+type EventType string
+
+// InboundEventData defines model for InboundEventData.
+type InboundEventData struct {
+	At time.Time `json:"at"`
+
+	// Item Graph's messaging item, as it came.
+	Item    map[string]interface{} `json:"item"`
+	PageId  string                 `json:"page_id"`
+	Payload *string                `json:"payload,omitempty"`
+	Psid    string                 `json:"psid"`
 }
 
 // Message defines model for Message.
@@ -255,6 +359,23 @@ type MessageError struct {
 	Field    *string                 `json:"field,omitempty"`
 	Message  string                  `json:"message"`
 	Upstream *map[string]interface{} `json:"upstream,omitempty"`
+}
+
+// MessageEventData defines model for MessageEventData.
+type MessageEventData struct {
+	Channel Channel `json:"channel"`
+	Error   *struct {
+		Field    *string                 `json:"field,omitempty"`
+		Kind     *string                 `json:"kind,omitempty"`
+		Message  *string                 `json:"message,omitempty"`
+		Upstream *map[string]interface{} `json:"upstream,omitempty"`
+	} `json:"error,omitempty"`
+	Face       string        `json:"face"`
+	Id         string        `json:"id"`
+	MessageIds []string      `json:"message_ids"`
+	Psid       *string       `json:"psid,omitempty"`
+	RequestId  string        `json:"request_id"`
+	Status     MessageStatus `json:"status"`
 }
 
 // MessagePage defines model for MessagePage.
@@ -348,6 +469,16 @@ type SendMessageRequest struct {
 // SendMessageRequestMessagingType defines model for SendMessageRequest.MessagingType.
 type SendMessageRequestMessagingType string
 
+// StatusEventData defines model for StatusEventData.
+type StatusEventData struct {
+	// MessageIds Graph's ids, when the delivery names them.
+	MessageIds *[]string `json:"message_ids,omitempty"`
+	Psid       string    `json:"psid"`
+
+	// Watermark Every message sent to the user up to this time.
+	Watermark time.Time `json:"watermark"`
+}
+
 // Subscription A notification-messages topic the user opted into (or stopped).
 type Subscription struct {
 	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
@@ -357,10 +488,73 @@ type Subscription struct {
 	UpdatedAt  time.Time  `json:"updated_at"`
 }
 
+// SubscriptionEventData defines model for SubscriptionEventData.
+type SubscriptionEventData struct {
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	Psid       string     `json:"psid"`
+	Subscribed bool       `json:"subscribed"`
+	Timezone   *string    `json:"timezone,omitempty"`
+	Topic      string     `json:"topic"`
+}
+
+// WebhookEndpoint defines model for WebhookEndpoint.
+type WebhookEndpoint struct {
+	CreatedAt      time.Time   `json:"created_at"`
+	Description    string      `json:"description"`
+	Disabled       bool        `json:"disabled"`
+	DisabledReason *string     `json:"disabled_reason,omitempty"`
+	Events         []EventType `json:"events"`
+
+	// FailingSince The first failed delivery since the last success.
+	FailingSince *time.Time `json:"failing_since,omitempty"`
+
+	// Id whe_…
+	Id string `json:"id"`
+
+	// OldSecretExpiresAt Until when the previous secret also signs.
+	OldSecretExpiresAt *time.Time `json:"old_secret_expires_at,omitempty"`
+
+	// Secret whsec_…: in the answers of create and rotate-secret only.
+	Secret    *string   `json:"secret,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Url       string    `json:"url"`
+}
+
+// WebhookEndpointCreate defines model for WebhookEndpointCreate.
+type WebhookEndpointCreate struct {
+	Description *string     `json:"description,omitempty"`
+	Events      []EventType `json:"events"`
+
+	// Url An https (or http) URL.
+	Url string `json:"url"`
+}
+
+// WebhookEndpointList defines model for WebhookEndpointList.
+type WebhookEndpointList struct {
+	Items []WebhookEndpoint `json:"items"`
+}
+
+// WebhookEndpointUpdate defines model for WebhookEndpointUpdate.
+type WebhookEndpointUpdate struct {
+	Description *string `json:"description,omitempty"`
+
+	// Disabled false enables a disabled endpoint again and clears its failure record.
+	Disabled *bool        `json:"disabled,omitempty"`
+	Events   *[]EventType `json:"events,omitempty"`
+	Url      *string      `json:"url,omitempty"`
+}
+
 // Window The 24-hour messaging window the user's last message opened.
 type Window struct {
 	ClosesAt *time.Time `json:"closes_at,omitempty"`
 	Open     bool       `json:"open"`
+}
+
+// WindowEventData defines model for WindowEventData.
+type WindowEventData struct {
+	ClosesAt time.Time `json:"closes_at"`
+	OpenedAt time.Time `json:"opened_at"`
+	Psid     string    `json:"psid"`
 }
 
 // Cursor defines model for Cursor.
@@ -424,6 +618,84 @@ type SendMessageParams struct {
 	Prefer *string `json:"Prefer,omitempty"`
 }
 
+// CreateWebhookEndpointParams defines parameters for CreateWebhookEndpoint.
+type CreateWebhookEndpointParams struct {
+	// IdempotencyKey Up to 255 printable characters; kept per bot for 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
+type ListWebhookDeliveriesParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// EventContactWindowOpenedJSONBody defines parameters for EventContactWindowOpened.
+type EventContactWindowOpenedJSONBody struct {
+	Data      WindowEventData `json:"data"`
+	Timestamp time.Time       `json:"timestamp"`
+	Type      interface{}     `json:"type"`
+}
+
+// EventInboundMessageJSONBody defines parameters for EventInboundMessage.
+type EventInboundMessageJSONBody struct {
+	Data      InboundEventData `json:"data"`
+	Timestamp time.Time        `json:"timestamp"`
+	Type      interface{}      `json:"type"`
+}
+
+// EventInboundPostbackJSONBody defines parameters for EventInboundPostback.
+type EventInboundPostbackJSONBody struct {
+	Data      InboundEventData `json:"data"`
+	Timestamp time.Time        `json:"timestamp"`
+	Type      interface{}      `json:"type"`
+}
+
+// EventMessageAcceptedJSONBody defines parameters for EventMessageAccepted.
+type EventMessageAcceptedJSONBody struct {
+	Data      MessageEventData `json:"data"`
+	Timestamp time.Time        `json:"timestamp"`
+	Type      interface{}      `json:"type"`
+}
+
+// EventMessageDeliveredJSONBody defines parameters for EventMessageDelivered.
+type EventMessageDeliveredJSONBody struct {
+	Data      StatusEventData `json:"data"`
+	Timestamp time.Time       `json:"timestamp"`
+	Type      interface{}     `json:"type"`
+}
+
+// EventMessageFailedJSONBody defines parameters for EventMessageFailed.
+type EventMessageFailedJSONBody struct {
+	Data      MessageEventData `json:"data"`
+	Timestamp time.Time        `json:"timestamp"`
+	Type      interface{}      `json:"type"`
+}
+
+// EventMessageReadJSONBody defines parameters for EventMessageRead.
+type EventMessageReadJSONBody struct {
+	Data      StatusEventData `json:"data"`
+	Timestamp time.Time       `json:"timestamp"`
+	Type      interface{}     `json:"type"`
+}
+
+// EventMessageSentJSONBody defines parameters for EventMessageSent.
+type EventMessageSentJSONBody struct {
+	Data      MessageEventData `json:"data"`
+	Timestamp time.Time        `json:"timestamp"`
+	Type      interface{}      `json:"type"`
+}
+
+// EventSubscriptionChangedJSONBody defines parameters for EventSubscriptionChanged.
+type EventSubscriptionChangedJSONBody struct {
+	Data      SubscriptionEventData `json:"data"`
+	Timestamp time.Time             `json:"timestamp"`
+	Type      interface{}           `json:"type"`
+}
+
 // CreateBlockJSONRequestBody defines body for CreateBlock for application/json ContentType.
 type CreateBlockJSONRequestBody = BlockCreate
 
@@ -435,6 +707,39 @@ type UpdateContactJSONRequestBody = ContactUpdate
 
 // SendMessageJSONRequestBody defines body for SendMessage for application/json ContentType.
 type SendMessageJSONRequestBody = SendMessageRequest
+
+// CreateWebhookEndpointJSONRequestBody defines body for CreateWebhookEndpoint for application/json ContentType.
+type CreateWebhookEndpointJSONRequestBody = WebhookEndpointCreate
+
+// UpdateWebhookEndpointJSONRequestBody defines body for UpdateWebhookEndpoint for application/json ContentType.
+type UpdateWebhookEndpointJSONRequestBody = WebhookEndpointUpdate
+
+// EventContactWindowOpenedJSONRequestBody defines body for EventContactWindowOpened for application/json ContentType.
+type EventContactWindowOpenedJSONRequestBody EventContactWindowOpenedJSONBody
+
+// EventInboundMessageJSONRequestBody defines body for EventInboundMessage for application/json ContentType.
+type EventInboundMessageJSONRequestBody EventInboundMessageJSONBody
+
+// EventInboundPostbackJSONRequestBody defines body for EventInboundPostback for application/json ContentType.
+type EventInboundPostbackJSONRequestBody EventInboundPostbackJSONBody
+
+// EventMessageAcceptedJSONRequestBody defines body for EventMessageAccepted for application/json ContentType.
+type EventMessageAcceptedJSONRequestBody EventMessageAcceptedJSONBody
+
+// EventMessageDeliveredJSONRequestBody defines body for EventMessageDelivered for application/json ContentType.
+type EventMessageDeliveredJSONRequestBody EventMessageDeliveredJSONBody
+
+// EventMessageFailedJSONRequestBody defines body for EventMessageFailed for application/json ContentType.
+type EventMessageFailedJSONRequestBody EventMessageFailedJSONBody
+
+// EventMessageReadJSONRequestBody defines body for EventMessageRead for application/json ContentType.
+type EventMessageReadJSONRequestBody EventMessageReadJSONBody
+
+// EventMessageSentJSONRequestBody defines body for EventMessageSent for application/json ContentType.
+type EventMessageSentJSONRequestBody EventMessageSentJSONBody
+
+// EventSubscriptionChangedJSONRequestBody defines body for EventSubscriptionChanged for application/json ContentType.
+type EventSubscriptionChangedJSONRequestBody EventSubscriptionChangedJSONBody
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -480,6 +785,30 @@ type ServerInterface interface {
 	// GetOpenAPIYAML This document, as YAML.
 	// (GET /v1/openapi.yaml)
 	GetOpenAPIYAML(w http.ResponseWriter, r *http.Request)
+	// ListWebhookEndpoints The bot's webhook endpoints.
+	// (GET /v1/webhook-endpoints)
+	ListWebhookEndpoints(w http.ResponseWriter, r *http.Request)
+	// CreateWebhookEndpoint Add a webhook endpoint; its whsec_ secret is in this answer only.
+	// (POST /v1/webhook-endpoints)
+	CreateWebhookEndpoint(w http.ResponseWriter, r *http.Request, params CreateWebhookEndpointParams)
+	// DeleteWebhookEndpoint Remove an endpoint; its pending deliveries are dropped.
+	// (DELETE /v1/webhook-endpoints/{id})
+	DeleteWebhookEndpoint(w http.ResponseWriter, r *http.Request, id string)
+	// GetWebhookEndpoint A webhook endpoint.
+	// (GET /v1/webhook-endpoints/{id})
+	GetWebhookEndpoint(w http.ResponseWriter, r *http.Request, id string)
+	// UpdateWebhookEndpoint Change an endpoint's url, events, description, or disable or enable it.
+	// (PATCH /v1/webhook-endpoints/{id})
+	UpdateWebhookEndpoint(w http.ResponseWriter, r *http.Request, id string)
+	// ListWebhookDeliveries The endpoint's deliveries, newest first.
+	// (GET /v1/webhook-endpoints/{id}/deliveries)
+	ListWebhookDeliveries(w http.ResponseWriter, r *http.Request, id string, params ListWebhookDeliveriesParams)
+	// ReplayWebhookDelivery Send a delivery again, under the same webhook-id, to the endpoint's URL as it is now.
+	// (POST /v1/webhook-endpoints/{id}/deliveries/{delivery_id}/replay)
+	ReplayWebhookDelivery(w http.ResponseWriter, r *http.Request, id string, deliveryId string)
+	// RotateWebhookSecret A new secret; the old one keeps signing beside it for 24 hours.
+	// (POST /v1/webhook-endpoints/{id}/rotate-secret)
+	RotateWebhookSecret(w http.ResponseWriter, r *http.Request, id string)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -1002,6 +1331,255 @@ func (siw *ServerInterfaceWrapper) GetOpenAPIYAML(w http.ResponseWriter, r *http
 	handler.ServeHTTP(w, r)
 }
 
+// ListWebhookEndpoints operation middleware
+func (siw *ServerInterfaceWrapper) ListWebhookEndpoints(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListWebhookEndpoints(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateWebhookEndpoint operation middleware
+func (siw *ServerInterfaceWrapper) CreateWebhookEndpoint(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateWebhookEndpointParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateWebhookEndpoint(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteWebhookEndpoint operation middleware
+func (siw *ServerInterfaceWrapper) DeleteWebhookEndpoint(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteWebhookEndpoint(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetWebhookEndpoint operation middleware
+func (siw *ServerInterfaceWrapper) GetWebhookEndpoint(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetWebhookEndpoint(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateWebhookEndpoint operation middleware
+func (siw *ServerInterfaceWrapper) UpdateWebhookEndpoint(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateWebhookEndpoint(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListWebhookDeliveries operation middleware
+func (siw *ServerInterfaceWrapper) ListWebhookDeliveries(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWebhookDeliveriesParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListWebhookDeliveries(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ReplayWebhookDelivery operation middleware
+func (siw *ServerInterfaceWrapper) ReplayWebhookDelivery(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "delivery_id" -------------
+	var deliveryId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "delivery_id", r.PathValue("delivery_id"), &deliveryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "delivery_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ReplayWebhookDelivery(w, r, id, deliveryId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RotateWebhookSecret operation middleware
+func (siw *ServerInterfaceWrapper) RotateWebhookSecret(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RotateWebhookSecret(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 type UnescapedCookieParamError struct {
 	ParamName string
 	Err       error
@@ -1136,6 +1714,233 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/blocks/{name}", wrapper.GetBlock)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v1/blocks/{name}", wrapper.PutBlock)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/blocks/{name}/versions", wrapper.ListBlockVersions)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/webhook-endpoints", wrapper.ListWebhookEndpoints)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/webhook-endpoints", wrapper.CreateWebhookEndpoint)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/webhook-endpoints/{id}", wrapper.DeleteWebhookEndpoint)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/webhook-endpoints/{id}", wrapper.GetWebhookEndpoint)
+	m.HandleFunc(http.MethodPatch+" "+options.BaseURL+"/v1/webhook-endpoints/{id}", wrapper.UpdateWebhookEndpoint)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/webhook-endpoints/{id}/rotate-secret", wrapper.RotateWebhookSecret)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/webhook-endpoints/{id}/deliveries", wrapper.ListWebhookDeliveries)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/replay", wrapper.ReplayWebhookDelivery)
 
 	return m
+}
+
+// WebhookReceiverInterface represents handlers for receiving inbound
+// webhook requests. Each webhook becomes a Handle*Webhook
+// method that the implementation fills in. The caller mounts the per-
+// webhook http.Handler returned by {Op}WebhookHandler at
+// whatever URL path they advertise to senders.
+type WebhookReceiverInterface interface {
+	// The user wrote after the 24-hour window had closed (or for the first time).
+	// HandleEventContactWindowOpenedWebhook handles the POST webhook for contact.window_opened.
+	HandleEventContactWindowOpenedWebhook(w http.ResponseWriter, r *http.Request)
+	// The user wrote (text, attachment or quick reply).
+	// HandleEventInboundMessageWebhook handles the POST webhook for inbound.message.
+	HandleEventInboundMessageWebhook(w http.ResponseWriter, r *http.Request)
+	// The user tapped a postback button.
+	// HandleEventInboundPostbackWebhook handles the POST webhook for inbound.postback.
+	HandleEventInboundPostbackWebhook(w http.ResponseWriter, r *http.Request)
+	// A message was accepted (by any face).
+	// HandleEventMessageAcceptedWebhook handles the POST webhook for message.accepted.
+	HandleEventMessageAcceptedWebhook(w http.ResponseWriter, r *http.Request)
+	// Messages reached the user's device.
+	// HandleEventMessageDeliveredWebhook handles the POST webhook for message.delivered.
+	HandleEventMessageDeliveredWebhook(w http.ResponseWriter, r *http.Request)
+	// A message failed for good; error says why.
+	// HandleEventMessageFailedWebhook handles the POST webhook for message.failed.
+	HandleEventMessageFailedWebhook(w http.ResponseWriter, r *http.Request)
+	// The user read messages.
+	// HandleEventMessageReadWebhook handles the POST webhook for message.read.
+	HandleEventMessageReadWebhook(w http.ResponseWriter, r *http.Request)
+	// Graph accepted every part of a message.
+	// HandleEventMessageSentWebhook handles the POST webhook for message.sent.
+	HandleEventMessageSentWebhook(w http.ResponseWriter, r *http.Request)
+	// The user opted into, stopped or resumed a notification topic.
+	// HandleEventSubscriptionChangedWebhook handles the POST webhook for subscription.changed.
+	HandleEventSubscriptionChangedWebhook(w http.ResponseWriter, r *http.Request)
+}
+
+// WebhookReceiverMiddlewareFunc wraps an http.Handler with cross-
+// cutting behavior (signature verification, logging, rate limiting, ...).
+type WebhookReceiverMiddlewareFunc func(http.Handler) http.Handler
+
+// EventContactWindowOpenedWebhookHandler returns the http.Handler for the contact.window_opened webhook.
+// Mount this at the URL path advertised to webhook senders. errHandler
+// may be nil; if so, parameter-binding errors return 400 with the error
+// message. Middlewares are applied in the order provided -- the last
+// argument becomes the outermost wrapper.
+func EventContactWindowOpenedWebhookHandler(si WebhookReceiverInterface, errHandler func(w http.ResponseWriter, r *http.Request, err error), middlewares ...WebhookReceiverMiddlewareFunc) http.Handler {
+	if errHandler == nil {
+		errHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
+	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		si.HandleEventContactWindowOpenedWebhook(w, r)
+	})
+	for _, mw := range middlewares {
+		h = mw(h)
+	}
+	return h
+}
+
+// EventInboundMessageWebhookHandler returns the http.Handler for the inbound.message webhook.
+// Mount this at the URL path advertised to webhook senders. errHandler
+// may be nil; if so, parameter-binding errors return 400 with the error
+// message. Middlewares are applied in the order provided -- the last
+// argument becomes the outermost wrapper.
+func EventInboundMessageWebhookHandler(si WebhookReceiverInterface, errHandler func(w http.ResponseWriter, r *http.Request, err error), middlewares ...WebhookReceiverMiddlewareFunc) http.Handler {
+	if errHandler == nil {
+		errHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
+	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		si.HandleEventInboundMessageWebhook(w, r)
+	})
+	for _, mw := range middlewares {
+		h = mw(h)
+	}
+	return h
+}
+
+// EventInboundPostbackWebhookHandler returns the http.Handler for the inbound.postback webhook.
+// Mount this at the URL path advertised to webhook senders. errHandler
+// may be nil; if so, parameter-binding errors return 400 with the error
+// message. Middlewares are applied in the order provided -- the last
+// argument becomes the outermost wrapper.
+func EventInboundPostbackWebhookHandler(si WebhookReceiverInterface, errHandler func(w http.ResponseWriter, r *http.Request, err error), middlewares ...WebhookReceiverMiddlewareFunc) http.Handler {
+	if errHandler == nil {
+		errHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
+	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		si.HandleEventInboundPostbackWebhook(w, r)
+	})
+	for _, mw := range middlewares {
+		h = mw(h)
+	}
+	return h
+}
+
+// EventMessageAcceptedWebhookHandler returns the http.Handler for the message.accepted webhook.
+// Mount this at the URL path advertised to webhook senders. errHandler
+// may be nil; if so, parameter-binding errors return 400 with the error
+// message. Middlewares are applied in the order provided -- the last
+// argument becomes the outermost wrapper.
+func EventMessageAcceptedWebhookHandler(si WebhookReceiverInterface, errHandler func(w http.ResponseWriter, r *http.Request, err error), middlewares ...WebhookReceiverMiddlewareFunc) http.Handler {
+	if errHandler == nil {
+		errHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
+	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		si.HandleEventMessageAcceptedWebhook(w, r)
+	})
+	for _, mw := range middlewares {
+		h = mw(h)
+	}
+	return h
+}
+
+// EventMessageDeliveredWebhookHandler returns the http.Handler for the message.delivered webhook.
+// Mount this at the URL path advertised to webhook senders. errHandler
+// may be nil; if so, parameter-binding errors return 400 with the error
+// message. Middlewares are applied in the order provided -- the last
+// argument becomes the outermost wrapper.
+func EventMessageDeliveredWebhookHandler(si WebhookReceiverInterface, errHandler func(w http.ResponseWriter, r *http.Request, err error), middlewares ...WebhookReceiverMiddlewareFunc) http.Handler {
+	if errHandler == nil {
+		errHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
+	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		si.HandleEventMessageDeliveredWebhook(w, r)
+	})
+	for _, mw := range middlewares {
+		h = mw(h)
+	}
+	return h
+}
+
+// EventMessageFailedWebhookHandler returns the http.Handler for the message.failed webhook.
+// Mount this at the URL path advertised to webhook senders. errHandler
+// may be nil; if so, parameter-binding errors return 400 with the error
+// message. Middlewares are applied in the order provided -- the last
+// argument becomes the outermost wrapper.
+func EventMessageFailedWebhookHandler(si WebhookReceiverInterface, errHandler func(w http.ResponseWriter, r *http.Request, err error), middlewares ...WebhookReceiverMiddlewareFunc) http.Handler {
+	if errHandler == nil {
+		errHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
+	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		si.HandleEventMessageFailedWebhook(w, r)
+	})
+	for _, mw := range middlewares {
+		h = mw(h)
+	}
+	return h
+}
+
+// EventMessageReadWebhookHandler returns the http.Handler for the message.read webhook.
+// Mount this at the URL path advertised to webhook senders. errHandler
+// may be nil; if so, parameter-binding errors return 400 with the error
+// message. Middlewares are applied in the order provided -- the last
+// argument becomes the outermost wrapper.
+func EventMessageReadWebhookHandler(si WebhookReceiverInterface, errHandler func(w http.ResponseWriter, r *http.Request, err error), middlewares ...WebhookReceiverMiddlewareFunc) http.Handler {
+	if errHandler == nil {
+		errHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
+	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		si.HandleEventMessageReadWebhook(w, r)
+	})
+	for _, mw := range middlewares {
+		h = mw(h)
+	}
+	return h
+}
+
+// EventMessageSentWebhookHandler returns the http.Handler for the message.sent webhook.
+// Mount this at the URL path advertised to webhook senders. errHandler
+// may be nil; if so, parameter-binding errors return 400 with the error
+// message. Middlewares are applied in the order provided -- the last
+// argument becomes the outermost wrapper.
+func EventMessageSentWebhookHandler(si WebhookReceiverInterface, errHandler func(w http.ResponseWriter, r *http.Request, err error), middlewares ...WebhookReceiverMiddlewareFunc) http.Handler {
+	if errHandler == nil {
+		errHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
+	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		si.HandleEventMessageSentWebhook(w, r)
+	})
+	for _, mw := range middlewares {
+		h = mw(h)
+	}
+	return h
+}
+
+// EventSubscriptionChangedWebhookHandler returns the http.Handler for the subscription.changed webhook.
+// Mount this at the URL path advertised to webhook senders. errHandler
+// may be nil; if so, parameter-binding errors return 400 with the error
+// message. Middlewares are applied in the order provided -- the last
+// argument becomes the outermost wrapper.
+func EventSubscriptionChangedWebhookHandler(si WebhookReceiverInterface, errHandler func(w http.ResponseWriter, r *http.Request, err error), middlewares ...WebhookReceiverMiddlewareFunc) http.Handler {
+	if errHandler == nil {
+		errHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
+	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		si.HandleEventSubscriptionChangedWebhook(w, r)
+	})
+	for _, mw := range middlewares {
+		h = mw(h)
+	}
+	return h
 }

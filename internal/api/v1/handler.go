@@ -18,6 +18,7 @@ import (
 	apispec "github.com/botgate/botgate/api"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/gateway"
+	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/seal"
 	"github.com/botgate/botgate/internal/store"
 )
@@ -26,6 +27,7 @@ import (
 type Server struct {
 	Service *gateway.Service
 	Store   *store.Store
+	Notify  *notify.Notifier // replays webhook deliveries
 	Log     *slog.Logger
 	// IdempotencyTTL is how long a bot's idempotency keys are kept (24 h).
 	IdempotencyTTL time.Duration
