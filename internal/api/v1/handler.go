@@ -60,6 +60,8 @@ func (h *Server) Register(mux *http.ServeMux) error {
 	h.doc, h.routes = doc, http.NewServeMux()
 	HandlerWithOptions(h, StdHTTPServerOptions{BaseRouter: h.routes, ErrorHandlerFunc: h.paramError})
 	mux.Handle("/v1/", http.HandlerFunc(h.front))
+	mux.Handle("GET /v1/docs", serveDocs("docs/index.html", "text/html; charset=utf-8"))
+	mux.Handle("GET /v1/docs/redoc.standalone.js", serveDocs("docs/redoc.standalone.js", "text/javascript; charset=utf-8"))
 	return nil
 }
 
