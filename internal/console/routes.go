@@ -39,6 +39,13 @@ func (c *Console) routes() {
 	m.HandleFunc("POST /console/users/{username}", c.requireAdmin(c.userUpdate))
 	m.HandleFunc("POST /console/users/{username}/delete", c.requireAdmin(c.userDelete))
 
+	// Sandbox phone (phone helper): the fake Graph's users; 404 outside the sandbox.
+	m.HandleFunc("GET /console/static/preview.css", c.previewCSS)
+	m.HandleFunc("GET /console/phone", c.sandboxOnly(c.page(c.phoneList)))
+	m.HandleFunc("GET /console/phone/open", c.sandboxOnly(c.page(c.phoneOpen)))
+	m.HandleFunc("GET /console/phone/{channel}/{business}/{user}", c.sandboxOnly(c.page(c.phoneShow)))
+	m.HandleFunc("POST /console/phone/{channel}/{business}/{user}", c.sandboxOnly(c.requireAdmin(c.phoneAct)))
+
 	// Anything else under /console/ is a page that does not exist.
 	m.HandleFunc("/console/", c.page(c.notFound))
 }

@@ -26,6 +26,8 @@ func (s *Server) controlMux() *http.ServeMux {
 	mux.HandleFunc("POST /_fake/rules", s.controlRules)
 	s.whatsAppControl(mux)
 	s.actControl(mux)
+	mux.HandleFunc("GET /_fake/chats", s.controlChats)
+	mux.HandleFunc("GET /_fake/chats/{channel}/{business}/{user}", s.controlConversation)
 	return mux
 }
 
@@ -245,4 +247,42 @@ func jsonOrString(b []byte) json.RawMessage {
 	}
 	s, _ := json.Marshal(string(b))
 	return s
+}
+
+type chatJSON struct {
+	Channel  string    `json:"channel"`
+	Business string    `json:"business"`
+	User     string    `json:"user"`
+	Name     string    `json:"name"`
+	Last     time.Time `json:"last"`
+	Turns    int       `json:"turns"`
+}
+
+func (s *Server) controlChats(w http.ResponseWriter, r *http.Request) {
+	out := []chatJSON{}
+	for _, c := range s.Chats() {
+		out = append(out, chatJSON(c))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+type turnJSON struct {
+	Seq       int             `json:"seq"`
+	Time      time.Time       `json:"time"`
+	FromUser  bool            `json:"from_user"`
+	MessageID string          `json:"message_id,omitempty"`
+	Body      json.RawMessage `json:"body,omitempty"`
+	Kind      string          `json:"kind,omitempty"`
+	Text      string          `json:"text,omitempty"`
+	Payload   string          `json:"payload,omitempty"`
+	Context   string          `json:"context,omitempty"`
+}
+
+func (s *Server) controlConversation(w http.ResponseWriter, r *http.Request) {
+	_, turns := s.Conversation(r.PathValue("channel"), r.PathValue("business"), r.PathValue("user"))
+	out := []turnJSON{}
+	for _, t := range turns {
+		out = append(out, turnJSON(t))
+	}
+	writeJSON(w, http.StatusOK, out)
 }

@@ -59,6 +59,9 @@ type actJSON struct {
 	WAMID         string      `json:"wamid"`
 	Recipient     string      `json:"recipient"`
 	Errors        []errorSpec `json:"errors"`
+	Context       string      `json:"context"`
+	ID            string      `json:"id"`
+	Description   string      `json:"description"`
 }
 
 // controlAct answers {"status","mid","body"}, body being the delivered
@@ -125,7 +128,13 @@ func (s *Server) act(in actJSON) (Webhook, error) {
 			errs[i] = e.graphError()
 		}
 		return s.WAStatus(in.PhoneNumberID, in.WAMID, in.Recipient, in.Status, errs...)
+	case "wa_button_reply":
+		return s.WAUserTapsButton(in.PhoneNumberID, in.From, in.Name, in.Context, in.ID, in.Title)
+	case "wa_list_reply":
+		return s.WAUserPicksRow(in.PhoneNumberID, in.From, in.Name, in.Context, in.ID, in.Title, in.Description)
+	case "wa_button":
+		return s.WAUserTapsTemplateButton(in.PhoneNumberID, in.From, in.Name, in.Context, in.Payload, in.Title)
 	}
 	return Webhook{}, fmt.Errorf("unknown action %q: want text, attachment, quick_reply, postback, delivery, "+
-		"read, optin, optin_plugin, wa_text or wa_status", in.Action)
+		"read, optin, optin_plugin, wa_text, wa_status, wa_button_reply, wa_list_reply or wa_button", in.Action)
 }

@@ -107,7 +107,7 @@ func TestControlActErrors(t *testing.T) {
 		{"", `{"action":"text","page_id":"1","psid":"2"}`, 400, `{"error":"fakegraph: no webhook target set for messenger"}`},
 		{down.URL, `{"action":"read","page_id":"1","psid":"2"}`, 502, ""},
 		{down.URL, `{"action":"dance"}`, 400, `{"error":"unknown action \"dance\": want text, attachment, quick_reply, ` +
-			`postback, delivery, read, optin, optin_plugin, wa_text or wa_status"}`},
+			`postback, delivery, read, optin, optin_plugin, wa_text, wa_status, wa_button_reply, wa_list_reply or wa_button"}`},
 		{down.URL, `{"action":"attachment","page_id":"1","psid":"2","type":"gif"}`, 400,
 			`{"error":"fakegraph: attachment type \"gif\" is not one of [image video audio file]"}`},
 		{down.URL, `{"action":"text","page":"1"}`, 400, `{"error":"invalid JSON body: json: unknown field \"page\""}`},

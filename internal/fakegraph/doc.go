@@ -60,6 +60,17 @@
 // The WABA id is made up from the phone-number id. Each action returns the
 // body sent and the status the receiver answered.
 //
+// WAUserTapsButton, WAUserPicksRow and WAUserTapsTemplateButton answer a
+// message (its wamid in context.id) with an interactive button_reply or
+// list_reply, or a template's quick-reply button.
+//
+// # The user's phone: the conversation
+//
+// Chats and Conversation give, per Messenger user of a page and per WhatsApp
+// user of a number, what their phone shows: the sends accepted with a
+// message, as received, and what the user did, in order. The sandbox's
+// phone pages are drawn from them.
+//
 // # Control API
 //
 // Processes that cannot call the Server's methods (benchmarks, "botgate
@@ -114,4 +125,14 @@
 //	  {"action":"wa_text","phone_number_id","from","name","text"}
 //	  {"action":"wa_status","phone_number_id","wamid","recipient","status":"sent|delivered|read|failed",
 //	   "errors":[{"code":131047,"message","details"},...]}
+//	  {"action":"wa_button_reply","phone_number_id","from","name","context","id","title"}   a reply button
+//	  {"action":"wa_list_reply","phone_number_id","from","name","context","id","title","description"}
+//	  {"action":"wa_button","phone_number_id","from","name","context","payload","title"}  a template's
+//	                                  quick-reply button; context is the wamid of the message answered
+//	GET  /_fake/chats                 every user's conversation, latest first:
+//	                                  [{"channel":"messenger|whatsapp","business","user","name","last","turns"}]
+//	GET  /_fake/chats/{channel}/{business}/{user}
+//	                                  one conversation as the user's phone shows it, oldest first:
+//	                                  [{"seq","time","from_user","message_id","body","kind","text","payload","context"}]
+//	                                  (body: what the business sent; kind, text, payload: what the user did)
 package fakegraph

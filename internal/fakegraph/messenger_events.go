@@ -89,6 +89,7 @@ func (s *Server) userAction(pageID, psid string, l layout, event string,
 func (s *Server) UserSendsText(pageID, psid, text string) (Webhook, error) {
 	return s.userAction(pageID, psid, layoutTimeID, "message", func(int64) (object, string, error) {
 		mid := s.newMIDLocked()
+		s.userTurnLocked(pageID, psid, Turn{MessageID: mid, Kind: "text", Text: text})
 		return object{{"mid", mid}, {"text", text}}, mid, nil
 	})
 }
@@ -103,6 +104,7 @@ func (s *Server) UserSendsAttachment(pageID, psid, kind, url string) (Webhook, e
 			return nil, "", fmt.Errorf("fakegraph: attachment type %q is not one of %v", kind, userAttachmentTypes)
 		}
 		mid := s.newMIDLocked()
+		s.userTurnLocked(pageID, psid, Turn{MessageID: mid, Kind: "attachment", Text: kind, Payload: url})
 		attachment := object{{"type", kind}, {"payload", object{{"url", url}}}}
 		return object{{"mid", mid}, {"attachments", []object{attachment}}}, mid, nil
 	})
@@ -112,6 +114,7 @@ func (s *Server) UserSendsAttachment(pageID, psid, kind, url string) (Webhook, e
 func (s *Server) UserTapsQuickReply(pageID, psid, title, payload string) (Webhook, error) {
 	return s.userAction(pageID, psid, layoutTimeID, "message", func(int64) (object, string, error) {
 		mid := s.newMIDLocked()
+		s.userTurnLocked(pageID, psid, Turn{MessageID: mid, Kind: "quick_reply", Text: title, Payload: payload})
 		return object{{"mid", mid}, {"text", title}, {"quick_reply", object{{"payload", payload}}}}, mid, nil
 	})
 }
@@ -120,6 +123,7 @@ func (s *Server) UserTapsQuickReply(pageID, psid, title, payload string) (Webhoo
 func (s *Server) UserTapsPostback(pageID, psid, title, payload string) (Webhook, error) {
 	return s.userAction(pageID, psid, layoutTimeID, "postback", func(int64) (object, string, error) {
 		mid := s.newMIDLocked()
+		s.userTurnLocked(pageID, psid, Turn{MessageID: mid, Kind: "postback", Text: title, Payload: payload})
 		return object{{"mid", mid}, {"title", title}, {"payload", payload}}, mid, nil
 	})
 }
@@ -222,4 +226,11 @@ func oneOf(s string, allowed []string) bool {
 		}
 	}
 	return false
+}
+
+// userTurnLocked records what the user did on their phone, before the
+// webhook goes, so that the business's answer comes after it.
+func (s *Server) userTurnLocked(pageID, psid string, t Turn) {
+	t.FromUser = true
+	s.addTurnLocked(chatKey{ChannelMessenger, pageID, psid}, t)
 }

@@ -55,6 +55,7 @@ func (s *Server) recordLocked(c *call, rep reply) int {
 }
 
 func (s *Server) recordSendLocked(send Send) {
+	s.sentTurnLocked(send)
 	s.sends = append(s.sends, send)
 	s.sends = dropOldest(s.sends, s.maxRecorded)
 	s.sendCount++
@@ -133,9 +134,10 @@ func (s *Server) wakeWaitersLocked() {
 	}
 }
 
-// Reset forgets the recorded calls, the send counts and every rule, and
-// restores Options.Latency. Pages, users, uploaded attachments, WhatsApp
-// numbers and webhook targets stay, as they would on Facebook.
+// Reset forgets the recorded calls and conversations, the send counts and
+// every rule, and restores Options.Latency. Pages, users, uploaded
+// attachments, WhatsApp numbers and webhook targets stay, as they would on
+// Facebook.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -144,6 +146,7 @@ func (s *Server) Reset() {
 	s.sendCount = 0
 	s.waSends = nil
 	s.waSendCount = 0
+	s.chats = map[chatKey]*chatLog{}
 	s.rules = newRules(s.latency)
 	s.wakeWaitersLocked()
 }

@@ -63,6 +63,9 @@ type Server struct {
 	waNumbers     map[string]*waNumber // phone-number id → number
 	waSends       []WhatsAppSend
 	waSendCount   int
+
+	chats   map[chatKey]*chatLog // what each user's phone shows (phone.go)
+	turnSeq int
 }
 
 // maxBody bounds what the fake reads of a request; Messenger bodies are small.
@@ -80,6 +83,7 @@ func New(opts Options) *Server {
 		users:       map[userKey]Profile{},
 		attachments: map[string]string{},
 		waNumbers:   map[string]*waNumber{},
+		chats:       map[chatKey]*chatLog{},
 
 		escapeHooks: opts.EscapeWebhooks,
 		hookClient:  &http.Client{Timeout: webhookTimeout},

@@ -134,6 +134,7 @@ func (s *Server) knownTokenLocked(token string) bool {
 }
 
 func (s *Server) recordWASendLocked(send WhatsAppSend) {
+	s.sentWATurnLocked(send)
 	s.waSends = append(s.waSends, send)
 	s.waSends = dropOldest(s.waSends, s.maxRecorded)
 	s.waSendCount++

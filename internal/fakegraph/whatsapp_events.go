@@ -22,6 +22,7 @@ func (s *Server) WAUserSendsText(phoneNumberID, from, name, text string) (Webhoo
 	}
 	return s.waAction(phoneNumberID, func(seconds string) (object, string, error) {
 		wamid := s.newWAMIDLocked(waID)
+		s.waTurnLocked(phoneNumberID, waID, name, Turn{MessageID: wamid, Kind: "text", Text: text})
 		contact := object{{"profile", object{{"name", name}}}, {"wa_id", waID}}
 		message := object{{"from", waID}, {"id", wamid}, {"timestamp", seconds},
 			{"text", object{{"body", text}}}, {"type", "text"}}

@@ -149,6 +149,7 @@ func (sb *sandbox) welcome(s *Server, key string) {
 	out := s.cfg.Out
 	fmt.Fprintf(out, "\nbotgate sandbox: listening on %s, fake Graph API at %s\n", s.URL(), sb.graphURL)
 	fmt.Fprintf(out, "Console: %s/console/  (sign in as demo, password %s)\n", s.URL(), sb.demoPassword)
+	fmt.Fprintf(out, "Sandbox phone: %s/console/phone  (play the demo users: write, tap buttons, see the bot's answers)\n", s.URL())
 	fmt.Fprintf(out, "Demo bot %s on page %s; demo user (PSID) %s.\n", sb.botID, sandboxPage, sandboxUser)
 	token := "<your admin token>"
 	if sb.generatedToken {
