@@ -66,15 +66,33 @@ func (h *Handler) emit(tx *store.Tx, b *core.Bot, ev event) error {
 	return nil
 }
 
-// emitWindow owes contact.window_opened when ev opens a window that was
-// closed (or never open); it reads the contact only when an endpoint wants it.
-func (h *Handler) emitWindow(tx *store.Tx, b *core.Bot, ev event) error {
+// emitWindow owes contact.window_opened when the user writing at at opens
+// a window that was closed (or never open); it reads the contact only when
+// an endpoint wants it. It runs before the contact is touched.
+func (h *Handler) emitWindow(tx *store.Tx, b *core.Bot, psid string, at time.Time) error {
 	if !h.Notify.Wants(tx, b.ID, core.EventWindowOpened) {
 		return nil
 	}
-	last, err := tx.LastInbound(b.ID, ev.psid)
-	if err != nil || last != nil && ev.at.Sub(*last) < core.StandardWindow {
+	last, err := tx.LastInbound(b.ID, psid)
+	if err != nil || last != nil && at.Sub(*last) < core.StandardWindow {
 		return err
 	}
-	return h.Notify.Emit(tx, b.ID, core.EventWindowOpened, WindowData{PSID: ev.psid, OpenedAt: ev.at, ClosesAt: ev.at.Add(core.StandardWindow)})
+	return h.Notify.Emit(tx, b.ID, core.EventWindowOpened, WindowData{PSID: psid, OpenedAt: at, ClosesAt: at.Add(core.StandardWindow)})
+}
+
+// emitWhatsApp owes the events of a WhatsApp message or status. WhatsApp
+// names its users by number: the psid is the contact's id, wa:<digits>,
+// and page_id the business number's id.
+func (h *Handler) emitWhatsApp(tx *store.Tx, b *core.Bot, ev waEvent) error {
+	if m := ev.msg; m != nil {
+		return h.Notify.Emit(tx, b.ID, core.EventInboundMessage, InboundData{PSID: core.WAContact(m.From), PageID: ev.number,
+			At: waTime(m.Timestamp, tx.Now()), Item: ev.raw})
+	}
+	s := ev.status
+	typ := map[string]string{"delivered": core.EventMessageDelivered, "read": core.EventMessageRead}[s.Status]
+	if typ == "" {
+		return nil
+	}
+	return h.Notify.Emit(tx, b.ID, typ, StatusData{PSID: core.WAContact(s.RecipientID), Watermark: waTime(s.Timestamp, tx.Now()),
+		MessageIDs: []string{s.ID}})
 }

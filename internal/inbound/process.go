@@ -88,7 +88,7 @@ func (h *Handler) apply(tx *store.Tx, b *core.Bot, ev event) error {
 	var inbound *time.Time
 	if core.OpensWindow(ev.kind) {
 		inbound = &ev.at
-		if err := h.emitWindow(tx, b, ev); err != nil {
+		if err := h.emitWindow(tx, b, ev.psid, ev.at); err != nil {
 			return err
 		}
 	}

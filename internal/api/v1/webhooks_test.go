@@ -144,7 +144,12 @@ func TestWebhookEndpoints(t *testing.T) {
 		status, h, body = e.call("POST", "/v1/webhook-endpoints/"+id+"/deliveries/msg_nope/replay", e.APIKey, nil)
 		problemOf(t, status, h, body, 404, "not_found")
 
-		// An endpoint failing for five days is disabled, and says so.
+		// An endpoint failing for five days is disabled, and says so. The
+		// successes above are recorded first: each would end the run of failures.
+		harness.WaitFor(t, "every delivery recorded", 10*time.Second, func() bool {
+			_, _, body := e.call("GET", "/v1/webhook-endpoints/"+id+"/deliveries", e.APIKey, nil)
+			return !strings.Contains(string(body), `"state":"pending"`)
+		})
 		in.Respond(func(int) (int, time.Duration) { return http.StatusInternalServerError, 0 })
 		if err := e.Server.Store.Write(t.Context(), func(tx *store.Tx) error {
 			_, err := tx.Exec(`UPDATE webhook_endpoints SET failing_since = $1`, time.Now().Add(-6*24*time.Hour).UnixMilli())
@@ -170,5 +175,45 @@ func TestWebhookEndpoints(t *testing.T) {
 		}
 		status, h, body = e.call("GET", "/v1/webhook-endpoints/"+id, e.APIKey, nil)
 		problemOf(t, status, h, body, 404, "not_found")
+	})
+}
+
+// TestWhatsAppEvents: a WhatsApp user's message and a status of a message
+// sent to them reach the endpoint, the user named by the contact's id.
+func TestWhatsAppEvents(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		e := start(t, db, harness.Options{})
+		e.AttachWhatsApp(nil)
+		in := harness.NewInbox(t)
+		create := map[string]any{"url": in.URL, "events": []string{"inbound.message", "message.delivered", "contact.window_opened"}}
+		status, _, body := e.call("POST", "/v1/webhook-endpoints", e.APIKey, create)
+		secret, _ := decode(t, body)["secret"].(string)
+		if status != 201 {
+			t.Fatalf("create: %d %s", status, body)
+		}
+		if _, err := e.Fake.WAUserSendsText(harness.WANumberID, harness.WAUser, "Grace", "Hi"); err != nil {
+			t.Fatal(err)
+		}
+		evs := eventsOf(t, in.Wait(t, 2, 10*time.Second))
+		if ts := types(evs); !slices.Equal(ts, []string{"contact.window_opened", "inbound.message"}) {
+			t.Fatalf("events %v", ts)
+		}
+		for _, ev := range evs {
+			if ev.Data["psid"] != "wa:447700900123" {
+				t.Fatalf("%s names %v", ev.Type, ev.Data["psid"])
+			}
+		}
+		send := map[string]any{"channel": "whatsapp", "to": map[string]any{"wa_id": "447700900123"},
+			"message": map[string]any{"type": "text", "text": map[string]any{"body": "Thanks"}}}
+		_, _, body = e.call("POST", "/v1/messages", e.APIKey, send, "Prefer", "wait=5")
+		wamid := decode(t, body)["message_ids"].([]any)[0].(string)
+		if _, err := e.Fake.WAStatus(harness.WANumberID, wamid, harness.WAUser, "delivered"); err != nil {
+			t.Fatal(err)
+		}
+		got := in.Wait(t, 3, 10*time.Second)
+		ev := eventsOf(t, got[2:])[0]
+		if ev.Type != "message.delivered" || ev.Data["message_ids"].([]any)[0] != wamid || !verifies(secret, got[2]) {
+			t.Fatalf("status event %+v", ev)
+		}
 	})
 }
