@@ -11,6 +11,7 @@ import (
 
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/dispatch"
+	"github.com/botgate/botgate/internal/logs"
 	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/queue"
 	"github.com/botgate/botgate/internal/store"
@@ -48,6 +49,7 @@ func (s *Service) AuthenticateScope(ctx context.Context, apiKey, scope string) (
 	if err != nil {
 		return nil, err
 	}
+	logs.SetBot(ctx, bot.ID) // for the request's access line
 	if !slices.Contains(scopes, scope) {
 		return nil, &core.Error{Kind: core.KindForbidden, Field: "scope", Message: "this API key lacks the " + scope + " scope"}
 	}
@@ -112,7 +114,11 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 	deadline := time.Now().Add(bound)
 	work, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
 	defer cancel()
-	return s.Dispatch.SendNow(work, bot, m, job, deadline)
+	m, err = s.Dispatch.SendNow(work, bot, m, job, deadline)
+	if err == nil && m.Status == core.StatusFailed && m.Error != nil {
+		logs.SetError(ctx, string(m.Error.Kind)) // the caller is answered with it
+	}
+	return m, err
 }
 
 // Verdict is a dry run's answer: whether the request would be sent, and

@@ -28,7 +28,7 @@ func (h *Handler) Handle(ctx context.Context, job queue.Job) error {
 	events, err := parseMessenger(wh.Body)
 	if err != nil {
 		// Signed by the page's app, yet unreadable: keep it for inspection.
-		return h.Store.Write(ctx, func(tx *store.Tx) error { return queue.Discard(tx, job, "unreadable webhook: "+err.Error()) })
+		return queue.SetAside(ctx, h.Store, h.Log, job, "unreadable webhook: "+err.Error())
 	}
 	bots := map[string]*core.Bot{} // by page
 	for _, ev := range events {
@@ -66,6 +66,12 @@ func (h *Handler) Handle(ctx context.Context, job queue.Job) error {
 			if err := h.apply(tx, b, ev); err != nil {
 				return fmt.Errorf("event %s: %w", ev.key(), err)
 			}
+			switch ev.kind {
+			case core.EventDelivery:
+				tx.AfterCommit(func() { h.Stats.StatusEvent(core.ChannelMessenger, "delivered") })
+			case core.EventRead:
+				tx.AfterCommit(func() { h.Stats.StatusEvent(core.ChannelMessenger, "read") })
+			}
 		}
 		for _, b := range bots {
 			if b == nil || len(fresh[b.ID]) == 0 {
@@ -99,6 +105,12 @@ func (h *Handler) apply(tx *store.Tx, b *core.Bot, ev event) error {
 	}
 	if err := h.emit(tx, b, ev); err != nil {
 		return err
+	}
+	if inbound != nil { // what the user did, for their conversation in the console
+		m := &store.InboundMessage{BotID: b.ID, PSID: ev.psid, Channel: core.ChannelMessenger, Kind: ev.kind, At: ev.at, Body: ev.raw}
+		if err := tx.InsertInboundMessage(m); err != nil {
+			return err
+		}
 	}
 	switch ev.kind {
 	case core.EventDelivery:
@@ -179,7 +191,7 @@ type reply struct {
 func (h *Handler) HandleReply(ctx context.Context, job queue.Job) error {
 	var r reply
 	if err := json.Unmarshal([]byte(job.Ref), &r); err != nil {
-		return h.Store.Write(ctx, func(tx *store.Tx) error { return queue.Discard(tx, job, "unreadable reply: "+err.Error()) })
+		return queue.SetAside(ctx, h.Store, h.Log, job, "unreadable reply: "+err.Error())
 	}
 	b, err := h.Store.GetBot(ctx, r.Bot)
 	if err != nil {

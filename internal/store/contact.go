@@ -21,9 +21,9 @@ func (s *Store) GetContact(ctx context.Context, botID, psid string) (*core.Conta
 	return c, err
 }
 
-// ListContacts returns up to limit of a bot's contacts after the PSID
-// after ("" from the first), in PSID order.
-func (s *Store) ListContacts(ctx context.Context, botID, after string, limit int) ([]*core.Contact, error) {
+// ContactsAfter returns up to limit of a bot's contacts, whole, after the
+// PSID after ("" from the first), in PSID order.
+func (s *Store) ContactsAfter(ctx context.Context, botID, after string, limit int) ([]*core.Contact, error) {
 	rows, err := s.query(ctx, `SELECT `+contactColumns+` FROM contacts WHERE bot_id = $1 AND psid > $2 ORDER BY psid LIMIT $3`, botID, after, limit)
 	if err != nil {
 		return nil, err

@@ -184,11 +184,6 @@ func (s *Store) ListSubscriptions(ctx context.Context, botID, title string) ([]S
 	return s.listSubscriptions(ctx, botID, "title", title)
 }
 
-// ContactSubscriptions returns one user's subscriptions.
-func (s *Store) ContactSubscriptions(ctx context.Context, botID, psid string) ([]Subscription, error) {
-	return s.listSubscriptions(ctx, botID, "psid", psid)
-}
-
 func (s *Store) listSubscriptions(ctx context.Context, botID, column, value string) ([]Subscription, error) {
 	q := `SELECT psid, title, token, status, timezone, payload, user_token_status, expires_at, created_at, updated_at
 		FROM subscriptions WHERE bot_id = $1`
@@ -215,27 +210,4 @@ func (s *Store) listSubscriptions(ctx context.Context, botID, column, value stri
 		out = append(out, sub)
 	}
 	return out, rows.Err()
-}
-
-// Prune forgets inbound bodies and dedupe marks older than keep (a body
-// whose processing is still queued stays), and the WhatsApp reach no tier
-// rule counts any more, and reports how many rows went.
-func (s *Store) Prune(ctx context.Context, keep time.Duration) (int64, error) {
-	var n int64
-	err := s.Write(ctx, func(tx *Tx) error {
-		n = 0
-		before := ms(tx.Now().Add(-keep))
-		for _, q := range []string{`DELETE FROM inbound_seen WHERE seen_at < $1`, `DELETE FROM webhooks WHERE received_at < $1 AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.ref = webhooks.id)`} {
-			res, err := tx.Exec(q, before)
-			if err != nil {
-				return err
-			}
-			rows, _ := res.RowsAffected()
-			n += rows
-		}
-		reach, err := tx.pruneReach()
-		n += reach
-		return err
-	})
-	return n, err
 }

@@ -17,7 +17,7 @@ func (h *Server) ListContacts(w http.ResponseWriter, r *http.Request, params Lis
 		return
 	}
 	bot := botOf(r.Context())
-	contacts, err := h.Store.ListContacts(r.Context(), bot.ID, after, limit)
+	contacts, err := h.Store.ContactsAfter(r.Context(), bot.ID, after, limit)
 	page := ContactPage{Items: []Contact{}}
 	for _, c := range contacts {
 		var out Contact

@@ -229,7 +229,7 @@ func (h *Server) listMessages(r *http.Request, params ListMessagesParams) (*Mess
 		return nil, err
 	}
 	f := store.MessageFilter{BotID: botOf(r.Context()).ID, Before: before, Limit: limit,
-		Status: core.Status(val(params.Status)), Channel: string(val(params.Channel)), Face: val(params.Face), PSID: val(params.Recipient)}
+		Status: core.Status(val(params.Status)), Channel: string(val(params.Channel)), Face: val(params.Face), Recipient: val(params.Recipient)}
 	if params.Since != nil {
 		f.Since = *params.Since
 	}
@@ -242,20 +242,22 @@ func (h *Server) listMessages(r *http.Request, params ListMessagesParams) (*Mess
 	if params.Channel != nil && !params.Channel.Valid() {
 		return nil, core.Invalid("channel", "must be messenger or whatsapp")
 	}
-	msgs, err := h.Store.ListMessages(r.Context(), f)
+	// A page may come back short when a filter no index serves reads its
+	// window of rows; the cursor then goes on from where it stopped.
+	found, err := h.Store.MessagePageWithParts(r.Context(), f)
 	if err != nil {
 		return nil, err
 	}
-	page := &MessagePage{Items: make([]Message, 0, len(msgs))}
-	for _, m := range msgs {
+	page := &MessagePage{Items: make([]Message, 0, len(found.Messages))}
+	for _, m := range found.Messages {
 		out, err := h.message(r, m, false)
 		if err != nil {
 			return nil, err
 		}
 		page.Items = append(page.Items, out)
 	}
-	if len(msgs) == limit {
-		page.NextCursor = ptr(base64.RawURLEncoding.EncodeToString([]byte(msgs[len(msgs)-1].ID)))
+	if found.Next != "" {
+		page.NextCursor = ptr(base64.RawURLEncoding.EncodeToString([]byte(found.Next)))
 	}
 	return page, nil
 }
