@@ -48,7 +48,7 @@ func TestMain(m *testing.M) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
-	key := regexp.MustCompile(`API key \(shown once\): (bgk_\S+)`)
+	key := regexp.MustCompile(`API key[^:]*: (bgk_\S+)`)
 	user := regexp.MustCompile(`demo user \(PSID\) (\d+)`)
 	for deadline := time.Now().Add(30 * time.Second); !key.MatchString(out.String()); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
