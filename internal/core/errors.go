@@ -38,6 +38,8 @@ const (
 	KindConflict            Kind = "conflict"              // an admin change conflicts with existing state
 	KindTooLarge            Kind = "too_large"             // request body over the limit
 	KindForbidden           Kind = "forbidden"             // the credential lacks the scope the call needs
+	KindBadText             Kind = "bad_text"              // a string that is not valid UTF-8 or holds NUL; Field names it
+	KindBadContentType      Kind = "bad_content_type"      // a JSON endpoint was sent another Content-Type
 )
 
 // Error is the one error type that crosses from the core to the faces.

@@ -190,9 +190,10 @@ func (s *Store) Events(ctx context.Context, m *core.MessageRecord) ([]core.Event
 			events = append(events, e)
 		}
 	}
+	// message_id <> '' states the condition of the partial index deliveries_message, so both databases use it.
 	rows, err := s.query(ctx, `SELECT at, kind, detail FROM message_events WHERE message_id = $1
 		UNION ALL SELECT delivered_at, 'callback_delivered', 'webhook-id ' || id FROM deliveries
-			WHERE message_id = $1 AND kind = 'callback' AND delivered_at IS NOT NULL`, m.ID)
+			WHERE message_id = $1 AND message_id <> '' AND kind = 'callback' AND delivered_at IS NOT NULL`, m.ID)
 	if err != nil {
 		return nil, err
 	}

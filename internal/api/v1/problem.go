@@ -32,6 +32,8 @@ var statuses = map[core.Kind]int{
 	core.KindMissingMessage:      http.StatusBadRequest,
 	core.KindBadMessage:          http.StatusBadRequest,
 	core.KindInvalid:             http.StatusBadRequest,
+	core.KindBadText:             http.StatusBadRequest,
+	core.KindBadContentType:      http.StatusUnsupportedMediaType,
 	core.KindMissing:             http.StatusBadRequest,
 	core.KindNoCallback:          http.StatusBadRequest,
 	core.KindUnknownUser:         http.StatusNotFound,
