@@ -79,8 +79,10 @@ func scanContact(row scanner, botID string) (*core.Contact, error) {
 	if err := json.Unmarshal([]byte(params), &c.Params); err != nil {
 		return nil, fmt.Errorf("store: contact %s params: %w", c.PSID, err)
 	}
-	if err := json.Unmarshal([]byte(tags), &c.Tags); err != nil {
-		return nil, fmt.Errorf("store: contact %s tags: %w", c.PSID, err)
+	if tags != "[]" { // no tags stay nil, as before tags existed
+		if err := json.Unmarshal([]byte(tags), &c.Tags); err != nil {
+			return nil, fmt.Errorf("store: contact %s tags: %w", c.PSID, err)
+		}
 	}
 	c.ProfileFetchedAt, c.LastInboundAt = fromNullMS(fetched), fromNullMS(inbound)
 	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
