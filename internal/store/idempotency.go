@@ -17,16 +17,25 @@ type Idempotent struct {
 	Body        string
 }
 
+// AbandonedAfter is how long a claimed key may stay without an answer before
+// it counts as abandoned: no request runs that long (Prefer: wait is at most
+// 30 s, the sync bound is seconds), so such a claim belongs to a process that
+// died mid-request, and a retry takes the key over instead of answering 409
+// until the key expires. Taking it over sends nothing twice: a message's key
+// is its request id, which the core refuses to send again.
+const AbandonedAfter = 5 * time.Minute
+
 // BeginIdempotent claims key for a bot's request. It returns nil when the
-// key is new (or its record older than ttl, which is forgotten): the caller
+// key is new (or its record older than ttl, or an abandoned claim, which are
+// forgotten): the caller
 // runs the request and then calls FinishIdempotent or ForgetIdempotent.
 // Otherwise it returns the key's record, for the caller to compare and replay.
 func (s *Store) BeginIdempotent(ctx context.Context, botID, key, operation, hash string, ttl time.Duration) (*Idempotent, error) {
 	var found *Idempotent
 	err := s.WriteUrgent(ctx, func(tx *Tx) error {
 		found = nil
-		if _, err := tx.Exec(`DELETE FROM idempotency_keys WHERE bot_id = $1 AND key = $2 AND created_at < $3`,
-			botID, key, ms(tx.Now().Add(-ttl))); err != nil {
+		if _, err := tx.Exec(`DELETE FROM idempotency_keys WHERE bot_id = $1 AND key = $2 AND (created_at < $3 OR status = 0 AND created_at < $4)`,
+			botID, key, ms(tx.Now().Add(-ttl)), ms(tx.Now().Add(-AbandonedAfter))); err != nil {
 			return err
 		}
 		res, err := tx.Exec(`INSERT INTO idempotency_keys (bot_id, key, operation, request_hash, created_at)
