@@ -31,6 +31,10 @@ type Options struct {
 	// X-Hub-Signature-256 fails. Off by default: seed 002's samples show
 	// plain UTF-8.
 	EscapeWebhooks bool
+	// WhatsAppWindow refuses non-template sends with 131047 to users who
+	// have not written to the number within 24 hours, as the Cloud API
+	// does. Off by default: most tests send to users who never wrote.
+	WhatsAppWindow bool
 }
 
 // Server is a fake Graph API. It is an http.Handler; every method is safe for
@@ -43,6 +47,7 @@ type Server struct {
 	latency     time.Duration // the Options value, restored by Reset
 	control     *http.ServeMux
 	escapeHooks bool
+	waWindow    bool
 	hookClient  *http.Client // delivers the webhooks of the user actions
 
 	mu          sync.Mutex
@@ -86,6 +91,7 @@ func New(opts Options) *Server {
 		chats:       map[chatKey]*chatLog{},
 
 		escapeHooks: opts.EscapeWebhooks,
+		waWindow:    opts.WhatsAppWindow,
 		hookClient:  &http.Client{Timeout: webhookTimeout},
 	}
 	if s.now == nil {
