@@ -139,7 +139,9 @@ func TestInteractiveLimits(t *testing.T) {
 				t.Fatalf("%s: %d %s", in, status, out)
 			}
 		}
-		button := func(id, title string) string { return fmt.Sprintf(`{"type":"reply","reply":{"id":%q,"title":%q}}`, id, title) }
+		button := func(id, title string) string {
+			return fmt.Sprintf(`{"type":"reply","reply":{"id":%q,"title":%q}}`, id, title)
+		}
 		row := func(id string) string { return fmt.Sprintf(`{"id":%q,"title":"t"}`, id) }
 		rows := func(n int, prefix string) string {
 			var r []string
