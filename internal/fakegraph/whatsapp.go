@@ -89,6 +89,9 @@ func (s *Server) serveWhatsAppSend(c *call) reply {
 	if err == nil {
 		err = s.waWindowLocked(c.node, req)
 	}
+	if err == nil && req.kind == "template" {
+		err = s.waTemplateSendLocked(c.node, params)
+	}
 	if err == nil {
 		err = s.whatsAppRuleLocked(req.waID)
 	}

@@ -155,9 +155,16 @@ func (h *Handler) receiveWhatsApp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(nums) == 0 {
-		// About the business account only: answered, so Meta stops
-		// retrying, when some number's app signed it; nothing to act on.
-		if !h.signedByAnyWhatsAppApp(r.Context(), sig, body) {
+		// About the business account only: template changes are acted on
+		// for the bots of the account that signed it; anything else is
+		// answered, so Meta stops retrying, when some number's app signed it.
+		signed, err := h.applyTemplateChanges(r.Context(), sig, body)
+		if err != nil {
+			h.Log.Error("inbound: could not apply a template change", "err", err)
+			http.Error(w, "try again", http.StatusServiceUnavailable) // Meta retries
+			return
+		}
+		if !signed && !h.signedByAnyWhatsAppApp(r.Context(), sig, body) {
 			http.Error(w, "forbidden", http.StatusForbidden)
 			return
 		}

@@ -54,9 +54,13 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		"PUT /admin/v1/bots/{id}/whatsapp":      h.putWhatsApp,
 		"GET /admin/v1/bots/{id}/whatsapp":      h.getWhatsApp,
 		"DELETE /admin/v1/bots/{id}/whatsapp":   h.deleteWhatsApp,
-		"POST /admin/v1/apps":                   h.createApp,
-		"GET /admin/v1/apps":                    h.listApps,
-		"DELETE /admin/v1/apps/{id}":            h.deleteApp,
+
+		"POST /admin/v1/bots/{id}/whatsapp/templates/sync":             h.syncTemplates,
+		"GET /admin/v1/bots/{id}/whatsapp/templates":                   h.listTemplates,
+		"GET /admin/v1/bots/{id}/whatsapp/templates/{name}/{language}": h.getTemplate,
+		"POST /admin/v1/apps":                                          h.createApp,
+		"GET /admin/v1/apps":                                           h.listApps,
+		"DELETE /admin/v1/apps/{id}":                                   h.deleteApp,
 
 		"GET /admin/v1/bots/{id}/blocks":                  h.listBlocks,
 		"PUT /admin/v1/bots/{id}/blocks/{name}":           h.putBlock,
