@@ -33,6 +33,7 @@ type cli struct {
 	Key       keyCmd       `cmd:"" help:"Manage API keys through the admin API."`
 	Messages  messagesCmd  `cmd:"" help:"Read the message log through the admin API."`
 	Blocks    blocksCmd    `cmd:"" help:"Keep content blocks in files: push, pull, list, render."`
+	Templates templatesCmd `cmd:"" help:"Keep a WhatsApp number's message templates in files: push, pull, list, sync."`
 	User      userCmd      `cmd:"" help:"Manage the people who sign in to the console (on the database directly)."`
 	Bench     benchCmd     `cmd:"" help:"Measure throughput, latency and memory against a baseline, with the fake Graph API."`
 

@@ -98,12 +98,27 @@ func (h *Handler) applyTemplateChange(ctx context.Context, b *core.Bot, c waTemp
 	if reason == "NONE" {
 		reason = ""
 	}
-	was, _, err := h.Store.SetTemplateStatus(ctx, c.WABA, v.Name, v.Language, status, quality, reason)
-	if err != nil || status == "" || status == was {
+	was, found, err := h.Store.SetTemplateStatus(ctx, c.WABA, v.Name, v.Language, status, quality, reason)
+	if err != nil {
 		return err
 	}
-	// A template the copy lacks is news to the merchant all the same; the
-	// next sync adds it.
+	if !found {
+		// A template the copy lacks (created elsewhere, or reviewed before
+		// its creation was recorded): the copy learns it whole from Graph,
+		// and the merchant hears of its status all the same.
+		changes, _, err := h.Gateway.SyncTemplates(ctx, b)
+		if err != nil {
+			h.Log.Warn("inbound: template sync after a status webhook failed", "waba_id", c.WABA, "err", err)
+		}
+		for _, ch := range changes {
+			if ch.Name == v.Name && ch.Language == v.Language {
+				return nil // the sync told the merchant of this change
+			}
+		}
+	}
+	if status == "" || status == was {
+		return nil
+	}
 	key := "wa:tpl:" + c.WABA + ":" + v.Name + ":" + v.Language + ":" + status + ":" + strconv.FormatInt(c.Time, 10)
 	return h.Store.Write(ctx, func(tx *store.Tx) error {
 		isNew, err := tx.FirstSeen(b.ID, key)

@@ -103,12 +103,19 @@ type TemplateChange struct {
 	Name, Language, From, To, Reason string
 }
 
-// PutTemplate adds or replaces one template of the copy.
-func (s *Store) PutTemplate(ctx context.Context, wabaID string, d *core.WATemplateDef) error {
-	return s.Write(ctx, func(tx *Tx) error { return tx.putTemplate(wabaID, d) })
+// AddTemplate adds a template just submitted to the copy, unless the copy
+// has it already: its review's webhook, or a sync, may have come first.
+func (s *Store) AddTemplate(ctx context.Context, wabaID string, d *core.WATemplateDef) error {
+	return s.Write(ctx, func(tx *Tx) error { return tx.putTemplate(wabaID, d, "NOTHING") })
 }
 
-func (tx *Tx) putTemplate(wabaID string, d *core.WATemplateDef) error {
+func (tx *Tx) putTemplate(wabaID string, d *core.WATemplateDef, onConflict ...string) error {
+	conflict := `UPDATE SET id = excluded.id, category = excluded.category, status = excluded.status,
+		components = excluded.components, parameter_format = excluded.parameter_format, quality = excluded.quality,
+		reason = excluded.reason, updated_at = excluded.updated_at`
+	if len(onConflict) > 0 {
+		conflict = onConflict[0]
+	}
 	components, err := json.Marshal(d.Components)
 	if err != nil {
 		return err
@@ -118,9 +125,7 @@ func (tx *Tx) putTemplate(wabaID string, d *core.WATemplateDef) error {
 	}
 	d.UpdatedAt = tx.Now()
 	_, err = tx.Exec(`INSERT INTO wa_templates (waba_id, `+templateColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-		ON CONFLICT (waba_id, name, language) DO UPDATE SET id = excluded.id, category = excluded.category, status = excluded.status,
-		components = excluded.components, parameter_format = excluded.parameter_format, quality = excluded.quality,
-		reason = excluded.reason, updated_at = excluded.updated_at`,
+		ON CONFLICT (waba_id, name, language) DO `+conflict,
 		wabaID, d.ID, d.Name, d.Language, d.Category, d.Status, string(components), d.ParameterFormat, d.Quality, d.Reason, ms(d.UpdatedAt))
 	return err
 }

@@ -58,6 +58,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		"POST /admin/v1/bots/{id}/whatsapp/templates/sync":             h.syncTemplates,
 		"GET /admin/v1/bots/{id}/whatsapp/templates":                   h.listTemplates,
 		"GET /admin/v1/bots/{id}/whatsapp/templates/{name}/{language}": h.getTemplate,
+		"POST /admin/v1/bots/{id}/whatsapp/templates":                  h.createTemplate,
+		"DELETE /admin/v1/bots/{id}/whatsapp/templates/{name}":         h.deleteTemplate,
 		"POST /admin/v1/apps":                                          h.createApp,
 		"GET /admin/v1/apps":                                           h.listApps,
 		"DELETE /admin/v1/apps/{id}":                                   h.deleteApp,
@@ -127,6 +129,9 @@ var statuses = map[core.Kind]int{
 	core.KindMissingRequestID:    http.StatusBadRequest,
 	core.KindNoCallback:          http.StatusBadRequest,
 	core.KindConflict:            http.StatusConflict,
+	core.KindMissing:             http.StatusBadRequest,
+	core.KindUpstream:            http.StatusUnprocessableEntity, // Graph refused a template call
+	core.KindUnavailable:         http.StatusServiceUnavailable,  // Graph could not be reached
 }
 
 type errorBody struct {

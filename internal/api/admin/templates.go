@@ -2,9 +2,11 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/botgate/botgate/internal/core"
+	"github.com/botgate/botgate/internal/graph"
 )
 
 // The local copy of a WhatsApp number's templates (docs/whatsapp.md).
@@ -78,4 +80,72 @@ func (h *Handler) getTemplate(ctx context.Context, r *http.Request) (int, any, e
 		return 0, nil, err
 	}
 	return http.StatusOK, t, nil
+}
+
+// templateIn is a template as it is submitted for review.
+type templateIn struct {
+	Name            string                     `json:"name"`
+	Language        string                     `json:"language"`
+	Category        string                     `json:"category"`
+	ParameterFormat string                     `json:"parameter_format"`
+	Components      []core.WATemplateComponent `json:"components"`
+}
+
+// createTemplate validates a template, submits it to Graph for review and
+// keeps it in the copy with the status Graph gave (PENDING); the review's
+// result arrives by webhook.
+func (h *Handler) createTemplate(ctx context.Context, r *http.Request) (int, any, error) {
+	b, err := h.templateBot(ctx, r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var in templateIn
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	d := &core.WATemplateDef{Name: in.Name, Language: in.Language, Category: in.Category, ParameterFormat: in.ParameterFormat, Components: in.Components}
+	if err := d.Validate(); err != nil {
+		return 0, nil, err
+	}
+	ch := b.WhatsApp
+	id, status, category, err := h.Graph.CreateTemplate(ctx, ch.AccessToken, ch.WABAID, d)
+	if err != nil {
+		return 0, nil, graphRefusal("WhatsApp refused the template", err)
+	}
+	d.ID, d.Status = id, status
+	if category != "" {
+		d.Category = category // Meta may re-categorise
+	}
+	if err := h.Store.AddTemplate(ctx, ch.WABAID, d); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, d, nil
+}
+
+// deleteTemplate deletes a template, in every language, at Graph and in
+// the copy.
+func (h *Handler) deleteTemplate(ctx context.Context, r *http.Request) (int, any, error) {
+	b, err := h.templateBot(ctx, r)
+	if err != nil {
+		return 0, nil, err
+	}
+	ch := b.WhatsApp
+	if err := h.Graph.DeleteTemplate(ctx, ch.AccessToken, ch.WABAID, r.PathValue("name")); err != nil {
+		return 0, nil, graphRefusal("WhatsApp did not delete the template", err)
+	}
+	return http.StatusNoContent, nil, h.Store.DeleteTemplate(ctx, ch.WABAID, r.PathValue("name"))
+}
+
+// graphRefusal is Graph's refusal of a template call, its envelope kept.
+func graphRefusal(what string, err error) error {
+	var ge *graph.Error
+	if !errors.As(err, &ge) {
+		return err
+	}
+	e := ge.WhatsAppError()
+	e.Message = what + ": " + ge.Message
+	if ge.Details != "" && ge.Details != ge.Message {
+		e.Message += ": " + ge.Details
+	}
+	return e
 }
