@@ -13,7 +13,7 @@ const (
 	MaxTemplateBody       = 1024
 	MaxTemplateHeaderText = 60
 	MaxTemplateFooter     = 60
-	MaxWATemplateButtons    = 10
+	MaxWATemplateButtons  = 10
 	MaxQuickReplyText     = 25
 	MaxURLButtons         = 2
 	MaxPhoneButtons       = 1
