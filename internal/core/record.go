@@ -75,6 +75,7 @@ const (
 	EventCallbackFailed    = "callback_failed"
 	EventCallbackTimeout   = "callback_timeout"
 	EventWarning           = "warning"
+	EventReply             = "reply" // the user answered the message (a WhatsApp reply button, list row or template button)
 )
 
 // Profile is a user's Messenger profile (Graph's User Profile API).

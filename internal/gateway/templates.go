@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,4 +106,31 @@ func (s *Service) approvedTemplate(ctx context.Context, bot *core.Bot) string {
 		}
 	}
 	return ""
+}
+
+// ReplyWithBlockOnWhatsApp sends the block a WhatsApp user's reply named
+// (a reply button, a list row, a template's quick-reply button), each card
+// that has a WhatsApp form (core.WAFromCard) as one message. The reply makes
+// the request ids, so a retried job replies once.
+func (s *Service) ReplyWithBlockOnWhatsApp(ctx context.Context, bot *core.Bot, contact, block, tapID string) error {
+	if core.IsSystemBlock(block) {
+		return core.Invalid("block", "%q is a system block; system blocks cannot be sent through a reply", block)
+	}
+	b, err := s.Store.GetBlock(ctx, bot.ID, block, 0)
+	if err != nil {
+		return err
+	}
+	phone := "+" + strings.TrimPrefix(contact, "wa:")
+	for i, card := range b.Cards {
+		m, ok := core.WAFromCard(card)
+		if !ok {
+			continue
+		}
+		req := &core.SendRequest{Face: core.FaceAuto, Method: "block_button", RequestID: fmt.Sprintf("tap:%s:%d", tapID, i),
+			Recipient: core.Recipient{PhoneNumber: phone}, WhatsApp: m, Block: block, BlockVersion: b.Version}
+		if _, err := s.Send(ctx, bot, req, core.Fields{RequestID: "request_id", Recipient: "recipient"}); err != nil && core.ErrorKind(err) != core.KindDuplicate {
+			return err
+		}
+	}
+	return nil
 }

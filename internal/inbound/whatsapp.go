@@ -43,6 +43,20 @@ type waMessage struct {
 	From      string `json:"from"`
 	ID        string `json:"id"`
 	Timestamp string `json:"timestamp"`
+	// A reply: to an interactive message (button_reply, list_reply) or a
+	// template's quick-reply button, naming the message answered.
+	Type    string `json:"type"`
+	Context struct {
+		ID string `json:"id"`
+	} `json:"context"`
+	Interactive struct {
+		ButtonReply *waReply `json:"button_reply"`
+		ListReply   *waReply `json:"list_reply"`
+	} `json:"interactive"`
+	Button *struct {
+		Payload string `json:"payload"`
+		Text    string `json:"text"`
+	} `json:"button"`
 }
 
 type waStatus struct {
@@ -286,7 +300,10 @@ func (h *Handler) handleWhatsApp(ctx context.Context, job queue.Job, wh *store.W
 func applyWhatsApp(tx *store.Tx, b *core.Bot, ev waEvent) error {
 	if m := ev.msg; m != nil {
 		at := waTime(m.Timestamp, tx.Now())
-		return tx.TouchContact(b.ID, core.WAContact(m.From), &at)
+		if err := tx.TouchContact(b.ID, core.WAContact(m.From), &at); err != nil {
+			return err
+		}
+		return applyReply(tx, b, m)
 	}
 	s := ev.status
 	switch s.Status {

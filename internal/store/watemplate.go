@@ -187,3 +187,13 @@ func (s *Store) MarketingOptedOut(ctx context.Context, botID, contact string) (b
 	}
 	return err == nil, err
 }
+
+// NoteReply records a user's reply in the history of the bot's message
+// Graph knows by graphID, if botgate sent it.
+func (tx *Tx) NoteReply(botID, graphID, detail string) error {
+	messageID, err := tx.messageByGraphID(botID, graphID)
+	if err != nil || messageID == "" {
+		return err
+	}
+	return tx.AddEvent(messageID, core.EventReply, detail)
+}
