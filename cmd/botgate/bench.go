@@ -31,14 +31,15 @@ import (
 // server runs as its own process (this binary, re-executed), so the figures
 // include what a deployment pays: HTTP, JSON, the database, the fake Graph.
 type benchCmd struct {
-	Postgres     string        `env:"BOTGATE_BENCH_POSTGRES" help:"PostgreSQL URL; when set, each measurement also runs on PostgreSQL (in a fresh schema)."`
-	Duration     time.Duration `default:"5s" help:"Length of each accept-rate run."`
-	Concurrency  int           `default:"32" help:"Concurrent client connections."`
-	Messages     int           `default:"20000" help:"Messages in the end-to-end run."`
-	SyncRequests int           `default:"2000" help:"Sequential sync requests in the latency run."`
-	Queued       int           `default:"100000" help:"Messages held in the queue for the memory run (0 skips it)."`
-	Keep         bool          `help:"Keep the work directory (databases, logs)."`
-	WhatsAppOnly bool          `name:"whatsapp-only" help:"Run only the WhatsApp pacing scenario."`
+	Postgres      string        `env:"BOTGATE_BENCH_POSTGRES" help:"PostgreSQL URL; when set, each measurement also runs on PostgreSQL (in a fresh schema)."`
+	Duration      time.Duration `default:"5s" help:"Length of each accept-rate run."`
+	Concurrency   int           `default:"32" help:"Concurrent client connections."`
+	Messages      int           `default:"20000" help:"Messages in the end-to-end run."`
+	SyncRequests  int           `default:"2000" help:"Sequential sync requests in the latency run."`
+	Queued        int           `default:"100000" help:"Messages held in the queue for the memory run (0 skips it)."`
+	Keep          bool          `help:"Keep the work directory (databases, logs)."`
+	WhatsAppOnly  bool          `name:"whatsapp-only" help:"Run only the WhatsApp pacing scenario."`
+	RetentionLoad int           `name:"retention-load" help:"Run only the retention scenario: seed this many old finished messages (e.g. 1000000), then measure end to end with and without pruning running."`
 }
 
 // benchBaselineCmd is the bare handler the accept rate is compared with.
@@ -148,6 +149,9 @@ func (b *benchRun) measure(kind, fakeURL, baseURL string, baseAccept, fakeSync l
 	if b.cmd.WhatsAppOnly {
 		return b.whatsApp(kind, baseURL+"/callbacks")
 	}
+	if b.cmd.RetentionLoad > 0 {
+		return b.retentionLoad(kind, fakeURL, baseURL)
+	}
 
 	// The front door alone: a process that accepts while others would send.
 	dsn, cleanup, err := b.database(kind, "front")
@@ -242,9 +246,10 @@ func (b *benchRun) endToEnd(u, key, fakeURL, baseURL string) (e2eRates, error) {
 	if err != nil {
 		return r, err
 	}
+	prefix := seal.Random(4) // the retention run loads the same botgate twice
 	start := time.Now()
 	res := load.Run(b.e.ctx, b.cmd.Concurrency, b.cmd.Messages, func(ctx context.Context, w, seq int) error {
-		return b.post(ctx, u, key, asyncRequest(fmt.Sprintf("e2e-%d", seq)))
+		return b.post(ctx, u, key, asyncRequest(fmt.Sprintf("e2e-%s-%d", prefix, seq)))
 	})
 	if res.Errors > 0 {
 		return r, fmt.Errorf("end-to-end run: %d of %d requests failed", res.Errors, res.Requests)

@@ -177,7 +177,8 @@ type blocksListCmd struct {
 }
 
 func (c *blocksListCmd) Run(e *env, b *blocksCmd) error {
-	return b.call(e, http.MethodGet, "/admin/v1/bots/"+url.PathEscape(c.Bot)+"/blocks", nil)
+	return b.list(e, "/admin/v1/bots/"+url.PathEscape(c.Bot)+"/blocks", "blocks",
+		[]column{{"NAME", "name"}, {"VERSION", "version"}, {"SYSTEM", "system"}, {"DELETED", "deleted"}, {"SAVED", "created_at"}})
 }
 
 type blocksRenderCmd struct {

@@ -227,7 +227,7 @@ func TestBlocksPushPull(t *testing.T) {
 	}
 
 	// list prints the admin API's answer: system blocks and pushed ones.
-	out = b.ok(t, "list")
+	out = b.ok(t, "list", "--json")
 	var list struct {
 		Blocks []struct {
 			Name    string

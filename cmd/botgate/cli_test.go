@@ -61,7 +61,7 @@ func (a adminCLI) ok(args ...string) string {
 // decode runs a command and decodes what it printed into v; it returns the output compacted.
 func (a adminCLI) decode(v any, args ...string) string {
 	a.t.Helper()
-	out := a.ok(args...)
+	out := a.ok(append(args, "--json")...)
 	if err := json.Unmarshal([]byte(out), v); err != nil {
 		a.t.Fatalf("botgate %s printed %q: %v", strings.Join(args, " "), out, err)
 	}
@@ -172,7 +172,7 @@ func TestAdminCommands(t *testing.T) {
 	if stored.CreatedAt[:19] != b.CreatedAt[:19] {
 		t.Errorf("bot get shows created_at %s, bot create %s", stored.CreatedAt, b.CreatedAt)
 	}
-	out, err = runCLI(t, environ, "bot", "list")
+	out, err = runCLI(t, environ, "bot", "list", "-o", "json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +320,7 @@ func TestAdminCommands(t *testing.T) {
 		`{"error":{"code":"unauthenticated","message":"a valid admin token is required (Authorization: Bearer …)"}}`, "bot", "list")
 	for _, args := range [][]string{{"bot", "list"}, {"key", "list", env.BotID}, {"messages", "list"}} {
 		out, err := runCLI(t, map[string]string{"BOTGATE_SERVER": env.Server.URL()}, args...)
-		if err == nil || err.Error() != "missing flags: --admin-token=STRING" || out != "" {
+		if !errors.Is(err, errNoToken) || out != "" {
 			t.Errorf("botgate %s without a token: %q %v", strings.Join(args, " "), out, err)
 		}
 	}
@@ -345,7 +345,7 @@ func TestAdminCommands(t *testing.T) {
 // An admin command prints the answer indented and one newline, like jq.
 func TestAdminOutputEndsWithOneNewline(t *testing.T) {
 	env := harness.Start(t, storetest.New(t, "sqlite"), harness.Options{})
-	out, err := runCLI(t, nil, "key", "list", env.BotID, "--server", env.Server.URL(), "--admin-token", harness.AdminToken)
+	out, err := runCLI(t, nil, "key", "list", env.BotID, "--json", "--server", env.Server.URL(), "--admin-token", harness.AdminToken)
 	if err != nil || !strings.HasSuffix(out, "\n  ]\n}\n") || strings.HasSuffix(out, "\n\n") {
 		t.Errorf("key list printed %q, %v", out, err)
 	}
@@ -357,7 +357,7 @@ func TestRunReadsEnvironmentOnlyThroughGetenv(t *testing.T) {
 	env := harness.Start(t, storetest.New(t, "sqlite"), harness.Options{})
 	t.Setenv("BOTGATE_ADMIN_TOKEN", harness.AdminToken)
 	out, err := runCLI(t, nil, "bot", "list", "--server", env.Server.URL())
-	if err == nil || err.Error() != "missing flags: --admin-token=STRING" {
+	if !errors.Is(err, errNoToken) {
 		t.Errorf("bot list with the token only in the process environment: %q %v", out, err)
 	}
 }
@@ -461,18 +461,26 @@ func TestMigrateThenServe(t *testing.T) {
 			t.Fatalf("migrate: %q %v", out, err)
 		}
 	}
-	s := serve(t, "--database", db)
-	listening := regexp.MustCompile(`msg="botgate: listening" addr=(http://127\.0\.0\.1:\d+)`)
-	var url string
+	// Not on a terminal, the log is JSON.
+	s := serve(t, "--database", db, "--metrics-addr", "127.0.0.1:0")
+	listening := regexp.MustCompile(`"msg":"botgate: listening","addr":"(http://127\.0\.0\.1:\d+)","metrics":"(http://127\.0\.0\.1:\d+/metrics)"`)
+	var url, metricsURL string
 	harness.WaitFor(t, "serve to listen", 20*time.Second, func() bool {
 		m := listening.FindStringSubmatch(s.stderr.String())
 		if m != nil {
-			url = m[1]
+			url, metricsURL = m[1], m[2]
 		}
 		return m != nil
 	})
 	if status, body := get(t, url+"/healthz", ""); status != 200 || body != "ok\n" {
 		t.Errorf("healthz: %d %q", status, body)
+	}
+	// --metrics-addr serves the same metrics on their own listener, and nothing else.
+	if status, body := get(t, metricsURL, ""); status != 200 || !strings.Contains(body, `botgate_http_requests_total{route="GET /healthz",status="200"} 1`) {
+		t.Errorf("metrics listener: %d %.300s", status, body)
+	}
+	if status, _ := get(t, strings.TrimSuffix(metricsURL, "/metrics")+"/healthz", ""); status != 404 {
+		t.Errorf("the metrics listener serves /healthz: %d", status)
 	}
 	if status, body := get(t, url+"/readyz", ""); status != 200 || body != "ready\n" {
 		t.Errorf("readyz: %d %q", status, body)
@@ -499,148 +507,32 @@ func TestMigrateThenServe(t *testing.T) {
 	}
 }
 
-var (
-	welcomeRe  = regexp.MustCompile(`botgate sandbox: listening on (http://127\.0\.0\.1:\d+), fake Graph API at http://127\.0\.0\.1:\d+\n`)
-	demoBotRe  = regexp.MustCompile(`Demo bot (bot_[0-9A-Z]{26}) on page 100000000000001; demo user \(PSID\) 2000000000000001\.\n`)
-	adminRe    = regexp.MustCompile(`Admin token \(this run\): (sandbox-[a-z2-7]+)\n`)
-	keyRe      = regexp.MustCompile(`Demo bot API key \(shown once\): (bgk_\S+)\n`)
-	sendCurlRe = regexp.MustCompile(`Send a message:\n  curl -s (\S+)/api -H 'APIKEY: ([^']+)' -H 'Content-Type: application/json' \\\n    -d '([^']+)'\n`)
-	waCurlRe   = regexp.MustCompile(`Send a WhatsApp message from \+15550100001 to the demo user \+447700900001:\n  curl -s (\S+)/channels/(\+15550100001)/messages -H 'APIKEY: ([^']+)' -H 'Content-Type: application/json' \\\n    -d '([^']+)'\n`)
-	inboxRe    = regexp.MustCompile(`Async results \("sync":false\) arrive at (\S+)/sandbox/inbox \(GET it to read them\)\.\n`)
-)
-
-// `serve --sandbox` runs a fake Graph, makes a demo bot on first start and
-// prints a key and a curl command that work as printed; the next start on
-// the same database prints no key but how to make one.
-func TestSandbox(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "sandbox.db")
-	s := serve(t, "--sandbox", "--database", db)
-	s.wait(t, inboxRe)
-	out := s.stdout.String()
-	url := welcomeRe.FindStringSubmatch(out)
-	bot := demoBotRe.FindStringSubmatch(out)
-	token := adminRe.FindStringSubmatch(out)
-	key := keyRe.FindStringSubmatch(out)
-	curl := sendCurlRe.FindStringSubmatch(out)
-	if url == nil || bot == nil || token == nil || key == nil || curl == nil || strings.Contains(out, "Make another") {
-		t.Fatalf("sandbox welcome:\n%s", out)
-	}
-	if curl[1] != url[1] || curl[2] != key[1] || inboxRe.FindStringSubmatch(out)[1] != url[1] {
-		t.Errorf("the curl command does not use the printed URL and key:\n%s", out)
-	}
-	if status, body := get(t, url[1]+"/readyz", ""); status != 200 || body != "ready\n" {
-		t.Errorf("readyz: %d %q", status, body)
-	}
-
-	// The printed command, as printed.
-	var req struct {
-		Request struct{ ID string }
-	}
-	if err := json.Unmarshal([]byte(curl[3]), &req); err != nil || !regexp.MustCompile(`^demo-\d+$`).MatchString(req.Request.ID) {
-		t.Fatalf("curl body %s: %v", curl[3], err)
-	}
-	status, body := post(t, curl[1]+"/api", http.Header{"Apikey": {curl[2]}, "Content-Type": {"application/json"}}, curl[3])
-	var answer struct {
-		RequestID   string `json:"request_id"`
-		RecipientID string `json:"recipient_id"`
-		MessageID   string `json:"message_id"`
-	}
-	_ = json.Unmarshal([]byte(body), &answer)
-	if status != 200 || answer.RequestID != req.Request.ID || answer.RecipientID != "2000000000000001" || answer.MessageID == "" ||
-		body != fmt.Sprintf(`{"request_id":%q,"recipient_id":"2000000000000001","message_id":%q}`+"\n", answer.RequestID, answer.MessageID) {
-		t.Fatalf("the printed curl command: %d %s", status, body)
-	}
-	// The printed WhatsApp command, as printed: the demo user wrote first,
-	// so the window is open.
-	wa := waCurlRe.FindStringSubmatch(out)
-	if wa == nil || wa[1] != url[1] || wa[3] != key[1] {
-		t.Fatalf("no WhatsApp command with the printed URL and key:\n%s", out)
-	}
-	status, body = post(t, wa[1]+"/channels/"+wa[2]+"/messages", http.Header{"Apikey": {wa[3]}, "Content-Type": {"application/json"}}, wa[4])
-	if status != 200 || !strings.Contains(body, `"status":"sent"`) || !strings.Contains(body, `"wamid":"wamid.`) {
-		t.Fatalf("the printed WhatsApp command: %d %s", status, body)
-	}
-	// The message log shows the placeholder filled by the fake Graph's profile.
-	status, body = get(t, url[1]+"/admin/v1/messages?request_id="+req.Request.ID, token[1])
-	if status != 200 || !strings.Contains(body, `"bot_id":"`+bot[1]+`"`) || !strings.Contains(body, `"message_ids":["`+answer.MessageID+`"]`) {
-		t.Errorf("the demo message in the log: %d %s", status, body)
-	}
-	// Async results land in the sandbox inbox, signed with the demo bot's secret.
-	async := strings.Replace(strings.Replace(curl[3], `"sync":true`, `"sync":false`, 1), req.Request.ID, req.Request.ID+"-async", 1)
-	if status, body := post(t, curl[1]+"/api", http.Header{"Apikey": {curl[2]}, "Content-Type": {"application/json"}}, async); status != 200 {
-		t.Fatalf("async demo send: %d %s", status, body)
-	}
-	var inbox struct {
-		Received []struct {
-			Verified bool `json:"signature_verified"`
-			Body     struct {
-				RequestID string `json:"request_id"`
-			} `json:"body"`
-		} `json:"received"`
-	}
-	harness.WaitFor(t, "the sandbox inbox to get the callback", 10*time.Second, func() bool {
-		_, body := get(t, url[1]+"/sandbox/inbox", "")
-		_ = json.Unmarshal([]byte(body), &inbox)
-		return len(inbox.Received) > 0
+// --log-format text writes slog's text lines; each request's access line
+// (at debug for health checks) names the caller's X-Request-Id, which the
+// response carries back.
+func TestServeLogsTextWithRequestIDs(t *testing.T) {
+	s := serve(t, "--database", filepath.Join(t.TempDir(), "b.db"), "--log-format", "text", "--log-level", "debug")
+	listening := regexp.MustCompile(`msg="botgate: listening" addr=(http://127\.0\.0\.1:\d+) metrics=""`)
+	var url string
+	harness.WaitFor(t, "serve to listen", 20*time.Second, func() bool {
+		m := listening.FindStringSubmatch(s.stderr.String())
+		if m != nil {
+			url = m[1]
+		}
+		return m != nil
 	})
-	if r := inbox.Received[0]; !r.Verified || r.Body.RequestID != req.Request.ID+"-async" {
-		t.Errorf("sandbox inbox: %+v", inbox)
+	req, _ := http.NewRequest(http.MethodGet, url+"/healthz", nil)
+	req.Header.Set("X-Request-Id", "trace-42")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
 	}
-	s.stop(t)
-
-	// Second start on the same database: the same demo bot, no key.
-	s2 := serve(t, "--sandbox", "--database", db)
-	s2.wait(t, inboxRe)
-	out2 := s2.stdout.String()
-	url2 := welcomeRe.FindStringSubmatch(out2)
-	bot2 := demoBotRe.FindStringSubmatch(out2)
-	token2 := adminRe.FindStringSubmatch(out2)
-	if url2 == nil || bot2 == nil || token2 == nil || bot2[1] != bot[1] || keyRe.MatchString(out2) || strings.Contains(out2, "bgk_") {
-		t.Fatalf("second sandbox welcome:\n%s", out2)
+	resp.Body.Close()
+	if got := resp.Header.Get("X-Request-Id"); got != "trace-42" {
+		t.Errorf("X-Request-Id = %q", got)
 	}
-	if token2[1] == token[1] {
-		t.Errorf("the admin token of this run is the last run's")
-	}
-	another := regexp.MustCompile(`The demo bot's first API key was shown on the first start\. Make another:\n` +
-		`  curl -s -X POST (\S+)/admin/v1/bots/(bot_\w+)/api-keys -H 'Authorization: Bearer ([^']+)'\n`).FindStringSubmatch(out2)
-	curl2 := sendCurlRe.FindStringSubmatch(out2)
-	if another == nil || another[1] != url2[1] || another[2] != bot[1] || another[3] != token2[1] || curl2 == nil || curl2[2] != "<your API key>" {
-		t.Fatalf("second sandbox welcome does not say how to make a key:\n%s", out2)
-	}
-	// The printed command makes a key, which sends like the first.
-	status, body = post(t, another[1]+"/admin/v1/bots/"+another[2]+"/api-keys", http.Header{"Authorization": {"Bearer " + another[3]}}, "")
-	var newKey struct{ Key string }
-	if err := json.Unmarshal([]byte(body), &newKey); status != 201 || err != nil || !strings.HasPrefix(newKey.Key, "bgk_") {
-		t.Fatalf("making another key: %d %s", status, body)
-	}
-	for i, k := range []string{key[1], newKey.Key} {
-		b := strings.Replace(curl2[3], `"id":"demo-`, fmt.Sprintf(`"id":"again-%d-`, i), 1)
-		if status, body := post(t, curl2[1]+"/api", http.Header{"Apikey": {k}, "Content-Type": {"application/json"}}, b); status != 200 ||
-			!strings.Contains(body, `"recipient_id":"2000000000000001"`) {
-			t.Errorf("send after restart with key %d: %d %s", i, status, body)
-		}
-	}
-	status, body = get(t, url2[1]+"/admin/v1/bots", token2[1])
-	if status != 200 || strings.Count(body, `"id":"bot_`) != 1 || !strings.Contains(body, `"name":"Sandbox shop"`) ||
-		!strings.Contains(body, `"callback_url":"`+url2[1]+`/sandbox/inbox"`) {
-		t.Errorf("bots after restart: %d %s", status, body)
-	}
-}
-
-// A configured admin token is the operator's secret: the sandbox says how to
-// use it without printing it.
-func TestSandboxKeepsConfiguredAdminToken(t *testing.T) {
-	const secret = "operator-admin-token-c0ffee"
-	db := filepath.Join(t.TempDir(), "sandbox.db")
-	for range 2 {
-		s := serve(t, "--sandbox", "--database", db, "--admin-token", secret)
-		s.wait(t, inboxRe)
-		s.stop(t)
-		out := s.stdout.String()
-		if strings.Contains(out, secret) || adminRe.MatchString(out) {
-			t.Errorf("the sandbox printed the configured admin token:\n%s", out)
-		}
-	}
+	line := regexp.MustCompile(`level=DEBUG msg="http request" request_id=trace-42 method=GET route="GET /healthz" status=200 duration_ms=\S+ bytes=3 face=ops bot="" remote=127\.0\.0\.1:\d+\n`)
+	harness.WaitFor(t, "the access line", 10*time.Second, func() bool { return line.MatchString(s.stderr.String()) })
 }
 
 // TestWhatsAppCommands attaches, shows and detaches a bot's WhatsApp number

@@ -26,16 +26,26 @@ func main() {
 
 // cli is every sub-command.
 type cli struct {
-	Serve     serveCmd     `cmd:"" help:"Run the gateway."`
-	Migrate   migrateCmd   `cmd:"" help:"Apply database migrations and exit."`
-	Fakegraph fakegraphCmd `cmd:"" help:"Run the fake Graph API server (for benchmarks and manual tests)."`
-	Bot       botCmd       `cmd:"" help:"Manage bots through the admin API."`
-	Key       keyCmd       `cmd:"" help:"Manage API keys through the admin API."`
-	Messages  messagesCmd  `cmd:"" help:"Read the message log through the admin API."`
-	Blocks    blocksCmd    `cmd:"" help:"Keep content blocks in files: push, pull, list, render."`
-	Templates templatesCmd `cmd:"" help:"Keep a WhatsApp number's message templates in files: push, pull, list, sync."`
-	User      userCmd      `cmd:"" help:"Manage the people who sign in to the console (on the database directly)."`
-	Bench     benchCmd     `cmd:"" help:"Measure throughput, latency and memory against a baseline, with the fake Graph API."`
+	Serve       serveCmd       `cmd:"" help:"Run the gateway."`
+	Migrate     migrateCmd     `cmd:"" help:"Apply database migrations and exit."`
+	Sandbox     sandboxCmd     `cmd:"" help:"Manage the sandbox's kept state."`
+	Fakegraph   fakegraphCmd   `cmd:"" help:"Run the fake Graph API server (for benchmarks and manual tests)."`
+	Bot         botCmd         `cmd:"" help:"Manage bots through the admin API."`
+	Key         keyCmd         `cmd:"" help:"Manage API keys through the admin API."`
+	Messages    messagesCmd    `cmd:"" help:"Read the message log through the admin API."`
+	Deliveries  deliveriesCmd  `cmd:"" help:"See and replay the POSTs to bots' callback and webhook URLs."`
+	Apps        appsCmd        `cmd:"" help:"Manage Sobot apps through the admin API."`
+	Check       checkCmd       `cmd:"" help:"Dry run: what a send to a user would do, sending nothing."`
+	Send        sendCmd        `cmd:"" help:"Send a text to a user through the Bothub API, waiting for Facebook's answer."`
+	Blocks      blocksCmd      `cmd:"" help:"Keep content blocks in files: push, pull, list, render."`
+	Templates   templatesCmd   `cmd:"" help:"Keep a WhatsApp number's message templates in files: push, pull, list, sync."`
+	Import      importCmd      `cmd:"" help:"Import contacts, links, params, subscriptions or blocks exported from a vendor (JSON Lines or CSV)."`
+	User        userCmd        `cmd:"" help:"Manage the people who sign in to the console (on the database directly)."`
+	Bench       benchCmd       `cmd:"" help:"Measure throughput, latency and memory against a baseline, with the fake Graph API."`
+	Version     versionCmd     `cmd:"" help:"Print the version, commit and build date."`
+	Healthcheck healthcheckCmd `cmd:"" help:"Exit 0 when the botgate at --addr is ready (for container health checks)."`
+
+	VersionFlag kong.VersionFlag `name:"version" help:"Print the version and exit."`
 
 	BenchBaseline benchBaselineCmd `cmd:"" hidden:"" name:"bench-baseline" help:"The bare handler bench compares with."`
 }
@@ -67,6 +77,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		kong.Exit(func(code int) { panic(exitRequest{code}) }),
 		kong.Resolvers(envResolver(getenv)),
 		kong.UsageOnError(),
+		kong.Vars{"version": versionLine()},
 	)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"net/http/pprof"
 	"time"
 
+	"github.com/botgate/botgate/internal/logs"
 	"github.com/botgate/botgate/internal/server"
 	"github.com/botgate/botgate/internal/store"
 )
@@ -19,6 +20,7 @@ type serveCmd struct {
 	GraphVersion     string          `default:"v25.0" env:"BOTGATE_GRAPH_VERSION" help:"Graph API version."`
 	AdminToken       string          `env:"BOTGATE_ADMIN_TOKEN" help:"Bearer token of the admin API; the admin API is off while empty."`
 	Sandbox          bool            `env:"BOTGATE_SANDBOX" help:"Run the fake Graph API in-process and provision a demo bot."`
+	SandboxGraphAddr string          `env:"BOTGATE_SANDBOX_GRAPH_ADDR" help:"Address of the sandbox's fake Graph API; default: the port after --addr's."`
 	SecretKey        string          `env:"BOTGATE_SECRET_KEY" help:"Key sealing bot secrets (64 hex characters). SQLite keeps one in DATABASE.key when unset; required with PostgreSQL."`
 	EgressAllow      string          `env:"BOTGATE_EGRESS_ALLOW" help:"Comma-separated CIDRs that callback and webhook URLs may reach despite the SSRF guard."`
 	Console          bool            `default:"true" negatable:"" env:"BOTGATE_CONSOLE" help:"Serve the web console under /console/ (--no-console: off, /console/ answers 404)."`
@@ -34,6 +36,7 @@ type serveCmd struct {
 	CallbackSchedule []time.Duration `default:"5s,5m,30m,2h,5h,10h,14h" env:"BOTGATE_CALLBACK_SCHEDULE" help:"Waits between delivery attempts; attempts = waits + 1."`
 	ShutdownGrace    time.Duration   `default:"15s" env:"BOTGATE_SHUTDOWN_GRACE" help:"How long in-flight work may finish after SIGTERM."`
 	JobLease         time.Duration   `default:"2m" env:"BOTGATE_JOB_LEASE" help:"How long a claimed job stays with its process; after a crash, other processes take its jobs when this ends."`
+	Retention        time.Duration   `default:"720h" env:"BOTGATE_RETENTION" help:"How long messages (with their attempts, history and callbacks), deliveries and dead jobs are kept; unfinished ones stay until done. 0 keeps them forever."`
 	InboundRetention time.Duration   `default:"168h" env:"BOTGATE_INBOUND_RETENTION" help:"How long received webhooks and the marks that drop Meta's redeliveries are kept (at least 48h; Meta redelivers WhatsApp's for days)."`
 	ProfileTTL       time.Duration   `default:"168h" env:"BOTGATE_PROFILE_TTL" help:"How old a cached user profile may get before a send that needs it fetches it again (0: never again)."`
 	SobotTokenTTL    time.Duration   `default:"24h" env:"BOTGATE_SOBOT_TOKEN_TTL" help:"Lifetime of a Sobot API token (its expires_in)."`
@@ -41,10 +44,15 @@ type serveCmd struct {
 	TemplateSync     time.Duration   `default:"1h" env:"BOTGATE_TEMPLATE_SYNC" help:"How often the copies of the WhatsApp Business Accounts' message templates are refreshed from Graph (0: only on demand)."`
 	PprofAddr        string          `env:"BOTGATE_PPROF_ADDR" help:"Serve Go's profiler (net/http/pprof) on this address, for diagnosing performance; off when empty. Keep it on loopback."`
 	LogLevel         slog.Level      `default:"info" env:"BOTGATE_LOG_LEVEL" help:"debug, info, warn or error."`
+	LogFormat        string          `env:"BOTGATE_LOG_FORMAT" enum:",text,json" default:"" help:"text or json; default text on a terminal, json otherwise."`
+	MetricsAddr      string          `env:"BOTGATE_METRICS_ADDR" help:"Also serve /metrics on this address, for a Prometheus on a private network; off when empty."`
 }
 
 func (c *serveCmd) Run(e *env) error {
-	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: c.LogLevel}))
+	log, err := logs.New(e.stderr, c.LogFormat, c.LogLevel)
+	if err != nil {
+		return err
+	}
 	cfg := c.config()
 	cfg.Out = e.stdout
 	s, err := server.New(e.ctx, cfg, log)
@@ -59,7 +67,7 @@ func (c *serveCmd) Run(e *env) error {
 			}
 		}()
 	}
-	log.Info("botgate: listening", "addr", s.URL(), "database", store.RedactDSN(c.Database), "sandbox", c.Sandbox)
+	log.Info("botgate: listening", "addr", s.URL(), "metrics", s.MetricsURL(), "database", store.RedactDSN(c.Database), "sandbox", c.Sandbox)
 	return s.Run(e.ctx)
 }
 
@@ -68,12 +76,13 @@ func (c *serveCmd) Run(e *env) error {
 func (c *serveCmd) config() server.Config {
 	return server.Config{
 		Addr: c.Addr, Database: c.Database, GraphURL: c.GraphURL, GraphVersion: c.GraphVersion,
-		AdminToken: c.AdminToken, Sandbox: c.Sandbox, SecretKey: c.SecretKey, EgressAllow: c.EgressAllow, SQLiteSync: c.SQLiteSync,
-		Console: c.Console, TrustProxy: c.TrustProxy,
+		AdminToken: c.AdminToken, Sandbox: c.Sandbox, SandboxGraphAddr: c.SandboxGraphAddr, SecretKey: c.SecretKey, EgressAllow: c.EgressAllow,
+		SQLiteSync: c.SQLiteSync, Console: c.Console, TrustProxy: c.TrustProxy,
 		SyncTimeout: c.SyncTimeout, GraphTimeout: c.GraphTimeout, SendWorkers: c.SendWorkers, SendAttempts: c.SendAttempts, SendRetryBase: c.SendRetryBase,
 		DeliveryWorkers: c.DeliveryWorkers, CallbackTimeout: c.CallbackTimeout, CallbackSchedule: c.CallbackSchedule,
-		ShutdownGrace: c.ShutdownGrace, JobLease: c.JobLease, InboundRetention: c.InboundRetention, ProfileTTL: c.ProfileTTL,
-		SobotTokenTTL: c.SobotTokenTTL, SobotSignSkew: c.SobotSignSkew, TemplateSync: c.TemplateSync,
+		ShutdownGrace: c.ShutdownGrace, JobLease: c.JobLease, Retention: c.Retention, InboundRetention: c.InboundRetention, ProfileTTL: c.ProfileTTL,
+		SobotTokenTTL: c.SobotTokenTTL, SobotSignSkew: c.SobotSignSkew, MetricsAddr: c.MetricsAddr, LogFormat: c.LogFormat,
+		TemplateSync: c.TemplateSync,
 	}
 }
 
@@ -100,4 +109,23 @@ func pprofMux() *http.ServeMux {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return mux
+}
+
+type sandboxCmd struct {
+	Reset sandboxResetCmd `cmd:"" help:"Start the sandbox over: a new demo bot, API key and admin token, an empty inbox, the fake Graph's own pages and users only."`
+}
+
+type sandboxResetCmd struct {
+	Database  string `default:"./botgate.db" env:"BOTGATE_DATABASE" help:"SQLite path, sqlite://PATH, or postgres://…"`
+	SecretKey string `env:"BOTGATE_SECRET_KEY" help:"Key sealing bot secrets (see serve)."`
+}
+
+func (c *sandboxResetCmd) Run(e *env) error {
+	cfg := server.Defaults()
+	cfg.Database, cfg.SecretKey = c.Database, c.SecretKey
+	if err := server.ResetSandbox(context.WithoutCancel(e.ctx), cfg); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "sandbox reset: the next `botgate serve --sandbox` on %s starts over\n", store.RedactDSN(c.Database))
+	return nil
 }

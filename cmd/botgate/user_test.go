@@ -122,7 +122,7 @@ func TestConsoleOnOff(t *testing.T) {
 		args          []string
 		console, root int
 	}{{nil, http.StatusOK, http.StatusOK}, {[]string{"--no-console"}, http.StatusNotFound, http.StatusNotFound}} {
-		s := serve(t, append(tc.args, "--database", filepath.Join(t.TempDir(), "c.db"))...)
+		s := serve(t, append(tc.args, "--log-format", "text", "--database", filepath.Join(t.TempDir(), "c.db"))...)
 		var base string
 		harness.WaitFor(t, "serve to listen", 20*time.Second, func() bool {
 			m := listening.FindStringSubmatch(s.stderr.String())

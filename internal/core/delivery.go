@@ -22,6 +22,9 @@ type Delivery struct {
 	CreatedAt   time.Time       `json:"created_at"`
 	UpdatedAt   time.Time       `json:"updated_at"`
 	DeliveredAt *time.Time      `json:"delivered_at,omitempty"`
+	// NextAttemptAt is when a pending delivery is next tried; the admin API
+	// fills it from the queue.
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
 }
 
 // Delivery kinds.

@@ -26,3 +26,10 @@ func NewID(prefix string, now time.Time) string {
 	}
 	return string(out)
 }
+
+// FirstID is the smallest id NewID can give at t's millisecond: every id
+// made earlier sorts before it, so "created before t" is a range of the
+// primary key.
+func FirstID(prefix string, t time.Time) string {
+	return NewID(prefix, t)[:len(prefix)+10] + "0000000000000000"
+}

@@ -17,6 +17,8 @@ import (
 
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/graph"
+	"github.com/botgate/botgate/internal/logs"
+	"github.com/botgate/botgate/internal/metrics"
 	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/queue"
 	"github.com/botgate/botgate/internal/store"
@@ -38,8 +40,11 @@ type Dispatcher struct {
 	Backoff     queue.Backoff         // between async attempts
 	SyncBackoff queue.Backoff         // between attempts within a sync request
 	Metrics     *Metrics
+	Stats       *metrics.Set
 	ProfileTTL  time.Duration // a cached profile older than this is fetched again
 	Log         *slog.Logger
+
+	sample logs.Sampler // retries come in floods when Graph is down
 }
 
 // Handle is the queue handler for send jobs.
@@ -53,7 +58,7 @@ func (d *Dispatcher) Handle(ctx context.Context, job queue.Job) error {
 	}
 	m, err := d.Store.GetMessage(ctx, job.Ref)
 	if core.ErrorKind(err) == core.KindNotFound {
-		return d.Store.Write(ctx, func(tx *store.Tx) error { return queue.Discard(tx, job, "message not found") })
+		return queue.SetAside(ctx, d.Store, d.Log, job, "message not found")
 	}
 	if err != nil {
 		return err
@@ -105,7 +110,7 @@ func (d *Dispatcher) send(ctx context.Context, bot *core.Bot, m *core.MessageRec
 					if errors.Is(err, context.DeadlineExceeded) {
 						return d.fail(ctx, bot, m, job, core.Errorf(core.KindUnavailable, "the sync bound ran out before the send's turn; nothing was sent"), nil)
 					}
-					d.Log.Error("dispatch: no turn for a sync send", "message", m.ID, "err", err)
+					logs.From(ctx, d.Log).Error("dispatch: no turn for a sync send", "message", m.ID, "err", err)
 					return d.fail(ctx, bot, m, job, core.Errorf(core.KindInternal, "internal error"), nil)
 				case err != nil || postponed:
 					return err
@@ -114,7 +119,6 @@ func (d *Dispatcher) send(ctx context.Context, bot *core.Bot, m *core.MessageRec
 			attempt := &core.Attempt{MessageID: m.ID, Seq: seq, At: d.Store.Now(), Request: body}
 			res, resp, callErr := r.call(ctx, body)
 			attempt.Duration, attempt.StatusCode, attempt.Response = resp.Duration, resp.Status, resp.Body
-			d.Metrics.observeCall(resp.Duration, callErr)
 			if callErr == nil {
 				if err := d.sent(ctx, bot, m, job, attempt, res, seq); err != nil {
 					return err
@@ -135,11 +139,14 @@ func (d *Dispatcher) send(ctx context.Context, bot *core.Bot, m *core.MessageRec
 			case deadline.IsZero() && gerr.Throttled():
 				// A limit upstream: the message waits for it, however long,
 				// without using up an attempt.
+				d.retrying(ctx, m, job.Attempt, wait, "throttled", gerr)
 				return d.postpone(ctx, job, attempt, d.Store.Now().Add(wait))
 			case deadline.IsZero() && job.Attempt < job.MaxAttempts:
+				d.retrying(ctx, m, job.Attempt, wait, "error", gerr)
 				return d.retry(ctx, job, attempt, d.Store.Now().Add(wait))
 			// The sync deadline is wall-clock: it bounds how long the caller waits.
 			case !deadline.IsZero() && time.Now().Add(wait).Before(deadline):
+				d.retrying(ctx, m, try, wait, "error", gerr)
 				if err := d.record(ctx, attempt, core.OutcomeRetry); err != nil {
 					return err
 				}
@@ -246,7 +253,23 @@ func (d *Dispatcher) sent(ctx context.Context, bot *core.Bot, m *core.MessageRec
 		return fmt.Errorf("record sent part %d of %s: %w", seq, m.ID, err)
 	}
 	m.Parts = parts
+	if m.Channel == core.ChannelWhatsApp && bot.WhatsApp != nil {
+		d.Stats.WhatsAppSent(bot.WhatsApp.PhoneNumberID)
+	}
+	if last {
+		d.Stats.Message(m.Request.Face, string(m.Channel), string(core.StatusSent))
+		logs.From(ctx, d.Log).Info("message sent", "message", m.ID, "client_request_id", m.Request.RequestID, "bot", m.BotID, "face", m.Request.Face,
+			"channel", string(m.Channel), "parts", len(parts), "sync", m.Request.Sync, "attempt", job.Attempt)
+	}
 	return nil
+}
+
+// retrying logs an attempt that will be tried again, sampled per bot: a
+// Graph outage retries every message at once.
+func (d *Dispatcher) retrying(ctx context.Context, m *core.MessageRecord, attempt int, wait time.Duration, reason string, gerr *graph.Error) {
+	d.Stats.SendRetry(string(m.Channel), reason)
+	d.sample.Log(logs.From(ctx, d.Log), slog.LevelWarn, "retry:"+m.BotID, "send retry scheduled", "message", m.ID, "client_request_id", m.Request.RequestID, "bot", m.BotID,
+		"channel", string(m.Channel), "attempt", attempt, "wait", wait.String(), "reason", reason, "err", gerr.Error())
 }
 
 func (d *Dispatcher) retry(ctx context.Context, job queue.Job, a *core.Attempt, at time.Time) error {
@@ -288,13 +311,13 @@ func (d *Dispatcher) write(ctx context.Context, m *core.MessageRecord, fn func(*
 func (d *Dispatcher) fail(ctx context.Context, bot *core.Bot, m *core.MessageRecord, job queue.Job, err error, a *core.Attempt) error {
 	e := core.AsError(err)
 	if e.Kind == core.KindInternal && e.Message == "internal error" {
-		d.Log.Error("dispatch: send failed", "message", m.ID, "err", err)
+		logs.From(ctx, d.Log).Error("dispatch: send failed", "message", m.ID, "err", err)
 	}
 	d.Metrics.observeFailure(e.Kind)
 	if a != nil {
 		a.Outcome = core.OutcomeFailed
 	}
-	return d.write(ctx, m, func(tx *store.Tx) error {
+	err = d.write(ctx, m, func(tx *store.Tx) error {
 		if a != nil {
 			if err := tx.AddAttempt(a); err != nil {
 				return err
@@ -312,6 +335,16 @@ func (d *Dispatcher) fail(ctx context.Context, bot *core.Bot, m *core.MessageRec
 		}
 		return finishJob(tx, job)
 	})
+	if err == nil {
+		d.Stats.Message(m.Request.Face, string(m.Channel), string(core.StatusFailed))
+		args := []any{"message", m.ID, "client_request_id", m.Request.RequestID, "bot", m.BotID, "face", m.Request.Face, "channel", string(m.Channel),
+			"code", string(e.Kind), "reason", e.Message, "sync", m.Request.Sync, "attempt", job.Attempt}
+		if e.Upstream != nil {
+			args = append(args, "graph_code", e.Upstream.Code)
+		}
+		logs.From(ctx, d.Log).Info("message failed", args...)
+	}
+	return err
 }
 
 // finishJob completes the job; a lost lease means another claim runs it now,
@@ -363,7 +396,7 @@ func (d *Dispatcher) profile(ctx context.Context, bot *core.Bot, m *core.Message
 	p := &core.Profile{ID: m.PSID, FirstName: gp.FirstName, LastName: gp.LastName, ProfilePic: gp.ProfilePic,
 		Locale: gp.Locale, Gender: gp.Gender, Timezone: gp.Timezone}
 	if err := d.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.SaveProfile(bot.ID, m.PSID, p) }); err != nil {
-		d.Log.Warn("dispatch: could not cache profile", "psid", m.PSID, "err", err)
+		logs.From(ctx, d.Log).Warn("dispatch: could not cache profile", "psid", m.PSID, "err", err)
 	}
 	return p
 }

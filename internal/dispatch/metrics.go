@@ -9,9 +9,9 @@ import (
 	"github.com/botgate/botgate/internal/core"
 )
 
-// Metrics are the dispatcher's Prometheus series. A nil *Metrics records nothing.
+// Metrics are the dispatcher's own Prometheus series (the ones other
+// packages share are in package metrics). A nil *Metrics records nothing.
 type Metrics struct {
-	graphCalls   *prometheus.HistogramVec
 	commitWindow prometheus.Histogram
 	failures     *prometheus.CounterVec
 }
@@ -19,11 +19,6 @@ type Metrics struct {
 // NewMetrics registers the dispatcher's series with reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
-		graphCalls: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "botgate_graph_call_seconds",
-			Help:    "Graph Send API call latency, by outcome (ok, error).",
-			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
-		}, []string{"outcome"}),
 		commitWindow: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "botgate_send_commit_window_seconds",
 			Help: "Time from Graph's answer to the commit that records it: a crash inside this window sends the part again.",
@@ -35,19 +30,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Messages that failed for good, by error kind.",
 		}, []string{"kind"}),
 	}
-	reg.MustRegister(m.graphCalls, m.commitWindow, m.failures)
+	reg.MustRegister(m.commitWindow, m.failures)
 	return m
-}
-
-func (m *Metrics) observeCall(d time.Duration, err error) {
-	if m == nil {
-		return
-	}
-	outcome := "ok"
-	if err != nil {
-		outcome = "error"
-	}
-	m.graphCalls.WithLabelValues(outcome).Observe(d.Seconds())
 }
 
 func (m *Metrics) observeCommitWindow(d time.Duration) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/dispatch"
+	"github.com/botgate/botgate/internal/logs"
 	"github.com/botgate/botgate/internal/queue"
 	"github.com/botgate/botgate/internal/store"
 )
@@ -36,7 +37,11 @@ func (s *Service) Authenticate(ctx context.Context, apiKey string) (*core.Bot, e
 	if apiKey == "" {
 		return nil, core.Errorf(core.KindUnauthenticated, "an API key is required")
 	}
-	return s.Store.Authenticate(ctx, apiKey)
+	bot, err := s.Store.Authenticate(ctx, apiKey)
+	if err == nil {
+		logs.SetBot(ctx, bot.ID) // for the request's access line
+	}
+	return bot, err
 }
 
 // Send accepts req for bot: checked, recorded and queued in one transaction,
@@ -90,7 +95,11 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 	deadline := time.Now().Add(s.SyncTimeout)
 	work, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
 	defer cancel()
-	return s.Dispatch.SendNow(work, bot, m, job, deadline)
+	m, err = s.Dispatch.SendNow(work, bot, m, job, deadline)
+	if err == nil && m.Status == core.StatusFailed && m.Error != nil {
+		logs.SetError(ctx, string(m.Error.Kind)) // the caller is answered with it
+	}
+	return m, err
 }
 
 // Verdict is a dry run's answer: whether the request would be sent, and

@@ -14,8 +14,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/botgate/botgate/internal/metrics"
 )
 
 // maxResponse bounds what is read of an answer; Graph's are a few hundred bytes.
@@ -26,6 +29,8 @@ type Client struct {
 	base    string
 	version string
 	http    *http.Client
+	// Stats records every call's latency and error code; nil records nothing.
+	Stats *metrics.Set
 }
 
 // New returns a client for base (e.g. https://graph.facebook.com) and version (e.g. v25.0).
@@ -56,7 +61,26 @@ type Response struct {
 
 // call makes one request. A transport failure is an *Error with Network set;
 // an answer other than 2xx is an *Error parsed from Graph's envelope.
-func (c *Client) call(ctx context.Context, method, path string, query url.Values, header http.Header, body []byte) (Response, error) {
+//
+// endpoint names the call in metrics: a fixed word, never the path (which
+// holds ids).
+func (c *Client) call(ctx context.Context, endpoint, method, path string, query url.Values, header http.Header, body []byte) (Response, error) {
+	r, err := c.do(ctx, method, path, query, header, body)
+	outcome, code := "ok", ""
+	var ge *Error
+	switch {
+	case errors.As(err, &ge) && ge.Network:
+		outcome, code = "network", "network"
+	case errors.As(err, &ge) && ge.Code != 0:
+		outcome, code = "error", strconv.Itoa(ge.Code)
+	case err != nil:
+		outcome, code = "error", "http_"+strconv.Itoa(r.Status)
+	}
+	c.Stats.GraphCall(endpoint, r.Duration, outcome, code)
+	return r, err
+}
+
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, header http.Header, body []byte) (Response, error) {
 	u := c.base + "/" + c.version + "/" + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
@@ -111,7 +135,7 @@ type SendResult struct {
 
 // SendMessage posts a Messenger Send API body for the page whose token is given.
 func (c *Client) SendMessage(ctx context.Context, pageToken string, body []byte) (SendResult, Response, error) {
-	resp, err := c.call(ctx, http.MethodPost, "me/messages", url.Values{"access_token": {pageToken}}, nil, body)
+	resp, err := c.call(ctx, "messages", http.MethodPost, "me/messages", url.Values{"access_token": {pageToken}}, nil, body)
 	if err != nil {
 		return SendResult{}, resp, err
 	}
@@ -138,7 +162,7 @@ type Profile struct {
 
 // GetProfile fetches a user's profile.
 func (c *Client) GetProfile(ctx context.Context, pageToken, psid string) (Profile, error) {
-	resp, err := c.call(ctx, http.MethodGet, url.PathEscape(psid), url.Values{"fields": {ProfileFields}, "access_token": {pageToken}}, nil, nil)
+	resp, err := c.call(ctx, "profile", http.MethodGet, url.PathEscape(psid), url.Values{"fields": {ProfileFields}, "access_token": {pageToken}}, nil, nil)
 	if err != nil {
 		return Profile{}, err
 	}
@@ -153,7 +177,7 @@ func (c *Client) GetProfile(ctx context.Context, pageToken, psid string) (Profil
 func (c *Client) UploadAttachment(ctx context.Context, pageToken, mediaType, mediaURL string) (string, Response, error) {
 	body, _ := json.Marshal(map[string]any{"message": map[string]any{"attachment": map[string]any{
 		"type": mediaType, "payload": map[string]any{"url": mediaURL, "is_reusable": true}}}})
-	resp, err := c.call(ctx, http.MethodPost, "me/message_attachments", url.Values{"access_token": {pageToken}}, nil, body)
+	resp, err := c.call(ctx, "attachments", http.MethodPost, "me/message_attachments", url.Values{"access_token": {pageToken}}, nil, body)
 	if err != nil {
 		return "", resp, err
 	}

@@ -34,7 +34,7 @@ func (c *Client) ListTemplates(ctx context.Context, token, wabaID string) ([]cor
 	var out []core.WATemplateDef
 	q := url.Values{"fields": {"id,name,language,status,category,parameter_format,components,rejected_reason,quality_score"}}
 	for range maxTemplatePages {
-		resp, err := c.call(ctx, http.MethodGet, url.PathEscape(wabaID)+"/message_templates", q, bearer(token), nil)
+		resp, err := c.call(ctx, "whatsapp_templates", http.MethodGet, url.PathEscape(wabaID)+"/message_templates", q, bearer(token), nil)
 		if err != nil {
 			return nil, err
 		}
@@ -79,7 +79,7 @@ func (c *Client) CreateTemplate(ctx context.Context, token, wabaID string, d *co
 	if err != nil {
 		return "", "", "", err
 	}
-	resp, err := c.call(ctx, http.MethodPost, url.PathEscape(wabaID)+"/message_templates", nil, bearer(token), body)
+	resp, err := c.call(ctx, "whatsapp_templates", http.MethodPost, url.PathEscape(wabaID)+"/message_templates", nil, bearer(token), body)
 	if err != nil {
 		return "", "", "", err
 	}
@@ -92,7 +92,7 @@ func (c *Client) CreateTemplate(ctx context.Context, token, wabaID string, d *co
 
 // DeleteTemplate deletes a template in every language.
 func (c *Client) DeleteTemplate(ctx context.Context, token, wabaID, name string) error {
-	_, err := c.call(ctx, http.MethodDelete, url.PathEscape(wabaID)+"/message_templates", url.Values{"name": {name}}, bearer(token), nil)
+	_, err := c.call(ctx, "whatsapp_templates", http.MethodDelete, url.PathEscape(wabaID)+"/message_templates", url.Values{"name": {name}}, bearer(token), nil)
 	return err
 }
 

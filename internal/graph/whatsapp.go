@@ -92,7 +92,7 @@ type WASendResult struct {
 
 // SendWhatsApp posts a Cloud API body from the number phoneNumberID.
 func (c *Client) SendWhatsApp(ctx context.Context, token, phoneNumberID string, body []byte) (WASendResult, Response, error) {
-	resp, err := c.call(ctx, http.MethodPost, url.PathEscape(phoneNumberID)+"/messages", nil,
+	resp, err := c.call(ctx, "whatsapp_messages", http.MethodPost, url.PathEscape(phoneNumberID)+"/messages", nil,
 		http.Header{"Authorization": {"Bearer " + token}}, body)
 	if err != nil {
 		return WASendResult{}, resp, err

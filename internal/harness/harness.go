@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/botgate/botgate/internal/fakegraph"
+	"github.com/botgate/botgate/internal/logs"
 	"github.com/botgate/botgate/internal/server"
 	"github.com/botgate/botgate/internal/store/storetest"
 )
@@ -48,6 +49,7 @@ type Env struct {
 	Secret   string // the bot's callback secret
 	APIKey   string
 	cfg      server.Config
+	log      io.Writer
 	stop     func()
 }
 
@@ -55,6 +57,7 @@ type Env struct {
 type Options struct {
 	Config func(*server.Config) // changes to the server configuration
 	Bot    map[string]any       // extra fields of the bot created through the admin API
+	Log    io.Writer            // receives botgate's JSON log at debug level; discarded when nil
 }
 
 // Start runs botgate on db until the test ends.
@@ -85,8 +88,8 @@ func Start(t testing.TB, db storetest.DB, opts Options) *Env {
 	if opts.Config != nil {
 		opts.Config(&cfg)
 	}
-	srv, stop := run(t, cfg)
-	e := &Env{T: t, Server: srv, Fake: fake, GraphURL: graphSrv.URL, Inbox: NewInbox(t), cfg: cfg, stop: stop}
+	srv, stop := run(t, cfg, opts.Log)
+	e := &Env{T: t, Server: srv, Fake: fake, GraphURL: graphSrv.URL, Inbox: NewInbox(t), cfg: cfg, log: opts.Log, stop: stop}
 	t.Cleanup(e.Stop)
 
 	// The fake Graph's users act through signed webhooks to this botgate.
@@ -122,16 +125,23 @@ func Start(t testing.TB, db storetest.DB, opts Options) *Env {
 // a second instance of a scaled-out deployment, until the test ends.
 func (e *Env) StartPeer() *server.Server {
 	e.T.Helper()
-	srv, stop := run(e.T, e.cfg)
+	srv, stop := run(e.T, e.cfg, e.log)
 	e.T.Cleanup(stop)
 	return srv
 }
 
 // run starts a botgate with cfg and returns it with the function that
 // stops it and reports how it ended.
-func run(t testing.TB, cfg server.Config) (*server.Server, func()) {
+func run(t testing.TB, cfg server.Config, logTo io.Writer) (*server.Server, func()) {
 	t.Helper()
-	srv, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	log := slog.New(slog.DiscardHandler)
+	if logTo != nil {
+		var err error
+		if log, err = logs.New(logTo, "json", slog.LevelDebug); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv, err := server.New(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatalf("start botgate: %v", err)
 	}

@@ -20,6 +20,8 @@ import (
 	"github.com/botgate/botgate/internal/api"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/gateway"
+	"github.com/botgate/botgate/internal/logs"
+	"github.com/botgate/botgate/internal/metrics"
 	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/queue"
 	"github.com/botgate/botgate/internal/seal"
@@ -40,6 +42,25 @@ type Handler struct {
 	Wake     func()           // wakes the inbound runner after a webhook commits
 	Received *queue.Handoff[*store.Webhook]
 	Log      *slog.Logger
+	Stats    *metrics.Set
+
+	sample logs.Sampler // a probe or a misconfigured app sends refusals in floods
+}
+
+// The objects webhooks are counted under, one per endpoint.
+const (
+	objectPage     = "page"
+	objectWhatsApp = "whatsapp_business_account"
+)
+
+// refuse answers 403 and says why in the log (sampled) and the metrics;
+// the caller learns nothing more: it may be probing. why is one of
+// signature, malformed, unknown.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, object, why string) {
+	h.Stats.Webhook(object, "refused_"+why)
+	h.sample.Log(logs.From(r.Context(), h.Log), slog.LevelWarn, "webhook:"+object+":"+why, "webhook refused",
+		"object", object, "why", why, "remote", r.RemoteAddr)
+	http.Error(w, "forbidden", http.StatusForbidden)
 }
 
 // Register mounts the Messenger and WhatsApp webhook endpoints.
@@ -91,56 +112,68 @@ func (h *Handler) candidates(ctx context.Context, botID string) ([]*core.Bot, er
 // the bot of every page it is about, then keeps it for processing. Failures
 // say nothing more than 403: the caller may be probing.
 func (h *Handler) receiveMessenger(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r)
+	body, ok := h.readBody(w, r, objectPage)
 	if !ok {
 		return
 	}
 	sig := r.Header.Get("X-Hub-Signature-256")
 	if sig == "" {
-		http.Error(w, "forbidden", http.StatusForbidden)
+		h.refuse(w, r, objectPage, "signature")
 		return
 	}
 	pages, err := pageIDs(body)
 	if err != nil {
-		http.Error(w, "forbidden", http.StatusForbidden)
+		h.refuse(w, r, objectPage, "malformed")
 		return
 	}
-	bot, ok := h.signedBy(r.Context(), r.PathValue("bot"), pages, sig, body)
-	if !ok {
-		http.Error(w, "forbidden", http.StatusForbidden)
+	bot, why := h.signedBy(r.Context(), r.PathValue("bot"), pages, sig, body)
+	if why != "" {
+		h.refuse(w, r, objectPage, why)
 		return
 	}
-	if err := h.keep(r.Context(), core.ChannelMessenger, bot, body); err != nil {
-		h.Log.Error("inbound: could not keep a webhook", "err", err)
+	h.keepAndAnswer(w, r, objectPage, core.ChannelMessenger, bot, body)
+}
+
+// keepAndAnswer keeps a verified webhook and answers Meta.
+func (h *Handler) keepAndAnswer(w http.ResponseWriter, r *http.Request, object, channel, bot string, body []byte) {
+	logs.SetBot(r.Context(), bot)
+	if err := h.keep(r.Context(), channel, bot, body); err != nil {
+		h.Stats.Webhook(object, "failed")
+		logs.From(r.Context(), h.Log).Error("inbound: could not keep a webhook", "object", object, "err", err)
 		http.Error(w, "try again", http.StatusServiceUnavailable) // Meta retries
 		return
 	}
+	h.Stats.Webhook(object, "accepted")
 	_, _ = io.WriteString(w, "EVENT_RECEIVED")
 }
 
 // signedBy returns the bot the webhook is for, when the signature verifies
 // with the app secret of the bot of every page in it (on a bot's own path,
-// its pages must be that bot's).
-func (h *Handler) signedBy(ctx context.Context, pathBot string, pages []string, sig string, body []byte) (string, bool) {
+// its pages must be that bot's). Otherwise it says why not: unknown (a page
+// no bot serves here) or signature.
+func (h *Handler) signedBy(ctx context.Context, pathBot string, pages []string, sig string, body []byte) (string, string) {
 	var first string
 	for _, page := range pages {
 		b, err := h.Store.BotByPage(ctx, page)
 		if err != nil || b.Messenger == nil || b.Messenger.AppSecret == "" || (pathBot != "" && b.ID != pathBot) {
-			return "", false
+			return "", "unknown"
 		}
 		if !validSignature(b.Messenger.AppSecret, sig, body) {
-			return "", false
+			return "", "signature"
 		}
 		if first == "" {
 			first = b.ID
 		}
 	}
-	return first, true
+	return first, ""
 }
 
 // readBody reads a webhook's body, answering the failure itself.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request, object string) ([]byte, bool) {
 	body, err := api.ReadBody(w, r)
+	if err != nil {
+		h.Stats.Webhook(object, "refused_malformed")
+	}
 	switch {
 	case core.ErrorKind(err) == core.KindTooLarge:
 		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)

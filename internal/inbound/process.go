@@ -28,7 +28,7 @@ func (h *Handler) Handle(ctx context.Context, job queue.Job) error {
 	events, err := parseMessenger(wh.Body)
 	if err != nil {
 		// Signed by the page's app, yet unreadable: keep it for inspection.
-		return h.Store.Write(ctx, func(tx *store.Tx) error { return queue.Discard(tx, job, "unreadable webhook: "+err.Error()) })
+		return queue.SetAside(ctx, h.Store, h.Log, job, "unreadable webhook: "+err.Error())
 	}
 	bots := map[string]*core.Bot{} // by page
 	for _, ev := range events {
@@ -65,6 +65,12 @@ func (h *Handler) Handle(ctx context.Context, job queue.Job) error {
 			fresh[b.ID][ev.key()] = true
 			if err := h.apply(tx, b, ev); err != nil {
 				return fmt.Errorf("event %s: %w", ev.key(), err)
+			}
+			switch ev.kind {
+			case core.EventDelivery:
+				tx.AfterCommit(func() { h.Stats.StatusEvent(core.ChannelMessenger, "delivered") })
+			case core.EventRead:
+				tx.AfterCommit(func() { h.Stats.StatusEvent(core.ChannelMessenger, "read") })
 			}
 		}
 		for _, b := range bots {
@@ -175,7 +181,7 @@ type reply struct {
 func (h *Handler) HandleReply(ctx context.Context, job queue.Job) error {
 	var r reply
 	if err := json.Unmarshal([]byte(job.Ref), &r); err != nil {
-		return h.Store.Write(ctx, func(tx *store.Tx) error { return queue.Discard(tx, job, "unreadable reply: "+err.Error()) })
+		return queue.SetAside(ctx, h.Store, h.Log, job, "unreadable reply: "+err.Error())
 	}
 	b, err := h.Store.GetBot(ctx, r.Bot)
 	if err != nil {

@@ -158,14 +158,18 @@ func (h *Handler) verifyWhatsApp(w http.ResponseWriter, r *http.Request) {
 // receiveWhatsApp verifies a webhook's signature with the app secret of the
 // bot of every number it is about, then keeps it for processing.
 func (h *Handler) receiveWhatsApp(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r)
+	body, ok := h.readBody(w, r, objectWhatsApp)
 	if !ok {
 		return
 	}
 	sig := r.Header.Get("X-Hub-Signature-256")
 	_, nums, err := parseWhatsApp(body)
-	if sig == "" || err != nil {
-		http.Error(w, "forbidden", http.StatusForbidden)
+	switch {
+	case sig == "":
+		h.refuse(w, r, objectWhatsApp, "signature")
+		return
+	case err != nil:
+		h.refuse(w, r, objectWhatsApp, "malformed")
 		return
 	}
 	if len(nums) == 0 {
@@ -179,9 +183,10 @@ func (h *Handler) receiveWhatsApp(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if !signed && !h.signedByAnyWhatsAppApp(r.Context(), sig, body) {
-			http.Error(w, "forbidden", http.StatusForbidden)
+			h.refuse(w, r, objectWhatsApp, "signature")
 			return
 		}
+		h.Stats.Webhook(objectWhatsApp, "accepted")
 		_, _ = io.WriteString(w, "EVENT_RECEIVED")
 		return
 	}
@@ -195,7 +200,7 @@ func (h *Handler) receiveWhatsApp(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		if err != nil || b.WhatsApp.AppSecret == "" || !validSignature(b.WhatsApp.AppSecret, sig, body) {
-			http.Error(w, "forbidden", http.StatusForbidden)
+			h.refuse(w, r, objectWhatsApp, "signature")
 			return
 		}
 		if botID == "" {
@@ -203,15 +208,10 @@ func (h *Handler) receiveWhatsApp(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if botID == "" {
-		http.Error(w, "forbidden", http.StatusForbidden)
+		h.refuse(w, r, objectWhatsApp, "unknown")
 		return
 	}
-	if err := h.keep(r.Context(), core.ChannelWhatsApp, botID, body); err != nil {
-		h.Log.Error("inbound: could not keep a webhook", "err", err)
-		http.Error(w, "try again", http.StatusServiceUnavailable) // Meta retries
-		return
-	}
-	_, _ = io.WriteString(w, "EVENT_RECEIVED")
+	h.keepAndAnswer(w, r, objectWhatsApp, core.ChannelWhatsApp, botID, body)
 }
 
 func (h *Handler) signedByAnyWhatsAppApp(ctx context.Context, sig string, body []byte) bool {
@@ -232,7 +232,7 @@ func (h *Handler) signedByAnyWhatsAppApp(ctx context.Context, sig string, body [
 func (h *Handler) handleWhatsApp(ctx context.Context, job queue.Job, wh *store.Webhook) error {
 	events, nums, err := parseWhatsApp(wh.Body)
 	if err != nil {
-		return h.Store.Write(ctx, func(tx *store.Tx) error { return queue.Discard(tx, job, "unreadable webhook: "+err.Error()) })
+		return queue.SetAside(ctx, h.Store, h.Log, job, "unreadable webhook: "+err.Error())
 	}
 	bots := map[string]*core.Bot{} // by phone number id; nil once the number has no bot
 	for _, n := range nums {
@@ -263,6 +263,9 @@ func (h *Handler) handleWhatsApp(ctx context.Context, job queue.Job, wh *store.W
 			byBot[b.ID]++
 			if err := applyWhatsApp(tx, b, ev); err != nil {
 				return fmt.Errorf("event %s: %w", ev.key(), err)
+			}
+			if s := ev.status; s != nil && (s.Status == "delivered" || s.Status == "read" || s.Status == "failed") {
+				tx.AfterCommit(func() { h.Stats.StatusEvent(core.ChannelWhatsApp, s.Status) })
 			}
 		}
 		ownedBy := func(number string, b *core.Bot) bool { return bots[number] != nil && bots[number].ID == b.ID }

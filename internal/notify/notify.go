@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/botgate/botgate/internal/core"
+	"github.com/botgate/botgate/internal/logs"
+	"github.com/botgate/botgate/internal/metrics"
 	"github.com/botgate/botgate/internal/queue"
 	"github.com/botgate/botgate/internal/store"
 )
@@ -40,8 +42,11 @@ type Notifier struct {
 	Timeout     time.Duration // per POST
 	Wake        func()        // wakes the delivery runner after an enqueue commits
 	Log         *slog.Logger
+	Stats       *metrics.Set
 	// Enqueued holds deliveries enqueued in this process, for their first claim.
 	Enqueued *queue.Handoff[*core.Delivery]
+
+	sample logs.Sampler // a merchant's outage fails every delivery at once
 }
 
 func (n *Notifier) maxAttempts() int {
@@ -97,7 +102,8 @@ func (n *Notifier) Handle(ctx context.Context, job queue.Job) error {
 	delivered := postErr == nil && status/100 == 2
 	gone := status == http.StatusGone
 	last := job.Attempt >= job.MaxAttempts || gone
-	return n.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+	wait := n.Schedule.Delay(job.Attempt)
+	err = n.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		state := core.DeliveryPending
 		switch {
 		case delivered:
@@ -124,8 +130,39 @@ func (n *Notifier) Handle(ctx context.Context, job queue.Job) error {
 		case core.DeliveryFailed:
 			return queue.Discard(tx, job, describe(attempt))
 		}
-		return queue.Retry(tx, job, tx.Now().Add(n.Schedule.Delay(job.Attempt)), describe(attempt))
+		return queue.Retry(tx, job, tx.Now().Add(wait), describe(attempt))
 	})
+	if err == nil {
+		n.observe(d, job, attempt, delivered, last, wait)
+	}
+	return err
+}
+
+// observe counts a POST and logs a failed one: every delivery given up,
+// and failures that will be retried sampled per bot.
+func (n *Notifier) observe(d *core.Delivery, job queue.Job, a core.DeliveryAttempt, delivered, last bool, wait time.Duration) {
+	outcome := "delivered"
+	switch {
+	case delivered:
+	case last:
+		outcome = "gave_up"
+	default:
+		outcome = "retry"
+	}
+	n.Stats.Delivery(d.Kind, outcome, a.Duration)
+	args := []any{"delivery", d.ID, "bot", d.BotID, "kind", d.Kind, "message", d.MessageID, "attempt", a.N,
+		"max_attempts", job.MaxAttempts, "status", a.StatusCode, "reason", describe(a)}
+	log := n.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	switch outcome {
+	case "gave_up":
+		log.Error("delivery given up", args...)
+	case "retry":
+		args = append(args, "wait", wait.String())
+		n.sample.Log(log, slog.LevelWarn, "delivery:"+d.BotID, "delivery failed", args...)
+	}
 }
 
 // logOnMessage puts a callback's trouble in its message's history: a timeout

@@ -14,6 +14,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/botgate/botgate/internal/store"
@@ -164,4 +165,34 @@ func owned(res sql.Result, err error) error {
 		return ErrLeaseLost
 	}
 	return nil
+}
+
+// EnqueueOnce adds a job unless its kind already has one: for a periodic job
+// every process starts, such as the retention pass. The kind needs a unique
+// index (see migration 00014); the database then keeps it to one row, even
+// when processes start together.
+func EnqueueOnce(tx *store.Tx, kind, ref string, runAt time.Time) error {
+	_, err := tx.Exec(`INSERT INTO jobs (kind, ref, state, max_attempts, run_at, created_at, updated_at)
+		VALUES ($1, $2, 'available', 1, $3, $4, $4) ON CONFLICT DO NOTHING`,
+		kind, ref, runAt.UnixMilli(), tx.Now().UnixMilli())
+	return err
+}
+
+// Reschedule returns a periodic job that did its work to the queue, to run
+// again from at, as if new.
+func Reschedule(tx *store.Tx, j Job, at time.Time) error {
+	return owned(tx.Exec(`UPDATE jobs SET state = 'available', attempt = 0, run_at = $4, lease_owner = '', last_error = '', updated_at = $5, hold = 0
+		WHERE id = $1 AND lease_owner = $2 AND attempt = $3 AND state = 'running'`,
+		j.ID, j.Owner, j.Attempt, at.UnixMilli(), tx.Now().UnixMilli()))
+}
+
+// SetAside discards a job that cannot be worked on — its record is gone or
+// unreadable — and logs why, once: nothing retrying it could help, and an
+// operator finds it among the dead jobs.
+func SetAside(ctx context.Context, s *store.Store, log *slog.Logger, j Job, reason string) error {
+	if log == nil {
+		log = slog.Default()
+	}
+	log.Warn("job set aside", "kind", j.Kind, "job", j.ID, "ref", j.Ref, "attempt", j.Attempt, "reason", reason)
+	return s.Write(ctx, func(tx *store.Tx) error { return Discard(tx, j, reason) })
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/botgate/botgate/internal/logs"
 	"github.com/botgate/botgate/internal/store"
 )
 
@@ -28,8 +29,9 @@ type Runner struct {
 	Retry       Backoff       // for handlers that return an error
 	Log         *slog.Logger
 
-	once sync.Once
-	wake chan struct{}
+	once   sync.Once
+	wake   chan struct{}
+	sample logs.Sampler // a database outage fails every claim and job at once
 }
 
 func (r *Runner) init() {
@@ -148,7 +150,7 @@ func (r *Runner) claim(ctx context.Context, free int) []Job {
 		return err
 	})
 	if err != nil && ctx.Err() == nil {
-		r.Log.Error("queue: claim failed", "kind", r.Kind, "err", err)
+		r.sample.Log(r.Log, slog.LevelError, "claim", "queue: claim failed", "kind", r.Kind, "err", err)
 	}
 	return jobs
 }
@@ -158,7 +160,7 @@ func (r *Runner) run(ctx context.Context, j Job) {
 	if err == nil {
 		return
 	}
-	r.Log.Error("queue: job failed; retrying later", "kind", j.Kind, "job", j.ID, "ref", j.Ref, "attempt", j.Attempt, "err", err)
+	r.sample.Log(r.Log, slog.LevelError, "job", "queue: job failed; retrying later", "kind", j.Kind, "job", j.ID, "ref", j.Ref, "attempt", j.Attempt, "err", err)
 	at := r.Store.Now().Add(r.Retry.Delay(j.Attempt))
 	werr := r.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		return Retry(tx, j, at, err.Error())

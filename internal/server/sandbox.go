@@ -2,14 +2,15 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/botgate/botgate/internal/api"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/fakegraph"
 	"github.com/botgate/botgate/internal/notify"
@@ -19,10 +20,11 @@ import (
 
 // The sandbox's demo page and user, known to the in-process fake Graph.
 const (
-	sandboxPage      = "100000000000001"
-	sandboxPageToken = "sandbox-page-token"
-	sandboxUser      = "2000000000000001"
-	sandboxAppSecret = "sandbox-app-secret"
+	sandboxPage        = "100000000000001"
+	sandboxPageToken   = "sandbox-page-token"
+	sandboxUser        = "2000000000000001"
+	sandboxAppSecret   = "sandbox-app-secret"
+	sandboxVerifyToken = "sandbox-verify-token"
 
 	// The demo bot's WhatsApp number and the demo WhatsApp user.
 	sandboxWAPhone  = "+15550100001"
@@ -32,29 +34,25 @@ const (
 )
 
 // sandbox runs the fake Graph server beside botgate and keeps a demo bot
-// whose callbacks land in a local inbox, so a new user can try every call
-// without a Facebook account.
+// whose callbacks and forwarded events land in a local inbox, so a new user
+// can try every call without a Facebook account. What a user copies (the
+// admin token, the key) and builds (fake pages and users, the inbox) is kept
+// in the database (sandbox_state.go), so a restart changes none of it.
 type sandbox struct {
 	fake     *fakegraph.Server
 	http     *http.Server
 	graphURL string
 	botID    string
 	store    *store.Store
-	// generatedToken: no admin token was configured, so the sandbox made one
+	log      *slog.Logger
+	// generatedToken: no admin token was configured, so the sandbox keeps one
 	// and prints it; a configured token is never printed.
 	generatedToken bool
-	key            string // the demo bot's API key, on the first start only
+	key            string // the demo bot's API key
 	demoPassword   string // the console user demo's password, the same on every start
 
-	mu    sync.Mutex
+	mu    sync.Mutex // guards inbox and the remembered fake Graph setup
 	inbox []inboxEntry
-}
-
-type inboxEntry struct {
-	ReceivedAt time.Time       `json:"received_at"`
-	WebhookID  string          `json:"webhook_id"`
-	Verified   bool            `json:"signature_verified"`
-	Body       json.RawMessage `json:"body"`
 }
 
 func startSandbox(ctx context.Context, s *Server, generatedToken bool) (*sandbox, error) {
@@ -65,13 +63,39 @@ func startSandbox(ctx context.Context, s *Server, generatedToken bool) (*sandbox
 	fake.AddUser(sandboxPage, sandboxUser, fakegraph.Profile{FirstName: "Ada", LastName: "Lovelace", Locale: "en_GB", Gender: "female"})
 	fake.AddWhatsAppNumber(sandboxWANumber, sandboxWAPhone[1:], sandboxWAToken)
 	addSandboxTemplates(fake)
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
+	sb := &sandbox{fake: fake, store: s.Store, log: s.log, generatedToken: generatedToken}
+	if err := sb.restore(ctx); err != nil {
+		return nil, err
+	}
+	addr, err := sandboxGraphAddr(s.cfg)
 	if err != nil {
 		return nil, err
 	}
-	sb := &sandbox{fake: fake, store: s.Store, generatedToken: generatedToken, graphURL: "http://" + ln.Addr().String(), http: &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}}
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: the fake Graph API cannot listen on %s (choose another with --sandbox-graph-addr): %w", addr, err)
+	}
+	sb.graphURL = "http://" + ln.Addr().String()
+	sb.http = &http.Server{Handler: sb.graphHandler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = sb.http.Serve(ln) }()
 	return sb, nil
+}
+
+// sandboxGraphAddr is the configured address of the fake Graph, or the port
+// after botgate's own, so that the URL a user copied stays the same.
+func sandboxGraphAddr(cfg Config) (string, error) {
+	if cfg.SandboxGraphAddr != "" {
+		return cfg.SandboxGraphAddr, nil
+	}
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return "", fmt.Errorf("sandbox: --addr %q: %w", cfg.Addr, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p == 0 || p >= 65535 {
+		return net.JoinHostPort(host, "0"), nil // botgate's own port is chosen by the system; so is this one
+	}
+	return net.JoinHostPort(host, strconv.Itoa(p+1)), nil
 }
 
 func (sb *sandbox) close() { _ = sb.http.Close() }
@@ -91,33 +115,41 @@ func addSandboxTemplates(fake *fakegraph.Server) {
 		}})
 }
 
-// provision makes sure the demo bot exists and prints how to use it. The API
-// key is shown on the first start only, as keys always are.
+// provision makes sure the demo bot and its key exist, pointing at this
+// process's inbox.
 func (sb *sandbox) provision(ctx context.Context, s *Server) error {
 	inbox := s.URL() + "/sandbox/inbox"
 	bots, err := s.Store.ListBots(ctx)
 	if err != nil {
 		return err
 	}
-	var key string
 	for _, b := range bots {
-		if b.Messenger != nil && b.Messenger.PageID == sandboxPage {
+		if !b.Deleted && b.Messenger != nil && b.Messenger.PageID == sandboxPage {
 			sb.botID = b.ID
 		}
 	}
 	if sb.botID == "" {
-		b := &core.Bot{ID: core.NewID("bot_", s.Store.Now()), Name: "Sandbox shop", CallbackURL: inbox,
+		b := &core.Bot{ID: core.NewID("bot_", s.Store.Now()), Name: "Sandbox shop", CallbackURL: inbox, WebhookURL: inbox,
 			CallbackSecret: notify.NewSecret(), Settings: core.Settings{}.WithDefaults(), Forwarding: true,
-			Messenger: &core.MessengerChannel{PageID: sandboxPage, AccessToken: sandboxPageToken, AppSecret: sandboxAppSecret, VerifyToken: "sandbox-verify-token"}}
+			Messenger: &core.MessengerChannel{PageID: sandboxPage, AccessToken: sandboxPageToken, AppSecret: sandboxAppSecret, VerifyToken: sandboxVerifyToken}}
 		if err := s.Store.CreateBot(ctx, b); err != nil {
 			return err
 		}
-		if _, key, err = s.Store.CreateAPIKey(ctx, b.ID); err != nil {
-			return err
-		}
 		sb.botID = b.ID
-	} else if _, err := s.Store.UpdateBot(ctx, sb.botID, func(b *core.Bot) error { b.CallbackURL = inbox; return nil }); err != nil {
-		return err // the port may differ from the last start
+	} else if _, err := s.Store.UpdateBot(ctx, sb.botID, func(b *core.Bot) error {
+		// The port may differ from the last start; a URL the user set stays.
+		if b.CallbackURL == "" || strings.HasSuffix(b.CallbackURL, "/sandbox/inbox") {
+			b.CallbackURL = inbox
+		}
+		if b.WebhookURL == "" || strings.HasSuffix(b.WebhookURL, "/sandbox/inbox") {
+			b.WebhookURL = inbox
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if sb.key, err = sb.apiKey(ctx); err != nil {
+		return err
 	}
 	b, err := s.Store.GetBot(ctx, sb.botID)
 	if err != nil {
@@ -125,7 +157,7 @@ func (sb *sandbox) provision(ctx context.Context, s *Server) error {
 	}
 	if b.WhatsApp == nil || b.WhatsApp.WABAID == "" { // a sandbox made before templates gets its account id
 		ch := &core.WhatsAppChannel{Phone: sandboxWAPhone, PhoneNumberID: sandboxWANumber, AccessToken: sandboxWAToken,
-			AppSecret: sandboxAppSecret, VerifyToken: "sandbox-verify-token", Limits: core.WALimits{}.WithDefaults(), Tier: 1,
+			AppSecret: sandboxAppSecret, VerifyToken: sandboxVerifyToken, Limits: core.WALimits{}.WithDefaults(), Tier: 1,
 			WABAID: fakegraph.WABAID(sandboxWANumber)}
 		if b.WhatsApp != nil {
 			ch.Limits, ch.Tier = b.WhatsApp.Limits, 0
@@ -139,7 +171,6 @@ func (sb *sandbox) provision(ctx context.Context, s *Server) error {
 	}
 	sb.fake.SetMessengerWebhook(s.URL()+"/webhooks/messenger", sandboxAppSecret)
 	sb.fake.SetWhatsAppWebhook(s.URL()+"/webhooks/whatsapp", sandboxAppSecret)
-	sb.key = key
 	return nil
 }
 
@@ -159,7 +190,7 @@ func (sb *sandbox) start(ctx context.Context, s *Server) {
 			break
 		}
 	}
-	sb.welcome(s, sb.key)
+	fmt.Fprint(s.cfg.Out, sb.welcome(s))
 }
 
 func (sb *sandbox) wrote(ctx context.Context, s *Server, psid string) bool {
@@ -167,62 +198,31 @@ func (sb *sandbox) wrote(ctx context.Context, s *Server, psid string) bool {
 	return err == nil && c != nil && c.LastInboundAt != nil
 }
 
-func (sb *sandbox) welcome(s *Server, key string) {
-	out := s.cfg.Out
-	fmt.Fprintf(out, "\nbotgate sandbox: listening on %s, fake Graph API at %s\n", s.URL(), sb.graphURL)
-	fmt.Fprintf(out, "Console: %s/console/  (sign in as demo, password %s)\n", s.URL(), sb.demoPassword)
-	fmt.Fprintf(out, "Sandbox phone: %s/console/phone  (play the demo users: write, tap buttons, see the bot's answers)\n", s.URL())
-	fmt.Fprintf(out, "Demo bot %s on page %s; demo user (PSID) %s.\n", sb.botID, sandboxPage, sandboxUser)
-	token := "<your admin token>"
-	if sb.generatedToken {
-		token = s.cfg.AdminToken
-		fmt.Fprintf(out, "Admin token (this run): %s\n", token)
-	}
-	if key == "" {
-		key = "<your API key>"
-		fmt.Fprintf(out, "The demo bot's first API key was shown on the first start. Make another:\n")
-		fmt.Fprintf(out, "  curl -s -X POST %s/admin/v1/bots/%s/api-keys -H 'Authorization: Bearer %s'\n", s.URL(), sb.botID, token)
-	} else {
-		fmt.Fprintf(out, "Demo bot API key (shown once): %s\n", key)
-	}
-	fmt.Fprintf(out, "Send a message:\n  curl -s %s/api -H 'APIKEY: %s' -H 'Content-Type: application/json' \\\n", s.URL(), key)
-	fmt.Fprintf(out, "    -d '{\"request\":{\"method\":\"send_message\",\"id\":\"demo-%d\",\"sync\":true},\"recipient\":{\"id\":\"%s\"},\"messaging_type\":\"RESPONSE\",\"message\":{\"text\":\"Hello {{first_name}}!\"}}'\n",
-		time.Now().Unix(), sandboxUser)
-	fmt.Fprintf(out, "Send a WhatsApp message from %s to the demo user %s:\n  curl -s %s/channels/%s/messages -H 'APIKEY: %s' -H 'Content-Type: application/json' \\\n",
-		sandboxWAPhone, sandboxWAUser, s.URL(), sandboxWAPhone, key)
-	fmt.Fprintf(out, "    -d '{\"id\":\"wa-demo-%d\",\"to\":\"%s\",\"timestamp\":\"%d\",\"source\":\"botchat\",\"type\":\"text\",\"text\":{\"body\":\"Hello from botgate\"}}'\n",
-		time.Now().Unix(), sandboxWAUser[1:], time.Now().Unix())
-	fmt.Fprintf(out, "Async results (\"sync\":false) arrive at %s/sandbox/inbox (GET it to read them).\n\n", s.URL())
-}
-
-func (sb *sandbox) register(mux *http.ServeMux) {
-	mux.HandleFunc("POST /sandbox/inbox", sb.receive)
-	mux.HandleFunc("GET /sandbox/inbox", func(w http.ResponseWriter, _ *http.Request) {
-		sb.mu.Lock()
-		defer sb.mu.Unlock()
-		api.WriteJSON(w, http.StatusOK, map[string]any{"received": sb.inbox})
-	})
-}
-
-// receive keeps a callback, checking its signature with the demo bot's
-// secret as a merchant would.
-func (sb *sandbox) receive(w http.ResponseWriter, r *http.Request) {
-	body, err := api.ReadBody(w, r)
+// ResetSandbox makes the next `serve --sandbox` on cfg's database start over:
+// the demo bot and the console user demo are deleted (the bot's messages stay
+// readable) and the kept token, key, password, fake Graph setup and inbox
+// are forgotten.
+func ResetSandbox(ctx context.Context, cfg Config) error {
+	st, err := OpenStore(ctx, cfg)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
-		return
+		return err
 	}
-	verified := false
-	if b, err := sb.store.GetBot(r.Context(), sb.botID); err == nil {
-		verified = notify.Verify(b.CallbackSecret, r.Header, body, time.Now(), 5*time.Minute) == nil
+	defer st.Close()
+	bots, err := st.ListBots(ctx)
+	if err != nil {
+		return err
 	}
-	sb.mu.Lock()
-	defer sb.mu.Unlock()
-	sb.inbox = append(sb.inbox, inboxEntry{ReceivedAt: time.Now().UTC(), WebhookID: r.Header.Get("webhook-id"), Verified: verified, Body: body})
-	if len(sb.inbox) > 100 {
-		sb.inbox = sb.inbox[len(sb.inbox)-100:]
+	for _, b := range bots {
+		if !b.Deleted && b.Messenger != nil && b.Messenger.PageID == sandboxPage {
+			if err := st.DeleteBot(ctx, b.ID); err != nil {
+				return err
+			}
+		}
 	}
-	w.WriteHeader(http.StatusNoContent)
+	if err := st.DeleteUser(ctx, "demo"); err != nil && core.ErrorKind(err) != core.KindNotFound {
+		return err
+	}
+	return st.ResetSandbox(ctx)
 }
 
 // DemoPasswordName is where the sandbox keeps the console user demo's

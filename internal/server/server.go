@@ -19,7 +19,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/botgate/botgate/internal/api/admin"
 	"github.com/botgate/botgate/internal/api/bothub"
@@ -32,8 +31,10 @@ import (
 	"github.com/botgate/botgate/internal/gateway"
 	"github.com/botgate/botgate/internal/graph"
 	"github.com/botgate/botgate/internal/inbound"
+	"github.com/botgate/botgate/internal/metrics"
 	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/queue"
+	"github.com/botgate/botgate/internal/retention"
 	"github.com/botgate/botgate/internal/seal"
 	"github.com/botgate/botgate/internal/store"
 )
@@ -46,11 +47,20 @@ type Config struct {
 	GraphVersion string
 	AdminToken   string
 	Sandbox      bool
-	SecretKey    string // hex or base64 of 32 bytes; SQLite keeps one beside the database when empty
-	EgressAllow  string // CIDRs merchant URLs may reach despite the SSRF guard
-	Console      bool   // serve the web console under /console/
-	TrustProxy   bool   // the client's address and scheme come from X-Forwarded-For/-Proto
-	SQLiteSync   string // "full" (default: a 200 survives a power loss) or "normal" (survives a crash of botgate only)
+	// SandboxGraphAddr is where the sandbox's fake Graph listens; empty: the
+	// port after Addr's (a system-chosen one when Addr's port is 0).
+	SandboxGraphAddr string
+	SecretKey        string // hex or base64 of 32 bytes; SQLite keeps one beside the database when empty
+	EgressAllow      string // CIDRs merchant URLs may reach despite the SSRF guard
+	Console          bool   // serve the web console under /console/
+	TrustProxy       bool   // the client's address and scheme come from X-Forwarded-For/-Proto
+	SQLiteSync       string // "full" (default: a 200 survives a power loss) or "normal" (survives a crash of botgate only)
+	// MetricsAddr, when set, serves /metrics on a listener of its own too,
+	// so Prometheus can scrape it on a private address.
+	MetricsAddr string
+	// LogFormat is text, json, or empty for text on a terminal and JSON
+	// otherwise; `botgate serve` builds its logger with it (logs.New).
+	LogFormat string
 
 	SyncTimeout      time.Duration
 	GraphTimeout     time.Duration
@@ -61,6 +71,10 @@ type Config struct {
 	CallbackTimeout  time.Duration
 	CallbackSchedule []time.Duration
 	ShutdownGrace    time.Duration
+	// Retention is how long messages (with their attempts, history and
+	// deliveries), other deliveries and dead jobs are kept; 0 keeps them
+	// forever. Unfinished work is never pruned.
+	Retention time.Duration
 	// InboundRetention is how long received webhooks and the marks that drop
 	// Meta's redeliveries are kept (Meta retries for hours; at least 48 h).
 	InboundRetention time.Duration
@@ -90,7 +104,7 @@ func Defaults() Config {
 		Addr: "127.0.0.1:8080", Database: "./botgate.db", SQLiteSync: "full", GraphURL: "https://graph.facebook.com", GraphVersion: "v25.0",
 		SyncTimeout: 10 * time.Second, GraphTimeout: 20 * time.Second, SendWorkers: 64, SendAttempts: 10, SendRetryBase: 2 * time.Second,
 		DeliveryWorkers: 64, CallbackTimeout: 10 * time.Second, CallbackSchedule: notify.DefaultSchedule,
-		Console: true, ShutdownGrace: 15 * time.Second, JobLease: 2 * time.Minute, InboundRetention: 7 * 24 * time.Hour,
+		Console: true, ShutdownGrace: 15 * time.Second, JobLease: 2 * time.Minute, Retention: 30 * 24 * time.Hour, InboundRetention: 7 * 24 * time.Hour,
 		ProfileTTL: 7 * 24 * time.Hour, SobotTokenTTL: 24 * time.Hour, SobotSignSkew: 5 * time.Minute, TemplateSync: time.Hour,
 	}
 }
@@ -106,6 +120,8 @@ func (c Config) check() error {
 	switch {
 	case c.InboundRetention < minInboundRetention:
 		return fmt.Errorf("inbound retention %v is shorter than %v: Meta redelivers webhooks for hours (WhatsApp's for days), and each must act once", c.InboundRetention, minInboundRetention)
+	case c.Retention < 0:
+		return errors.New("retention must be 0 (keep forever) or more")
 	case c.ProfileTTL < 0 || c.SobotTokenTTL < 0 || c.SobotSignSkew < 0 || c.JobLease <= 0 || c.SyncTimeout <= 0:
 		return errors.New("profile TTL, Sobot token TTL and sign skew must not be negative; the job lease and sync timeout must be positive")
 	}
@@ -121,12 +137,15 @@ type Server struct {
 	Dispatch   *dispatch.Dispatcher
 	Notify     *notify.Notifier
 	Metrics    *prometheus.Registry
+	stats      *metrics.Set
 	sends      *queue.Runner
 	deliveries *queue.Runner
 	inbound    *queue.Runner
 	replies    *queue.Runner
 	uploads    *queue.Runner
+	retention  *retention.Pruner
 	listener   net.Listener
+	metricsLn  net.Listener // MetricsAddr's, when set
 	http       *http.Server
 	sandbox    *sandbox
 	closeOnce  sync.Once
@@ -145,24 +164,37 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.Out == nil {
 		cfg.Out = os.Stdout
 	}
-	generatedToken := cfg.Sandbox && cfg.AdminToken == ""
-	if generatedToken {
-		cfg.AdminToken = "sandbox-" + seal.Random(16) // printed in the sandbox's welcome
-	}
-	s := &Server{cfg: cfg, log: log, Metrics: prometheus.NewRegistry()}
-	s.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	st, err := OpenStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	s.Store = st
+	generatedToken := cfg.Sandbox && cfg.AdminToken == ""
+	if generatedToken {
+		// Kept in the database and printed in the sandbox's welcome.
+		if cfg.AdminToken, err = sandboxAdminToken(ctx, st); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	s := &Server{cfg: cfg, log: log, Metrics: prometheus.NewRegistry(), Store: st}
+	s.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.Metrics.MustRegister(st.Collectors()...)
+	s.Metrics.MustRegister(&metrics.Scraped{Store: st, TTL: 5 * time.Second, Log: log,
+		Kinds: []string{dispatch.JobKind, notify.JobKind, inbound.JobKind, inbound.ReplyJobKind, sobot.UploadJobKind}})
+	s.stats = metrics.New(s.Metrics)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		s.Store.Close()
 		return nil, err
 	}
 	s.listener = ln
+	if cfg.MetricsAddr != "" {
+		if s.metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			s.Store.Close()
+			return nil, fmt.Errorf("metrics address: %w", err)
+		}
+	}
 	if cfg.Sandbox {
 		if s.sandbox, err = startSandbox(ctx, s, generatedToken); err != nil {
 			ln.Close()
@@ -240,14 +272,16 @@ func (s *Server) build() error {
 	owner := instanceID()
 	s.Notify = &notify.Notifier{
 		Store: s.Store, Client: guard.Client(s.cfg.CallbackTimeout), Timeout: s.cfg.CallbackTimeout,
-		Schedule: queue.Schedule{Waits: s.cfg.CallbackSchedule, Jitter: 0.1}, Log: s.log,
+		Schedule: queue.Schedule{Waits: s.cfg.CallbackSchedule, Jitter: 0.1}, Log: s.log, Stats: s.stats,
 		Enqueued: queue.NewHandoff[*core.Delivery](handoffSize),
 	}
 	s.deliveries = &queue.Runner{Store: s.Store, Kind: notify.JobKind, Handler: s.Notify.Handle, Owner: owner,
 		Concurrency: s.cfg.DeliveryWorkers, Lease: s.cfg.JobLease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	s.Notify.Wake = s.deliveries.Wake
+	graphClient := graph.New(s.graphURL(), s.cfg.GraphVersion, graph.NewHTTPClient(s.cfg.GraphTimeout))
+	graphClient.Stats = s.stats
 	s.Dispatch = &dispatch.Dispatcher{
-		Store: s.Store, Accepted: queue.NewHandoff[*core.MessageRecord](handoffSize), Graph: graph.New(s.graphURL(), s.cfg.GraphVersion, graph.NewHTTPClient(s.cfg.GraphTimeout)),
+		Store: s.Store, Accepted: queue.NewHandoff[*core.MessageRecord](handoffSize), Graph: graphClient, Stats: s.stats,
 		Notify:      s.Notify,
 		Results:     map[string]dispatch.ResultFunc{bothub.Face: bothub.ResultBody, whatsapp.Face: whatsapp.ResultBody},
 		Backoff:     queue.Backoff{Base: s.cfg.SendRetryBase, Max: 10 * time.Minute, Jitter: 0.2},
@@ -260,7 +294,7 @@ func (s *Server) build() error {
 	s.Gateway = &gateway.Service{Store: s.Store, Dispatch: s.Dispatch, WakeSends: s.sends.Wake, Owner: owner,
 		Lease: lease, SyncTimeout: s.cfg.SyncTimeout, MaxAttempts: s.cfg.SendAttempts, TemplatesChanged: s.templatesChanged}
 	in := &inbound.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify,
-		Received: queue.NewHandoff[*store.Webhook](handoffSize), Log: s.log}
+		Received: queue.NewHandoff[*store.Webhook](handoffSize), Log: s.log, Stats: s.stats}
 	s.inbound = &queue.Runner{Store: s.Store, Kind: inbound.JobKind, Handler: in.Handle, Owner: owner,
 		Concurrency: 4, Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	s.replies = &queue.Runner{Store: s.Store, Kind: inbound.ReplyJobKind, Handler: in.HandleReply, Owner: owner,
@@ -271,11 +305,13 @@ func (s *Server) build() error {
 	s.uploads = &queue.Runner{Store: s.Store, Kind: sobot.UploadJobKind, Handler: sb.HandleUpload, Owner: owner,
 		Concurrency: 8, Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	sb.WakeJobs = s.uploads.Wake
+	s.retention = &retention.Pruner{Store: s.Store, Keep: s.cfg.Retention, KeepInbound: s.cfg.InboundRetention,
+		Owner: owner, Lease: lease, Log: s.log, Also: func(ctx context.Context) error { return console.Prune(ctx, s.Store) }}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", s.metricsHandler())
 	bothub.New(s.Gateway, s.log).Register(mux)
 	(&whatsapp.Handler{Service: s.Gateway, Log: s.log}).Register(mux)
 	in.Register(mux)
@@ -290,7 +326,7 @@ func (s *Server) build() error {
 		}
 	}
 	s.http = &http.Server{
-		Handler:           mux,
+		Handler:           access(mux, s.log, s.stats),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      s.cfg.SyncTimeout + 30*time.Second,
@@ -350,13 +386,17 @@ func (s *Server) Run(ctx context.Context) error {
 		go func() { defer wg.Done(); r.Run(work) }()
 	}
 	wg.Add(1)
-	go func() { defer wg.Done(); s.prune(work) }()
+	go func() { defer wg.Done(); s.retention.Run(work) }()
 	if s.cfg.TemplateSync > 0 {
 		wg.Add(1)
 		go func() { defer wg.Done(); s.syncTemplates(work) }()
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Serve(s.listener) }()
+	var metricsSrv *http.Server
+	if s.metricsLn != nil {
+		metricsSrv = s.serveMetrics()
+	}
 	if s.sandbox != nil {
 		go s.sandbox.start(work, s)
 	}
@@ -372,6 +412,9 @@ func (s *Server) Run(ctx context.Context) error {
 	if serr := s.http.Shutdown(shutdownCtx); serr != nil {
 		s.log.Warn("botgate: requests still running at the end of the grace period", "err", serr)
 	}
+	if metricsSrv != nil {
+		_ = metricsSrv.Shutdown(shutdownCtx)
+	}
 	wg.Wait()
 	if cerr := s.Close(); err == nil && !errors.Is(err, http.ErrServerClosed) {
 		err = cerr
@@ -382,28 +425,6 @@ func (s *Server) Run(ctx context.Context) error {
 	return err
 }
 
-// prune forgets old inbound webhooks and dedupe marks, ended console
-// sessions and old failed sign-ins, hourly.
-func (s *Server) prune(ctx context.Context) {
-	tick := time.NewTicker(time.Hour)
-	defer tick.Stop()
-	for {
-		if n, err := s.Store.Prune(ctx, s.cfg.InboundRetention); err != nil && ctx.Err() == nil {
-			s.log.Warn("botgate: pruning inbound records failed", "err", err)
-		} else if n > 0 {
-			s.log.Debug("botgate: pruned inbound records", "rows", n)
-		}
-		if err := console.Prune(ctx, s.Store); err != nil && ctx.Err() == nil {
-			s.log.Warn("botgate: pruning console sessions failed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
-}
-
 // Close releases the database and the sandbox; Run calls it on the way out.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
@@ -412,6 +433,9 @@ func (s *Server) Close() error {
 		}
 		if s.listener != nil {
 			s.listener.Close()
+		}
+		if s.metricsLn != nil {
+			s.metricsLn.Close()
 		}
 		s.closeErr = s.Store.Close()
 	})

@@ -22,28 +22,33 @@ func (s *Store) SaveBlock(ctx context.Context, botID, name string, cards []core.
 	var b *core.Block
 	var created bool
 	err = s.Write(ctx, func(tx *Tx) error {
-		// Another process may take the next version number between our read
-		// and our insert (PostgreSQL, several writers): then the insert adds
-		// nothing and we read again.
-		for range 10 {
-			last, err := tx.lastBlock(botID, name)
-			if err != nil {
-				return err
-			}
-			b = &core.Block{BotID: botID, Name: name, Version: last.Version + 1, Cards: cards, System: core.IsSystemBlock(name), CreatedAt: tx.Now()}
-			created = last.Version == 0 || last.Deleted
-			res, err := tx.Exec(`INSERT INTO blocks (bot_id, name, version, cards, deleted, created_at) VALUES ($1, $2, $3, $4, FALSE, $5)
-				ON CONFLICT (bot_id, name, version) DO NOTHING`, botID, name, b.Version, string(data), ms(b.CreatedAt))
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n == 1 {
-				return nil
-			}
-		}
-		return fmt.Errorf("store: block %q: could not take a version number", name)
+		b, created, err = tx.saveBlock(botID, name, cards, data)
+		return err
 	})
 	return b, created, err
+}
+
+// saveBlock stores cards (data, as JSON) as the block's next version.
+func (tx *Tx) saveBlock(botID, name string, cards []core.Message, data []byte) (*core.Block, bool, error) {
+	// Another process may take the next version number between our read
+	// and our insert (PostgreSQL, several writers): then the insert adds
+	// nothing and we read again.
+	for range 10 {
+		last, err := tx.lastBlock(botID, name)
+		if err != nil {
+			return nil, false, err
+		}
+		b := &core.Block{BotID: botID, Name: name, Version: last.Version + 1, Cards: cards, System: core.IsSystemBlock(name), CreatedAt: tx.Now()}
+		res, err := tx.Exec(`INSERT INTO blocks (bot_id, name, version, cards, deleted, created_at) VALUES ($1, $2, $3, $4, FALSE, $5)
+			ON CONFLICT (bot_id, name, version) DO NOTHING`, botID, name, b.Version, string(data), ms(b.CreatedAt))
+		if err != nil {
+			return nil, false, err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return b, last.Version == 0 || last.Deleted, nil
+		}
+	}
+	return nil, false, fmt.Errorf("store: block %q: could not take a version number", name)
 }
 
 // DeleteBlock deletes a block by saving a deleted version; earlier versions

@@ -214,26 +214,3 @@ func (s *Store) ListSubscriptions(ctx context.Context, botID, title string) ([]S
 	}
 	return out, rows.Err()
 }
-
-// Prune forgets inbound bodies and dedupe marks older than keep (a body
-// whose processing is still queued stays), and the WhatsApp reach no tier
-// rule counts any more, and reports how many rows went.
-func (s *Store) Prune(ctx context.Context, keep time.Duration) (int64, error) {
-	var n int64
-	err := s.Write(ctx, func(tx *Tx) error {
-		n = 0
-		before := ms(tx.Now().Add(-keep))
-		for _, q := range []string{`DELETE FROM inbound_seen WHERE seen_at < $1`, `DELETE FROM webhooks WHERE received_at < $1 AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.ref = webhooks.id)`} {
-			res, err := tx.Exec(q, before)
-			if err != nil {
-				return err
-			}
-			rows, _ := res.RowsAffected()
-			n += rows
-		}
-		reach, err := tx.pruneReach()
-		n += reach
-		return err
-	})
-	return n, err
-}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/botgate/botgate/internal/core"
+	"github.com/botgate/botgate/internal/queue"
+	"github.com/botgate/botgate/internal/retention"
 	"github.com/botgate/botgate/internal/store"
 	"github.com/botgate/botgate/internal/store/storetest"
 )
@@ -49,9 +51,9 @@ func TestPruneKeepsWhatIsStillNeeded(t *testing.T) {
 			_, err := tx.FirstSeen("bot_1", "mid:new")
 			return err
 		})
-		n, err := s.Prune(ctx, 7*24*time.Hour)
-		if err != nil || n != 2 {
-			t.Fatalf("Prune = %d, %v; want the old mark and the processed body", n, err)
+		got, err := (&retention.Pruner{Store: s, KeepInbound: 7 * 24 * time.Hour}).Pass(ctx, queue.Job{})
+		if want := (retention.Counts{Webhooks: 1, Seen: 1}); err != nil || got != want {
+			t.Fatalf("Pass = %+v, %v; want the old mark and the processed body (%+v)", got, err, want)
 		}
 		for id, want := range map[string]bool{"wh_done": false, "wh_queued": true, "wh_new": true} {
 			_, err := s.GetWebhook(ctx, id)

@@ -124,7 +124,10 @@ type MessageFilter struct {
 	BotID     string
 	RequestID string
 	Status    core.Status
-	Before    string // a message id: list older messages (pagination)
+	Recipient string    // the PSID or the platform's recipient id
+	Since     time.Time // created at or after; zero: no bound
+	Until     time.Time // created before; zero: no bound
+	Before    string    // a message id: list older messages (pagination)
 	Limit     int
 }
 
@@ -144,6 +147,15 @@ func (s *Store) ListMessages(ctx context.Context, f MessageFilter) ([]*core.Mess
 	}
 	if f.Status != "" {
 		add("status = $%d", string(f.Status))
+	}
+	if f.Recipient != "" {
+		add("(psid = $%[1]d OR recipient_id = $%[1]d)", f.Recipient)
+	}
+	if !f.Since.IsZero() {
+		add("created_at >= $%d", ms(f.Since))
+	}
+	if !f.Until.IsZero() {
+		add("created_at < $%d", ms(f.Until))
 	}
 	if f.Before != "" {
 		add("id < $%d", f.Before)

@@ -366,7 +366,7 @@ func TestWhatsAppTiersAcrossDays(t *testing.T) {
 		// Pruning forgets places older than the upgrade window, and the
 		// count stays right.
 		clock.AtLeast(clock.Now().Add(30 * 24 * time.Hour))
-		if _, err := s.Prune(ctx, 7*24*time.Hour); err != nil {
+		if _, err := s.PruneReach(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if got := tier(); got.Reached != 0 || got.Window != 0 || got.Tier != 3 {

@@ -70,6 +70,12 @@ func (s *Store) ReadRow(ctx context.Context, query string, args ...any) *sql.Row
 	return s.queryRow(ctx, query, args...)
 }
 
+// Read runs a read-only query returning rows on the reader pool, for
+// packages that own their tables (the queue).
+func (s *Store) Read(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return s.query(ctx, query, args...)
+}
+
 // Dialect names the database, for packages with dialect-specific SQL.
 func (t *Tx) Dialect() string { return t.s.dialect.name }
 
@@ -91,6 +97,7 @@ type writer struct {
 	stop   chan struct{}
 	wg     sync.WaitGroup
 	batch  prometheus.Histogram
+	txTime prometheus.Histogram
 }
 
 func newWriter(s *Store, n int) *writer {
@@ -99,6 +106,11 @@ func newWriter(s *Store, n int) *writer {
 			Name:    "botgate_store_batch_operations",
 			Help:    "Operations committed together in one transaction (group commit).",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 9),
+		}),
+		txTime: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "botgate_store_transaction_seconds",
+			Help:    "Time from begin to commit of a committed write transaction (one group commit, fsync included).",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
 		})}
 	for range n {
 		w.wg.Add(1)
@@ -250,7 +262,9 @@ func fill(batch []*op, lane chan *op) []*op {
 }
 
 // Collectors are the store's Prometheus series.
-func (s *Store) Collectors() []prometheus.Collector { return []prometheus.Collector{s.writer.batch} }
+func (s *Store) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{s.writer.batch, s.writer.txTime}
+}
 
 // maxTransientRetries bounds how often a batch is tried again after a
 // deadlock or serialization failure.
@@ -312,6 +326,7 @@ func (w *writer) try(batch []*op, results []error) ([]func(), error) {
 func (w *writer) runOnce(batch []*op, pending []int, results []error) ([]func(), int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	began := time.Now()
 	sqlTx, err := w.s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, -1, fmt.Errorf("store: begin: %w", err)
@@ -332,6 +347,7 @@ func (w *writer) runOnce(batch []*op, pending []int, results []error) ([]func(),
 	if err := sqlTx.Commit(); err != nil {
 		return nil, -1, fmt.Errorf("store: commit: %w", err)
 	}
+	w.txTime.Observe(time.Since(began).Seconds())
 	return t.hooks, -1, nil
 }
 

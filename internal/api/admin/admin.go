@@ -7,12 +7,14 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/botgate/botgate/internal/api"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/gateway"
 	"github.com/botgate/botgate/internal/graph"
+	"github.com/botgate/botgate/internal/logs"
 	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/seal"
 	"github.com/botgate/botgate/internal/store"
@@ -85,20 +87,55 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	for pattern, fn := range routes {
 		mux.HandleFunc(pattern, h.wrap(pattern, fn))
 	}
+	// Imports stream their body, so they reach the response writer.
+	const imports = "POST /admin/v1/bots/{id}/import"
+	mux.HandleFunc(imports, func(w http.ResponseWriter, r *http.Request) {
+		h.wrap(imports, func(ctx context.Context, r *http.Request) (int, any, error) { return h.importRows(ctx, w, r) })(w, r)
+	})
 }
 
-// wrap checks the bearer token, audits changes and writes the handler's
-// result or error.
+// queryParams are the query parameters each route reads; any other is
+// refused, so a misspelt filter is never silently ignored.
+var queryParams = map[string][]string{
+	"GET /admin/v1/messages":                {"bot_id", "request_id", "status", "recipient", "since", "until", "limit", "before"},
+	"GET /admin/v1/bots/{id}/deliveries":    {"before"},
+	"GET /admin/v1/bots/{id}/blocks/{name}": {"version"},
+	"GET /admin/v1/bots/{id}/links":         {"psid"},
+	"GET /admin/v1/audit":                   {"limit", "before"},
+}
+
+// wrap checks the bearer token and the query parameters, audits changes and
+// writes the handler's result or error.
 func (h *Handler) wrap(pattern string, fn func(ctx context.Context, r *http.Request) (int, any, error)) http.HandlerFunc {
+	params := queryParams[pattern]
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || !seal.Equal(token, h.Token) {
-			writeError(w, core.Errorf(core.KindUnauthenticated, "a valid admin token is required (Authorization: Bearer …)"), h.Log)
+			writeError(w, r, core.Errorf(core.KindUnauthenticated, "a valid admin token is required (Authorization: Bearer …)"), h.Log)
+			return
+		}
+		if strings.Contains(r.Pattern, "/bots/{id}") {
+			logs.SetBot(r.Context(), r.PathValue("id")) // for the access line
+		}
+		var unknown []string
+		for k := range r.URL.Query() {
+			if !slices.Contains(params, k) {
+				unknown = append(unknown, k)
+			}
+		}
+		if len(unknown) > 0 {
+			slices.Sort(unknown)
+			known := "none"
+			if len(params) > 0 {
+				known = strings.Join(params, ", ")
+			}
+			writeError(w, r, &core.Error{Kind: core.KindInvalid, Field: unknown[0],
+				Message: "unknown query parameter: " + strings.Join(unknown, ", ") + " (this endpoint takes: " + known + ")"}, logs.From(r.Context(), h.Log))
 			return
 		}
 		status, body, err := h.audited(pattern, r, func() (int, any, error) { return fn(r.Context(), r) })
 		if err != nil {
-			writeError(w, err, h.Log)
+			writeError(w, r, err, logs.From(r.Context(), h.Log))
 			return
 		}
 		if body == nil {
@@ -142,8 +179,9 @@ type errorBody struct {
 	} `json:"error"`
 }
 
-func writeError(w http.ResponseWriter, err error, log *slog.Logger) {
+func writeError(w http.ResponseWriter, r *http.Request, err error, log *slog.Logger) {
 	e := core.AsError(err)
+	logs.SetError(r.Context(), string(e.Kind))
 	status, ok := statuses[e.Kind]
 	if !ok {
 		status = http.StatusInternalServerError

@@ -10,19 +10,25 @@ import (
 	"github.com/botgate/botgate/internal/dispatch"
 )
 
-// putBlock saves a block's cards as its next version.
+// putBlock saves a block's cards as its next version. The body is a block
+// file as `botgate blocks pull` writes it, {"name", "cards"}; the name may be
+// left out, and must be the path's when given.
 func (h *Handler) putBlock(ctx context.Context, r *http.Request) (int, any, error) {
 	bot, err := h.liveBot(ctx, r.PathValue("id"))
 	if err != nil {
 		return 0, nil, err
 	}
 	var in struct {
+		Name  *string        `json:"name"`
 		Cards []core.Message `json:"cards"`
 	}
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
 	name := r.PathValue("name")
+	if in.Name != nil && *in.Name != name {
+		return 0, nil, core.Invalid("name", "%q is not the block %q the URL names", *in.Name, name)
+	}
 	if err := core.ValidateBlock(name, in.Cards); err != nil {
 		return 0, nil, err
 	}

@@ -295,7 +295,7 @@ func TestBlockValidation(t *testing.T) {
 			{"text and attachment", "promo", cardsBody(`[{"text":"t","attachment":{"type":"image","payload":{"url":"https://shop.example/a.png"}}}]`), 400, "bad_message",
 				"cards[0]: has both text and attachment; a message carries exactly one", "cards[0]"},
 			{"unknown card field", "promo", cardsBody(`[{"text":"t","txt":"typo"}]`), 400, "invalid", "cards[0].txt: is not a known field", "cards[0].txt"},
-			{"unknown body field", "promo", `{"cards":[{"text":"t"}],"name":"promo"}`, 400, "invalid", "name: is not a known field", "name"},
+			{"unknown body field", "promo", `{"cards":[{"text":"t"}],"title":"promo"}`, 400, "invalid", "title: is not a known field", "title"},
 			{"block button without a name", "promo", cardsBody(`[` + buttons(blockButton("")) + `]`), 400, "invalid",
 				"cards[0].attachment.payload.buttons[0].block_name: is required for a block button", "cards[0].attachment.payload.buttons[0].block_name"},
 			{"block button naming a slash", "promo", cardsBody(`[` + buttons(blockButton("a/b")) + `]`), 400, "invalid",
@@ -790,5 +790,25 @@ func TestLinks(t *testing.T) {
 		}
 		c.wantError("GET", "/admin/v1/bots/bot_nope/links", "", 404, "not_found", "no bot bot_nope", "")
 		c.wantError("DELETE", "/admin/v1/bots/bot_nope/links/username/mike", "", 404, "not_found", "no bot bot_nope", "")
+	})
+}
+
+// The PUT takes a block file as `blocks pull` writes it: the name beside the
+// cards, which must be the block the URL names.
+func TestBlockPutTakesTheFileFormat(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		env := harness.Start(t, db, harness.Options{})
+		c := newClient(t, env)
+		got := c.want("PUT", blocksPath(env.BotID, "summer sale"), `{"name":"summer sale","cards":[{"text":"one"}]}`, 201)
+		if !strings.Contains(got, `"name":"summer sale","version":1,"cards":[{"text":"one"}]`) {
+			t.Errorf("PUT with a name: %s", got)
+		}
+		c.wantError("PUT", blocksPath(env.BotID, "summer sale"), `{"name":"winter sale","cards":[{"text":"two"}]}`, 400,
+			"invalid", `name: "winter sale" is not the block "summer sale" the URL names`, "name")
+		var b struct{ Version int }
+		c.decode("GET", blocksPath(env.BotID, "summer sale"), "", 200, &b)
+		if b.Version != 1 {
+			t.Errorf("a refused PUT saved a version: %d", b.Version)
+		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/botgate/botgate/internal/core"
+	"github.com/botgate/botgate/internal/notify"
 )
 
 func (h *Handler) listDeliveries(ctx context.Context, r *http.Request) (int, any, error) {
@@ -18,12 +19,18 @@ func (h *Handler) listDeliveries(ctx context.Context, r *http.Request) (int, any
 	if ds == nil {
 		ds = []*core.Delivery{}
 	}
+	if err := h.nextAttempts(ctx, ds...); err != nil {
+		return 0, nil, err
+	}
 	return http.StatusOK, map[string]any{"deliveries": ds}, nil
 }
 
 func (h *Handler) getDelivery(ctx context.Context, r *http.Request) (int, any, error) {
 	d, err := h.Store.GetDelivery(ctx, r.PathValue("id"))
 	if err != nil {
+		return 0, nil, err
+	}
+	if err := h.nextAttempts(ctx, d); err != nil {
 		return 0, nil, err
 	}
 	attempts, err := h.Store.DeliveryAttempts(ctx, d.ID)
@@ -46,4 +53,19 @@ func (h *Handler) replayDelivery(ctx context.Context, r *http.Request) (int, any
 		return 0, nil, err
 	}
 	return http.StatusAccepted, d, nil
+}
+
+// nextAttempts says when each waiting delivery is next tried.
+func (h *Handler) nextAttempts(ctx context.Context, ds ...*core.Delivery) error {
+	ids := make([]string, len(ds))
+	for i, d := range ds {
+		ids[i] = d.ID
+	}
+	next, err := h.Store.NextAttempts(ctx, notify.JobKind, ids...)
+	for _, d := range ds {
+		if t, ok := next[d.ID]; ok {
+			d.NextAttemptAt = &t
+		}
+	}
+	return err
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/botgate/botgate/internal/core"
+	"github.com/botgate/botgate/internal/dispatch"
 	"github.com/botgate/botgate/internal/store"
 )
 
@@ -34,6 +35,8 @@ type messageOut struct {
 	SentAt        *time.Time     `json:"sent_at,omitempty"`
 	DeliveredAt   *time.Time     `json:"delivered_at,omitempty"`
 	ReadAt        *time.Time     `json:"read_at,omitempty"`
+	// NextAttemptAt is when a queued send is next tried (absent once done).
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
 }
 
 // messageDetail adds what was asked, what was sent, every attempt and the history.
@@ -65,7 +68,16 @@ func newMessageOut(m *core.MessageRecord) messageOut {
 func (h *Handler) listMessages(ctx context.Context, r *http.Request) (int, any, error) {
 	q := r.URL.Query()
 	f := store.MessageFilter{BotID: q.Get("bot_id"), RequestID: q.Get("request_id"), Status: core.Status(q.Get("status")),
-		Before: q.Get("before"), Limit: 100}
+		Recipient: q.Get("recipient"), Before: q.Get("before"), Limit: 100}
+	for name, t := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
+		if s := q.Get(name); s != "" {
+			v, err := time.Parse(time.RFC3339Nano, s)
+			if err != nil {
+				return 0, nil, core.Invalid(name, "must be a time in RFC 3339, e.g. 2026-12-04T15:00:00Z")
+			}
+			*t = v
+		}
+	}
 	if f.Status != "" && !slices.Contains(core.Statuses, f.Status) {
 		return 0, nil, core.Invalid("status", "must be one of accepted, sent, delivered, read, failed")
 	}
@@ -80,9 +92,21 @@ func (h *Handler) listMessages(ctx context.Context, r *http.Request) (int, any, 
 	if err != nil {
 		return 0, nil, err
 	}
+	ids := make([]string, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
+	}
+	next, err := h.Store.NextAttempts(ctx, dispatch.JobKind, ids...)
+	if err != nil {
+		return 0, nil, err
+	}
 	out := make([]messageOut, 0, len(msgs))
 	for _, m := range msgs {
-		out = append(out, newMessageOut(m))
+		o := newMessageOut(m)
+		if t, ok := next[m.ID]; ok {
+			o.NextAttemptAt = &t
+		}
+		out = append(out, o)
 	}
 	page := map[string]any{"messages": out}
 	if len(msgs) == f.Limit {
@@ -104,7 +128,14 @@ func (h *Handler) getMessage(ctx context.Context, r *http.Request) (int, any, er
 	if err != nil {
 		return 0, nil, err
 	}
+	next, err := h.Store.NextAttempts(ctx, dispatch.JobKind, m.ID)
+	if err != nil {
+		return 0, nil, err
+	}
 	d := messageDetail{messageOut: newMessageOut(m), Request: &m.Request, Parts: m.Parts, Attempts: []attemptOut{}, History: history}
+	if t, ok := next[m.ID]; ok {
+		d.NextAttemptAt = &t
+	}
 	if d.Parts == nil {
 		d.Parts = []core.Part{}
 	}

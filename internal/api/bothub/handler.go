@@ -14,6 +14,7 @@ import (
 	"github.com/botgate/botgate/internal/api"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/gateway"
+	"github.com/botgate/botgate/internal/logs"
 )
 
 // Face is the name results are formatted under.
@@ -73,8 +74,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	out, status, err := h.call(r, w, env)
 	if err != nil {
 		body, status := NewErrorBody(err, env.requestID)
+		logs.SetError(r.Context(), string(core.ErrorKind(err)))
 		if status >= 500 {
-			h.Log.Error("bothub: request failed", "request_id", env.requestID, "err", err)
+			logs.From(r.Context(), h.Log).Error("bothub: request failed", "request_id", env.requestID, "err", err)
 		}
 		api.WriteJSON(w, status, body)
 		return

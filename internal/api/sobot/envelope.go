@@ -5,6 +5,7 @@ import (
 
 	"github.com/botgate/botgate/internal/api"
 	"github.com/botgate/botgate/internal/core"
+	"github.com/botgate/botgate/internal/logs"
 )
 
 // Success messages, as the seed's samples word them.
@@ -45,8 +46,9 @@ func newErrorBody(err error) errorBody {
 // ret_code, and some HTTP clients throw on other statuses before the body
 // can be read. Only botgate's own failures are logged.
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	logs.SetError(r.Context(), string(core.ErrorKind(err)))
 	if core.ErrorKind(err) == core.KindInternal {
-		h.Log.Error("sobot: request failed", "path", r.URL.Path, "err", err)
+		logs.From(r.Context(), h.Log).Error("sobot: request failed", "route", r.Pattern, "err", err)
 	}
 	api.WriteJSON(w, http.StatusOK, newErrorBody(err))
 }

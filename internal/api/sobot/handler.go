@@ -15,6 +15,7 @@ import (
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/gateway"
 	"github.com/botgate/botgate/internal/graph"
+	"github.com/botgate/botgate/internal/logs"
 	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/seal"
 	"github.com/botgate/botgate/internal/store"
@@ -104,6 +105,7 @@ func (h *Handler) pageBot(ctx context.Context, app *store.SobotApp, pageID, fiel
 	}
 	for _, b := range bots {
 		if b.Messenger.PageID == pageID {
+			logs.SetBot(ctx, b.ID)
 			return b, nil
 		}
 	}

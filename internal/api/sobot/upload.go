@@ -97,7 +97,7 @@ type uploadResult struct {
 func (h *Handler) HandleUpload(ctx context.Context, job queue.Job) error {
 	var u upload
 	if err := json.Unmarshal([]byte(job.Ref), &u); err != nil {
-		return h.Store.Write(ctx, func(tx *store.Tx) error { return queue.Discard(tx, job, "unreadable upload: "+err.Error()) })
+		return queue.SetAside(ctx, h.Store, h.Log, job, "unreadable upload: "+err.Error())
 	}
 	bot, err := h.Store.GetBot(ctx, u.Bot)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/botgate/botgate/internal/api/bothub"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/gateway"
+	"github.com/botgate/botgate/internal/logs"
 )
 
 // Face is the name results are formatted under.
@@ -63,8 +64,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	out, status, err := h.call(w, r, &id)
 	if err != nil {
 		out, status = NewErrorBody(err, id)
+		logs.SetError(r.Context(), string(core.ErrorKind(err)))
 		if status >= 500 {
-			h.Log.Error("whatsapp: request failed", "id", id, "err", err)
+			logs.From(r.Context(), h.Log).Error("whatsapp: request failed", "id", id, "err", err)
 		}
 	}
 	api.WriteJSON(w, status, out)
