@@ -12,8 +12,28 @@ func (c *Console) routes() {
 	m.HandleFunc("POST /console/signin", c.signin)
 	m.HandleFunc("POST /console/signout", c.signout)
 
-	// Overview (pages helper): a placeholder until overview.go lands.
-	m.HandleFunc("GET /console/{$}", c.page(c.placeholder("Overview")))
+	// Read-and-operate pages (pages helper).
+	m.HandleFunc("GET /console/{$}", c.page(c.overview))
+	m.HandleFunc("GET /console/messages", c.page(c.messageList))
+	m.HandleFunc("GET /console/messages/{id}", c.page(c.messageShow))
+	m.HandleFunc("POST /console/messages/{id}/resend", c.requireAdmin(c.messageResend))
+	m.HandleFunc("GET /console/contacts", c.page(c.contactList))
+	m.HandleFunc("GET /console/contacts/{bot}/{psid}", c.page(c.contactShow))
+	m.HandleFunc("POST /console/contacts/{bot}/{psid}/params", c.requireAdmin(c.contactParams))
+	m.HandleFunc("GET /console/blocks", c.page(c.blockList))
+	m.HandleFunc("GET /console/blocks/new", c.page(c.blockEdit))
+	m.HandleFunc("GET /console/blocks/{bot}/{name}", c.page(c.blockEdit))
+	m.HandleFunc("POST /console/blocks/{bot}", c.requireAdmin(c.blockSave))
+	m.HandleFunc("POST /console/blocks/{bot}/preview", c.page(c.blockPreview))
+	m.HandleFunc("GET /console/blocks/{bot}/{name}/versions", c.page(c.blockVersions))
+	m.HandleFunc("POST /console/blocks/{bot}/{name}/restore", c.requireAdmin(c.blockRestore))
+	m.HandleFunc("GET /console/deliveries", c.page(c.deliveryList))
+	m.HandleFunc("GET /console/deliveries/{id}", c.page(c.deliveryShow))
+	m.HandleFunc("POST /console/deliveries/{id}/replay", c.requireAdmin(c.deliveryReplay))
+	m.HandleFunc("GET /console/deliveries/webhooks", c.page(c.webhookList))
+	m.HandleFunc("GET /console/deliveries/webhooks/{id}", c.page(c.webhookShow))
+	m.HandleFunc("GET /console/requests", c.page(c.requestList))
+	m.HandleFunc("GET /console/requests/{id}", c.page(c.requestShow))
 
 	// Bots and channels.
 	m.HandleFunc("GET /console/bots", c.page(c.botList))

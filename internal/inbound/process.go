@@ -22,6 +22,10 @@ func (h *Handler) Handle(ctx context.Context, job queue.Job) error {
 			return err
 		}
 	}
+	if err := unreadable(wh.Body); err != nil {
+		// Kept before the text rule existed: set aside, never retried.
+		return h.Store.Write(ctx, func(tx *store.Tx) error { return queue.Discard(tx, job, "unreadable webhook: "+err.Error()) })
+	}
 	if wh.Channel == core.ChannelWhatsApp {
 		return h.handleWhatsApp(ctx, job, wh)
 	}
@@ -97,6 +101,12 @@ func (h *Handler) apply(tx *store.Tx, b *core.Bot, ev event) error {
 	}
 	if ev.kind != core.EventEcho && ev.kind != "" {
 		if err := tx.TouchContact(b.ID, ev.psid, inbound); err != nil {
+			return err
+		}
+	}
+	if inbound != nil { // what the user did, for their conversation in the console
+		m := &store.InboundMessage{BotID: b.ID, PSID: ev.psid, Channel: core.ChannelMessenger, Kind: ev.kind, At: ev.at, Body: ev.raw}
+		if err := tx.InsertInboundMessage(m); err != nil {
 			return err
 		}
 	}

@@ -194,6 +194,7 @@ func (h *Handler) receiveWhatsApp(w http.ResponseWriter, r *http.Request) {
 	// acted on); every number it serves must have signed the body, and at
 	// least one must be served.
 	var botID string
+	var served []string
 	for _, n := range nums {
 		b, err := h.Store.BotByPhoneNumberID(r.Context(), n)
 		if core.ErrorKind(err) == core.KindNotFound {
@@ -206,12 +207,13 @@ func (h *Handler) receiveWhatsApp(w http.ResponseWriter, r *http.Request) {
 		if botID == "" {
 			botID = b.ID
 		}
+		served = append(served, n)
 	}
 	if botID == "" {
 		h.refuse(w, r, objectWhatsApp, "unknown")
 		return
 	}
-	h.keepAndAnswer(w, r, objectWhatsApp, core.ChannelWhatsApp, botID, body)
+	h.keepAndAnswer(w, r, objectWhatsApp, core.ChannelWhatsApp, botID, body, served)
 }
 
 func (h *Handler) signedByAnyWhatsAppApp(ctx context.Context, sig string, body []byte) bool {
@@ -303,6 +305,10 @@ func (h *Handler) handleWhatsApp(ctx context.Context, job queue.Job, wh *store.W
 func applyWhatsApp(tx *store.Tx, b *core.Bot, ev waEvent) error {
 	if m := ev.msg; m != nil {
 		at := waTime(m.Timestamp, tx.Now())
+		if err := tx.InsertInboundMessage(&store.InboundMessage{BotID: b.ID, PSID: core.WAContact(m.From),
+			Channel: core.ChannelWhatsApp, Kind: core.EventMessage, At: at, Body: ev.raw}); err != nil {
+			return err
+		}
 		if err := tx.TouchContact(b.ID, core.WAContact(m.From), &at); err != nil {
 			return err
 		}

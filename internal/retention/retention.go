@@ -46,7 +46,7 @@ type Pruner struct {
 
 // Counts are the rows a pass removed, by what they were.
 type Counts struct {
-	Messages, Deliveries, DeadJobs, Webhooks, Seen, Reach int
+	Messages, Deliveries, DeadJobs, Conversations, Webhooks, Seen, Reach int
 }
 
 // Run takes part in the retention pass until ctx ends: it makes sure the
@@ -132,6 +132,9 @@ func (p *Pruner) Pass(ctx context.Context, j queue.Job) (Counts, error) {
 			return c, err
 		}
 		if err := t.batches(&c.DeadJobs, func() (store.Pruned, error) { return p.Store.PruneDeadJobs(ctx, before, p.Batch) }); err != nil {
+			return c, err
+		}
+		if err := t.batches(&c.Conversations, func() (store.Pruned, error) { return p.Store.PruneInboundMessages(ctx, before, p.Batch) }); err != nil {
 			return c, err
 		}
 	}

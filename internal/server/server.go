@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/botgate/botgate/internal/api"
 	"github.com/botgate/botgate/internal/api/admin"
 	"github.com/botgate/botgate/internal/api/bothub"
 	"github.com/botgate/botgate/internal/api/sobot"
@@ -148,6 +149,7 @@ type Server struct {
 	metricsLn  net.Listener // MetricsAddr's, when set
 	http       *http.Server
 	sandbox    *sandbox
+	Requests   *api.RequestLog // the recent API requests the console shows
 	closeOnce  sync.Once
 	closeErr   error
 }
@@ -320,13 +322,14 @@ func (s *Server) build() error {
 	if s.sandbox != nil {
 		s.sandbox.register(mux)
 	}
+	s.Requests = &api.RequestLog{Store: s.Store, Log: s.log}
 	if s.cfg.Console {
 		if err := s.mountConsole(mux); err != nil {
 			return err
 		}
 	}
 	s.http = &http.Server{
-		Handler:           access(mux, s.log, s.stats),
+		Handler:           access(s.Requests.Wrap(mux), s.log, s.stats), // inside access: the request log reads the bot it notes
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      s.cfg.SyncTimeout + 30*time.Second,
@@ -391,6 +394,10 @@ func (s *Server) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); s.syncTemplates(work) }()
 	}
+	requests, stopRequests := context.WithCancel(context.Background())
+	var logged sync.WaitGroup
+	logged.Add(1)
+	go func() { defer logged.Done(); s.Requests.Run(requests) }()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Serve(s.listener) }()
 	var metricsSrv *http.Server
@@ -416,6 +423,8 @@ func (s *Server) Run(ctx context.Context) error {
 		_ = metricsSrv.Shutdown(shutdownCtx)
 	}
 	wg.Wait()
+	stopRequests() // after the last request: its record is written before the store closes
+	logged.Wait()
 	if cerr := s.Close(); err == nil && !errors.Is(err, http.ErrServerClosed) {
 		err = cerr
 	}

@@ -119,75 +119,6 @@ func (s *Store) GetMessage(ctx context.Context, id string) (*core.MessageRecord,
 	return m, s.attachParts(ctx, []*core.MessageRecord{m})
 }
 
-// MessageFilter selects messages; empty fields match all.
-type MessageFilter struct {
-	BotID     string
-	RequestID string
-	Status    core.Status
-	Recipient string    // the PSID or the platform's recipient id
-	Since     time.Time // created at or after; zero: no bound
-	Until     time.Time // created before; zero: no bound
-	Before    string    // a message id: list older messages (pagination)
-	Limit     int
-}
-
-// ListMessages returns the newest messages matching f.
-func (s *Store) ListMessages(ctx context.Context, f MessageFilter) ([]*core.MessageRecord, error) {
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if f.BotID != "" {
-		add("bot_id = $%d", f.BotID)
-	}
-	if f.RequestID != "" {
-		add("request_id = $%d", f.RequestID)
-	}
-	if f.Status != "" {
-		add("status = $%d", string(f.Status))
-	}
-	if f.Recipient != "" {
-		add("(psid = $%[1]d OR recipient_id = $%[1]d)", f.Recipient)
-	}
-	if !f.Since.IsZero() {
-		add("created_at >= $%d", ms(f.Since))
-	}
-	if !f.Until.IsZero() {
-		add("created_at < $%d", ms(f.Until))
-	}
-	if f.Before != "" {
-		add("id < $%d", f.Before)
-	}
-	if f.Limit <= 0 || f.Limit > 1000 {
-		f.Limit = 100
-	}
-	q := `SELECT ` + messageColumns + ` FROM messages`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	args = append(args, f.Limit)
-	q += fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args))
-	rows, err := s.query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*core.MessageRecord
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return out, s.attachParts(ctx, out)
-}
-
 // attachParts loads the parts of a page of messages in one query.
 func (s *Store) attachParts(ctx context.Context, msgs []*core.MessageRecord) error {
 	if len(msgs) == 0 {
@@ -259,9 +190,10 @@ func (s *Store) Events(ctx context.Context, m *core.MessageRecord) ([]core.Event
 			events = append(events, e)
 		}
 	}
+	// message_id <> '' states the condition of the partial index deliveries_message, so both databases use it.
 	rows, err := s.query(ctx, `SELECT at, kind, detail FROM message_events WHERE message_id = $1
 		UNION ALL SELECT delivered_at, 'callback_delivered', 'webhook-id ' || id FROM deliveries
-			WHERE message_id = $1 AND kind = 'callback' AND delivered_at IS NOT NULL`, m.ID)
+			WHERE message_id = $1 AND message_id <> '' AND kind = 'callback' AND delivered_at IS NOT NULL`, m.ID)
 	if err != nil {
 		return nil, err
 	}

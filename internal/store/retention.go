@@ -118,6 +118,14 @@ func (s *Store) PruneSeen(ctx context.Context, before time.Time, limit int) (Pru
 		(SELECT bot_id, key FROM inbound_seen WHERE seen_at < $1 ORDER BY seen_at LIMIT $2)`, ms(before), limit)
 }
 
+// PruneInboundMessages deletes up to limit events of users' conversations
+// processed before before (their ids start with that time), so a
+// conversation is kept as long as the messages it interleaves with.
+func (s *Store) PruneInboundMessages(ctx context.Context, before time.Time, limit int) (Pruned, error) {
+	return s.pruneBatch(ctx, limit, `DELETE FROM inbound_messages WHERE id IN
+		(SELECT id FROM inbound_messages WHERE id < $1 ORDER BY id LIMIT $2)`, core.FirstID("in_", before), limit)
+}
+
 // PruneReach forgets the WhatsApp places no tier rule counts any more.
 func (s *Store) PruneReach(ctx context.Context) (int, error) {
 	var n int64

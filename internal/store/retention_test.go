@@ -72,7 +72,7 @@ func seedDelivery(tx *store.Tx, messageID, state string) error {
 func rows(t *testing.T, s *store.Store) string {
 	t.Helper()
 	out := ""
-	for _, table := range []string{"messages", "attempts", "message_events", "deliveries", "delivery_attempts", "jobs"} {
+	for _, table := range []string{"messages", "attempts", "message_events", "deliveries", "delivery_attempts", "jobs", "inbound_messages"} {
 		var n int
 		if err := s.ReadRow(context.Background(), `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
 			t.Fatal(err)
@@ -110,6 +110,11 @@ func TestRetentionKeepsUnfinishedWork(t *testing.T) {
 			if err := seedDelivery(tx, "", core.DeliveryPending); err != nil {
 				return err
 			}
+			for range 3 {
+				if err := tx.InsertInboundMessage(&store.InboundMessage{BotID: "bot_1", PSID: "user-1", Channel: "messenger", Kind: "message", At: day0, Body: []byte(`{}`)}); err != nil {
+					return err
+				}
+			}
 			_, err := tx.Exec(`INSERT INTO jobs (kind, ref, state, max_attempts, run_at, created_at, updated_at) VALUES ('send', $1, 'discarded', 1, 0, $2, $2)`,
 				gone[3], day0.UnixMilli())
 			return err
@@ -119,11 +124,16 @@ func TestRetentionKeepsUnfinishedWork(t *testing.T) {
 		}
 		clock.Add(29 * 24 * time.Hour)
 		recent := seedMessage(t, s, "recent", core.StatusRead, core.DeliveryDelivered)
+		if err := s.Write(ctx, func(tx *store.Tx) error {
+			return tx.InsertInboundMessage(&store.InboundMessage{BotID: "bot_1", PSID: "user-1", Channel: "messenger", Kind: "message", At: clock.Now(), Body: []byte(`{}`)})
+		}); err != nil {
+			t.Fatal(err)
+		}
 		clock.Add(2 * 24 * time.Hour)
 
 		// Batches of 2: a full batch is followed by another, until a short one.
 		got, err := (&retention.Pruner{Store: s, Keep: 30 * 24 * time.Hour, Batch: 2, Pause: 0.01}).Pass(ctx, queue.Job{})
-		if want := (retention.Counts{Messages: 4, Deliveries: 1, DeadJobs: 1}); err != nil || got != want {
+		if want := (retention.Counts{Messages: 4, Deliveries: 1, DeadJobs: 1, Conversations: 3}); err != nil || got != want {
 			t.Fatalf("pass = %+v, %v; want %+v", got, err, want)
 		}
 		for _, id := range gone {
@@ -139,7 +149,7 @@ func TestRetentionKeepsUnfinishedWork(t *testing.T) {
 		// Kept: queued (attempt, event), calling (attempt, event, its pending
 		// delivery), recent (attempt, event, delivery and its POST), the
 		// pending event delivery.
-		if got, want := rows(t, s), "messages=3 attempts=3 message_events=3 deliveries=3 delivery_attempts=1 jobs=0 "; got != want {
+		if got, want := rows(t, s), "messages=3 attempts=3 message_events=3 deliveries=3 delivery_attempts=1 jobs=0 inbound_messages=1 "; got != want {
 			t.Errorf("rows after the pass:\n got %s\nwant %s", got, want)
 		}
 	})
@@ -177,7 +187,7 @@ func TestRetentionBatchIsBounded(t *testing.T) {
 			}
 			after = r.Last
 		}
-		if got, want := rows(t, s), "messages=2 attempts=2 message_events=2 deliveries=1 delivery_attempts=0 jobs=0 "; got != want {
+		if got, want := rows(t, s), "messages=2 attempts=2 message_events=2 deliveries=1 delivery_attempts=0 jobs=0 inbound_messages=0 "; got != want {
 			t.Errorf("rows: got %s, want %s", got, want)
 		}
 	})
@@ -213,7 +223,7 @@ func TestRetentionTwoStores(t *testing.T) {
 		if errs[0] != nil || errs[1] != nil || counts[0].Messages+counts[1].Messages != n {
 			t.Fatalf("passes = %+v, %v; want %d messages between them", counts, errs, n)
 		}
-		if got, want := rows(t, a), "messages=0 attempts=0 message_events=0 deliveries=0 delivery_attempts=0 jobs=0 "; got != want {
+		if got, want := rows(t, a), "messages=0 attempts=0 message_events=0 deliveries=0 delivery_attempts=0 jobs=0 inbound_messages=0 "; got != want {
 			t.Errorf("rows: got %s, want %s", got, want)
 		}
 		for range 2 {

@@ -7,7 +7,7 @@ import (
 	"strconv"
 
 	"github.com/botgate/botgate/internal/core"
-	"github.com/botgate/botgate/internal/dispatch"
+	"github.com/botgate/botgate/internal/gateway"
 )
 
 // putBlock saves a block's cards as its next version. The body is a block
@@ -127,12 +127,6 @@ func (h *Handler) renderBlock(ctx context.Context, r *http.Request) (int, any, e
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	if in.PSID == "" {
-		return 0, nil, core.Invalid("psid", "is required: the user to render for")
-	}
-	if in.MessagingType == "" {
-		in.MessagingType = core.TypeResponse
-	}
 	name := r.PathValue("name")
 	b, err := h.Store.GetBlock(ctx, bot.ID, name, 0)
 	if err != nil {
@@ -141,31 +135,8 @@ func (h *Handler) renderBlock(ctx context.Context, r *http.Request) (int, any, e
 	if len(b.Cards) == 0 {
 		return 0, nil, core.Errorf(core.KindUnknownBlock, "block %q has no cards yet", name)
 	}
-	req := &core.SendRequest{RequestID: "render", Recipient: core.Recipient{ID: in.PSID}, MessagingType: in.MessagingType,
-		Tag: in.Tag, Block: name, BlockVersion: b.Version, Cards: b.Cards, Params: in.Params}
-	var profile *core.Profile
-	contact, err := h.Store.GetContact(ctx, bot.ID, in.PSID)
-	if err != nil {
-		return 0, nil, err
-	}
-	fields := core.Fields{RequestID: "request_id", Recipient: "psid", MessagingType: "messaging_type", Tag: "message_tag", Message: "block", Params: "params"}
-	err = req.Check(bot, fields, func(core.Recipient, bool) (string, map[string]string, error) {
-		if contact == nil {
-			return in.PSID, nil, nil
-		}
-		profile = contact.Profile
-		return in.PSID, contact.Params, nil
-	})
-	if err != nil {
-		return 0, nil, err
-	}
-	if profile == nil && h.Graph != nil && bot.Messenger != nil && req.NeedsProfile() {
-		// Reading a profile sends nothing to the user; sends would do the same.
-		if gp, err := h.Graph.GetProfile(ctx, bot.Messenger.AccessToken, in.PSID); err == nil {
-			profile = &core.Profile{ID: in.PSID, FirstName: gp.FirstName, LastName: gp.LastName, Locale: gp.Locale, Gender: gp.Gender}
-		}
-	}
-	bodies, err := dispatch.Bodies(bot, req, profile)
+	bodies, err := h.Gateway.RenderBlock(ctx, bot, gateway.BlockRender{Name: name, Version: b.Version, Cards: b.Cards,
+		PSID: in.PSID, Params: in.Params, MessagingType: in.MessagingType, Tag: in.Tag})
 	if err != nil {
 		return 0, nil, err
 	}

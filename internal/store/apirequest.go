@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/botgate/botgate/internal/core"
+)
+
+// APIRequest is one request a face received, as the console shows it.
+type APIRequest struct {
+	ID       string
+	BotID    string // "" when the caller was not recognised
+	Face     string
+	Method   string
+	Path     string // with the query, secrets removed
+	Status   int
+	Request  string // the body, secrets removed, truncated
+	Response string // the body answered, truncated
+	Remote   string
+	Duration time.Duration
+	At       time.Time
+}
+
+// APIRequestsKept is how many requests are kept per bot (and for callers
+// not recognised): the newest, the older ones pruned as new ones come.
+const APIRequestsKept = 1000
+
+// InsertAPIRequests records requests and prunes their bots' older ones.
+func (s *Store) InsertAPIRequests(ctx context.Context, reqs []*APIRequest) error {
+	return s.Write(ctx, func(tx *Tx) error {
+		bots := map[string]bool{}
+		for _, r := range reqs {
+			if _, err := tx.Exec(`INSERT INTO api_requests (id, bot_id, face, method, path, status, request, response, remote, duration_us, at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, r.ID, r.BotID, r.Face, r.Method, r.Path, r.Status, r.Request,
+				r.Response, r.Remote, r.Duration.Microseconds(), ms(r.At)); err != nil {
+				return err
+			}
+			bots[r.BotID] = true
+		}
+		for bot := range bots {
+			if _, err := tx.Exec(fmt.Sprintf(`DELETE FROM api_requests WHERE bot_id = $1 AND id <= (SELECT id FROM api_requests
+				WHERE bot_id = $1 ORDER BY id DESC LIMIT 1 OFFSET %d)`, APIRequestsKept), bot); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// APIRequestFilter selects recorded requests; empty fields match all.
+type APIRequestFilter struct {
+	BotID   string
+	Face    string
+	Refused bool // only the ones answered 4xx or 5xx
+	Before  string
+	Limit   int
+}
+
+// APIRequestPage is one page of recorded requests, newest first.
+type APIRequestPage struct {
+	Requests []*APIRequest
+	Next     string
+}
+
+const apiRequestColumns = `id, bot_id, face, method, path, status, request, response, remote, duration_us, at`
+
+// ListAPIRequests returns one page of the requests matching f.
+func (s *Store) ListAPIRequests(ctx context.Context, f APIRequestFilter) (APIRequestPage, error) {
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	var q sqlWhere
+	if f.BotID != "" {
+		q.add("bot_id = ?", f.BotID)
+	}
+	if f.Face != "" {
+		q.add("face = ?", f.Face)
+	}
+	if f.Refused {
+		q.conds = append(q.conds, "status >= 400")
+	}
+	if f.Before != "" {
+		q.add("id < ?", f.Before)
+	}
+	rows, err := s.query(ctx, `SELECT `+apiRequestColumns+` FROM api_requests`+q.sql()+fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, f.Limit+1), q.args...)
+	if err != nil {
+		return APIRequestPage{}, err
+	}
+	defer rows.Close()
+	var page APIRequestPage
+	for rows.Next() {
+		r, err := scanAPIRequest(rows)
+		if err != nil {
+			return page, err
+		}
+		page.Requests = append(page.Requests, r)
+	}
+	if len(page.Requests) > f.Limit {
+		page.Requests = page.Requests[:f.Limit]
+		page.Next = page.Requests[f.Limit-1].ID
+	}
+	return page, rows.Err()
+}
+
+// GetAPIRequest returns one recorded request.
+func (s *Store) GetAPIRequest(ctx context.Context, id string) (*APIRequest, error) {
+	r, err := scanAPIRequest(s.queryRow(ctx, `SELECT `+apiRequestColumns+` FROM api_requests WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, core.Errorf(core.KindNotFound, "no recorded request %s (only the newest %d per bot are kept)", id, APIRequestsKept)
+	}
+	return r, err
+}
+
+func scanAPIRequest(row scanner) (*APIRequest, error) {
+	var r APIRequest
+	var us, at int64
+	if err := row.Scan(&r.ID, &r.BotID, &r.Face, &r.Method, &r.Path, &r.Status, &r.Request, &r.Response, &r.Remote, &us, &at); err != nil {
+		return nil, err
+	}
+	r.Duration, r.At = microseconds(us), fromMS(at)
+	return &r, nil
+}
