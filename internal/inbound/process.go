@@ -98,11 +98,17 @@ func (h *Handler) apply(tx *store.Tx, b *core.Bot, ev event) error {
 	var inbound *time.Time
 	if core.OpensWindow(ev.kind) {
 		inbound = &ev.at
+		if err := h.emitWindow(tx, b, ev.psid, ev.at); err != nil {
+			return err
+		}
 	}
 	if ev.kind != core.EventEcho && ev.kind != "" {
 		if err := tx.TouchContact(b.ID, ev.psid, inbound); err != nil {
 			return err
 		}
+	}
+	if err := h.emit(tx, b, ev); err != nil {
+		return err
 	}
 	if inbound != nil { // what the user did, for their conversation in the console
 		m := &store.InboundMessage{BotID: b.ID, PSID: ev.psid, Channel: core.ChannelMessenger, Kind: ev.kind, At: ev.at, Body: ev.raw}
@@ -182,6 +188,8 @@ type reply struct {
 	PSID  string `json:"psid"`
 	Block string `json:"block"`
 	Tap   string `json:"tap"` // the tap's dedupe key: the reply's request id
+	// WhatsApp: PSID is the user's contact (wa:digits).
+	WhatsApp bool `json:"whatsapp,omitempty"`
 }
 
 // HandleReply sends a tapped block button's block to the user, with their
@@ -195,7 +203,11 @@ func (h *Handler) HandleReply(ctx context.Context, job queue.Job) error {
 	if err != nil {
 		return err
 	}
-	_, err = h.Gateway.ReplyWithBlock(ctx, b, r.PSID, r.Block, r.Tap)
+	if r.WhatsApp {
+		err = h.Gateway.ReplyWithBlockOnWhatsApp(ctx, b, r.PSID, r.Block, r.Tap)
+	} else {
+		_, err = h.Gateway.ReplyWithBlock(ctx, b, r.PSID, r.Block, r.Tap)
+	}
 	switch core.ErrorKind(err) {
 	case "", core.KindDuplicate:
 	case core.KindInternal, core.KindUnavailable:

@@ -43,6 +43,20 @@ type waMessage struct {
 	From      string `json:"from"`
 	ID        string `json:"id"`
 	Timestamp string `json:"timestamp"`
+	// A reply: to an interactive message (button_reply, list_reply) or a
+	// template's quick-reply button, naming the message answered.
+	Type    string `json:"type"`
+	Context struct {
+		ID string `json:"id"`
+	} `json:"context"`
+	Interactive struct {
+		ButtonReply *waReply `json:"button_reply"`
+		ListReply   *waReply `json:"list_reply"`
+	} `json:"interactive"`
+	Button *struct {
+		Payload string `json:"payload"`
+		Text    string `json:"text"`
+	} `json:"button"`
 }
 
 type waStatus struct {
@@ -159,9 +173,16 @@ func (h *Handler) receiveWhatsApp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(nums) == 0 {
-		// About the business account only: answered, so Meta stops
-		// retrying, when some number's app signed it; nothing to act on.
-		if !h.signedByAnyWhatsAppApp(r.Context(), sig, body) {
+		// About the business account only: template changes are acted on
+		// for the bots of the account that signed it; anything else is
+		// answered, so Meta stops retrying, when some number's app signed it.
+		signed, err := h.applyTemplateChanges(r.Context(), sig, body)
+		if err != nil {
+			h.Log.Error("inbound: could not apply a template change", "err", err)
+			http.Error(w, "try again", http.StatusServiceUnavailable) // Meta retries
+			return
+		}
+		if !signed && !h.signedByAnyWhatsAppApp(r.Context(), sig, body) {
 			h.refuse(w, r, objectWhatsApp, "signature")
 			return
 		}
@@ -242,7 +263,7 @@ func (h *Handler) handleWhatsApp(ctx context.Context, job queue.Job, wh *store.W
 			}
 			fresh[ev.number+"\x00"+string(ev.raw)] = true
 			byBot[b.ID]++
-			if err := applyWhatsApp(tx, b, ev); err != nil {
+			if err := h.applyWhatsApp(tx, b, ev); err != nil {
 				return fmt.Errorf("event %s: %w", ev.key(), err)
 			}
 			if s := ev.status; s != nil && (s.Status == "delivered" || s.Status == "read" || s.Status == "failed") {
@@ -281,14 +302,23 @@ func (h *Handler) handleWhatsApp(ctx context.Context, job queue.Job, wh *store.W
 // applyWhatsApp acts on one new event: a user's message opens their
 // customer-service window; a status moves the message it names along, never
 // back (statuses arrive in any order).
-func applyWhatsApp(tx *store.Tx, b *core.Bot, ev waEvent) error {
+func (h *Handler) applyWhatsApp(tx *store.Tx, b *core.Bot, ev waEvent) error {
+	if err := h.emitWhatsApp(tx, b, ev); err != nil {
+		return err
+	}
 	if m := ev.msg; m != nil {
 		at := waTime(m.Timestamp, tx.Now())
+		if err := h.emitWindow(tx, b, core.WAContact(m.From), at); err != nil {
+			return err
+		}
 		if err := tx.InsertInboundMessage(&store.InboundMessage{BotID: b.ID, PSID: core.WAContact(m.From),
 			Channel: core.ChannelWhatsApp, Kind: core.EventMessage, At: at, Body: ev.raw}); err != nil {
 			return err
 		}
-		return tx.TouchContact(b.ID, core.WAContact(m.From), &at)
+		if err := tx.TouchContact(b.ID, core.WAContact(m.From), &at); err != nil {
+			return err
+		}
+		return applyReply(tx, b, m)
 	}
 	s := ev.status
 	switch s.Status {

@@ -24,6 +24,7 @@ import (
 	"github.com/botgate/botgate/internal/api/admin"
 	"github.com/botgate/botgate/internal/api/bothub"
 	"github.com/botgate/botgate/internal/api/sobot"
+	v1 "github.com/botgate/botgate/internal/api/v1"
 	"github.com/botgate/botgate/internal/api/whatsapp"
 	"github.com/botgate/botgate/internal/console"
 	"github.com/botgate/botgate/internal/core"
@@ -90,6 +91,12 @@ type Config struct {
 	// process dies, others take its jobs once their leases end. It must
 	// outlast the longest job (a sync send, or a profile fetch and a send).
 	JobLease time.Duration
+	// TemplateSync is how often the local copies of the WhatsApp Business
+	// Accounts' templates are refreshed from Graph (0: only on demand, by
+	// sends of unknown templates and by the template webhooks).
+	TemplateSync time.Duration
+	// IdempotencyTTL is how long /v1's idempotency keys are kept per bot.
+	IdempotencyTTL time.Duration
 
 	Now func() time.Time // injected clock for the records; default time.Now
 	Out io.Writer        // where the sandbox prints its welcome; default os.Stdout
@@ -102,7 +109,7 @@ func Defaults() Config {
 		SyncTimeout: 10 * time.Second, GraphTimeout: 20 * time.Second, SendWorkers: 64, SendAttempts: 10, SendRetryBase: 2 * time.Second,
 		DeliveryWorkers: 64, CallbackTimeout: 10 * time.Second, CallbackSchedule: notify.DefaultSchedule,
 		Console: true, ShutdownGrace: 15 * time.Second, JobLease: 2 * time.Minute, Retention: 30 * 24 * time.Hour, InboundRetention: 7 * 24 * time.Hour,
-		ProfileTTL: 7 * 24 * time.Hour, SobotTokenTTL: 24 * time.Hour, SobotSignSkew: 5 * time.Minute,
+		ProfileTTL: 7 * 24 * time.Hour, IdempotencyTTL: v1.DefaultIdempotencyTTL, SobotTokenTTL: 24 * time.Hour, SobotSignSkew: 5 * time.Minute, TemplateSync: time.Hour,
 	}
 }
 
@@ -290,7 +297,7 @@ func (s *Server) build() error {
 	s.sends = &queue.Runner{Store: s.Store, Kind: dispatch.JobKind, Handler: s.Dispatch.Handle, Owner: owner,
 		Concurrency: s.cfg.SendWorkers, Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	s.Gateway = &gateway.Service{Store: s.Store, Dispatch: s.Dispatch, WakeSends: s.sends.Wake, Owner: owner,
-		Lease: lease, SyncTimeout: s.cfg.SyncTimeout, MaxAttempts: s.cfg.SendAttempts}
+		Lease: lease, SyncTimeout: s.cfg.SyncTimeout, MaxAttempts: s.cfg.SendAttempts, TemplatesChanged: s.templatesChanged}
 	in := &inbound.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify,
 		Received: queue.NewHandoff[*store.Webhook](handoffSize), Log: s.log, Stats: s.stats}
 	s.inbound = &queue.Runner{Store: s.Store, Kind: inbound.JobKind, Handler: in.Handle, Owner: owner,
@@ -304,7 +311,12 @@ func (s *Server) build() error {
 		Concurrency: 8, Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	sb.WakeJobs = s.uploads.Wake
 	s.retention = &retention.Pruner{Store: s.Store, Keep: s.cfg.Retention, KeepInbound: s.cfg.InboundRetention,
-		Owner: owner, Lease: lease, Log: s.log, Also: func(ctx context.Context) error { return console.Prune(ctx, s.Store) }}
+		Owner: owner, Lease: lease, Log: s.log, Also: func(ctx context.Context) error {
+			if err := console.Prune(ctx, s.Store); err != nil {
+				return err
+			}
+			return s.Store.PruneIdempotent(ctx, s.cfg.IdempotencyTTL)
+		}}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
@@ -315,6 +327,10 @@ func (s *Server) build() error {
 	in.Register(mux)
 	sb.Register(mux)
 	(&admin.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph, Token: s.cfg.AdminToken, Log: s.log, TrustProxy: s.cfg.TrustProxy}).Register(mux)
+	own := &v1.Server{Service: s.Gateway, Store: s.Store, Notify: s.Notify, Log: s.log, IdempotencyTTL: s.cfg.IdempotencyTTL}
+	if err := own.Register(mux); err != nil {
+		return err
+	}
 	if s.sandbox != nil {
 		s.sandbox.register(mux)
 	}
@@ -386,6 +402,10 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); s.retention.Run(work) }()
+	if s.cfg.TemplateSync > 0 {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.syncTemplates(work) }()
+	}
 	requests, stopRequests := context.WithCancel(context.Background())
 	var logged sync.WaitGroup
 	logged.Add(1)
