@@ -36,7 +36,9 @@ func (s *Store) ReadWhatsAppTier(ctx context.Context, botID string) (*WATier, *W
 		return nil, nil, err
 	}
 	defer rtx.Rollback()
-	row := func(dst any, query string, args ...any) error { return rtx.QueryRowContext(ctx, query, args...).Scan(dst) }
+	row := func(dst any, query string, args ...any) error {
+		return rtx.QueryRowContext(ctx, query, args...).Scan(dst)
+	}
 	var phoneNumberID, rawLimits string
 	var tier int
 	var reqTAT, queueTAT int64
