@@ -190,7 +190,7 @@ func startLikeImage(t *testing.T, bin, dir string, env map[string]string) {
 		}
 	}()
 	var health []byte
-	harness.WaitFor(t, "botgate healthcheck to pass", 20*time.Second, func() bool {
+	harness.WaitFor(t, "botgate healthcheck to pass", 2*time.Minute, func() bool {
 		select {
 		case err := <-exited:
 			exited <- err

@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"slices"
 
 	"github.com/botgate/botgate/internal/core"
 )
@@ -29,18 +31,60 @@ func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return data, nil
 }
 
+// CheckRequest applies the core's text rule to the request's path and query:
+// %00 or %ff in either is refused (KindBadText) before anything reads them.
+func CheckRequest(r *http.Request) error {
+	if err := core.CheckString("path", r.URL.Path); err != nil {
+		return err
+	}
+	for key, values := range r.URL.Query() {
+		if err := core.CheckString("query", key); err != nil {
+			return err
+		}
+		for _, v := range values {
+			if err := core.CheckString(key, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// CheckContentType accepts a JSON body's Content-Type: application/json with
+// any parameters (charset), a missing header, or one of the extra media
+// types a face's seed shows; anything else is KindBadContentType.
+func CheckContentType(r *http.Request, extra ...string) error {
+	header := r.Header.Get("Content-Type")
+	if header == "" {
+		return nil
+	}
+	media, _, err := mime.ParseMediaType(header)
+	if err == nil && (media == "application/json" || slices.Contains(extra, media)) {
+		return nil
+	}
+	return core.Errorf(core.KindBadContentType, "Content-Type %q is not accepted; send the body as application/json", header)
+}
+
 // DecodeJSON decodes a JSON object body into v, describing malformed JSON
-// and mistyped fields as KindInvalid errors a client can act on.
+// and mistyped fields as KindInvalid errors a client can act on. The core's
+// text rule (valid UTF-8, no NUL, no key given twice) runs first, over the
+// whole body.
 func DecodeJSON(data []byte, v any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return core.Errorf(core.KindInvalid, "the request body is empty; a JSON object is expected")
+	}
+	if err := core.CheckJSON(data, ""); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	err := dec.Decode(v)
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var own *core.Error
 	switch {
+	case errors.As(err, &own):
+		return own // a field's own decoder (a strict part of the body) said why
 	case err == nil:
 		if dec.More() {
 			return core.Errorf(core.KindInvalid, "malformed JSON: unexpected data after the object")

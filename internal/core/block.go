@@ -55,28 +55,41 @@ func ValidateBlock(name string, cards []Message) error {
 
 // checkBlockButtons refuses block buttons naming a system block.
 func checkBlockButtons(m Message, path string) error {
-	if m.Attachment == nil {
-		return nil
-	}
-	p := m.Attachment.Payload
-	check := func(buttons []Button, at string) error {
-		for i, b := range buttons {
-			if b.Type == "block" && IsSystemBlock(b.BlockName) {
-				return Invalid(fmt.Sprintf("%s[%d].block_name", at, i), "%q is a system block, which buttons cannot open", b.BlockName)
-			}
-		}
-		return nil
-	}
-	if err := check(p.Buttons, path+".attachment.payload.buttons"); err != nil {
-		return err
-	}
-	for i, e := range p.Elements {
-		if err := check(e.Buttons, fmt.Sprintf("%s.attachment.payload.elements[%d].buttons", path, i)); err != nil {
-			return err
+	for _, b := range BlockButtons(m, path) {
+		if IsSystemBlock(b.Block) {
+			return Invalid(b.Path, "%q is a system block, which buttons cannot open", b.Block)
 		}
 	}
 	return nil
 }
+
+// BlockButton is a block button of a message: the block it opens and the
+// path of its block_name field.
+type BlockButton struct{ Path, Block string }
+
+// BlockButtons lists m's block buttons, in order, with their paths below path.
+func BlockButtons(m Message, path string) []BlockButton {
+	if m.Attachment == nil {
+		return nil
+	}
+	var out []BlockButton
+	add := func(buttons []Button, at string) {
+		for i, b := range buttons {
+			if b.Type == "block" {
+				out = append(out, BlockButton{Path: fmt.Sprintf("%s[%d].block_name", at, i), Block: b.BlockName})
+			}
+		}
+	}
+	p := m.Attachment.Payload
+	add(p.Buttons, path+".attachment.payload.buttons")
+	for i, e := range p.Elements {
+		add(e.Buttons, fmt.Sprintf("%s.attachment.payload.elements[%d].buttons", path, i))
+	}
+	return out
+}
+
+// CardPath is the path of a request's card i, as its errors name it.
+func (r *SendRequest) CardPath(f Fields, i int) string { return r.cardPath(f, i) }
 
 // Links are a user's linked accounts: each resolves to the user's PSID.
 const (

@@ -1,9 +1,6 @@
 package core
 
-import (
-	"net/url"
-	"strings"
-)
+import "strings"
 
 // BotChange is a change to a bot as operators write it (admin API, console);
 // nil fields keep their values. Field names in errors are its JSON names.
@@ -48,6 +45,9 @@ func (c *BotChange) Apply(b *Bot) error {
 		if strings.TrimSpace(*c.Name) == "" {
 			return Invalid("name", "may not be empty")
 		}
+		if err := CheckName("name", *c.Name); err != nil {
+			return err
+		}
 		b.Name = *c.Name
 	}
 	if c.Forwarding != nil {
@@ -81,6 +81,9 @@ func (c *BotChange) Apply(b *Bot) error {
 		if b.Messenger.PageID == "" {
 			return Invalid("messenger.page_id", "is required")
 		}
+		if err := CheckID("messenger.page_id", b.Messenger.PageID); err != nil {
+			return err
+		}
 		if b.Messenger.AccessToken == "" {
 			return Invalid("messenger.access_token", "is required")
 		}
@@ -103,17 +106,8 @@ func (c *BotChange) Apply(b *Bot) error {
 	return nil
 }
 
-// CheckURL accepts an absolute http(s) URL, or "" to clear the URL.
-func CheckURL(field, s string) error {
-	if s == "" {
-		return nil
-	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return Invalid(field, "must be an absolute http or https URL")
-	}
-	return nil
-}
+// CheckURL accepts a merchant URL (ValidateURL), or "" to clear it.
+func CheckURL(field, s string) error { return ValidateURL(field, s) }
 
 // WhatsAppChange attaches a WhatsApp number to a bot or changes it. Secrets
 // may be left out when replacing a number's settings: the stored ones are kept.
@@ -137,6 +131,9 @@ func (in *WhatsAppChange) Channel(current *WhatsAppChannel) (*WhatsAppChannel, e
 		return nil, Invalid("bot_phone", "must be a phone number in E.164, e.g. +15550001111")
 	case in.PhoneNumberID == "" || strings.Trim(in.PhoneNumberID, "0123456789") != "":
 		return nil, Invalid("phone_number_id", "is required: Graph's numeric id of the number")
+	}
+	if err := CheckID("phone_number_id", in.PhoneNumberID); err != nil {
+		return nil, err
 	}
 	// What is left out is kept: secrets, limits, and the tier — which is the
 	// number's, so a new number starts at the first rung.

@@ -20,6 +20,9 @@ func DecodeStrict(raw []byte, v any, root string) error {
 	if !json.Valid(raw) {
 		return syntaxError(raw, root)
 	}
+	if err := CheckJSON(raw, root); err != nil {
+		return Rekind(err, KindBadMessage)
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if err := walk(dec, reflect.TypeOf(v).Elem(), root); err != nil {
@@ -102,23 +105,18 @@ func walkObject(dec *json.Decoder, t reflect.Type, path string) error {
 	if t.Kind() == reflect.Struct {
 		fields = jsonFields(t)
 	}
-	seen := map[string]bool{}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
 			return BadShape(path, "is not valid JSON (%v)", jsonErrorText(err))
 		}
 		key, _ := tok.(string)
-		p := join(path, key)
-		if seen[key] {
-			return BadShape(p, "appears more than once")
-		}
-		seen[key] = true
+		p := join(path, key) // CheckJSON refused repeated keys already
 		var ft reflect.Type
 		if fields == nil {
 			ft = t.Elem() // a map
 		} else if ft = fields[key]; ft == nil {
-			return BadShape(p, "is not a known field")
+			return BadShape(p, notKnown)
 		}
 		if err := walk(dec, ft, p); err != nil {
 			return err
@@ -144,6 +142,25 @@ func skip(dec *json.Decoder, path string) error {
 		}
 	}
 	return nil
+}
+
+const notKnown = "is not a known field"
+
+// IsUnknownField reports whether e is DecodeStrict's refusal of a field the
+// target type does not have.
+func IsUnknownField(e *Error) bool {
+	return e != nil && e.Field != "" && e.Message == e.Field+": "+notKnown
+}
+
+// Rekind gives a shape error (KindInvalid or KindBadMessage) the kind its
+// caller reports such errors under; the text rule's KindBadText, and every
+// other kind, stays as it is.
+func Rekind(err error, kind Kind) error {
+	var e *Error
+	if errors.As(err, &e) && (e.Kind == KindInvalid || e.Kind == KindBadMessage) {
+		e.Kind = kind
+	}
+	return err
 }
 
 func isNumber(k reflect.Kind) bool {

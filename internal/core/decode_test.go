@@ -329,8 +329,8 @@ func TestDecodeStrictDuplicateKeys(t *testing.T) {
 			"message.attachment", "message.attachment: appears more than once"},
 		{`{"attachment":{"type":"template","payload":{"summary":{"total_cost":1,"total_cost":1}}}}`,
 			"message.attachment.payload.summary.total_cost", "message.attachment.payload.summary.total_cost: appears more than once"},
-		// The first copy's own problem is found before the repetition.
-		{`{"text":1,"text":"a"}`, "message.text", "message.text: must be a string"},
+		// The repetition is refused before any value is read.
+		{`{"text":1,"text":"a"}`, "message.text", "message.text: appears more than once"},
 	} {
 		t.Run(tt.in, func(t *testing.T) {
 			var m core.Message

@@ -183,7 +183,7 @@ func FuzzRender(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var m, pristine core.Message
 		if err := core.DecodeStrict(data, &m, "message"); err != nil {
-			checkCoreError(t, "DecodeStrict", err, "message", core.KindBadMessage)
+			checkCoreError(t, "DecodeStrict", err, "message", core.KindBadMessage, core.KindBadText)
 			return
 		}
 		if err := core.DecodeStrict(data, &pristine, "message"); err != nil {
@@ -201,14 +201,14 @@ func FuzzDecodeStrict(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	for _, s := range []string{"", " ", "{", "[]", `{"text":"a"} x`, `{"text":"a","text":1}`, `{"attachment":{"payload":{"elements":[{"price":"1"}]}}}`,
-		`{"attachment":{"payload":{"timestamp":true}}}`, "{\"text\":\"\xff\"}"} {
+		`{"attachment":{"payload":{"timestamp":true}}}`, "{\"text\":\"\xff\"}", `{"text":"a\u0000"}`, "{\"te\xfext\":\"a\"}"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var m core.Message
 		err := core.DecodeStrict(data, &m, "message")
 		if err != nil {
-			checkCoreError(t, "DecodeStrict", err, "message", core.KindBadMessage)
+			checkCoreError(t, "DecodeStrict", err, "message", core.KindBadMessage, core.KindBadText)
 			return
 		}
 		if !json.Valid(data) {

@@ -75,6 +75,7 @@ const (
 	EventCallbackFailed    = "callback_failed"
 	EventCallbackTimeout   = "callback_timeout"
 	EventWarning           = "warning"
+	EventWindowUnknown     = "window_unknown" // sent although the user's window was unknown (WindowUnknown)
 )
 
 // Profile is a user's Messenger profile (Graph's User Profile API).

@@ -23,6 +23,9 @@ var paramNameRE = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
 
 // ValidateParamName checks a parameter key: [A-Za-z0-9_]+, case-sensitive, not reserved.
 func ValidateParamName(path, name string) error {
+	if err := CheckName(path, name); err != nil {
+		return err
+	}
 	if !paramNameRE.MatchString(name) {
 		return Invalid(path, "parameter name %q must consist of letters, digits and underscores", name)
 	}

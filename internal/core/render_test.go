@@ -404,7 +404,7 @@ func TestValidateParamName(t *testing.T) {
 		want string // printf format taking the name; "" for valid
 	}{
 		{"points", ""}, {"Points_2", ""}, {"_", ""}, {"9", ""}, {"First_Name", ""}, {"FIRST_NAME", ""},
-		{"id", ""}, {"locale", ""}, {"gender", ""}, {strings.Repeat("a", 500), ""},
+		{"id", ""}, {"locale", ""}, {"gender", ""}, {strings.Repeat("a", 200), ""},
 		{"", chars}, {"first-name", chars}, {"a b", chars}, {" a", chars}, {"a\n", chars}, {"ñ", chars},
 		{"a.b", chars}, {"{{a}}", chars},
 		{"first_name", reserved}, {"last_name", reserved},
@@ -416,6 +416,8 @@ func TestValidateParamName(t *testing.T) {
 		}
 		t.Run(tt.name, func(t *testing.T) { checkErr(t, core.ValidateParamName("params", tt.name), want) })
 	}
+	// Names are capped at 200 characters, as every stored name is.
+	checkErr(t, core.ValidateParamName("params", strings.Repeat("a", 201)), invalid("params", "is 201 characters; at most 200 are allowed"))
 }
 
 func TestValidateName(t *testing.T) {

@@ -167,6 +167,22 @@ func (r *SendRequest) Vars(profile *Profile) Vars {
 	return Vars{Profile: p, Stored: r.StoredParams, Send: r.Params}
 }
 
+// ValidWithoutProfile returns why a card would not be a valid message if
+// the user's profile cannot be read and its placeholders render empty, as
+// sending then falls back to; nil when every card stays valid.
+func (r *SendRequest) ValidWithoutProfile(bot *Bot, f Fields) error {
+	for i, card := range r.Cards {
+		rendered, err := Render(card, r.Vars(nil), bot.Settings.UnfilledPlaceholder, r.cardPath(f, i))
+		if err != nil {
+			return err
+		}
+		if err := ValidateMessage(&rendered, r.cardPath(f, i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // NeedsProfile reports whether rendering uses profile fields the request does
 // not already carry.
 func (r *SendRequest) NeedsProfile() bool {

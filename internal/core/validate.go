@@ -2,7 +2,6 @@ package core
 
 import (
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -376,15 +375,8 @@ func requiredURL(path, s string) error {
 }
 
 func optionalURL(path, s string) error {
-	if s == "" {
-		return nil
-	}
 	if len(s) > MaxURLLen {
 		return Invalid(path, "is longer than %d characters", MaxURLLen)
 	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return Invalid(path, "must be an absolute http or https URL")
-	}
-	return nil
+	return ValidateURL(path, s)
 }

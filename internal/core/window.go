@@ -72,6 +72,25 @@ func (r *SendRequest) CheckWindow(now time.Time, lastInbound *time.Time) *Error 
 	return nil
 }
 
+// WindowUnknown reports whether the window of a user botgate never saw
+// write (lastInbound nil) is unknown rather than closed: botgate has
+// received the page's or number's webhooks only since receivingSince (nil:
+// never), less than one window (24 hours; 7 days for HUMAN_AGENT) ago, so
+// the user may have written before botgate was listening — typically a bot
+// moved over from another vendor. Such a send goes out and Graph decides. A
+// user botgate saw write (an imported last interaction counts) is judged
+// by CheckWindow as before.
+func (r *SendRequest) WindowUnknown(now time.Time, lastInbound, receivingSince *time.Time) bool {
+	if lastInbound != nil {
+		return false
+	}
+	window := StandardWindow
+	if r.WhatsApp == nil && r.MessagingType == TypeMessageTag {
+		window = HumanAgentWindow
+	}
+	return receivingSince == nil || now.Sub(*receivingSince) < window
+}
+
 // Outside reports whether a user whose last inbound event was at
 // lastInbound is outside the standard window at now: what WhatsApp's daily
 // tiers count.

@@ -97,11 +97,16 @@ func (d *Dispatcher) send(ctx context.Context, bot *core.Bot, m *core.MessageRec
 	}
 	for seq := len(m.Parts); seq < len(r.bodies); seq++ {
 		body := r.bodies[seq]
+		var lastErr *graph.Error // the previous try's transient failure
 		for try := 1; ; try++ {
 			if r.turn != nil {
 				postponed, err := r.turn(ctx, try)
 				var refusal *core.Error
 				switch {
+				case errors.As(err, &refusal) && lastErr != nil && refusal.Kind == core.KindRateLimited:
+					// The bound ran out waiting to retry: what failed is the
+					// upstream, not the pace.
+					return d.fail(ctx, bot, m, job, d.partError(m, seq, r.refusal(lastErr)), nil)
 				case errors.As(err, &refusal):
 					return d.fail(ctx, bot, m, job, refusal, nil)
 				case err != nil && !deadline.IsZero():
@@ -153,6 +158,7 @@ func (d *Dispatcher) send(ctx context.Context, bot *core.Bot, m *core.MessageRec
 				if err := sleep(ctx, wait); err != nil {
 					return d.fail(ctx, bot, m, job, d.partError(m, seq, r.refusal(gerr)), nil)
 				}
+				lastErr = gerr
 				continue
 			}
 			return d.fail(ctx, bot, m, job, d.partError(m, seq, r.refusal(gerr)), attempt)
@@ -378,24 +384,39 @@ func (d *Dispatcher) profile(ctx context.Context, bot *core.Bot, m *core.Message
 	if m.PSID == "" || !m.Request.NeedsProfile() {
 		return nil
 	}
-	c, err := d.Store.GetContact(ctx, bot.ID, m.PSID)
-	if err == nil && c != nil && c.Profile != nil && (d.ProfileTTL == 0 || c.ProfileFetchedAt != nil && d.Store.Now().Sub(*c.ProfileFetchedAt) < d.ProfileTTL) {
-		return c.Profile
-	}
-	gp, err := d.Graph.GetProfile(ctx, bot.Messenger.AccessToken, m.PSID)
+	p, err := d.Profile(ctx, bot, m.PSID)
 	if err != nil {
-		// Graph withholds some profiles; the send goes on with empty names.
+		// Graph withholds some profiles; the send goes on with empty names
+		// (the gateway refused, before recording, a message that would not
+		// be valid so).
 		_ = d.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 			return tx.AddEvent(m.ID, core.EventWarning, "profile unavailable, name placeholders left empty: "+err.Error())
 		})
 		return &core.Profile{ID: m.PSID}
 	}
-	p := &core.Profile{ID: m.PSID, FirstName: gp.FirstName, LastName: gp.LastName, ProfilePic: gp.ProfilePic,
-		Locale: gp.Locale, Gender: gp.Gender, Timezone: gp.Timezone}
-	if err := d.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.SaveProfile(bot.ID, m.PSID, p) }); err != nil {
-		logs.From(ctx, d.Log).Warn("dispatch: could not cache profile", "psid", m.PSID, "err", err)
-	}
 	return p
+}
+
+// Profile returns a user's profile: from the contact when fetched within
+// ProfileTTL, else from Graph, caching what Graph answers.
+func (d *Dispatcher) Profile(ctx context.Context, bot *core.Bot, psid string) (*core.Profile, error) {
+	c, err := d.Store.GetContact(ctx, bot.ID, psid)
+	if err == nil && c != nil && c.Profile != nil && (d.ProfileTTL == 0 || c.ProfileFetchedAt != nil && d.Store.Now().Sub(*c.ProfileFetchedAt) < d.ProfileTTL) {
+		return c.Profile, nil
+	}
+	if bot.Messenger == nil {
+		return nil, core.Errorf(core.KindInvalid, "the bot has no Messenger page to read profiles from")
+	}
+	gp, err := d.Graph.GetProfile(ctx, bot.Messenger.AccessToken, psid)
+	if err != nil {
+		return nil, err
+	}
+	p := &core.Profile{ID: psid, FirstName: gp.FirstName, LastName: gp.LastName, ProfilePic: gp.ProfilePic,
+		Locale: gp.Locale, Gender: gp.Gender, Timezone: gp.Timezone}
+	if err := d.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.SaveProfile(bot.ID, psid, p) }); err != nil {
+		logs.From(ctx, d.Log).Warn("dispatch: could not cache profile", "psid", psid, "err", err)
+	}
+	return p, nil
 }
 
 func asGraphError(err error) *graph.Error {

@@ -16,26 +16,47 @@ import (
 	"time"
 )
 
-// blocked are the ranges a merchant URL may not reach unless allowed:
-// private, loopback, link-local, unique-local, carrier-grade NAT,
-// multicast and reserved space.
-var blocked = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),
-	netip.MustParsePrefix("10.0.0.0/8"),
-	netip.MustParsePrefix("100.64.0.0/10"),
-	netip.MustParsePrefix("127.0.0.0/8"),
-	netip.MustParsePrefix("169.254.0.0/16"),
-	netip.MustParsePrefix("172.16.0.0/12"),
-	netip.MustParsePrefix("192.0.0.0/24"),
-	netip.MustParsePrefix("192.168.0.0/16"),
-	netip.MustParsePrefix("198.18.0.0/15"),
-	netip.MustParsePrefix("224.0.0.0/4"),
-	netip.MustParsePrefix("240.0.0.0/4"),
-	netip.MustParsePrefix("::/128"),
-	netip.MustParsePrefix("::1/128"),
-	netip.MustParsePrefix("fc00::/7"),
-	netip.MustParsePrefix("fe80::/10"),
-	netip.MustParsePrefix("ff00::/8"),
+// blocked is the one table of ranges a merchant URL may not reach unless
+// allowed: every entry of IANA's IPv4 and IPv6 special-purpose address
+// registries that is not globally reachable, plus multicast (a receiver is
+// one host). Where a registry block holds a few globally reachable
+// assignments (192.0.0.0/24, 2001::/23), the whole block is refused: none of
+// them is a merchant's web server. Prefixes that embed an IPv4 address
+// (NAT64 64:ff9b::/96, 6to4, IPv4-compatible) are judged by that address in
+// Check; the mapped range ::ffff:0:0/96 is refused as such and its IPv4
+// address checked as well.
+var blocked = []struct {
+	prefix netip.Prefix
+	why    string
+}{
+	{netip.MustParsePrefix("0.0.0.0/8"), "this network"},
+	{netip.MustParsePrefix("10.0.0.0/8"), "private use"},
+	{netip.MustParsePrefix("100.64.0.0/10"), "shared address space (carrier-grade NAT)"},
+	{netip.MustParsePrefix("127.0.0.0/8"), "loopback"},
+	{netip.MustParsePrefix("169.254.0.0/16"), "link local"},
+	{netip.MustParsePrefix("172.16.0.0/12"), "private use"},
+	{netip.MustParsePrefix("192.0.0.0/24"), "IETF protocol assignments"},
+	{netip.MustParsePrefix("192.0.2.0/24"), "documentation (TEST-NET-1)"},
+	{netip.MustParsePrefix("192.88.99.0/24"), "deprecated 6to4 relay anycast"},
+	{netip.MustParsePrefix("192.168.0.0/16"), "private use"},
+	{netip.MustParsePrefix("198.18.0.0/15"), "benchmarking"},
+	{netip.MustParsePrefix("198.51.100.0/24"), "documentation (TEST-NET-2)"},
+	{netip.MustParsePrefix("203.0.113.0/24"), "documentation (TEST-NET-3)"},
+	{netip.MustParsePrefix("224.0.0.0/4"), "multicast"},
+	{netip.MustParsePrefix("240.0.0.0/4"), "reserved, and limited broadcast"},
+	{netip.MustParsePrefix("::/128"), "unspecified"},
+	{netip.MustParsePrefix("::1/128"), "loopback"},
+	{netip.MustParsePrefix("::ffff:0:0/96"), "IPv4-mapped"},
+	{netip.MustParsePrefix("64:ff9b:1::/48"), "local-use IPv4/IPv6 translation"},
+	{netip.MustParsePrefix("100::/64"), "discard-only"},
+	{netip.MustParsePrefix("2001::/23"), "IETF protocol assignments (Teredo 2001::/32, benchmarking, ORCHID)"},
+	{netip.MustParsePrefix("2001:db8::/32"), "documentation"},
+	{netip.MustParsePrefix("3fff::/20"), "documentation"},
+	{netip.MustParsePrefix("5f00::/16"), "segment routing (SRv6) SIDs"},
+	{netip.MustParsePrefix("fc00::/7"), "unique local"},
+	{netip.MustParsePrefix("fe80::/10"), "link local"},
+	{netip.MustParsePrefix("fec0::/10"), "deprecated site local"},
+	{netip.MustParsePrefix("ff00::/8"), "multicast"},
 }
 
 // ErrRefused marks a connection the guard refused.
@@ -77,10 +98,10 @@ func (g *Guard) Check(addr netip.Addr) error {
 	}
 	// IPv4-mapped IPv6 (::ffff:127.0.0.1) is the IPv4 address in disguise;
 	// so are the IPv6 forms that carry one inside (NAT64, 6to4, IPv4-compatible).
-	for _, ip := range []netip.Addr{addr.Unmap(), embeddedIPv4(addr)} {
+	for _, ip := range []netip.Addr{addr.WithZone(""), addr.Unmap(), embeddedIPv4(addr)} {
 		for _, b := range blocked {
-			if ip.IsValid() && b.Contains(ip) {
-				return fmt.Errorf("%w: %s is in %s (allow it with --egress-allow)", ErrRefused, addr, b)
+			if ip.IsValid() && b.prefix.Contains(ip) {
+				return fmt.Errorf("%w: %s is in %s, %s (allow it with --egress-allow)", ErrRefused, addr, b.prefix, b.why)
 			}
 		}
 	}

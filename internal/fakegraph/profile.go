@@ -68,7 +68,7 @@ func (s *Server) serveNode(c *call) reply {
 
 func (s *Server) profileReplyLocked(pageID, psid string, fields []string) reply {
 	p, ok := s.users[userKey{pageID, psid}]
-	if !ok && s.strictUsers {
+	if (!ok && s.strictUsers) || s.rules.withheld[psid] {
 		return s.errorReplyLocked(unsupportedRequest(http.MethodGet, psid), pageID)
 	}
 	if !ok {

@@ -12,6 +12,7 @@ type rules struct {
 	unavailable     map[string]bool       // PSIDs
 	unmatchedPhones map[string]bool       // digits only
 	waFail          map[string]GraphError // WhatsApp recipients' digits
+	withheld        map[string]bool       // PSIDs whose profile Graph does not give
 	failNext        int
 	failNextErr     GraphError
 	transientRate   float64
@@ -25,6 +26,7 @@ func newRules(latency time.Duration) rules {
 		unavailable:     map[string]bool{},
 		unmatchedPhones: map[string]bool{},
 		waFail:          map[string]GraphError{},
+		withheld:        map[string]bool{},
 		latency:         latency,
 	}
 }
@@ -42,6 +44,14 @@ func (s *Server) Unavailable(psid string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rules.unavailable[psid] = true
+}
+
+// WithholdProfile makes profile reads of psid fail, as Graph answers for
+// users whose profile it does not give the page; sends still work.
+func (s *Server) WithholdProfile(psid string, withheld bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rules.withheld[psid] = withheld
 }
 
 // UnmatchedPhone makes sends to recipient.phone_number e164 fail with

@@ -5,6 +5,8 @@ package gateway
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -70,6 +72,11 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 				return err
 			}
 		}
+		if p.windowUnknown != "" {
+			if err := tx.AddEvent(m.ID, core.EventWindowUnknown, p.windowUnknown); err != nil {
+				return err
+			}
+		}
 		var err error
 		if req.Sync {
 			job, err = queue.EnqueueClaimed(tx, dispatch.JobKind, m.ID, s.MaxAttempts, s.Owner, s.Lease)
@@ -119,18 +126,26 @@ func (s *Service) Check(ctx context.Context, bot *core.Bot, req *core.SendReques
 	if err != nil {
 		return nil, err
 	}
-	return &Verdict{Bodies: bodies, Warning: p.warning}, nil
+	warning := p.warning
+	if warning == "" {
+		warning = p.windowUnknown
+	}
+	return &Verdict{Bodies: bodies, Warning: warning}, nil
 }
 
 type prepared struct {
-	contact *core.Contact
-	warning string
+	contact       *core.Contact
+	warning       string
+	windowUnknown string // why the user's window is unknown, when the send goes out on that ground
 }
 
 // prepare loads the block a request names, checks it with the core's rules
 // and applies the bot's window policy.
 func (s *Service) prepare(ctx context.Context, bot *core.Bot, req *core.SendRequest, f core.Fields) (prepared, error) {
 	var p prepared
+	if err := req.CheckIDs(f); err != nil {
+		return p, err
+	}
 	policy := bot.Settings.WindowPolicy
 	if req.WhatsApp != nil {
 		if err := s.checkWhatsApp(ctx, bot, req, &p.contact, policy != core.WindowOff); err != nil {
@@ -145,6 +160,15 @@ func (s *Service) prepare(ctx context.Context, bot *core.Bot, req *core.SendRequ
 		if err := req.Check(bot, f, s.resolver(ctx, bot, &p.contact, policy != core.WindowOff)); err != nil {
 			return p, err
 		}
+		if err := s.checkBlockButtons(ctx, bot, req, f); err != nil {
+			return p, err
+		}
+		if err := s.needProfile(ctx, bot, req, f); err != nil {
+			return p, err
+		}
+	}
+	if err := s.checkToken(ctx, bot, req); err != nil {
+		return p, err
 	}
 	if !req.Sync && bot.CallbackURL == "" && req.Face != core.FaceAuto {
 		return p, core.Errorf(core.KindNoCallback, "async requests need a callback URL; set one on the bot or send with sync true")
@@ -157,12 +181,109 @@ func (s *Service) prepare(ctx context.Context, bot *core.Bot, req *core.SendRequ
 		last = p.contact.LastInboundAt
 	}
 	if refusal := req.CheckWindow(s.Store.Now(), last); refusal != nil {
+		if last == nil {
+			since, err := s.receivingSince(ctx, bot, req)
+			if err != nil {
+				return p, err
+			}
+			if req.WindowUnknown(s.Store.Now(), last, since) {
+				p.windowUnknown = "window unknown: botgate has not yet received this " + sourceNoun(req) +
+					"'s webhooks for a full window and never saw this user write; sent, and Graph decides"
+				return p, nil
+			}
+		}
 		if policy == core.WindowEnforce {
 			return p, refusal
 		}
 		p.warning = "window policy warn: sent although " + refusal.Message
 	}
 	return p, nil
+}
+
+// checkBlockButtons refuses a block button naming a block the bot does not
+// have: accepted, it would reach the user as a button that does nothing.
+func (s *Service) checkBlockButtons(ctx context.Context, bot *core.Bot, req *core.SendRequest, f core.Fields) error {
+	known := map[string]bool{}
+	for i, card := range req.Cards {
+		for _, b := range core.BlockButtons(card, req.CardPath(f, i)) {
+			if _, seen := known[b.Block]; !seen {
+				block, err := s.Store.GetBlock(ctx, bot.ID, b.Block, 0)
+				if kind := core.ErrorKind(err); err != nil && kind != core.KindUnknownBlock && kind != core.KindNotFound {
+					return err
+				}
+				known[b.Block] = err == nil && len(block.Cards) > 0
+			}
+			if !known[b.Block] {
+				return &core.Error{Kind: core.KindUnknownBlock, Field: b.Path,
+					Message: fmt.Sprintf("%s: the bot has no block named %q; create it before sending a button that opens it", b.Path, b.Block)}
+			}
+		}
+	}
+	return nil
+}
+
+// needProfile reads the user's profile now when a card is valid only with
+// it ("{{first_name}}" alone as the text): should Graph not give it, the
+// request is refused before it is recorded, so its request id can be used
+// again, instead of failing later as an empty text. A message that stays
+// valid with empty names is sent with them when the profile is missing.
+func (s *Service) needProfile(ctx context.Context, bot *core.Bot, req *core.SendRequest, f core.Fields) error {
+	if req.PSID == "" || !req.NeedsProfile() {
+		return nil
+	}
+	invalid := req.ValidWithoutProfile(bot, f)
+	if invalid == nil {
+		return nil
+	}
+	if _, err := s.Dispatch.Profile(ctx, bot, req.PSID); err != nil {
+		e := &core.Error{Kind: core.KindUpstream, Message: fmt.Sprintf("the user's profile could not be read from Facebook (%v), "+
+			"and without it %s; nothing was recorded, so the same request id can be sent again", err, core.AsError(invalid).Message)}
+		var g interface{ Upstream() *core.UpstreamError }
+		if errors.As(err, &g) {
+			e.Upstream = g.Upstream()
+		}
+		return e
+	}
+	return nil
+}
+
+// checkToken refuses a send to a notification-messages token whose user
+// stopped the topic's messages (STOP) or whose token expired, before Graph
+// refuses it; a token botgate has not seen goes out and Graph decides.
+func (s *Service) checkToken(ctx context.Context, bot *core.Bot, req *core.SendRequest) error {
+	if req.Recipient.NotificationToken == "" {
+		return nil
+	}
+	sub, err := s.Store.TokenSubscription(ctx, bot.ID, req.Recipient.NotificationToken)
+	switch {
+	case err != nil || sub == nil:
+		return err
+	case sub.Status == 0:
+		return core.Errorf(core.KindPolicy, "the user stopped the notification messages of topic %q (STOP); this token sends nothing until they resume", sub.Title)
+	case sub.ExpiresAt != nil && !sub.ExpiresAt.After(s.Store.Now()):
+		return core.Errorf(core.KindPolicy, "the notification-messages token of topic %q expired at %s; ask the user to opt in again",
+			sub.Title, sub.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// receivingSince is when botgate first received a webhook about the page
+// or number req goes out from (nil: never).
+func (s *Service) receivingSince(ctx context.Context, bot *core.Bot, req *core.SendRequest) (*time.Time, error) {
+	switch {
+	case req.WhatsApp != nil && bot.WhatsApp != nil:
+		return s.Store.SourceSince(ctx, core.ChannelWhatsApp, bot.WhatsApp.PhoneNumberID)
+	case bot.Messenger != nil:
+		return s.Store.SourceSince(ctx, core.ChannelMessenger, bot.Messenger.PageID)
+	}
+	return nil, nil
+}
+
+func sourceNoun(req *core.SendRequest) string {
+	if req.WhatsApp != nil {
+		return "number"
+	}
+	return "page"
 }
 
 // checkWhatsApp checks a WhatsApp send with the core's rules and names its
@@ -235,6 +356,9 @@ func (s *Service) resolver(ctx context.Context, bot *core.Bot, contact **core.Co
 // linked account), for calls that act on the user rather than send.
 func (s *Service) PSID(ctx context.Context, bot *core.Bot, r core.Recipient, field string) (string, error) {
 	if err := r.Validate(field); err != nil {
+		return "", err
+	}
+	if err := r.CheckIDs(field); err != nil {
 		return "", err
 	}
 	if r.ID == "" && !r.Linked() {

@@ -104,7 +104,9 @@ func (c *Client) SendWhatsApp(ctx context.Context, token, phoneNumberID string, 
 // WhatsAppError is the error as the core reports a WhatsApp send's failure,
 // with the Cloud API's envelope, details included, kept.
 func (e *Error) WhatsAppError() *core.Error {
-	if e.Network || (e.Code == 0 && e.Retryable()) {
+	// No answer, or a failure on WhatsApp's side (5xx) still there when
+	// retries ran out: unavailable, not a refusal of this message.
+	if e.Network || (e.Retryable() && (e.Code == 0 || e.Status >= 500)) {
 		return &core.Error{Kind: core.KindUnavailable, Message: "WhatsApp did not take the message in time: " + e.Message, Upstream: e.Upstream()}
 	}
 	msg := e.Message

@@ -16,9 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/fakegraph"
 	"github.com/botgate/botgate/internal/logs"
 	"github.com/botgate/botgate/internal/server"
+	"github.com/botgate/botgate/internal/store"
 	"github.com/botgate/botgate/internal/store/storetest"
 )
 
@@ -57,7 +59,11 @@ type Env struct {
 type Options struct {
 	Config func(*server.Config) // changes to the server configuration
 	Bot    map[string]any       // extra fields of the bot created through the admin API
-	Log    io.Writer            // receives botgate's JSON log at debug level; discarded when nil
+	// NewListener leaves out the record that botgate has received the
+	// page's and number's webhooks for a month, so that users who never
+	// wrote have an unknown window (a bot just moved over from a vendor).
+	NewListener bool
+	Log         io.Writer // receives botgate's JSON log at debug level; discarded when nil
 }
 
 // Start runs botgate on db until the test ends.
@@ -118,7 +124,26 @@ func Start(t testing.TB, db storetest.DB, opts Options) *Env {
 	}
 	e.Admin(http.MethodPost, "/admin/v1/bots/"+e.BotID+"/api-keys", nil, http.StatusCreated, &key)
 	e.APIKey = key.Key
+	if !opts.NewListener {
+		e.ListeningSince(srv.Store.Now().Add(-30 * 24 * time.Hour))
+	}
 	return e
+}
+
+// ListeningSince records that botgate has received the test page's and
+// WhatsApp number's webhooks since at: a user who never wrote since then
+// is outside the window, not unknown.
+func (e *Env) ListeningSince(at time.Time) {
+	e.T.Helper()
+	err := e.Server.Store.Write(context.Background(), func(tx *store.Tx) error {
+		if err := tx.RecordSource(core.ChannelMessenger, Page, at); err != nil {
+			return err
+		}
+		return tx.RecordSource(core.ChannelWhatsApp, WANumberID, at)
+	})
+	if err != nil {
+		e.T.Fatalf("record the webhook sources: %v", err)
+	}
 }
 
 // StartPeer runs a second botgate on the same database and fake Graph, as

@@ -8,14 +8,18 @@
 package inbound
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
+	"unicode/utf8"
 
 	"github.com/botgate/botgate/internal/api"
 	"github.com/botgate/botgate/internal/core"
@@ -44,7 +48,8 @@ type Handler struct {
 	Log      *slog.Logger
 	Stats    *metrics.Set
 
-	sample logs.Sampler // a probe or a misconfigured app sends refusals in floods
+	sample   logs.Sampler // a probe or a misconfigured app sends refusals in floods
+	recorded sync.Map     // "channel source" already in webhook_sources: no statement per webhook
 }
 
 // The objects webhooks are counted under, one per endpoint.
@@ -131,19 +136,25 @@ func (h *Handler) receiveMessenger(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, objectPage, why)
 		return
 	}
-	h.keepAndAnswer(w, r, objectPage, core.ChannelMessenger, bot, body)
+	h.keepAndAnswer(w, r, objectPage, core.ChannelMessenger, bot, body, pages)
 }
 
 // keepAndAnswer keeps a verified webhook and answers Meta.
-func (h *Handler) keepAndAnswer(w http.ResponseWriter, r *http.Request, object, channel, bot string, body []byte) {
+func (h *Handler) keepAndAnswer(w http.ResponseWriter, r *http.Request, object, channel, bot string, body []byte, sources []string) {
 	logs.SetBot(r.Context(), bot)
-	if err := h.keep(r.Context(), channel, bot, body); err != nil {
+	unreadable, err := h.keep(r.Context(), channel, bot, body, sources)
+	if err != nil {
 		h.Stats.Webhook(object, "failed")
 		logs.From(r.Context(), h.Log).Error("inbound: could not keep a webhook", "object", object, "err", err)
 		http.Error(w, "try again", http.StatusServiceUnavailable) // Meta retries
 		return
 	}
-	h.Stats.Webhook(object, "accepted")
+	if unreadable != "" {
+		logs.From(r.Context(), h.Log).Warn("inbound: signed webhook set aside as unreadable", "object", object, "reason", unreadable)
+		h.Stats.Webhook(object, "unreadable")
+	} else {
+		h.Stats.Webhook(object, "accepted")
+	}
 	_, _ = io.WriteString(w, "EVENT_RECEIVED")
 }
 
@@ -198,13 +209,32 @@ func validSignature(secret, header string, body []byte) bool {
 	return hmac.Equal(got, mac.Sum(nil))
 }
 
-// keep stores the body and its processing job in one transaction.
-func (h *Handler) keep(ctx context.Context, channel, botID string, body []byte) error {
+// keep stores the body and its processing job in one transaction, and
+// notes the pages or numbers (sources) it is about. A signed body that
+// breaks the core's text rule (invalid UTF-8, a NUL character) is kept as
+// received but set aside with the reason, logged and counted, and gets no
+// job: Meta is answered 200 so it stops redelivering, and nothing retries it.
+func (h *Handler) keep(ctx context.Context, channel, botID string, body []byte, sources []string) (unreadableWhy string, err error) {
 	wh := &store.Webhook{ID: core.NewID("wh_", h.Store.Now()), Channel: channel, BotID: botID, Body: body}
 	logs.SetBot(ctx, botID)
-	return h.Store.Write(ctx, func(tx *store.Tx) error {
+	if err := unreadable(body); err != nil {
+		wh.Unreadable = err.Error()
+	}
+	err = h.Store.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertWebhook(wh); err != nil {
 			return err
+		}
+		if wh.Unreadable != "" {
+			return nil
+		}
+		for _, src := range sources {
+			if _, done := h.recorded.Load(channel + " " + src); done {
+				continue
+			}
+			if err := tx.RecordSource(channel, src, tx.Now()); err != nil {
+				return err
+			}
+			tx.AfterCommit(func() { h.recorded.Store(channel+" "+src, true) })
 		}
 		if err := queue.Enqueue(tx, JobKind, wh.ID, 20, tx.Now()); err != nil {
 			return err
@@ -215,4 +245,17 @@ func (h *Handler) keep(ctx context.Context, channel, botID string, body []byte) 
 		})
 		return nil
 	})
+	return wh.Unreadable, err
+}
+
+// unreadable applies the core's text rule to a webhook body: what it
+// refuses from a merchant, botgate cannot store or act on from Meta either.
+func unreadable(body []byte) error {
+	if err := core.CheckJSON(body, ""); core.ErrorKind(err) == core.KindBadText {
+		return err
+	}
+	if !utf8.Valid(body) || bytes.IndexByte(body, 0) >= 0 {
+		return errors.New("the body is not valid UTF-8 JSON")
+	}
+	return nil
 }

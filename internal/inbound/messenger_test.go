@@ -96,6 +96,9 @@ func FuzzParse(f *testing.F) {
 		f.Add(load(f, name))
 	}
 	f.Add([]byte(`{"object":"page","entry":[{"id":"1","messaging":[{}]}]}`))
+	// NUL and invalid UTF-8, which botgate sets aside as unreadable.
+	f.Add([]byte(`{"object":"page","entry":[{"id":"1","messaging":[{"sender":{"id":"a\u0000"},"message":{"mid":"m","text":"x"}}]}]}`))
+	f.Add([]byte("{\"object\":\"page\",\"entry\":[{\"id\":\"1\",\"messaging\":[{\"sender\":{\"id\":\"2\"},\"message\":{\"mid\":\"m\",\"text\":\"\xff\"}}]}]}"))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		_, _ = pageIDs(body)
 		events, err := parseMessenger(body)

@@ -22,6 +22,10 @@ func (h *Handler) Handle(ctx context.Context, job queue.Job) error {
 			return err
 		}
 	}
+	if err := unreadable(wh.Body); err != nil {
+		// Kept before the text rule existed: set aside, never retried.
+		return h.Store.Write(ctx, func(tx *store.Tx) error { return queue.Discard(tx, job, "unreadable webhook: "+err.Error()) })
+	}
 	if wh.Channel == core.ChannelWhatsApp {
 		return h.handleWhatsApp(ctx, job, wh)
 	}

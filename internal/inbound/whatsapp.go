@@ -173,6 +173,7 @@ func (h *Handler) receiveWhatsApp(w http.ResponseWriter, r *http.Request) {
 	// acted on); every number it serves must have signed the body, and at
 	// least one must be served.
 	var botID string
+	var served []string
 	for _, n := range nums {
 		b, err := h.Store.BotByPhoneNumberID(r.Context(), n)
 		if core.ErrorKind(err) == core.KindNotFound {
@@ -185,12 +186,13 @@ func (h *Handler) receiveWhatsApp(w http.ResponseWriter, r *http.Request) {
 		if botID == "" {
 			botID = b.ID
 		}
+		served = append(served, n)
 	}
 	if botID == "" {
 		h.refuse(w, r, objectWhatsApp, "unknown")
 		return
 	}
-	h.keepAndAnswer(w, r, objectWhatsApp, core.ChannelWhatsApp, botID, body)
+	h.keepAndAnswer(w, r, objectWhatsApp, core.ChannelWhatsApp, botID, body, served)
 }
 
 func (h *Handler) signedByAnyWhatsAppApp(ctx context.Context, sig string, body []byte) bool {

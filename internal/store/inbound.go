@@ -1,10 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"errors"
 	"time"
+	"unicode/utf8"
 
 	"github.com/botgate/botgate/internal/core"
 )
@@ -16,27 +19,65 @@ type Webhook struct {
 	BotID      string // the bot whose app secret verified it
 	Body       []byte
 	ReceivedAt time.Time
+	// Unreadable says why a signed body was set aside unprocessed (invalid
+	// UTF-8, a NUL character); "" for a body botgate processes.
+	Unreadable string
 }
 
-// InsertWebhook keeps a received body for processing.
+// InsertWebhook keeps a received body. A body that is not valid UTF-8 is
+// stored base64-encoded, as PostgreSQL's text cannot hold it.
 func (tx *Tx) InsertWebhook(w *Webhook) error {
 	w.ReceivedAt = tx.Now()
-	_, err := tx.Exec(`INSERT INTO webhooks (id, channel, bot_id, body, received_at) VALUES ($1, $2, $3, $4, $5)`,
-		w.ID, w.Channel, w.BotID, string(w.Body), ms(w.ReceivedAt))
+	body, encoding := string(w.Body), ""
+	if !utf8.Valid(w.Body) || bytes.IndexByte(w.Body, 0) >= 0 {
+		body, encoding = base64.StdEncoding.EncodeToString(w.Body), "base64"
+	}
+	_, err := tx.Exec(`INSERT INTO webhooks (id, channel, bot_id, body, received_at, unreadable, encoding) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		w.ID, w.Channel, w.BotID, body, ms(w.ReceivedAt), w.Unreadable, encoding)
 	return err
 }
 
-// GetWebhook returns a received body.
+// GetWebhook returns a received body, as received.
 func (s *Store) GetWebhook(ctx context.Context, id string) (*Webhook, error) {
 	w := &Webhook{ID: id}
-	var body string
+	var body, encoding string
 	var at int64
-	err := s.queryRow(ctx, `SELECT channel, bot_id, body, received_at FROM webhooks WHERE id = $1`, id).Scan(&w.Channel, &w.BotID, &body, &at)
+	err := s.queryRow(ctx, `SELECT channel, bot_id, body, received_at, unreadable, encoding FROM webhooks WHERE id = $1`, id).
+		Scan(&w.Channel, &w.BotID, &body, &at, &w.Unreadable, &encoding)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, core.Errorf(core.KindNotFound, "no webhook %s", id)
 	}
+	if err != nil {
+		return nil, err
+	}
 	w.Body, w.ReceivedAt = []byte(body), fromMS(at)
+	if encoding == "base64" {
+		w.Body, err = base64.StdEncoding.DecodeString(body)
+	}
 	return w, err
+}
+
+// RecordSource notes the first signed webhook about a page or WhatsApp
+// number (source), once: the window policy's "unknown" rule counts from it.
+func (tx *Tx) RecordSource(channel, source string, at time.Time) error {
+	_, err := tx.Exec(`INSERT INTO webhook_sources (channel, source, first_at) VALUES ($1, $2, $3) ON CONFLICT (channel, source) DO NOTHING`,
+		channel, source, ms(at))
+	return err
+}
+
+// SourceSince returns when botgate first received a webhook about a page or
+// number, or nil if it never has.
+func (s *Store) SourceSince(ctx context.Context, channel, source string) (*time.Time, error) {
+	var at int64
+	err := s.queryRow(ctx, `SELECT first_at FROM webhook_sources WHERE channel = $1 AND source = $2`, channel, source).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	t := fromMS(at)
+	return &t, nil
 }
 
 // FirstSeen records an inbound event's key and reports whether it is new:
@@ -211,6 +252,23 @@ func (tx *Tx) SaveSubscription(sub *Subscription) error {
 			updated_at = excluded.updated_at`,
 		sub.BotID, sub.PSID, sub.Title, sub.Token, sub.Status, sub.Timezone, sub.Payload, sub.UserTokenStatus, expires, eventAt, now)
 	return err
+}
+
+// TokenSubscription returns the subscription a notification-messages token
+// belongs to among a bot's, or nil when botgate has not seen the token.
+func (s *Store) TokenSubscription(ctx context.Context, botID, token string) (*Subscription, error) {
+	sub := Subscription{BotID: botID, Token: token}
+	var expires sql.NullInt64
+	err := s.queryRow(ctx, `SELECT psid, title, status, expires_at FROM subscriptions WHERE bot_id = $1 AND token = $2 ORDER BY event_at DESC LIMIT 1`,
+		botID, token).Scan(&sub.PSID, &sub.Title, &sub.Status, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	sub.ExpiresAt = fromNullMS(expires)
+	return &sub, nil
 }
 
 // ListSubscriptions returns a bot's subscriptions, for one topic when title is given.

@@ -212,6 +212,9 @@ func (s *Store) NewSobotApp(ctx context.Context, botIDs []string) (*SobotApp, st
 		if id == "" {
 			return nil, "", core.Invalid(fmt.Sprintf("bot_ids[%d]", i), "is empty")
 		}
+		if err := core.CheckID(fmt.Sprintf("bot_ids[%d]", i), id); err != nil {
+			return nil, "", err
+		}
 		if !seen[id] {
 			seen[id] = true
 			bots = append(bots, id)

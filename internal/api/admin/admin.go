@@ -109,6 +109,17 @@ func (h *Handler) wrap(pattern string, fn func(ctx context.Context, r *http.Requ
 			writeError(w, r, core.Errorf(core.KindUnauthenticated, "a valid admin token is required (Authorization: Bearer …)"), h.Log)
 			return
 		}
+		if err := api.CheckRequest(r); err != nil {
+			writeError(w, r, err, logs.From(r.Context(), h.Log))
+			return
+		}
+		// An import's body is CSV or JSON Lines, as its format parameter says.
+		if r.Method != http.MethodGet && r.Method != http.MethodDelete && !strings.HasSuffix(pattern, "/import") {
+			if err := api.CheckContentType(r); err != nil {
+				writeError(w, r, err, logs.From(r.Context(), h.Log))
+				return
+			}
+		}
 		if strings.Contains(r.Pattern, "/bots/{id}") {
 			logs.SetBot(r.Context(), r.PathValue("id")) // for the access line
 		}
@@ -148,6 +159,8 @@ var statuses = map[core.Kind]int{
 	core.KindInvalid:         http.StatusBadRequest,
 	core.KindBadMessage:      http.StatusBadRequest,
 	core.KindTooLarge:        http.StatusRequestEntityTooLarge,
+	core.KindBadText:         http.StatusBadRequest,
+	core.KindBadContentType:  http.StatusUnsupportedMediaType,
 	core.KindNotFound:        http.StatusNotFound,
 	core.KindUnknownBlock:    http.StatusNotFound,
 	core.KindUnknownUser:     http.StatusNotFound,
@@ -195,9 +208,7 @@ func decode(r *http.Request, v any) error {
 		return err
 	}
 	if err := core.DecodeStrict(data, v, ""); err != nil {
-		e := core.AsError(err)
-		e.Kind = core.KindInvalid
-		return e
+		return core.Rekind(err, core.KindInvalid)
 	}
 	return nil
 }

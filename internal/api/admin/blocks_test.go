@@ -553,6 +553,7 @@ func TestRenderBlock(t *testing.T) {
 			`{"attachment":{"type":"template","payload":{"template_type":"generic","elements":[{"title":"{{prize}} for {{first_name}}","subtitle":"Tier {{tier}}",` +
 			`"buttons":[{"type":"block","title":"Details","block_name":"view details"},{"type":"web_url","title":"Shop {{tier}}","url":"https://shop.example/p?a=1&b=2"}]}]}}}]`
 		c.want("PUT", blocksPath(id, name), cardsBody(cards), 201)
+		c.want("PUT", blocksPath(id, "view details"), cardsBody(`[{"text":"Your order"}]`), 201) // the block its button opens
 		c.want("PUT", "/admin/v1/bots/"+id+"/contacts/"+harness.User+"/params", `{"params":{"points":"10","tier":"gold"}}`, 200)
 
 		body := func(psid, typeAndTag, text, prize, first, tier string) [2]string {

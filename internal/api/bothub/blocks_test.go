@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -16,6 +17,15 @@ import (
 )
 
 // putBlock saves a block through the admin API from a testdata file.
+// putTextBlock saves a one-card block, for block buttons to open.
+func putTextBlock(t *testing.T, env *harness.Env, name string) {
+	t.Helper()
+	if status, body := adminStatus(env, http.MethodPut, "/admin/v1/bots/"+env.BotID+"/blocks/"+url.PathEscape(name),
+		map[string]any{"cards": []any{map[string]any{"text": "Details of " + name}}}); status != 201 && status != 200 {
+		t.Fatalf("put block %s: %d %s", name, status, body)
+	}
+}
+
 func putBlock(t *testing.T, env *harness.Env, file string) {
 	t.Helper()
 	data, err := os.ReadFile(file)
@@ -56,6 +66,7 @@ func TestSendBlockSeedSample(t *testing.T) {
 		if status, body := adminStatus(env, http.MethodPut, "/admin/v1/bots/"+env.BotID+"/blocks/points_info", map[string]any{"cards": []any{}}); status != 400 {
 			t.Fatalf("empty block saved: %d %s", status, body)
 		}
+		putTextBlock(t, env, "view_details")
 		putBlock(t, env, "testdata/seed001/points_info.json")
 		// A stored parameter, and one the send overrides.
 		if status, body := env.Bothub(`{"request":{"method":"set_params","id":"p1"},"recipient":{"id":"7819201"},"params":[{"key":"tier","value":"gold"},{"key":"points","value":"1"}]}`); status != 200 {
@@ -89,6 +100,7 @@ func TestSendBlockSeedSample(t *testing.T) {
 func TestSendBlockRules(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		env := harness.Start(t, db, harness.Options{})
+		putTextBlock(t, env, "view_details")
 		putBlock(t, env, "testdata/seed001/points_info.json")
 		env.Admin(http.MethodPut, "/admin/v1/bots/"+env.BotID+"/blocks/welcome", map[string]any{"cards": []any{map[string]any{"text": "Welcome!"}}}, 200, nil)
 		user := fmt.Sprintf(`{"id":%q}`, harness.User)
@@ -159,6 +171,7 @@ func TestSendBlockRules(t *testing.T) {
 func TestSendBlockAsyncCallsBackOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		env := harness.Start(t, db, harness.Options{})
+		putTextBlock(t, env, "view_details")
 		putBlock(t, env, "testdata/seed001/points_info.json")
 		full := `[{"key":"points","value":"5"},{"key":"prize","value":"Pen"},{"key":"tier","value":"silver"}]`
 		if status, body := env.Bothub(blockRequest("a1", user, "points_info", full, false)); status != 200 {

@@ -27,6 +27,8 @@ var codes = map[core.Kind]struct {
 	core.KindDuplicate:           {10011, http.StatusConflict},
 	core.KindInvalid:             {10100, http.StatusBadRequest},
 	core.KindTooLarge:            {10100, http.StatusRequestEntityTooLarge},
+	core.KindBadText:             {10100, http.StatusBadRequest},
+	core.KindBadContentType:      {10100, http.StatusUnsupportedMediaType},
 	core.KindPolicy:              {10100, http.StatusForbidden},
 	core.KindNotFound:            {10100, http.StatusNotFound},
 	core.KindConflict:            {10100, http.StatusConflict},

@@ -51,13 +51,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 // envelope is the request body. Seed 000's table puts the recipient under
 // request, its sample at the top level: both are read, the top level first.
 type envelope struct {
-	Request struct {
-		Method    string          `json:"method"`
-		ID        json.RawMessage `json:"id"`
-		Sync      json.RawMessage `json:"sync"`
-		Meta      json.RawMessage `json:"meta"`
-		Recipient json.RawMessage `json:"recipient"`
-	} `json:"request"`
+	Request       requestIn       `json:"request"`
 	Recipient     json.RawMessage `json:"recipient"`
 	Message       json.RawMessage `json:"message"`
 	MessagingType string          `json:"messaging_type"`
@@ -67,6 +61,21 @@ type envelope struct {
 	Params json.RawMessage `json:"params"`
 
 	requestID string
+}
+
+// requestIn is the envelope's request object, read strictly: a field it
+// does not know (a typo of "sync", say) is refused, not ignored.
+type requestIn struct {
+	Method    string          `json:"method"`
+	ID        json.RawMessage `json:"id"`
+	Sync      json.RawMessage `json:"sync"`
+	Meta      json.RawMessage `json:"meta"`
+	Recipient json.RawMessage `json:"recipient"`
+}
+
+func (r *requestIn) UnmarshalJSON(raw []byte) error {
+	type plain requestIn
+	return core.Rekind(core.DecodeStrict(raw, (*plain)(r), "request"), core.KindInvalid)
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
@@ -91,6 +100,15 @@ func (h *Handler) call(r *http.Request, w http.ResponseWriter, env *envelope) (a
 	if err != nil {
 		return nil, 0, err
 	}
+	if err := api.CheckRequest(r); err != nil {
+		return nil, 0, err
+	}
+	// Seeds 000 and 001 list the fields as "Form Data" (their browser's
+	// label) while the samples send JSON: a JSON body labelled as a form
+	// is read as JSON.
+	if err := api.CheckContentType(r, "application/x-www-form-urlencoded"); err != nil {
+		return nil, 0, err
+	}
 	data, err := api.ReadBody(w, r)
 	if err != nil {
 		return nil, 0, err
@@ -112,9 +130,6 @@ func (h *Handler) call(r *http.Request, w http.ResponseWriter, env *envelope) (a
 	return m(r.Context(), bot, env)
 }
 
-// MaxRequestIDLen bounds request ids.
-const MaxRequestIDLen = 255
-
 // requestID reads request.id, a string or a number.
 func requestID(raw json.RawMessage) (string, error) {
 	var id string
@@ -130,10 +145,7 @@ func requestID(raw json.RawMessage) (string, error) {
 	if id == "" {
 		return "", core.Errorf(core.KindMissingRequestID, "request.id is required")
 	}
-	if len(id) > MaxRequestIDLen {
-		return "", core.Invalid("request.id", "is longer than %d characters", MaxRequestIDLen)
-	}
-	return id, nil
+	return id, core.CheckID("request.id", id)
 }
 
 // ParseSync reads a sync flag (request.sync here): true or false, as JSON

@@ -94,6 +94,10 @@ func linkRecipient(env *envelope) (string, map[string]string, error) {
 		return "", nil, &core.Error{Kind: core.KindBadRecipient, Field: "recipient.id",
 			Message: "recipient.id (the user's PSID) is required to link accounts"}
 	}
+	ids := core.Recipient{ID: string(in.ID), Username: string(in.Username), Email: in.Email}
+	if err := ids.CheckIDs("recipient"); err != nil {
+		return "", nil, err
+	}
 	links := map[string]string{}
 	if in.Username != "" {
 		links[core.LinkUsername] = string(in.Username)

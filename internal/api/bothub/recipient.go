@@ -2,7 +2,7 @@ package bothub
 
 import (
 	"encoding/json"
-	"errors"
+	"strings"
 
 	"github.com/botgate/botgate/internal/core"
 )
@@ -23,6 +23,9 @@ type recipientIn struct {
 	Username        core.FlexString `json:"username"`
 	Email           string          `json:"email"`
 	UserPhoneNumber core.FlexString `json:"user_phone_number"`
+	// A notification-messages (marketing) token from the user's opt-in, as
+	// Messenger's own recipient names it; Sobot's recipient_token.
+	NotificationToken string `json:"notification_messages_token"`
 }
 
 func parseRecipient(raw json.RawMessage) (core.Recipient, error) {
@@ -33,7 +36,8 @@ func parseRecipient(raw json.RawMessage) (core.Recipient, error) {
 	if err != nil {
 		return core.Recipient{}, err
 	}
-	r := core.Recipient{ID: string(in.ID), Username: string(in.Username), Email: in.Email}
+	r := core.Recipient{ID: string(in.ID), Username: string(in.Username), Email: in.Email,
+		NotificationToken: in.NotificationToken}
 	if in.PhoneNumber != "" {
 		code := ""
 		if in.Country != nil {
@@ -59,15 +63,15 @@ func parseRecipient(raw json.RawMessage) (core.Recipient, error) {
 	return r, nil
 }
 
+// decodeRecipient reads the recipient strictly: an unknown field is
+// refused (10008) like an unknown message field, naming its path.
 func decodeRecipient(raw json.RawMessage) (recipientIn, error) {
 	var in recipientIn
-	if err := json.Unmarshal(raw, &in); err != nil {
-		var typ *json.UnmarshalTypeError
-		if errors.As(err, &typ) && typ.Field != "" {
-			return in, &core.Error{Kind: core.KindBadRecipient, Field: "recipient." + typ.Field,
-				Message: "recipient." + typ.Field + " has the wrong type"}
-		}
-		return in, &core.Error{Kind: core.KindBadRecipient, Field: "recipient", Message: "recipient must be an object"}
+	err := core.DecodeStrict(raw, &in, "recipient")
+	if e := core.AsError(err); e != nil && core.IsUnknownField(e) && strings.Count(e.Field, ".") == 1 && !strings.Contains(e.Field, "[") {
+		// A member recipient does not have is a way of naming the user botgate does not know.
+		return in, &core.Error{Kind: core.KindUnknownRecipientWay, Field: e.Field,
+			Message: e.Field + " is not a way to name the user; use id, phone_number, username, email, user_phone_number or notification_messages_token"}
 	}
-	return in, nil
+	return in, core.Rekind(err, core.KindBadRecipient)
 }

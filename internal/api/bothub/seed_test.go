@@ -40,6 +40,7 @@ func golden(t *testing.T, name string, got []byte) {
 func TestSeedSamplesEndToEnd(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		env := harness.Start(t, db, harness.Options{})
+		putTextBlock(t, env, "view_details") // the block seed 000's block-button sample opens
 		all, _ := filepath.Glob("testdata/seed000/message_*.json")
 		var files []string
 		for _, f := range all {

@@ -34,6 +34,9 @@ const (
 // error the seed names no code for.
 const codeUnknown = "999999"
 
+// codeBadParameter is botgate's parameter error for Sobot's face.
+const codeBadParameter = "900007"
+
 // codes maps error kinds to Sobot's ret_code: the one table of this face.
 // Kinds not listed answer 999999 with the error's own message.
 var codes = map[core.Kind]string{
@@ -43,6 +46,11 @@ var codes = map[core.Kind]string{
 	kindUnknownApp:           "900004",
 	kindStaleTime:            "900005",
 	kindSignUsed:             "900006",
+	// Text botgate does not accept (invalid UTF-8, NUL) and a body that is
+	// not JSON: the seed has no parameter error, so botgate adds one in its
+	// 9000xx series of request-level codes (docs/sobot.md).
+	core.KindBadText:        codeBadParameter,
+	core.KindBadContentType: codeBadParameter,
 
 	kindNoPage:                   "210001",
 	kindUnknownPage:              "210002",

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/botgate/botgate/internal/api"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/gateway"
 	"github.com/botgate/botgate/internal/graph"
@@ -72,6 +73,12 @@ func (h *Handler) handle(withToken bool, okMsg string, fn endpoint) http.Handler
 		var err error
 		if withToken {
 			c.app, err = h.authenticate(r)
+		}
+		if err == nil {
+			err = api.CheckRequest(r)
+		}
+		if err == nil && r.Method == http.MethodPost {
+			err = api.CheckContentType(r)
 		}
 		if err == nil {
 			out, err = fn(r.Context(), c)

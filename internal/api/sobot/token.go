@@ -50,14 +50,13 @@ func (h *Handler) getToken(ctx context.Context, c *call) (fields, error) {
 	if !seal.Equal(Sign(appID, createTime, key), sign) {
 		return nil, fail(kindBadSign, "sign does not match md5(appid + create_time + app_key) for appid %s", appID)
 	}
-	created := time.Unix(secs, 0)
-	if err := h.checkFresh(created, createTime); err != nil {
+	if err := h.checkFresh(secs, createTime); err != nil {
 		return nil, err
 	}
 	token, ttl := newHexID(), cmp.Or(h.TokenTTL, defaultTokenTTL)
 	// A signature stays used for as long as its create_time could pass the
 	// freshness check, then it may be forgotten.
-	_, err = h.Store.IssueSobotToken(ctx, appID, sign, created.Add(h.skew()), seal.Hash(token), ttl)
+	_, err = h.Store.IssueSobotToken(ctx, appID, sign, time.Unix(secs, 0).Add(h.skew()), seal.Hash(token), ttl)
 	switch core.ErrorKind(err) {
 	case "":
 	case core.KindDuplicate:
@@ -76,19 +75,25 @@ type tokenItem struct {
 	ExpiresIn string `json:"expires_in"`
 }
 
-// checkFresh refuses a create_time further from now than the skew allows.
-func (h *Handler) checkFresh(created time.Time, raw string) error {
+// checkFresh refuses a create_time further from now than the skew allows,
+// reckoned in whole seconds: a time in milliseconds is centuries away, past
+// what a time.Duration holds.
+func (h *Handler) checkFresh(secs int64, raw string) error {
+	if len(raw) == 13 {
+		return fail(kindStaleTime, "create_time %s has 13 digits: milliseconds; send seconds (10 digits)", raw)
+	}
 	now, skew := h.Store.Now(), h.skew()
-	off := now.Sub(created)
-	if off <= skew && off >= -skew {
+	off := now.Unix() - secs
+	limit := int64(skew / time.Second)
+	if off <= limit && off >= -limit {
 		return nil
 	}
-	hint := ""
-	if len(raw) > 10 {
-		hint = "; it looks like milliseconds, but create_time is in seconds"
+	away := "more than a century"
+	if abs := max(off, -off); abs < 100*365*24*3600 {
+		away = (time.Duration(abs) * time.Second).String()
 	}
-	return fail(kindStaleTime, "create_time %s is %s away from this server's time (%d); at most %s is allowed%s",
-		raw, off.Abs().Round(time.Second), now.Unix(), skew, hint)
+	return fail(kindStaleTime, "create_time %s is %s away from this server's time (%d); at most %s is allowed",
+		raw, away, now.Unix(), skew)
 }
 
 // The seed's values, for a Handler built without its settings.

@@ -83,7 +83,11 @@ func TestGetTokenRefusals(t *testing.T) {
 			{"301 s ahead", tokenPath(s.AppID, at(301), s.AppKey),
 				errBody("900005", "create_time "+at(301)+" is 5m1s away from this server's time ("+nowText+"); at most 5m0s is allowed")},
 			{"milliseconds", tokenPath(s.AppID, at(0)+"000", s.AppKey),
-				errBody("900005", "create_time "+at(0)+"000 is "+longAway(now)+" away from this server's time ("+nowText+"); at most 5m0s is allowed; it looks like milliseconds, but create_time is in seconds")},
+				errBody("900005", "create_time "+at(0)+"000 has 13 digits: milliseconds; send seconds (10 digits)")},
+			{"a year ahead", tokenPath(s.AppID, at(365*24*3600), s.AppKey),
+				errBody("900005", "create_time "+at(365*24*3600)+" is 8760h0m0s away from this server's time ("+nowText+"); at most 5m0s is allowed")},
+			{"centuries ahead", tokenPath(s.AppID, at(0)+"0", s.AppKey),
+				errBody("900005", "create_time "+at(0)+"0 is more than a century away from this server's time ("+nowText+"); at most 5m0s is allowed")},
 		}
 		for _, c := range cases {
 			if got := s.get(c.path, ""); got != c.want {
@@ -108,10 +112,6 @@ func TestGetTokenRefusals(t *testing.T) {
 
 // longAway is how far a millisecond create_time lies from now, as the
 // refusal words it.
-func longAway(now int64) string {
-	return (time.Unix(now*1000, 0).Sub(time.Unix(now, 0))).Round(time.Second).String()
-}
-
 // A token lasts its TTL; each get_token replaces the app's token; every
 // other call needs the token header.
 func TestTokenLifecycle(t *testing.T) {

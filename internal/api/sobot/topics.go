@@ -175,6 +175,11 @@ func (h *Handler) listTopics(ctx context.Context, c *call) (fields, error) {
 		return nil, err
 	}
 	f := store.SobotTopicFilter{Title: strings.TrimSpace(in.Title), Offset: p.offset(), Limit: p.size}
+	// No title is longer than 65 characters, so neither is a filter that
+	// can match one; this also bounds the LIKE pattern built from it.
+	if n := utf8.RuneCountInString(f.Title); n > core.MaxOptInTitle {
+		return nil, fail(kindTitleTooLong, "title is %d characters; at most %d are allowed", n, core.MaxOptInTitle)
+	}
 	for _, bound := range []struct {
 		field string
 		raw   id

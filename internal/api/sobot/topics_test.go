@@ -3,6 +3,7 @@ package sobot_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,9 +44,19 @@ func TestTopicRules(t *testing.T) {
 		firstToken := s.Token
 		s.secondPage(otherPage)
 		topic := func(page, title string, extra ...string) string {
-			fields := append([]string{`"appid":"` + page + `"`, `"title":"` + title + `"`, `"describe":"Daily deals"`,
-				`"image_ratio":"SQUARE"`, `"button_type":"ALLOW"`}, extra...)
-			// A later field of the same name wins, so extra fields override.
+			fields := []string{`"appid":"` + page + `"`, `"title":"` + title + `"`, `"describe":"Daily deals"`,
+				`"image_ratio":"SQUARE"`, `"button_type":"ALLOW"`}
+			// An extra field replaces the default of its name (a repeated
+			// key would be refused).
+			for _, e := range extra {
+				name, _, _ := strings.Cut(e, ":")
+				i := slices.IndexFunc(fields, func(f string) bool { return strings.HasPrefix(f, name+":") })
+				if i < 0 {
+					fields = append(fields, e)
+				} else {
+					fields[i] = e
+				}
+			}
 			return "{" + strings.Join(fields, ",") + "}"
 		}
 		created := s.clock.Now()

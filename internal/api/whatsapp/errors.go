@@ -54,9 +54,10 @@ func Code(e *core.Error) (code, status int) {
 	case core.KindUpstream:
 		return CodeUpstream, http.StatusUnprocessableEntity
 	case core.KindUnavailable:
-		// WhatsApp's own error, retried until the bound ran out, is a BSP
-		// error; no answer, or one that is not WhatsApp's, a network error.
-		if e.Upstream != nil && e.Upstream.Code != 0 {
+		// Retried until the bound ran out: WhatsApp's own 4xx refusal
+		// (throttling) is a BSP error; a 5xx, no answer or a timeout is a
+		// network error, as docs/whatsapp.md promises.
+		if e.Upstream != nil && e.Upstream.Code != 0 && e.Upstream.HTTPStatus > 0 && e.Upstream.HTTPStatus < 500 {
 			return CodeUpstream, http.StatusUnprocessableEntity
 		}
 		return CodeNetwork, http.StatusServiceUnavailable

@@ -46,6 +46,15 @@ type body struct {
 	Image    *media `json:"image"`
 	Document *media `json:"document"`
 	Audio    *media `json:"audio"`
+	// WhatsApp's other message types: known by name so that a "video" with
+	// its object is refused as a type (41014), not as an unknown field.
+	Video       json.RawMessage `json:"video"`
+	Sticker     json.RawMessage `json:"sticker"`
+	Location    json.RawMessage `json:"location"`
+	Contacts    json.RawMessage `json:"contacts"`
+	Interactive json.RawMessage `json:"interactive"`
+	Template    json.RawMessage `json:"template"`
+	Reaction    json.RawMessage `json:"reaction"`
 }
 
 type media struct {
@@ -75,12 +84,25 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request, id *string) (any,
 	if err != nil {
 		return nil, 0, err
 	}
+	if err := api.CheckRequest(r); err != nil {
+		return nil, 0, err
+	}
 	if err := h.ownsNumber(r, bot); err != nil {
+		return nil, 0, err
+	}
+	if err := api.CheckContentType(r); err != nil {
 		return nil, 0, err
 	}
 	data, err := api.ReadBody(w, r)
 	if err != nil {
 		return nil, 0, err
+	}
+	// The id is echoed in every answer, even one refusing the body's shape.
+	var echo struct {
+		ID core.FlexString `json:"id"`
+	}
+	if json.Unmarshal(data, &echo) == nil && core.CheckString("id", string(echo.ID)) == nil {
+		*id = strings.TrimSpace(string(echo.ID))
 	}
 	var b body
 	if err := core.DecodeStrict(data, &b, ""); err != nil {

@@ -130,6 +130,8 @@ func TestEveryErrorCode(t *testing.T) {
 			{"no text", `{"id":"m","to":"447700900123","timestamp":"1","source":"botchat","type":"text"}`, 41012, 400},
 			{"no audio", `{"id":"m","to":"447700900123","timestamp":"1","source":"botchat","type":"audio"}`, 41013, 400},
 			{"invalid type", `{"id":"m","to":"447700900123","timestamp":"1","source":"botchat","type":"video"}`, 41014, 400},
+			{"invalid type with its object", media("video", `"video":{"url":"https://x.example/a.mp4","caption":"c"}`), 41014, 400},
+			{"a sticker with its object", media("sticker", `"sticker":{"id":"1"}`), 41014, 400},
 			{"no text body", media("text", `"text":{}`), 41015, 400},
 			{"no document caption", media("document", `"document":{"url":"https://x.example/a.pdf","extension":"pdf"}`), 41016, 400},
 			{"no document url", media("document", `"document":{"caption":"c","extension":"pdf"}`), 41017, 400},
@@ -161,6 +163,10 @@ func TestEveryErrorCode(t *testing.T) {
 			}
 			if err := json.Unmarshal(body, &out); err != nil || out.Error.Code != c.code || status != c.http {
 				t.Errorf("%s: %d %s, want code %d HTTP %d", c.name, status, body, c.code, c.http)
+			}
+			// The id is echoed whenever the body gives one, whatever is wrong.
+			if json.Valid([]byte(c.body)) && strings.Contains(c.body, `"id":"m"`) && !strings.Contains(string(body), `"request_id":"m"`) {
+				t.Errorf("%s: request_id not echoed: %s", c.name, body)
 			}
 		}
 		if n := len(env.Fake.WhatsAppSends()); n != 0 {
@@ -254,6 +260,19 @@ func TestWhatsAppRefusals(t *testing.T) {
 		var out struct{ Error struct{ Code int } }
 		if err := json.Unmarshal(body, &out); err != nil || status != http.StatusServiceUnavailable || out.Error.Code != 80002 {
 			t.Fatalf("network failure: %d %s", status, body)
+		}
+	})
+	// WhatsApp answering 5xx until the sync bound runs out is a network
+	// error too, not a refusal.
+	t.Run("5xx until the bound", func(t *testing.T) {
+		env := start(t, storetest.New(t, "sqlite"), harness.Options{Config: func(c *server.Config) {
+			c.SyncTimeout = 700 * time.Millisecond
+		}}, nil)
+		env.Fake.WhatsAppFail(to, fakegraph.ErrWATransient)
+		status, body := env.WhatsApp(textBody("t1"))
+		var out struct{ Error struct{ Code int } }
+		if err := json.Unmarshal(body, &out); err != nil || status != http.StatusServiceUnavailable || out.Error.Code != 80002 {
+			t.Fatalf("5xx until the bound: %d %s", status, body)
 		}
 	})
 }
