@@ -49,10 +49,15 @@ type overviewData struct {
 }
 
 // overview sums up the last hour and day for every bot or one; the page
-// polls itself (htmx) while open, so what it shows is computed at most once
-// per overviewTTL per bot filter, however many tabs poll.
+// polls itself (htmx) while open, and polls are answered from what was
+// computed at most overviewTTL ago for the same bot filter, however many
+// tabs poll.
 func (c *Console) overview(w http.ResponseWriter, r *http.Request) {
-	d, err := c.overviews.get(r.URL.Query().Get("bot"), func(botID string) (overviewData, error) {
+	maxAge := time.Duration(0)
+	if r.Header.Get("HX-Request") == "true" {
+		maxAge = overviewTTL
+	}
+	d, err := c.overviews.get(r.URL.Query().Get("bot"), maxAge, func(botID string) (overviewData, error) {
 		return c.computeOverview(r, botID)
 	})
 	if err != nil {

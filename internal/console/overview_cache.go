@@ -5,9 +5,10 @@ import (
 	"time"
 )
 
-// overviewTTL is how long a computed overview is shown again. Every open tab
-// polls the overview every 5 seconds; with many tabs open, each bot filter
-// still costs the database one computation per overviewTTL.
+// overviewTTL is how long a computed overview is shown again to a poll.
+// Every open tab polls the overview every 5 seconds; with many tabs open,
+// each bot filter still costs the database one computation per overviewTTL.
+// A page loaded in full (someone navigating to it) is computed afresh.
 const overviewTTL = 3 * time.Second
 
 // overviewCache keeps the last overview computed per bot filter ("" is all
@@ -24,9 +25,9 @@ type overviewEntry struct {
 	data     overviewData
 }
 
-// get returns the overview of botID, computing it when none is fresh.
-// Failures are not kept.
-func (oc *overviewCache) get(botID string, compute func(botID string) (overviewData, error)) (overviewData, error) {
+// get returns the overview of botID, computing it when none is younger than
+// maxAge. Failures are not kept.
+func (oc *overviewCache) get(botID string, maxAge time.Duration, compute func(botID string) (overviewData, error)) (overviewData, error) {
 	oc.mu.Lock()
 	if oc.entries == nil {
 		oc.entries = map[string]*overviewEntry{}
@@ -43,7 +44,7 @@ func (oc *overviewCache) get(botID string, compute func(botID string) (overviewD
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if !e.computed.IsZero() && time.Since(e.computed) < overviewTTL {
+	if !e.computed.IsZero() && time.Since(e.computed) < maxAge {
 		return e.data, nil
 	}
 	d, err := compute(botID)
