@@ -168,8 +168,11 @@ func (b *benchRun) measure(kind, fakeURL, baseURL string, baseAccept, fakeSync l
 		return err
 	}
 	acc := b.accept(frontURL+"/api", key)
+	accV1 := b.acceptV1(frontURL+"/v1/messages", key)
 	front.stop()
 	fmt.Fprintf(out, "accepted async requests (workers off): %.0f/s = %.0f%% of the baseline (%d errors)\n", acc.Rate(), 100*acc.Rate()/baseAccept.Rate(), acc.Errors)
+	fmt.Fprintf(out, "accepted v1 requests (POST /v1/messages with Idempotency-Key, workers off): %.0f/s = %.0f%% of the baseline (%d errors)\n",
+		accV1.Rate(), 100*accV1.Rate()/baseAccept.Rate(), accV1.Errors)
 
 	dsn, cleanup2, err := b.database(kind, "main")
 	if err != nil {

@@ -223,7 +223,7 @@ func TestAdminCommands(t *testing.T) {
 	if !strings.HasPrefix(k.Key, "bgk_"+strings.TrimPrefix(k.ID, "key_")+".") {
 		t.Fatalf("key create: %s", got)
 	}
-	if want := fmt.Sprintf(`{"id":%q,"bot_id":%q,"enabled":true,"created_at":%q,"updated_at":%[3]q,"key":%q}`, k.ID, env.BotID, k.CreatedAt, k.Key); got != want {
+	if want := fmt.Sprintf(`{"id":%q,"bot_id":%q,"enabled":true,"scopes":["send","read","manage"],"created_at":%q,"updated_at":%[3]q,"key":%q}`, k.ID, env.BotID, k.CreatedAt, k.Key); got != want {
 		t.Errorf("key create:\n got %s\nwant %s", got, want)
 	}
 	if send(t, env, k.Key, "cli-1") != 200 {
@@ -233,13 +233,13 @@ func TestAdminCommands(t *testing.T) {
 		APIKeys []map[string]any `json:"api_keys"`
 	}
 	got = a.decode(&keys, "key", "list", env.BotID)
-	if len(keys.APIKeys) != 2 || keys.APIKeys[1]["id"] != k.ID || keys.APIKeys[1]["enabled"] != true || len(keys.APIKeys[1]) != 5 ||
+	if len(keys.APIKeys) != 2 || keys.APIKeys[1]["id"] != k.ID || keys.APIKeys[1]["enabled"] != true || len(keys.APIKeys[1]) != 6 ||
 		strings.Contains(got, k.Key) || strings.Contains(got, `"key"`) {
 		t.Errorf("key list: %s", got)
 	}
 	var toggled map[string]any
 	got = a.decode(&toggled, "key", "disable", k.ID)
-	if toggled["id"] != k.ID || toggled["bot_id"] != env.BotID || toggled["enabled"] != false || len(toggled) != 5 {
+	if toggled["id"] != k.ID || toggled["bot_id"] != env.BotID || toggled["enabled"] != false || len(toggled) != 6 {
 		t.Errorf("key disable: %s", got)
 	}
 	if status := send(t, env, k.Key, "cli-2"); status != 401 {

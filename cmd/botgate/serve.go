@@ -38,6 +38,7 @@ type serveCmd struct {
 	JobLease         time.Duration   `default:"2m" env:"BOTGATE_JOB_LEASE" help:"How long a claimed job stays with its process; after a crash, other processes take its jobs when this ends."`
 	Retention        time.Duration   `default:"720h" env:"BOTGATE_RETENTION" help:"How long messages (with their attempts, history and callbacks), deliveries and dead jobs are kept; unfinished ones stay until done. 0 keeps them forever."`
 	InboundRetention time.Duration   `default:"168h" env:"BOTGATE_INBOUND_RETENTION" help:"How long received webhooks and the marks that drop Meta's redeliveries are kept (at least 48h; Meta redelivers WhatsApp's for days)."`
+	IdempotencyTTL   time.Duration   `default:"24h" env:"BOTGATE_IDEMPOTENCY_TTL" help:"How long /v1 keeps a bot's Idempotency-Key answers."`
 	ProfileTTL       time.Duration   `default:"168h" env:"BOTGATE_PROFILE_TTL" help:"How old a cached user profile may get before a send that needs it fetches it again (0: never again)."`
 	SobotTokenTTL    time.Duration   `default:"24h" env:"BOTGATE_SOBOT_TOKEN_TTL" help:"Lifetime of a Sobot API token (its expires_in)."`
 	SobotSignSkew    time.Duration   `default:"5m" env:"BOTGATE_SOBOT_SIGN_SKEW" help:"How far a Sobot get_token create_time may be from now."`
@@ -79,7 +80,7 @@ func (c *serveCmd) config() server.Config {
 		SQLiteSync: c.SQLiteSync, Console: c.Console, TrustProxy: c.TrustProxy,
 		SyncTimeout: c.SyncTimeout, GraphTimeout: c.GraphTimeout, SendWorkers: c.SendWorkers, SendAttempts: c.SendAttempts, SendRetryBase: c.SendRetryBase,
 		DeliveryWorkers: c.DeliveryWorkers, CallbackTimeout: c.CallbackTimeout, CallbackSchedule: c.CallbackSchedule,
-		ShutdownGrace: c.ShutdownGrace, JobLease: c.JobLease, Retention: c.Retention, InboundRetention: c.InboundRetention, ProfileTTL: c.ProfileTTL,
+		ShutdownGrace: c.ShutdownGrace, JobLease: c.JobLease, Retention: c.Retention, InboundRetention: c.InboundRetention, ProfileTTL: c.ProfileTTL, IdempotencyTTL: c.IdempotencyTTL,
 		SobotTokenTTL: c.SobotTokenTTL, SobotSignSkew: c.SobotSignSkew, MetricsAddr: c.MetricsAddr, LogFormat: c.LogFormat,
 	}
 }

@@ -10,9 +10,16 @@ import (
 // API keys and Sobot apps, through the store functions the admin API uses.
 // A new key or app key is shown in the answer that made it, and never again.
 
+// keyCreate makes a key with the scopes ticked (every scope when the form
+// has no scope boxes, as before scopes existed).
 func (c *Console) keyCreate(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	k, key, err := c.store.CreateAPIKey(r.Context(), id)
+	scopes, err := core.ParseScopes("scope", r.PostForm["scope"])
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	k, key, err := c.store.CreateScopedAPIKey(r.Context(), id, scopes)
 	if err != nil {
 		c.fail(w, r, err)
 		return

@@ -14,6 +14,7 @@ type Delivery struct {
 	BotID       string          `json:"bot_id"`
 	Kind        string          `json:"kind"`
 	MessageID   string          `json:"message_id,omitempty"`
+	EndpointID  string          `json:"endpoint_id,omitempty"` // a v1 webhook endpoint's delivery
 	URL         string          `json:"url"`
 	Body        json.RawMessage `json:"body"`
 	State       string          `json:"state"`
@@ -33,6 +34,7 @@ const (
 	DeliveryCallback = "callback" // a send's result
 	DeliveryEvent    = "event"    // a forwarded webhook event
 	DeliveryUpload   = "upload"   // an attachment upload's result
+	DeliveryEndpoint = "endpoint" // a v1 event for a webhook endpoint
 )
 
 // Delivery states.

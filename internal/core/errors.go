@@ -37,6 +37,7 @@ const (
 	KindNotFound            Kind = "not_found"             // an admin resource does not exist
 	KindConflict            Kind = "conflict"              // an admin change conflicts with existing state
 	KindTooLarge            Kind = "too_large"             // request body over the limit
+	KindForbidden           Kind = "forbidden"             // the credential lacks the scope the call needs
 	KindBadText             Kind = "bad_text"              // a string that is not valid UTF-8 or holds NUL; Field names it
 	KindBadContentType      Kind = "bad_content_type"      // a JSON endpoint was sent another Content-Type
 )

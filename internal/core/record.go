@@ -104,6 +104,7 @@ type Contact struct {
 	ProfileFetchedAt *time.Time
 	LastInboundAt    *time.Time
 	Params           map[string]string
+	Tags             []string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }

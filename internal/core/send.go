@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 )
 
 // SendRequest is a send in the core's terms, whichever face accepted it.
@@ -13,6 +14,7 @@ type SendRequest struct {
 	Method    string          `json:"-"` // the vendor's method name, e.g. send_message
 	RequestID string          `json:"-"`
 	Sync      bool            `json:"-"`
+	Wait      time.Duration   `json:"-"`              // a sync send's bound when the caller sets one (v1's Prefer: wait=N)
 	Meta      json.RawMessage `json:"meta,omitempty"` // the caller's, echoed in the callback
 
 	Recipient     Recipient         `json:"recipient"`
@@ -33,6 +35,14 @@ type SendRequest struct {
 // FaceAuto is the face of sends botgate makes by itself (a block button's
 // reply): they report to no callback.
 const FaceAuto = "botgate"
+
+// FaceV1 is botgate's own API: its results reach the bot's webhook
+// endpoints as events, not a vendor-shaped callback.
+const FaceV1 = "v1"
+
+// ReportsToCallback reports whether an async send accepted by face gets
+// its result posted to the bot's callback URL.
+func ReportsToCallback(face string) bool { return face != FaceAuto && face != FaceV1 }
 
 // Fields names a request's fields in the caller's dialect, so errors point at
 // what the caller wrote.

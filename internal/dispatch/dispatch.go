@@ -359,9 +359,17 @@ func finishJob(tx *store.Tx, job queue.Job) error {
 	return nil
 }
 
-// callback enqueues an async message's result for the bot's callback URL.
+// callback enqueues a message's outcome as an event for the bot's webhook
+// endpoints and, for an async message, its result for the callback URL.
 func (d *Dispatcher) callback(tx *store.Tx, bot *core.Bot, m *core.MessageRecord) error {
-	if m.Request.Sync || m.Request.Face == core.FaceAuto {
+	event := core.EventMessageSent
+	if m.Status == core.StatusFailed {
+		event = core.EventMessageFailed
+	}
+	if err := d.Notify.Emit(tx, bot.ID, event, notify.NewMessageData(m)); err != nil {
+		return err
+	}
+	if m.Request.Sync || !core.ReportsToCallback(m.Request.Face) {
 		return nil
 	}
 	if bot.CallbackURL == "" {

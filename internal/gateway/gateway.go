@@ -14,6 +14,7 @@ import (
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/dispatch"
 	"github.com/botgate/botgate/internal/logs"
+	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/queue"
 	"github.com/botgate/botgate/internal/store"
 )
@@ -29,16 +30,32 @@ type Service struct {
 	MaxAttempts int           // Graph calls an async send gets before it fails
 }
 
-// Authenticate returns the bot an API key belongs to.
+// Authenticate returns the bot an API key belongs to, for the vendor faces:
+// their keys must have the send scope, and their dialects know no other
+// refusal than an invalid key.
 func (s *Service) Authenticate(ctx context.Context, apiKey string) (*core.Bot, error) {
+	bot, err := s.AuthenticateScope(ctx, apiKey, core.ScopeSend)
+	if core.ErrorKind(err) == core.KindForbidden {
+		return nil, core.Errorf(core.KindBadCredential, "%s", core.AsError(err).Message)
+	}
+	return bot, err
+}
+
+// AuthenticateScope returns the bot an API key belongs to when the key has
+// scope; KindForbidden, naming the scope, when it has not.
+func (s *Service) AuthenticateScope(ctx context.Context, apiKey, scope string) (*core.Bot, error) {
 	if apiKey == "" {
 		return nil, core.Errorf(core.KindUnauthenticated, "an API key is required")
 	}
-	bot, err := s.Store.Authenticate(ctx, apiKey)
-	if err == nil {
-		logs.SetBot(ctx, bot.ID) // for the request's access line
+	bot, scopes, err := s.Store.AuthenticateKey(ctx, apiKey)
+	if err != nil {
+		return nil, err
 	}
-	return bot, err
+	logs.SetBot(ctx, bot.ID) // for the request's access line
+	if !slices.Contains(scopes, scope) {
+		return nil, &core.Error{Kind: core.KindForbidden, Field: "scope", Message: "this API key lacks the " + scope + " scope"}
+	}
+	return bot, nil
 }
 
 // Send accepts req for bot: checked, recorded and queued in one transaction,
@@ -65,6 +82,9 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 	}
 	err = write(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertMessage(m, encoded); err != nil {
+			return err
+		}
+		if err := s.Dispatch.Notify.Emit(tx, bot.ID, core.EventMessageAccepted, notify.NewMessageData(m)); err != nil {
 			return err
 		}
 		if p.warning != "" {
@@ -94,7 +114,11 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 	}
 	// The caller hanging up must not cut a send short: it would leave the
 	// outcome unknown. The request's own bound still applies.
-	deadline := time.Now().Add(s.SyncTimeout)
+	bound := s.SyncTimeout
+	if req.Wait > 0 {
+		bound = req.Wait
+	}
+	deadline := time.Now().Add(bound)
 	work, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
 	defer cancel()
 	m, err = s.Dispatch.SendNow(work, bot, m, job, deadline)
@@ -170,7 +194,7 @@ func (s *Service) prepare(ctx context.Context, bot *core.Bot, req *core.SendRequ
 	if err := s.checkToken(ctx, bot, req); err != nil {
 		return p, err
 	}
-	if !req.Sync && bot.CallbackURL == "" && req.Face != core.FaceAuto {
+	if !req.Sync && bot.CallbackURL == "" && core.ReportsToCallback(req.Face) {
 		return p, core.Errorf(core.KindNoCallback, "async requests need a callback URL; set one on the bot or send with sync true")
 	}
 	if policy == core.WindowOff {

@@ -98,11 +98,17 @@ func (h *Handler) apply(tx *store.Tx, b *core.Bot, ev event) error {
 	var inbound *time.Time
 	if core.OpensWindow(ev.kind) {
 		inbound = &ev.at
+		if err := h.emitWindow(tx, b, ev.psid, ev.at); err != nil {
+			return err
+		}
 	}
 	if ev.kind != core.EventEcho && ev.kind != "" {
 		if err := tx.TouchContact(b.ID, ev.psid, inbound); err != nil {
 			return err
 		}
+	}
+	if err := h.emit(tx, b, ev); err != nil {
+		return err
 	}
 	if inbound != nil { // what the user did, for their conversation in the console
 		m := &store.InboundMessage{BotID: b.ID, PSID: ev.psid, Channel: core.ChannelMessenger, Kind: ev.kind, At: ev.at, Body: ev.raw}

@@ -242,7 +242,7 @@ func (h *Handler) handleWhatsApp(ctx context.Context, job queue.Job, wh *store.W
 			}
 			fresh[ev.number+"\x00"+string(ev.raw)] = true
 			byBot[b.ID]++
-			if err := applyWhatsApp(tx, b, ev); err != nil {
+			if err := h.applyWhatsApp(tx, b, ev); err != nil {
 				return fmt.Errorf("event %s: %w", ev.key(), err)
 			}
 			if s := ev.status; s != nil && (s.Status == "delivered" || s.Status == "read" || s.Status == "failed") {
@@ -281,9 +281,15 @@ func (h *Handler) handleWhatsApp(ctx context.Context, job queue.Job, wh *store.W
 // applyWhatsApp acts on one new event: a user's message opens their
 // customer-service window; a status moves the message it names along, never
 // back (statuses arrive in any order).
-func applyWhatsApp(tx *store.Tx, b *core.Bot, ev waEvent) error {
+func (h *Handler) applyWhatsApp(tx *store.Tx, b *core.Bot, ev waEvent) error {
+	if err := h.emitWhatsApp(tx, b, ev); err != nil {
+		return err
+	}
 	if m := ev.msg; m != nil {
 		at := waTime(m.Timestamp, tx.Now())
+		if err := h.emitWindow(tx, b, core.WAContact(m.From), at); err != nil {
+			return err
+		}
 		if err := tx.InsertInboundMessage(&store.InboundMessage{BotID: b.ID, PSID: core.WAContact(m.From),
 			Channel: core.ChannelWhatsApp, Kind: core.EventMessage, At: at, Body: ev.raw}); err != nil {
 			return err

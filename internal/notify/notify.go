@@ -91,12 +91,15 @@ func (n *Notifier) Handle(ctx context.Context, job queue.Job) error {
 	if d.State == core.DeliveryDelivered {
 		return n.Store.Write(ctx, func(tx *store.Tx) error { return queue.Complete(tx, job) })
 	}
-	bot, err := n.Store.GetBot(ctx, d.BotID)
+	secrets, err := n.secrets(ctx, d)
+	if errors.Is(err, errNoEndpoint) {
+		return n.Store.Write(ctx, func(tx *store.Tx) error { return queue.Discard(tx, job, err.Error()) })
+	}
 	if err != nil {
 		return err
 	}
 	attempt := core.DeliveryAttempt{N: d.Attempts + 1, At: n.Store.Now()}
-	postErr := n.post(ctx, bot.CallbackSecret, d, &attempt)
+	postErr := n.post(ctx, secrets, d, &attempt)
 	attempt.Duration = n.Store.Now().Sub(attempt.At)
 	status := attempt.StatusCode
 	if postErr != nil {
@@ -120,6 +123,11 @@ func (n *Notifier) Handle(ctx context.Context, job queue.Job) error {
 		}
 		if err := n.logOnMessage(tx, d, attempt, state, timedOut, job); err != nil {
 			return err
+		}
+		if d.EndpointID != "" {
+			if _, err := tx.RecordEndpointResult(d.EndpointID, delivered, core.EndpointFailureLimit); err != nil {
+				return err
+			}
 		}
 		if gone && d.Kind == core.DeliveryEvent {
 			// The receiver says it is gone for good: stop forwarding to it
@@ -188,9 +196,31 @@ func (n *Notifier) logOnMessage(tx *store.Tx, d *core.Delivery, a core.DeliveryA
 	return nil
 }
 
+var errNoEndpoint = errors.New("the webhook endpoint was deleted or disabled")
+
+// secrets are the secrets that sign d: its endpoint's (two for a day after
+// a rotation), or the bot's callback secret.
+func (n *Notifier) secrets(ctx context.Context, d *core.Delivery) ([]string, error) {
+	if d.EndpointID == "" {
+		bot, err := n.Store.GetBot(ctx, d.BotID)
+		if err != nil {
+			return nil, err
+		}
+		return []string{bot.CallbackSecret}, nil
+	}
+	e, err := n.Store.GetEndpoint(ctx, d.BotID, d.EndpointID)
+	if core.ErrorKind(err) == core.KindNotFound || err == nil && e.Disabled {
+		return nil, errNoEndpoint
+	}
+	if err != nil {
+		return nil, err
+	}
+	return e.Secrets(n.Store.Now()), nil
+}
+
 // post makes one POST, recording in a the headers sent and the answer.
-func (n *Notifier) post(ctx context.Context, secret string, d *core.Delivery, a *core.DeliveryAttempt) error {
-	headers, err := Sign(secret, d.ID, a.At, d.Body)
+func (n *Notifier) post(ctx context.Context, secrets []string, d *core.Delivery, a *core.DeliveryAttempt) error {
+	headers, err := Sign(secrets[0], d.ID, a.At, d.Body, secrets[1:]...)
 	if err != nil {
 		return err
 	}
@@ -279,6 +309,12 @@ func (n *Notifier) Replay(ctx context.Context, id string) (*core.Delivery, error
 // currentURL is where a delivery of d's kind goes for its bot now: results
 // to the callback URL, events and upload results to the webhook URL.
 func (n *Notifier) currentURL(ctx context.Context, d *core.Delivery) string {
+	if d.EndpointID != "" {
+		if e, err := n.Store.GetEndpoint(ctx, d.BotID, d.EndpointID); err == nil {
+			return e.URL
+		}
+		return ""
+	}
 	b, err := n.Store.GetBot(ctx, d.BotID)
 	if err != nil || b.Deleted {
 		return ""

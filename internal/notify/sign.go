@@ -29,17 +29,24 @@ func secretKey(secret string) ([]byte, error) {
 	return base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, secretPrefix))
 }
 
-// Sign returns the webhook-id, webhook-timestamp and webhook-signature headers for body.
-func Sign(secret, id string, at time.Time, body []byte) (http.Header, error) {
-	key, err := secretKey(secret)
-	if err != nil {
-		return nil, errors.New("notify: malformed signing secret")
-	}
+// Sign returns the webhook-id, webhook-timestamp and webhook-signature
+// headers for body. With several secrets (a rotation's new and old) the
+// signature header carries one signature per secret, space-separated, as
+// Standard Webhooks allows; a receiver accepts any one it can verify.
+func Sign(secret, id string, at time.Time, body []byte, more ...string) (http.Header, error) {
 	ts := strconv.FormatInt(at.Unix(), 10)
+	var sigs []string
+	for _, s := range append([]string{secret}, more...) {
+		key, err := secretKey(s)
+		if err != nil {
+			return nil, errors.New("notify: malformed signing secret")
+		}
+		sigs = append(sigs, "v1,"+signature(key, id, ts, body))
+	}
 	h := http.Header{}
 	h.Set("webhook-id", id)
 	h.Set("webhook-timestamp", ts)
-	h.Set("webhook-signature", "v1,"+signature(key, id, ts, body))
+	h.Set("webhook-signature", strings.Join(sigs, " "))
 	return h, nil
 }
 

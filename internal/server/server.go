@@ -24,6 +24,7 @@ import (
 	"github.com/botgate/botgate/internal/api/admin"
 	"github.com/botgate/botgate/internal/api/bothub"
 	"github.com/botgate/botgate/internal/api/sobot"
+	v1 "github.com/botgate/botgate/internal/api/v1"
 	"github.com/botgate/botgate/internal/api/whatsapp"
 	"github.com/botgate/botgate/internal/console"
 	"github.com/botgate/botgate/internal/core"
@@ -90,6 +91,8 @@ type Config struct {
 	// process dies, others take its jobs once their leases end. It must
 	// outlast the longest job (a sync send, or a profile fetch and a send).
 	JobLease time.Duration
+	// IdempotencyTTL is how long /v1's idempotency keys are kept per bot.
+	IdempotencyTTL time.Duration
 
 	Now func() time.Time // injected clock for the records; default time.Now
 	Out io.Writer        // where the sandbox prints its welcome; default os.Stdout
@@ -102,7 +105,7 @@ func Defaults() Config {
 		SyncTimeout: 10 * time.Second, GraphTimeout: 20 * time.Second, SendWorkers: 64, SendAttempts: 10, SendRetryBase: 2 * time.Second,
 		DeliveryWorkers: 64, CallbackTimeout: 10 * time.Second, CallbackSchedule: notify.DefaultSchedule,
 		Console: true, ShutdownGrace: 15 * time.Second, JobLease: 2 * time.Minute, Retention: 30 * 24 * time.Hour, InboundRetention: 7 * 24 * time.Hour,
-		ProfileTTL: 7 * 24 * time.Hour, SobotTokenTTL: 24 * time.Hour, SobotSignSkew: 5 * time.Minute,
+		ProfileTTL: 7 * 24 * time.Hour, IdempotencyTTL: v1.DefaultIdempotencyTTL, SobotTokenTTL: 24 * time.Hour, SobotSignSkew: 5 * time.Minute,
 	}
 }
 
@@ -304,7 +307,12 @@ func (s *Server) build() error {
 		Concurrency: 8, Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	sb.WakeJobs = s.uploads.Wake
 	s.retention = &retention.Pruner{Store: s.Store, Keep: s.cfg.Retention, KeepInbound: s.cfg.InboundRetention,
-		Owner: owner, Lease: lease, Log: s.log, Also: func(ctx context.Context) error { return console.Prune(ctx, s.Store) }}
+		Owner: owner, Lease: lease, Log: s.log, Also: func(ctx context.Context) error {
+			if err := console.Prune(ctx, s.Store); err != nil {
+				return err
+			}
+			return s.Store.PruneIdempotent(ctx, s.cfg.IdempotencyTTL)
+		}}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
@@ -315,6 +323,10 @@ func (s *Server) build() error {
 	in.Register(mux)
 	sb.Register(mux)
 	(&admin.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph, Token: s.cfg.AdminToken, Log: s.log, TrustProxy: s.cfg.TrustProxy}).Register(mux)
+	own := &v1.Server{Service: s.Gateway, Store: s.Store, Notify: s.Notify, Log: s.log, IdempotencyTTL: s.cfg.IdempotencyTTL}
+	if err := own.Register(mux); err != nil {
+		return err
+	}
 	if s.sandbox != nil {
 		s.sandbox.register(mux)
 	}

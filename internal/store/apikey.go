@@ -16,6 +16,7 @@ type APIKey struct {
 	ID        string    `json:"id"`
 	BotID     string    `json:"bot_id"`
 	Enabled   bool      `json:"enabled"`
+	Scopes    []string  `json:"scopes"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -24,8 +25,15 @@ type APIKey struct {
 // whole key is compared in constant time.
 const keyPrefix = "bgk_"
 
-// CreateAPIKey makes a key for a live bot and returns it with the only copy of the key.
+// CreateAPIKey makes a key with every scope for a live bot and returns it
+// with the only copy of the key.
 func (s *Store) CreateAPIKey(ctx context.Context, botID string) (*APIKey, string, error) {
+	return s.CreateScopedAPIKey(ctx, botID, core.Scopes)
+}
+
+// CreateScopedAPIKey makes a key with the given scopes (checked by
+// core.ParseScopes) for a live bot.
+func (s *Store) CreateScopedAPIKey(ctx context.Context, botID string, scopes []string) (*APIKey, string, error) {
 	var k *APIKey
 	var key string
 	err := s.Write(ctx, func(tx *Tx) error {
@@ -39,9 +47,9 @@ func (s *Store) CreateAPIKey(ctx context.Context, botID string) (*APIKey, string
 		}
 		id := core.NewID("key_", tx.Now())
 		key = keyPrefix + strings.TrimPrefix(id, "key_") + "." + seal.Random(20)
-		k = &APIKey{ID: id, BotID: botID, Enabled: true, CreatedAt: tx.Now(), UpdatedAt: tx.Now()}
-		_, err = tx.Exec(`INSERT INTO api_keys (id, bot_id, hash, enabled, created_at, updated_at) VALUES ($1, $2, $3, TRUE, $4, $4)`,
-			id, botID, seal.Hash(key), ms(tx.Now()))
+		k = &APIKey{ID: id, BotID: botID, Enabled: true, Scopes: scopes, CreatedAt: tx.Now(), UpdatedAt: tx.Now()}
+		_, err = tx.Exec(`INSERT INTO api_keys (id, bot_id, hash, enabled, scopes, created_at, updated_at) VALUES ($1, $2, $3, TRUE, $4, $5, $5)`,
+			id, botID, seal.Hash(key), strings.Join(scopes, " "), ms(tx.Now()))
 		return err
 	})
 	return k, key, err
@@ -55,7 +63,7 @@ func (s *Store) SetAPIKeyEnabled(ctx context.Context, id string, enabled bool) (
 			return err
 		}
 		var err error
-		k, err = scanAPIKey(tx.QueryRow(`SELECT id, bot_id, enabled, created_at, updated_at FROM api_keys WHERE id = $1`, id))
+		k, err = scanAPIKey(tx.QueryRow(`SELECT id, bot_id, enabled, scopes, created_at, updated_at FROM api_keys WHERE id = $1`, id))
 		return err
 	})
 	s.bots.clear()
@@ -80,7 +88,7 @@ func (s *Store) DeleteAPIKey(ctx context.Context, id string) error {
 
 // ListAPIKeys lists a bot's keys, without the keys themselves.
 func (s *Store) ListAPIKeys(ctx context.Context, botID string) ([]*APIKey, error) {
-	rows, err := s.query(ctx, `SELECT id, bot_id, enabled, created_at, updated_at FROM api_keys WHERE bot_id = $1 ORDER BY created_at, id`, botID)
+	rows, err := s.query(ctx, `SELECT id, bot_id, enabled, scopes, created_at, updated_at FROM api_keys WHERE bot_id = $1 ORDER BY created_at, id`, botID)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +107,9 @@ func (s *Store) ListAPIKeys(ctx context.Context, botID string) ([]*APIKey, error
 func scanAPIKey(row scanner) (*APIKey, error) {
 	var k APIKey
 	var created, updated int64
-	err := row.Scan(&k.ID, &k.BotID, &k.Enabled, &created, &updated)
+	var scopes string
+	err := row.Scan(&k.ID, &k.BotID, &k.Enabled, &scopes, &created, &updated)
+	k.Scopes = strings.Fields(scopes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, core.Errorf(core.KindNotFound, "no such API key")
 	}
@@ -110,43 +120,57 @@ func scanAPIKey(row scanner) (*APIKey, error) {
 // Authenticate returns the bot a key belongs to: KindBadCredential for an
 // unknown, disabled or revoked key, KindBotGone when its bot was deleted.
 func (s *Store) Authenticate(ctx context.Context, key string) (*core.Bot, error) {
-	hash := seal.Hash(key)
-	botID, err := s.keyBot(ctx, key, hash)
-	if err != nil {
-		return nil, err
-	}
-	b, err := s.GetBot(ctx, botID)
-	if err != nil {
-		return nil, err
-	}
-	if b.Deleted {
-		return nil, core.Errorf(core.KindBotGone, "the bot of this API key was deleted")
-	}
-	return b, nil
+	b, _, err := s.AuthenticateKey(ctx, key)
+	return b, err
 }
 
-func (s *Store) keyBot(ctx context.Context, key, hash string) (string, error) {
+// AuthenticateKey is Authenticate that also returns the key's scopes.
+func (s *Store) AuthenticateKey(ctx context.Context, key string) (*core.Bot, []string, error) {
+	hash := seal.Hash(key)
+	k, err := s.keyBot(ctx, key, hash)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := s.GetBot(ctx, k.botID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if b.Deleted {
+		return nil, nil, core.Errorf(core.KindBotGone, "the bot of this API key was deleted")
+	}
+	return b, k.scopes, nil
+}
+
+// keyEntry is what the cache keeps of a key check; a zero entry is a refusal.
+type keyEntry struct {
+	botID  string
+	scopes []string
+}
+
+func (s *Store) keyBot(ctx context.Context, key, hash string) (keyEntry, error) {
+	refused := core.Errorf(core.KindBadCredential, "invalid or disabled API key")
 	if v, ok := s.bots.get("key:" + hash); ok {
-		if botID := v.(string); botID != "" {
-			return botID, nil
+		if k := v.(keyEntry); k.botID != "" {
+			return k, nil
 		}
-		return "", core.Errorf(core.KindBadCredential, "invalid or disabled API key")
+		return keyEntry{}, refused
 	}
 	rest, ok := strings.CutPrefix(key, keyPrefix)
 	id, _, ok2 := strings.Cut(rest, ".")
 	if !ok || !ok2 {
-		return "", core.Errorf(core.KindBadCredential, "invalid or disabled API key")
+		return keyEntry{}, refused
 	}
-	var botID, stored string
+	var botID, stored, scopes string
 	var enabled bool
-	err := s.queryRow(ctx, `SELECT bot_id, hash, enabled FROM api_keys WHERE id = $1`, "key_"+id).Scan(&botID, &stored, &enabled)
+	err := s.queryRow(ctx, `SELECT bot_id, hash, enabled, scopes FROM api_keys WHERE id = $1`, "key_"+id).Scan(&botID, &stored, &enabled, &scopes)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return "", err
+		return keyEntry{}, err
 	}
 	if err != nil || !seal.Equal(stored, hash) || !enabled {
-		s.bots.put("key:"+hash, "") // remember refusals too: a flood of bad keys stays off the database
-		return "", core.Errorf(core.KindBadCredential, "invalid or disabled API key")
+		s.bots.put("key:"+hash, keyEntry{}) // remember refusals too: a flood of bad keys stays off the database
+		return keyEntry{}, refused
 	}
-	s.bots.put("key:"+hash, botID)
-	return botID, nil
+	k := keyEntry{botID: botID, scopes: strings.Fields(scopes)}
+	s.bots.put("key:"+hash, k)
+	return k, nil
 }

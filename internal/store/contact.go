@@ -10,32 +10,79 @@ import (
 	"github.com/botgate/botgate/internal/core"
 )
 
+const contactColumns = `psid, profile, profile_fetched_at, last_inbound_at, params, tags, created_at, updated_at`
+
 // GetContact returns a bot's contact, or nil when the user is not known yet.
 func (s *Store) GetContact(ctx context.Context, botID, psid string) (*core.Contact, error) {
-	var (
-		c                = core.Contact{BotID: botID, PSID: psid}
-		profile          sql.NullString
-		fetched, inbound sql.NullInt64
-		params           string
-		created, updated int64
-	)
-	err := s.queryRow(ctx, `SELECT profile, profile_fetched_at, last_inbound_at, params, created_at, updated_at
-		FROM contacts WHERE bot_id = $1 AND psid = $2`, botID, psid).
-		Scan(&profile, &fetched, &inbound, &params, &created, &updated)
+	c, err := scanContact(s.queryRow(ctx, `SELECT `+contactColumns+` FROM contacts WHERE bot_id = $1 AND psid = $2`, botID, psid), botID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
+	return c, err
+}
+
+// ContactsAfter returns up to limit of a bot's contacts, whole, after the
+// PSID after ("" from the first), in PSID order.
+func (s *Store) ContactsAfter(ctx context.Context, botID, after string, limit int) ([]*core.Contact, error) {
+	rows, err := s.query(ctx, `SELECT `+contactColumns+` FROM contacts WHERE bot_id = $1 AND psid > $2 ORDER BY psid LIMIT $3`, botID, after, limit)
 	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*core.Contact
+	for rows.Next() {
+		c, err := scanContact(rows, botID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// SetTags replaces an existing contact's tags; KindNotFound when the user
+// is not a contact.
+func (s *Store) SetTags(ctx context.Context, botID, psid string, tags []string) error {
+	data, err := json.Marshal(tags)
+	if err != nil {
+		return err
+	}
+	return s.Write(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(`UPDATE contacts SET tags = $3, updated_at = $4 WHERE bot_id = $1 AND psid = $2`, botID, psid, string(data), ms(tx.Now()))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return core.Errorf(core.KindNotFound, "no contact %s", psid)
+		}
+		return nil
+	})
+}
+
+func scanContact(row scanner, botID string) (*core.Contact, error) {
+	var (
+		c                = core.Contact{BotID: botID}
+		profile          sql.NullString
+		fetched, inbound sql.NullInt64
+		params, tags     string
+		created, updated int64
+	)
+	if err := row.Scan(&c.PSID, &profile, &fetched, &inbound, &params, &tags, &created, &updated); err != nil {
 		return nil, err
 	}
 	if profile.Valid {
 		c.Profile = &core.Profile{}
 		if err := json.Unmarshal([]byte(profile.String), c.Profile); err != nil {
-			return nil, fmt.Errorf("store: contact %s profile: %w", psid, err)
+			return nil, fmt.Errorf("store: contact %s profile: %w", c.PSID, err)
 		}
 	}
 	if err := json.Unmarshal([]byte(params), &c.Params); err != nil {
-		return nil, fmt.Errorf("store: contact %s params: %w", psid, err)
+		return nil, fmt.Errorf("store: contact %s params: %w", c.PSID, err)
+	}
+	if tags != "[]" { // no tags stay nil, as before tags existed
+		if err := json.Unmarshal([]byte(tags), &c.Tags); err != nil {
+			return nil, fmt.Errorf("store: contact %s tags: %w", c.PSID, err)
+		}
 	}
 	c.ProfileFetchedAt, c.LastInboundAt = fromNullMS(fetched), fromNullMS(inbound)
 	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)

@@ -10,14 +10,14 @@ import (
 	"github.com/botgate/botgate/internal/core"
 )
 
-const deliveryColumns = `id, bot_id, kind, message_id, url, body, state, attempts, last_status, last_error, created_at, updated_at, delivered_at`
+const deliveryColumns = `id, bot_id, kind, message_id, endpoint_id, url, body, state, attempts, last_status, last_error, created_at, updated_at, delivered_at`
 
 // InsertDelivery records a delivery owed to a merchant URL.
 func (tx *Tx) InsertDelivery(d *core.Delivery) error {
 	d.State, d.CreatedAt, d.UpdatedAt = core.DeliveryPending, tx.Now(), tx.Now()
-	_, err := tx.Exec(`INSERT INTO deliveries (id, bot_id, kind, message_id, url, body, state, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
-		d.ID, d.BotID, d.Kind, d.MessageID, d.URL, string(d.Body), d.State, ms(tx.Now()))
+	_, err := tx.Exec(`INSERT INTO deliveries (id, bot_id, kind, message_id, endpoint_id, url, body, state, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
+		d.ID, d.BotID, d.Kind, d.MessageID, d.EndpointID, d.URL, string(d.Body), d.State, ms(tx.Now()))
 	return err
 }
 
@@ -115,7 +115,7 @@ func scanDelivery(row scanner) (*core.Delivery, error) {
 	var body string
 	var created, updated int64
 	var delivered sql.NullInt64
-	err := row.Scan(&d.ID, &d.BotID, &d.Kind, &d.MessageID, &d.URL, &body, &d.State, &d.Attempts, &d.LastStatus, &d.LastError,
+	err := row.Scan(&d.ID, &d.BotID, &d.Kind, &d.MessageID, &d.EndpointID, &d.URL, &body, &d.State, &d.Attempts, &d.LastStatus, &d.LastError,
 		&created, &updated, &delivered)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, core.Errorf(core.KindNotFound, "no such delivery")

@@ -273,12 +273,16 @@ func (s *Store) TokenSubscription(ctx context.Context, botID, token string) (*Su
 
 // ListSubscriptions returns a bot's subscriptions, for one topic when title is given.
 func (s *Store) ListSubscriptions(ctx context.Context, botID, title string) ([]Subscription, error) {
+	return s.listSubscriptions(ctx, botID, "title", title)
+}
+
+func (s *Store) listSubscriptions(ctx context.Context, botID, column, value string) ([]Subscription, error) {
 	q := `SELECT psid, title, token, status, timezone, payload, user_token_status, expires_at, created_at, updated_at
 		FROM subscriptions WHERE bot_id = $1`
 	args := []any{botID}
-	if title != "" {
-		q += ` AND title = $2`
-		args = append(args, title)
+	if value != "" {
+		q += ` AND ` + column + ` = $2`
+		args = append(args, value)
 	}
 	rows, err := s.query(ctx, q+` ORDER BY created_at, psid`, args...)
 	if err != nil {

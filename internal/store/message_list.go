@@ -232,3 +232,13 @@ func likeEscape(s string) string {
 func idAt(prefix string, t time.Time) string {
 	return core.NewID(prefix, t)[:len(prefix)+10] + "0000000000000000"
 }
+
+// MessagePageWithParts is MessagePage with each message's parts, for lists
+// that show Graph's ids.
+func (s *Store) MessagePageWithParts(ctx context.Context, f MessageFilter) (MessagePage, error) {
+	p, err := s.MessagePage(ctx, f)
+	if err != nil {
+		return p, err
+	}
+	return p, s.attachParts(ctx, p.Messages)
+}

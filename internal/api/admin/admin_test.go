@@ -564,7 +564,7 @@ func TestAPIKeys(t *testing.T) {
 		}
 		// keyJSON renders a key's answer; list answers show its times as stored.
 		keyJSON := func(k keyView, enabled bool) string {
-			return fmt.Sprintf(`{"id":%q,"bot_id":%q,"enabled":%t,"created_at":%q,"updated_at":%q}`, k.ID, env.BotID, enabled, k.CreatedAt, k.UpdatedAt)
+			return fmt.Sprintf(`{"id":%q,"bot_id":%q,"enabled":%t,"scopes":["send","read","manage"],"created_at":%q,"updated_at":%q}`, k.ID, env.BotID, enabled, k.CreatedAt, k.UpdatedAt)
 		}
 		listed := func(k keyView, enabled bool) string { return stored(keyJSON(k, enabled)) }
 		var first struct {

@@ -8,8 +8,22 @@ import (
 	"github.com/botgate/botgate/internal/store"
 )
 
+// createKey makes a key; an optional body {"scopes": [...]} narrows it
+// (every scope when absent).
 func (h *Handler) createKey(ctx context.Context, r *http.Request) (int, any, error) {
-	k, key, err := h.Store.CreateAPIKey(ctx, r.PathValue("id"))
+	var in struct {
+		Scopes []string `json:"scopes"`
+	}
+	if r.ContentLength != 0 {
+		if err := decode(r, &in); err != nil {
+			return 0, nil, err
+		}
+	}
+	scopes, err := core.ParseScopes("scopes", in.Scopes)
+	if err != nil {
+		return 0, nil, err
+	}
+	k, key, err := h.Store.CreateScopedAPIKey(ctx, r.PathValue("id"), scopes)
 	if err != nil {
 		return 0, nil, err
 	}
