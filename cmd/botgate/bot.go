@@ -117,11 +117,12 @@ type botWASetCmd struct {
 	VerifyToken   *string `help:"Webhook verify token."`
 	Limits        string  `help:"Limits as JSON, e.g. '{\"requests_per_second\":20,\"preset\":\"meta\"}'; unset: seed 003's."`
 	Tier          *int    `help:"The rung of the ladder the number is on (1 = first)."`
+	WABAID        *string `name:"waba-id" help:"The WhatsApp Business Account id, whose message templates botgate keeps a copy of."`
 }
 
 func (c *botWASetCmd) Run(e *env, b *botCmd) error {
 	body := map[string]any{"bot_phone": c.Phone, "phone_number_id": c.PhoneNumberID}
-	for k, v := range map[string]*string{"access_token": c.AccessToken, "app_secret": c.AppSecret, "verify_token": c.VerifyToken} {
+	for k, v := range map[string]*string{"access_token": c.AccessToken, "app_secret": c.AppSecret, "verify_token": c.VerifyToken, "waba_id": c.WABAID} {
 		if v != nil {
 			body[k] = *v
 		}

@@ -540,18 +540,18 @@ func TestServeLogsTextWithRequestIDs(t *testing.T) {
 func TestWhatsAppCommands(t *testing.T) {
 	env := harness.Start(t, storetest.New(t, "sqlite"), harness.Options{})
 	a := adminCLI{t: t, flags: []string{"--server", env.Server.URL(), "--admin-token", harness.AdminToken}}
-	const want = `{"bot_phone":"+15550003333","phone_number_id":"109333","has_access_token":true,"has_app_secret":true,"has_verify_token":true,` +
+	const want = `{"bot_phone":"+15550003333","phone_number_id":"109333","waba_id":"102290129340398","has_access_token":true,"has_app_secret":true,"has_verify_token":true,` +
 		`"limits":{"requests_per_second":30,"burst":40,"new_users_per_second":10,"sync_wait_ms":5000,"tiers":[250,2000,10000,100000,0],` +
 		`"upgrade_multiple":2,"upgrade_window_days":7,"preset":"meta"},` +
 		`"tier":{"tier":2,"limit":2000,"reached":0,"scheduled":0,"available":2000,"window_users":0,"upgrade_at":4000,"next_limit":10000,"upgrade_window_days":7}}`
 	var v map[string]any
 	got := a.decode(&v, "bot", "whatsapp", "set", env.BotID, "--phone", "+15550003333", "--phone-number-id", "109333",
 		"--access-token", "wa-tok-cli", "--app-secret", "wa-sec-cli", "--verify-token", "wa-ver-cli",
-		"--limits", `{"preset":"meta","requests_per_second":30,"burst":40}`, "--tier", "2")
+		"--limits", `{"preset":"meta","requests_per_second":30,"burst":40}`, "--tier", "2", "--waba-id", "102290129340398")
 	if got != want {
 		t.Errorf("whatsapp set:\n got %s\nwant %s", got, want)
 	}
-	// Again without secrets or tier: they are kept.
+	// Again without secrets, tier or waba_id: they are kept.
 	if got := a.decode(&v, "bot", "whatsapp", "set", env.BotID, "--phone", "+15550003333", "--phone-number-id", "109333",
 		"--limits", `{"preset":"meta","requests_per_second":30,"burst":40}`); got != want {
 		t.Errorf("whatsapp set without secrets:\n got %s\nwant %s", got, want)

@@ -38,6 +38,7 @@ type cli struct {
 	Check       checkCmd       `cmd:"" help:"Dry run: what a send to a user would do, sending nothing."`
 	Send        sendCmd        `cmd:"" help:"Send a text to a user through the Bothub API, waiting for Facebook's answer."`
 	Blocks      blocksCmd      `cmd:"" help:"Keep content blocks in files: push, pull, list, render."`
+	Templates   templatesCmd   `cmd:"" help:"Keep a WhatsApp number's message templates in files: push, pull, list, sync."`
 	Import      importCmd      `cmd:"" help:"Import contacts, links, params, subscriptions or blocks exported from a vendor (JSON Lines or CSV)."`
 	User        userCmd        `cmd:"" help:"Manage the people who sign in to the console (on the database directly)."`
 	Bench       benchCmd       `cmd:"" help:"Measure throughput, latency and memory against a baseline, with the fake Graph API."`

@@ -42,6 +42,7 @@ type serveCmd struct {
 	ProfileTTL       time.Duration   `default:"168h" env:"BOTGATE_PROFILE_TTL" help:"How old a cached user profile may get before a send that needs it fetches it again (0: never again)."`
 	SobotTokenTTL    time.Duration   `default:"24h" env:"BOTGATE_SOBOT_TOKEN_TTL" help:"Lifetime of a Sobot API token (its expires_in)."`
 	SobotSignSkew    time.Duration   `default:"5m" env:"BOTGATE_SOBOT_SIGN_SKEW" help:"How far a Sobot get_token create_time may be from now."`
+	TemplateSync     time.Duration   `default:"1h" env:"BOTGATE_TEMPLATE_SYNC" help:"How often the copies of the WhatsApp Business Accounts' message templates are refreshed from Graph (0: only on demand)."`
 	PprofAddr        string          `env:"BOTGATE_PPROF_ADDR" help:"Serve Go's profiler (net/http/pprof) on this address, for diagnosing performance; off when empty. Keep it on loopback."`
 	LogLevel         slog.Level      `default:"info" env:"BOTGATE_LOG_LEVEL" help:"debug, info, warn or error."`
 	LogFormat        string          `env:"BOTGATE_LOG_FORMAT" enum:",text,json" default:"" help:"text or json; default text on a terminal, json otherwise."`
@@ -82,6 +83,7 @@ func (c *serveCmd) config() server.Config {
 		DeliveryWorkers: c.DeliveryWorkers, CallbackTimeout: c.CallbackTimeout, CallbackSchedule: c.CallbackSchedule,
 		ShutdownGrace: c.ShutdownGrace, JobLease: c.JobLease, Retention: c.Retention, InboundRetention: c.InboundRetention, ProfileTTL: c.ProfileTTL, IdempotencyTTL: c.IdempotencyTTL,
 		SobotTokenTTL: c.SobotTokenTTL, SobotSignSkew: c.SobotSignSkew, MetricsAddr: c.MetricsAddr, LogFormat: c.LogFormat,
+		TemplateSync: c.TemplateSync,
 	}
 }
 

@@ -30,7 +30,8 @@ type WhatsAppChannel struct {
 	AppSecret     string
 	VerifyToken   string
 	Limits        WALimits
-	Tier          int // the rung of Limits.Tiers the number is on, from 1
+	Tier          int    // the rung of Limits.Tiers the number is on, from 1
+	WABAID        string // the WhatsApp Business Account that owns the number and its templates
 }
 
 // MessengerChannel is the bot's Facebook page and its credentials.

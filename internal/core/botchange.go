@@ -118,7 +118,8 @@ type WhatsAppChange struct {
 	AppSecret     *string   `json:"app_secret"`
 	VerifyToken   *string   `json:"verify_token"`
 	Limits        *WALimits `json:"limits"`
-	Tier          *int      `json:"tier"` // the rung the number is on at Meta; kept when absent (1 for a new number)
+	Tier          *int      `json:"tier"`    // the rung the number is on at Meta; kept when absent (1 for a new number)
+	WABAID        *string   `json:"waba_id"` // the WhatsApp Business Account; kept when absent
 }
 
 // Channel checks the change and merges it over the current number, if any.
@@ -141,6 +142,7 @@ func (in *WhatsAppChange) Channel(current *WhatsAppChannel) (*WhatsAppChannel, e
 	tier := 1
 	if current != nil {
 		ch.AccessToken, ch.AppSecret, ch.VerifyToken, ch.Limits = current.AccessToken, current.AppSecret, current.VerifyToken, current.Limits
+		ch.WABAID = current.WABAID
 		if current.PhoneNumberID == in.PhoneNumberID {
 			tier = current.Tier
 		}
@@ -156,6 +158,12 @@ func (in *WhatsAppChange) Channel(current *WhatsAppChannel) (*WhatsAppChannel, e
 		if *v.out == "" {
 			return nil, Invalid(v.field, "is required: webhooks and sends need it")
 		}
+	}
+	if in.WABAID != nil {
+		if *in.WABAID != "" && strings.Trim(*in.WABAID, "0123456789") != "" {
+			return nil, Invalid("waba_id", "must be Graph's numeric id of the WhatsApp Business Account, not %q", *in.WABAID)
+		}
+		ch.WABAID = *in.WABAID
 	}
 	if in.Limits != nil {
 		ch.Limits = *in.Limits

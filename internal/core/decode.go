@@ -48,6 +48,7 @@ var (
 	numberType     = reflect.TypeOf(json.Number(""))
 	flexStringType = reflect.TypeOf(FlexString(""))
 	rawType        = reflect.TypeOf(json.RawMessage(nil))
+	languageType   = reflect.TypeOf(WALanguage{}) // an object, or its code alone
 )
 
 // walk reads one JSON value from dec and checks it against t, in document order.
@@ -85,7 +86,7 @@ func walk(dec *json.Decoder, t reflect.Type, path string) error {
 	}
 	switch tok.(type) {
 	case string:
-		if t.Kind() == reflect.String && t != numberType {
+		if (t.Kind() == reflect.String && t != numberType) || t == languageType {
 			return nil
 		}
 	case json.Number:

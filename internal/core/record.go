@@ -75,6 +75,7 @@ const (
 	EventCallbackFailed    = "callback_failed"
 	EventCallbackTimeout   = "callback_timeout"
 	EventWarning           = "warning"
+	EventReply             = "reply"          // the user answered the message (a WhatsApp reply button, list row or template button)
 	EventWindowUnknown     = "window_unknown" // sent although the user's window was unknown (WindowUnknown)
 )
 

@@ -14,8 +14,12 @@ type WAMessage struct {
 	URL       string `json:"url,omitempty"`
 	Caption   string `json:"caption,omitempty"` // kept for audio, which WhatsApp sends without one
 	Extension string `json:"extension,omitempty"`
-	Source    string `json:"source"` // botchat or livechat
-	Timestamp string `json:"timestamp"`
+	// Template and Interactive are botgate's documented extensions of the
+	// seed's types, in the Cloud API's own shape.
+	Template    *WATemplate    `json:"template,omitempty"`
+	Interactive *WAInteractive `json:"interactive,omitempty"`
+	Source      string         `json:"source"` // botchat or livechat
+	Timestamp   string         `json:"timestamp"`
 }
 
 // WhatsApp's limits (GRAPH-FACTS.md).
@@ -60,8 +64,16 @@ func ValidateWhatsApp(m *WAMessage) error {
 		if err := validateWAMedia(m); err != nil {
 			return err
 		}
+	case "template":
+		if err := validateWATemplate(m.Template); err != nil {
+			return err
+		}
+	case "interactive":
+		if err := validateWAInteractive(m.Interactive); err != nil {
+			return err
+		}
 	default:
-		return Invalid("type", "must be text, image, document or audio, not %q", m.Type)
+		return Invalid("type", "must be text, image, document, audio, template or interactive, not %q", m.Type)
 	}
 	if m.Source == "" {
 		return Missing("source")

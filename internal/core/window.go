@@ -49,6 +49,8 @@ func (r *SendRequest) CheckWindow(now time.Time, lastInbound *time.Time) *Error 
 		return nil // Customer Matching: Facebook decides; no window is known
 	case r.MessagingType == TypeMessageTag && r.EffectiveTag != TagHumanAgent:
 		return nil
+	case r.WhatsApp != nil && r.WhatsApp.Type == "template":
+		return nil // what WhatsApp delivers outside the window
 	}
 	window, what := StandardWindow, "the 24-hour messaging window"
 	never, outside := "the user has never written to this page; a message to them needs messaging_type MESSAGE_TAG with a tag, or a notification-messages token",
@@ -56,8 +58,8 @@ func (r *SendRequest) CheckWindow(now time.Time, lastInbound *time.Time) *Error 
 	switch {
 	case r.WhatsApp != nil:
 		what = "the 24-hour customer-service window"
-		never = "the user has never written to this number; WhatsApp delivers only template messages to them"
-		outside = "outside it, WhatsApp delivers only template messages"
+		never = "the user has never written to this number; WhatsApp delivers only template messages to them: send one with \"type\":\"template\""
+		outside = "outside it, WhatsApp delivers only template messages: send one with \"type\":\"template\""
 	case r.MessagingType == TypeMessageTag:
 		window, what = HumanAgentWindow, "the 7-day HUMAN_AGENT window"
 	}

@@ -332,6 +332,9 @@ func (d *Dispatcher) fail(ctx context.Context, bot *core.Bot, m *core.MessageRec
 		if err := tx.MarkFailed(m.ID, e); err != nil {
 			return err
 		}
+		if err := tx.NoteMarketingRefusal(m.BotID, m.PSID, e); err != nil {
+			return err
+		}
 		m.Status, m.Error = core.StatusFailed, e
 		if err := d.callback(tx, bot, m); err != nil {
 			return err

@@ -54,8 +54,9 @@ const maxTurns = 200
 type chatKey struct{ channel, business, user string }
 
 type chatLog struct {
-	name  string
-	turns []Turn
+	name     string
+	turns    []Turn
+	lastUser time.Time // the user's latest turn, which opens the 24-hour window
 }
 
 // addTurnLocked appends a turn to the user's conversation.
@@ -68,6 +69,9 @@ func (s *Server) addTurnLocked(k chatKey, t Turn) {
 	s.turnSeq++
 	t.Seq = s.turnSeq
 	t.Time = s.now()
+	if t.FromUser {
+		c.lastUser = t.Time
+	}
 	c.turns = dropOldest(append(c.turns, t), maxTurns)
 }
 

@@ -31,6 +31,13 @@ type Options struct {
 	// X-Hub-Signature-256 fails. Off by default: seed 002's samples show
 	// plain UTF-8.
 	EscapeWebhooks bool
+	// WhatsAppWindow refuses non-template sends with 131047 to users who
+	// have not written to the number within 24 hours, as the Cloud API
+	// does. Off by default: most tests send to users who never wrote.
+	WhatsAppWindow bool
+	// TemplateReview is how long a created template stays PENDING before
+	// the fake approves it (or rejects it, when its name contains "reject").
+	TemplateReview time.Duration
 }
 
 // Server is a fake Graph API. It is an http.Handler; every method is safe for
@@ -43,7 +50,11 @@ type Server struct {
 	latency     time.Duration // the Options value, restored by Reset
 	control     *http.ServeMux
 	escapeHooks bool
-	hookClient  *http.Client // delivers the webhooks of the user actions
+	waWindow    bool
+	// templateReview: Options.TemplateReview; waTemplates: per account.
+	templateReview time.Duration
+	waTemplates    map[string][]WATemplate
+	hookClient     *http.Client // delivers the webhooks of the user actions
 
 	mu          sync.Mutex
 	ids         *rand.Rand        // message, attachment and trace ids
@@ -85,8 +96,11 @@ func New(opts Options) *Server {
 		waNumbers:   map[string]*waNumber{},
 		chats:       map[chatKey]*chatLog{},
 
-		escapeHooks: opts.EscapeWebhooks,
-		hookClient:  &http.Client{Timeout: webhookTimeout},
+		escapeHooks:    opts.EscapeWebhooks,
+		waWindow:       opts.WhatsAppWindow,
+		templateReview: opts.TemplateReview,
+		waTemplates:    map[string][]WATemplate{},
+		hookClient:     &http.Client{Timeout: webhookTimeout},
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -168,6 +182,8 @@ func (s *Server) route(c *call) reply {
 			return s.serveWhatsAppSend(c)
 		}
 		return s.serveSend(c)
+	case c.edge == "message_templates":
+		return s.serveTemplates(c)
 	case c.edge == "message_attachments" && method == http.MethodPost:
 		return s.serveUpload(c)
 	case c.edge == "" && method == http.MethodGet:

@@ -87,6 +87,12 @@ func (s *Server) serveWhatsAppSend(c *call) reply {
 		err = bodyErr
 	}
 	if err == nil {
+		err = s.waWindowLocked(c.node, req)
+	}
+	if err == nil && req.kind == "template" {
+		err = s.waTemplateSendLocked(c.node, params)
+	}
+	if err == nil {
 		err = s.whatsAppRuleLocked(req.waID)
 	}
 	var rep reply
@@ -104,6 +110,28 @@ func (s *Server) serveWhatsAppSend(c *call) reply {
 	send.Seq = s.recordLocked(c, rep)
 	s.recordWASendLocked(send)
 	return rep
+}
+
+// SetWhatsAppWindow turns the 24-hour window's enforcement on or off
+// (Options.WhatsAppWindow).
+func (s *Server) SetWhatsAppWindow(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.waWindow = on
+}
+
+// waWindowLocked refuses, when the fake keeps the window, a non-template
+// send to a user who has not written within 24 hours.
+func (s *Server) waWindowLocked(phoneNumberID string, req waRequest) *GraphError {
+	if !s.waWindow || req.kind == "template" {
+		return nil
+	}
+	c := s.chats[chatKey{ChannelWhatsApp, phoneNumberID, req.waID}]
+	if c != nil && !c.lastUser.IsZero() && s.now().Sub(c.lastUser) <= 24*time.Hour {
+		return nil
+	}
+	e := ErrWAOutsideWindow
+	return &e
 }
 
 // waTokenLocked accepts the tokens added for the number; like pageForLocked,

@@ -28,6 +28,11 @@ type Service struct {
 	Lease       time.Duration // how long a sync send may hold its job before others take it
 	SyncTimeout time.Duration // bound on a sync request, retries included
 	MaxAttempts int           // Graph calls an async send gets before it fails
+	// TemplatesChanged hears of template status changes a sync found, to
+	// tell the merchant.
+	TemplatesChanged func(ctx context.Context, bot *core.Bot, changes []store.TemplateChange)
+
+	syncs syncs
 }
 
 // Authenticate returns the bot an API key belongs to, for the vendor faces:
@@ -216,6 +221,9 @@ func (s *Service) prepare(ctx context.Context, bot *core.Bot, req *core.SendRequ
 				return p, nil
 			}
 		}
+		if req.WhatsApp != nil {
+			refusal.Message += s.approvedTemplate(ctx, bot)
+		}
 		if policy == core.WindowEnforce {
 			return p, refusal
 		}
@@ -324,6 +332,11 @@ func (s *Service) checkWhatsApp(ctx context.Context, bot *core.Bot, req *core.Se
 		return err
 	}
 	req.PSID = core.WAContact(req.Recipient.PhoneNumber)
+	if req.WhatsApp.Type == "template" {
+		if err := s.checkTemplate(ctx, bot, req); err != nil {
+			return err
+		}
+	}
 	if !needContact {
 		return nil
 	}

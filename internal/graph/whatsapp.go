@@ -14,14 +14,24 @@ import (
 
 // WhatsAppBody is a Cloud API send body (GRAPH-FACTS.md).
 type WhatsAppBody struct {
-	MessagingProduct string   `json:"messaging_product"`
-	RecipientType    string   `json:"recipient_type"`
-	To               string   `json:"to"`
-	Type             string   `json:"type"`
-	Text             *WAText  `json:"text,omitempty"`
-	Image            *WAMedia `json:"image,omitempty"`
-	Document         *WAMedia `json:"document,omitempty"`
-	Audio            *WAMedia `json:"audio,omitempty"`
+	MessagingProduct string              `json:"messaging_product"`
+	RecipientType    string              `json:"recipient_type"`
+	To               string              `json:"to"`
+	Type             string              `json:"type"`
+	Text             *WAText             `json:"text,omitempty"`
+	Image            *WAMedia            `json:"image,omitempty"`
+	Document         *WAMedia            `json:"document,omitempty"`
+	Audio            *WAMedia            `json:"audio,omitempty"`
+	Template         *WATemplate         `json:"template,omitempty"`
+	Interactive      *core.WAInteractive `json:"interactive,omitempty"`
+}
+
+// WATemplate is a template send's object: the core's, less what botgate
+// keeps for itself (the category, the convenience params already filled).
+type WATemplate struct {
+	Name       string                    `json:"name"`
+	Language   core.WALanguage           `json:"language"`
+	Components []core.WATemplateSendPart `json:"components,omitempty"`
 }
 
 // WAText is a text message's object.
@@ -51,6 +61,10 @@ func NewWhatsAppBody(to string, m *core.WAMessage) WhatsAppBody {
 		b.Document = &WAMedia{Link: m.URL, Caption: m.Caption, Filename: fileName(m.URL, m.Extension)}
 	case "audio":
 		b.Audio = &WAMedia{Link: m.URL}
+	case "template":
+		b.Template = &WATemplate{Name: m.Template.Name, Language: m.Template.Language, Components: m.Template.Components}
+	case "interactive":
+		b.Interactive = m.Interactive
 	}
 	return b
 }

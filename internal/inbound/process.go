@@ -188,6 +188,8 @@ type reply struct {
 	PSID  string `json:"psid"`
 	Block string `json:"block"`
 	Tap   string `json:"tap"` // the tap's dedupe key: the reply's request id
+	// WhatsApp: PSID is the user's contact (wa:digits).
+	WhatsApp bool `json:"whatsapp,omitempty"`
 }
 
 // HandleReply sends a tapped block button's block to the user, with their
@@ -201,7 +203,11 @@ func (h *Handler) HandleReply(ctx context.Context, job queue.Job) error {
 	if err != nil {
 		return err
 	}
-	_, err = h.Gateway.ReplyWithBlock(ctx, b, r.PSID, r.Block, r.Tap)
+	if r.WhatsApp {
+		err = h.Gateway.ReplyWithBlockOnWhatsApp(ctx, b, r.PSID, r.Block, r.Tap)
+	} else {
+		_, err = h.Gateway.ReplyWithBlock(ctx, b, r.PSID, r.Block, r.Tap)
+	}
 	switch core.ErrorKind(err) {
 	case "", core.KindDuplicate:
 	case core.KindInternal, core.KindUnavailable:

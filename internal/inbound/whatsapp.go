@@ -43,6 +43,20 @@ type waMessage struct {
 	From      string `json:"from"`
 	ID        string `json:"id"`
 	Timestamp string `json:"timestamp"`
+	// A reply: to an interactive message (button_reply, list_reply) or a
+	// template's quick-reply button, naming the message answered.
+	Type    string `json:"type"`
+	Context struct {
+		ID string `json:"id"`
+	} `json:"context"`
+	Interactive struct {
+		ButtonReply *waReply `json:"button_reply"`
+		ListReply   *waReply `json:"list_reply"`
+	} `json:"interactive"`
+	Button *struct {
+		Payload string `json:"payload"`
+		Text    string `json:"text"`
+	} `json:"button"`
 }
 
 type waStatus struct {
@@ -159,9 +173,16 @@ func (h *Handler) receiveWhatsApp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(nums) == 0 {
-		// About the business account only: answered, so Meta stops
-		// retrying, when some number's app signed it; nothing to act on.
-		if !h.signedByAnyWhatsAppApp(r.Context(), sig, body) {
+		// About the business account only: template changes are acted on
+		// for the bots of the account that signed it; anything else is
+		// answered, so Meta stops retrying, when some number's app signed it.
+		signed, err := h.applyTemplateChanges(r.Context(), sig, body)
+		if err != nil {
+			h.Log.Error("inbound: could not apply a template change", "err", err)
+			http.Error(w, "try again", http.StatusServiceUnavailable) // Meta retries
+			return
+		}
+		if !signed && !h.signedByAnyWhatsAppApp(r.Context(), sig, body) {
 			h.refuse(w, r, objectWhatsApp, "signature")
 			return
 		}
@@ -294,7 +315,10 @@ func (h *Handler) applyWhatsApp(tx *store.Tx, b *core.Bot, ev waEvent) error {
 			Channel: core.ChannelWhatsApp, Kind: core.EventMessage, At: at, Body: ev.raw}); err != nil {
 			return err
 		}
-		return tx.TouchContact(b.ID, core.WAContact(m.From), &at)
+		if err := tx.TouchContact(b.ID, core.WAContact(m.From), &at); err != nil {
+			return err
+		}
+		return applyReply(tx, b, m)
 	}
 	s := ev.status
 	switch s.Status {

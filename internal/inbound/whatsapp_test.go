@@ -481,7 +481,7 @@ func TestWhatsAppInboundOpensTheWindow(t *testing.T) {
 			}
 		}
 
-		refused("before the user wrote", "outside the 24-hour customer-service window: the user has never written to this number; WhatsApp delivers only template messages to them")
+		refused("before the user wrote", "outside the 24-hour customer-service window: the user has never written to this number; WhatsApp delivers only template messages to them: send one with \\\"type\\\":\\\"template\\\"")
 
 		// A message the user wrote 25 hours ago, delivered only now.
 		message("wamid.old", now.Add(-25*time.Hour))
@@ -489,7 +489,7 @@ func TestWhatsAppInboundOpensTheWindow(t *testing.T) {
 			at := lastInbound(t, env, env.BotID, waUser)
 			return at != nil && at.Equal(now.Add(-25*time.Hour))
 		})
-		refused("after a message 25 hours old", "outside the 24-hour customer-service window: the user last wrote at 2026-11-19T09:00:00Z (25h0m0s ago); outside it, WhatsApp delivers only template messages")
+		refused("after a message 25 hours old", "outside the 24-hour customer-service window: the user last wrote at 2026-11-19T09:00:00Z (25h0m0s ago); outside it, WhatsApp delivers only template messages: send one with \\\"type\\\":\\\"template\\\"")
 
 		// A status about the user is not the user writing.
 		status := waBody(waEntry("100000000000001", waChange(harness.WANumberID, waDisplay,
@@ -498,7 +498,7 @@ func TestWhatsAppInboundOpensTheWindow(t *testing.T) {
 			t.Fatalf("status: %d", st)
 		}
 		settled(t, env)
-		refused("after a read status", "outside the 24-hour customer-service window: the user last wrote at 2026-11-19T09:00:00Z (25h0m0s ago); outside it, WhatsApp delivers only template messages")
+		refused("after a read status", "outside the 24-hour customer-service window: the user last wrote at 2026-11-19T09:00:00Z (25h0m0s ago); outside it, WhatsApp delivers only template messages: send one with \\\"type\\\":\\\"template\\\"")
 		if sends := env.Fake.WhatsAppSends(); len(sends) != 0 {
 			t.Fatalf("%d refused sends reached WhatsApp", len(sends))
 		}
@@ -531,7 +531,7 @@ func TestWhatsAppInboundOpensTheWindow(t *testing.T) {
 			t.Fatalf("23h59m after: %d %s", status, body)
 		}
 		clk.Set(wrote.Add(24*time.Hour + time.Minute))
-		refused("24h1m after", "outside the 24-hour customer-service window: the user last wrote at 2026-11-20T09:59:00Z (24h1m0s ago); outside it, WhatsApp delivers only template messages")
+		refused("24h1m after", "outside the 24-hour customer-service window: the user last wrote at 2026-11-20T09:59:00Z (24h1m0s ago); outside it, WhatsApp delivers only template messages: send one with \\\"type\\\":\\\"template\\\"")
 		if n := len(env.Fake.WhatsAppSends()); n != 2 {
 			t.Fatalf("%d sends reached WhatsApp, want 2", n)
 		}

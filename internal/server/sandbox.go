@@ -56,10 +56,13 @@ type sandbox struct {
 }
 
 func startSandbox(ctx context.Context, s *Server, generatedToken bool) (*sandbox, error) {
-	fake := fakegraph.New(fakegraph.Options{MaxRecorded: 1000})
+	// The fake keeps WhatsApp's window (131047) and reviews new templates
+	// in a few seconds, as a real account would in minutes.
+	fake := fakegraph.New(fakegraph.Options{MaxRecorded: 1000, WhatsAppWindow: true, TemplateReview: 3 * time.Second})
 	fake.AddPage(sandboxPage, sandboxPageToken)
 	fake.AddUser(sandboxPage, sandboxUser, fakegraph.Profile{FirstName: "Ada", LastName: "Lovelace", Locale: "en_GB", Gender: "female"})
 	fake.AddWhatsAppNumber(sandboxWANumber, sandboxWAPhone[1:], sandboxWAToken)
+	addSandboxTemplates(fake)
 	sb := &sandbox{fake: fake, store: s.Store, log: s.log, generatedToken: generatedToken}
 	if err := sb.restore(ctx); err != nil {
 		return nil, err
@@ -96,6 +99,21 @@ func sandboxGraphAddr(cfg Config) (string, error) {
 }
 
 func (sb *sandbox) close() { _ = sb.http.Close() }
+
+// addSandboxTemplates gives the demo number two approved templates, so a
+// customer who never wrote can be reached (docs/whatsapp.md).
+func addSandboxTemplates(fake *fakegraph.Server) {
+	fake.AddWATemplate(sandboxWANumber, fakegraph.WATemplate{Name: "order_update", Language: "en_US", Category: "UTILITY",
+		Components: []map[string]any{
+			{"type": "BODY", "text": "Hi! Your order {{1}} has shipped.", "example": map[string]any{"body_text": [][]string{{"#1001"}}}},
+			{"type": "BUTTONS", "buttons": []map[string]any{{"type": "QUICK_REPLY", "text": "Track it"}}},
+		}})
+	fake.AddWATemplate(sandboxWANumber, fakegraph.WATemplate{Name: "shipping_update", Language: "en_US", Category: "UTILITY",
+		Components: []map[string]any{
+			{"type": "HEADER", "format": "IMAGE", "example": map[string]any{"header_handle": []string{"https://example.com/parcel.jpg"}}},
+			{"type": "BODY", "text": "Your parcel {{1}} is on its way.", "example": map[string]any{"body_text": [][]string{{"P-42"}}}},
+		}})
+}
 
 // provision makes sure the demo bot and its key exist, pointing at this
 // process's inbox.
@@ -137,9 +155,13 @@ func (sb *sandbox) provision(ctx context.Context, s *Server) error {
 	if err != nil {
 		return err
 	}
-	if b.WhatsApp == nil {
+	if b.WhatsApp == nil || b.WhatsApp.WABAID == "" { // a sandbox made before templates gets its account id
 		ch := &core.WhatsAppChannel{Phone: sandboxWAPhone, PhoneNumberID: sandboxWANumber, AccessToken: sandboxWAToken,
-			AppSecret: sandboxAppSecret, VerifyToken: sandboxVerifyToken, Limits: core.WALimits{}.WithDefaults(), Tier: 1}
+			AppSecret: sandboxAppSecret, VerifyToken: sandboxVerifyToken, Limits: core.WALimits{}.WithDefaults(), Tier: 1,
+			WABAID: fakegraph.WABAID(sandboxWANumber)}
+		if b.WhatsApp != nil {
+			ch.Limits, ch.Tier = b.WhatsApp.Limits, 0
+		}
 		if err := s.Store.SetWhatsApp(ctx, sb.botID, ch); err != nil {
 			return err
 		}

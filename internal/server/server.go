@@ -91,6 +91,10 @@ type Config struct {
 	// process dies, others take its jobs once their leases end. It must
 	// outlast the longest job (a sync send, or a profile fetch and a send).
 	JobLease time.Duration
+	// TemplateSync is how often the local copies of the WhatsApp Business
+	// Accounts' templates are refreshed from Graph (0: only on demand, by
+	// sends of unknown templates and by the template webhooks).
+	TemplateSync time.Duration
 	// IdempotencyTTL is how long /v1's idempotency keys are kept per bot.
 	IdempotencyTTL time.Duration
 
@@ -105,7 +109,7 @@ func Defaults() Config {
 		SyncTimeout: 10 * time.Second, GraphTimeout: 20 * time.Second, SendWorkers: 64, SendAttempts: 10, SendRetryBase: 2 * time.Second,
 		DeliveryWorkers: 64, CallbackTimeout: 10 * time.Second, CallbackSchedule: notify.DefaultSchedule,
 		Console: true, ShutdownGrace: 15 * time.Second, JobLease: 2 * time.Minute, Retention: 30 * 24 * time.Hour, InboundRetention: 7 * 24 * time.Hour,
-		ProfileTTL: 7 * 24 * time.Hour, IdempotencyTTL: v1.DefaultIdempotencyTTL, SobotTokenTTL: 24 * time.Hour, SobotSignSkew: 5 * time.Minute,
+		ProfileTTL: 7 * 24 * time.Hour, IdempotencyTTL: v1.DefaultIdempotencyTTL, SobotTokenTTL: 24 * time.Hour, SobotSignSkew: 5 * time.Minute, TemplateSync: time.Hour,
 	}
 }
 
@@ -293,7 +297,7 @@ func (s *Server) build() error {
 	s.sends = &queue.Runner{Store: s.Store, Kind: dispatch.JobKind, Handler: s.Dispatch.Handle, Owner: owner,
 		Concurrency: s.cfg.SendWorkers, Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	s.Gateway = &gateway.Service{Store: s.Store, Dispatch: s.Dispatch, WakeSends: s.sends.Wake, Owner: owner,
-		Lease: lease, SyncTimeout: s.cfg.SyncTimeout, MaxAttempts: s.cfg.SendAttempts}
+		Lease: lease, SyncTimeout: s.cfg.SyncTimeout, MaxAttempts: s.cfg.SendAttempts, TemplatesChanged: s.templatesChanged}
 	in := &inbound.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify,
 		Received: queue.NewHandoff[*store.Webhook](handoffSize), Log: s.log, Stats: s.stats}
 	s.inbound = &queue.Runner{Store: s.Store, Kind: inbound.JobKind, Handler: in.Handle, Owner: owner,
@@ -398,6 +402,10 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); s.retention.Run(work) }()
+	if s.cfg.TemplateSync > 0 {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.syncTemplates(work) }()
+	}
 	requests, stopRequests := context.WithCancel(context.Background())
 	var logged sync.WaitGroup
 	logged.Add(1)

@@ -23,7 +23,7 @@ const botColumns = `id, name, page_id, secrets, callback_url, webhook_url, setti
 // selectBot reads bots with their WhatsApp number, if any; conditions name
 // the bot's columns as b.
 const selectBot = `SELECT b.id, b.name, b.page_id, b.secrets, b.callback_url, b.webhook_url, b.settings, b.forwarding,
-	b.created_at, b.updated_at, b.deleted_at, w.phone, w.phone_number_id, w.secrets, w.limits, w.tier
+	b.created_at, b.updated_at, b.deleted_at, w.phone, w.phone_number_id, w.secrets, w.limits, w.tier, w.waba_id
 	FROM bots b LEFT JOIN whatsapp_numbers w ON w.bot_id = b.id `
 
 // CreateBot stores a new bot. A page already served by a live bot is a conflict.
@@ -181,10 +181,11 @@ func (s *Store) scanBot(row scanner) (*core.Bot, error) {
 		created, updated               int64
 		deleted                        sql.NullInt64
 		waPhone, waID, waSealed, waLim sql.NullString
+		waba                           sql.NullString
 		waTier                         sql.NullInt64
 	)
 	err := row.Scan(&b.ID, &b.Name, &pageID, &sealed, &b.CallbackURL, &b.WebhookURL, &settings, &b.Forwarding, &created, &updated, &deleted,
-		&waPhone, &waID, &waSealed, &waLim, &waTier)
+		&waPhone, &waID, &waSealed, &waLim, &waTier, &waba)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, core.Errorf(core.KindNotFound, "no such bot")
 	}
@@ -210,6 +211,9 @@ func (s *Store) scanBot(row scanner) (*core.Bot, error) {
 	b.CreatedAt, b.UpdatedAt, b.Deleted = fromMS(created), fromMS(updated), deleted.Valid
 	if b.WhatsApp, err = s.openWhatsApp(b.ID, waPhone, waID, waSealed, waLim, waTier); err != nil {
 		return nil, err
+	}
+	if b.WhatsApp != nil {
+		b.WhatsApp.WABAID = waba.String
 	}
 	return &b, nil
 }

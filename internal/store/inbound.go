@@ -151,6 +151,13 @@ func (tx *Tx) FailByGraphID(botID, graphID string, e *core.Error) error {
 	if err != nil || messageID == "" {
 		return err
 	}
+	var contact string
+	if err := tx.QueryRow(`SELECT psid FROM messages WHERE id = $1`, messageID).Scan(&contact); err != nil {
+		return err
+	}
+	if err := tx.NoteMarketingRefusal(botID, contact, e); err != nil {
+		return err
+	}
 	return tx.MarkFailed(messageID, e)
 }
 

@@ -57,8 +57,8 @@ func (s *Store) SetWhatsApp(ctx context.Context, botID string, ch *core.WhatsApp
 			// The tier moves on by itself (upgrades); it changes here only
 			// when given, never from a cached copy.
 			_, err = tx.Exec(`UPDATE whatsapp_numbers SET phone = $2, secrets = $3, limits = $4,
-				tier = CASE WHEN $5 > 0 THEN $5 ELSE tier END, updated_at = $6 WHERE bot_id = $1`,
-				botID, ch.Phone, sealed, string(limits), ch.Tier, ms(now))
+				tier = CASE WHEN $5 > 0 THEN $5 ELSE tier END, updated_at = $6, waba_id = $7 WHERE bot_id = $1`,
+				botID, ch.Phone, sealed, string(limits), ch.Tier, ms(now), ch.WABAID)
 			return err
 		case err == nil:
 			if _, err := tx.Exec(`DELETE FROM whatsapp_numbers WHERE bot_id = $1`, botID); err != nil {
@@ -72,9 +72,9 @@ func (s *Store) SetWhatsApp(ctx context.Context, botID string, ch *core.WhatsApp
 		if err := tx.QueryRow(`SELECT COUNT(*) FROM tier_reach WHERE phone_number_id = $1 AND at > $2`, ch.PhoneNumberID, since).Scan(&reach); err != nil {
 			return err
 		}
-		_, err = tx.Exec(`INSERT INTO whatsapp_numbers (bot_id, phone, phone_number_id, secrets, limits, tier, reach, reach_since, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
-			botID, ch.Phone, ch.PhoneNumberID, sealed, string(limits), max(ch.Tier, 1), reach, since, ms(now))
+		_, err = tx.Exec(`INSERT INTO whatsapp_numbers (bot_id, phone, phone_number_id, secrets, limits, tier, reach, reach_since, created_at, updated_at, waba_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)`,
+			botID, ch.Phone, ch.PhoneNumberID, sealed, string(limits), max(ch.Tier, 1), reach, since, ms(now), ch.WABAID)
 		if isUnique(err) {
 			return core.Errorf(core.KindConflict, "WhatsApp number %s (%s) already belongs to another bot", ch.Phone, ch.PhoneNumberID)
 		}

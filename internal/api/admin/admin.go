@@ -56,9 +56,15 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		"PUT /admin/v1/bots/{id}/whatsapp":      h.putWhatsApp,
 		"GET /admin/v1/bots/{id}/whatsapp":      h.getWhatsApp,
 		"DELETE /admin/v1/bots/{id}/whatsapp":   h.deleteWhatsApp,
-		"POST /admin/v1/apps":                   h.createApp,
-		"GET /admin/v1/apps":                    h.listApps,
-		"DELETE /admin/v1/apps/{id}":            h.deleteApp,
+
+		"POST /admin/v1/bots/{id}/whatsapp/templates/sync":             h.syncTemplates,
+		"GET /admin/v1/bots/{id}/whatsapp/templates":                   h.listTemplates,
+		"GET /admin/v1/bots/{id}/whatsapp/templates/{name}/{language}": h.getTemplate,
+		"POST /admin/v1/bots/{id}/whatsapp/templates":                  h.createTemplate,
+		"DELETE /admin/v1/bots/{id}/whatsapp/templates/{name}":         h.deleteTemplate,
+		"POST /admin/v1/apps":                                          h.createApp,
+		"GET /admin/v1/apps":                                           h.listApps,
+		"DELETE /admin/v1/apps/{id}":                                   h.deleteApp,
 
 		"GET /admin/v1/bots/{id}/blocks":                  h.listBlocks,
 		"PUT /admin/v1/bots/{id}/blocks/{name}":           h.putBlock,
@@ -174,6 +180,9 @@ var statuses = map[core.Kind]int{
 	core.KindMissingRequestID:    http.StatusBadRequest,
 	core.KindNoCallback:          http.StatusBadRequest,
 	core.KindConflict:            http.StatusConflict,
+	core.KindMissing:             http.StatusBadRequest,
+	core.KindUpstream:            http.StatusUnprocessableEntity, // Graph refused a template call
+	core.KindUnavailable:         http.StatusServiceUnavailable,  // Graph could not be reached
 }
 
 type errorBody struct {

@@ -13,6 +13,7 @@ import (
 type whatsAppOut struct {
 	BotPhone       string        `json:"bot_phone"`
 	PhoneNumberID  string        `json:"phone_number_id"`
+	WABAID         string        `json:"waba_id"`
 	HasAccessToken bool          `json:"has_access_token"`
 	HasAppSecret   bool          `json:"has_app_secret"`
 	HasVerifyToken bool          `json:"has_verify_token"`
@@ -64,6 +65,6 @@ func (h *Handler) whatsAppOut(ctx context.Context, botID string) (int, any, erro
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, whatsAppOut{BotPhone: ch.Phone, PhoneNumberID: ch.PhoneNumberID, HasAccessToken: ch.AccessToken != "",
+	return http.StatusOK, whatsAppOut{BotPhone: ch.Phone, PhoneNumberID: ch.PhoneNumberID, WABAID: ch.WABAID, HasAccessToken: ch.AccessToken != "",
 		HasAppSecret: ch.AppSecret != "", HasVerifyToken: ch.VerifyToken != "", Limits: ch.Limits, Tier: tier}, nil
 }

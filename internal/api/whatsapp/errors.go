@@ -29,6 +29,9 @@ const (
 	CodeTierExhausted = 41041 // the number's daily tier of users reached outside a window is used up
 	CodeUpstream      = 80001 // "BSP error": WhatsApp refused the message; its code and details go along
 	CodeNetwork       = 80002 // "network error": WhatsApp could not be reached
+	// CodeTemplate: WhatsApp would refuse the template send (or a marketing
+	// one to a user who stopped them); error_subcode is WhatsApp's code.
+	CodeTemplate = 41042
 )
 
 // Code is seed 003's code and botgate's HTTP status for an error; what the
@@ -39,6 +42,7 @@ func Code(e *core.Error) (code, status int) {
 		if c, ok := missingCodes[e.Field]; ok {
 			return c, http.StatusBadRequest
 		}
+		return 10100, http.StatusBadRequest
 	case core.KindMissingRequestID:
 		return missingCodes["id"], http.StatusBadRequest
 	case core.KindInvalid:
@@ -47,6 +51,10 @@ func Code(e *core.Error) (code, status int) {
 		}
 	case core.KindBadMessage, core.KindBadRecipient:
 		return 10100, http.StatusBadRequest
+	case core.KindPolicy:
+		if e.Subcode >= core.WAFrequencyCapped && e.Subcode < 133000 {
+			return CodeTemplate, http.StatusUnprocessableEntity
+		}
 	case core.KindRateLimited:
 		return CodeRateLimited, http.StatusTooManyRequests
 	case core.KindTierExhausted:

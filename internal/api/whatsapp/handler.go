@@ -46,15 +46,18 @@ type body struct {
 	Image    *media `json:"image"`
 	Document *media `json:"document"`
 	Audio    *media `json:"audio"`
+	// botgate's extensions (docs/whatsapp.md): the Cloud API's own objects,
+	// and Meetbot-style params filling a template's named parameters.
+	Template    *core.WATemplate    `json:"template"`
+	Interactive *core.WAInteractive `json:"interactive"`
+	Params      map[string]string   `json:"params"`
 	// WhatsApp's other message types: known by name so that a "video" with
 	// its object is refused as a type (41014), not as an unknown field.
-	Video       json.RawMessage `json:"video"`
-	Sticker     json.RawMessage `json:"sticker"`
-	Location    json.RawMessage `json:"location"`
-	Contacts    json.RawMessage `json:"contacts"`
-	Interactive json.RawMessage `json:"interactive"`
-	Template    json.RawMessage `json:"template"`
-	Reaction    json.RawMessage `json:"reaction"`
+	Video    json.RawMessage `json:"video"`
+	Sticker  json.RawMessage `json:"sticker"`
+	Location json.RawMessage `json:"location"`
+	Contacts json.RawMessage `json:"contacts"`
+	Reaction json.RawMessage `json:"reaction"`
 }
 
 type media struct {
@@ -182,7 +185,8 @@ func parse(b *body, id string) (*core.SendRequest, error) {
 		typ = "audio"
 	}
 	m := &core.WAMessage{Type: typ, Source: strings.ToLower(strings.TrimSpace(b.Source)), Timestamp: string(b.Timestamp)}
-	objects := map[string]bool{"text": b.Text != nil, "image": b.Image != nil, "document": b.Document != nil, "audio": b.Audio != nil}
+	objects := map[string]bool{"text": b.Text != nil, "image": b.Image != nil, "document": b.Document != nil, "audio": b.Audio != nil,
+		"template": b.Template != nil, "interactive": b.Interactive != nil}
 	present, known := objects[typ]
 	if known && !present {
 		return nil, core.Missing(typ)
@@ -198,6 +202,19 @@ func parse(b *body, id string) (*core.SendRequest, error) {
 	case "image", "document", "audio":
 		o := map[string]*media{"image": b.Image, "document": b.Document, "audio": b.Audio}[typ]
 		m.URL, m.Caption, m.Extension = strings.TrimSpace(o.URL), o.Caption, strings.TrimSpace(o.Extension)
+	case "template":
+		m.Template = b.Template
+		if len(b.Params) > 0 {
+			if len(m.Template.Params) > 0 {
+				return nil, core.Invalid("params", "are given both beside and inside template; give them once")
+			}
+			m.Template.Params = b.Params
+		}
+	case "interactive":
+		m.Interactive = b.Interactive
+	}
+	if len(b.Params) > 0 && typ != "template" {
+		return nil, core.Invalid("params", "fill a template's named parameters; type is %s", typ)
 	}
 	return &core.SendRequest{Face: Face, Method: "whatsapp_message", RequestID: id, Sync: sync,
 		Recipient: core.Recipient{PhoneNumber: to}, WhatsApp: m}, nil

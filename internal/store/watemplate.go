@@ -1,0 +1,199 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+
+	"github.com/botgate/botgate/internal/core"
+)
+
+// The local copy of each WhatsApp Business Account's templates, keyed by
+// (waba_id, name, language) as Graph keys them.
+
+const templateColumns = `id, name, language, category, status, components, parameter_format, quality, reason, updated_at`
+
+func scanTemplate(row interface{ Scan(...any) error }) (*core.WATemplateDef, error) {
+	var d core.WATemplateDef
+	var components string
+	var updated int64
+	if err := row.Scan(&d.ID, &d.Name, &d.Language, &d.Category, &d.Status, &components, &d.ParameterFormat, &d.Quality, &d.Reason, &updated); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(components), &d.Components); err != nil {
+		return nil, err
+	}
+	d.UpdatedAt = fromMS(updated)
+	return &d, nil
+}
+
+// GetTemplate returns the account's template name in language.
+func (s *Store) GetTemplate(ctx context.Context, wabaID, name, language string) (*core.WATemplateDef, error) {
+	d, err := scanTemplate(s.queryRow(ctx, `SELECT `+templateColumns+` FROM wa_templates WHERE waba_id = $1 AND name = $2 AND language = $3`,
+		wabaID, name, language))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, core.Errorf(core.KindNotFound, "no template %s in %s", name, language)
+	}
+	return d, err
+}
+
+// ListTemplates returns the account's templates by name and language.
+func (s *Store) ListTemplates(ctx context.Context, wabaID string) ([]core.WATemplateDef, error) {
+	rows, err := s.query(ctx, `SELECT `+templateColumns+` FROM wa_templates WHERE waba_id = $1 ORDER BY name, language`, wabaID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []core.WATemplateDef{}
+	for rows.Next() {
+		d, err := scanTemplate(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *d)
+	}
+	return out, rows.Err()
+}
+
+// ReplaceTemplates makes the copy what Graph listed: every template put,
+// those no longer listed removed. It returns the templates whose status
+// changed since the copy was last made.
+func (s *Store) ReplaceTemplates(ctx context.Context, wabaID string, defs []core.WATemplateDef) ([]TemplateChange, error) {
+	var changes []TemplateChange
+	err := s.Write(ctx, func(tx *Tx) error {
+		changes = nil
+		old := map[[2]string]string{}
+		rows, err := tx.Query(`SELECT name, language, status FROM wa_templates WHERE waba_id = $1`, wabaID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var n, l, st string
+			if err := rows.Scan(&n, &l, &st); err != nil {
+				rows.Close()
+				return err
+			}
+			old[[2]string{n, l}] = st
+		}
+		rows.Close()
+		for i := range defs {
+			d := &defs[i]
+			key := [2]string{d.Name, d.Language}
+			if was, ok := old[key]; ok && was != d.Status {
+				changes = append(changes, TemplateChange{Name: d.Name, Language: d.Language, From: was, To: d.Status, Reason: d.Reason})
+			}
+			delete(old, key)
+			if err := tx.putTemplate(wabaID, d); err != nil {
+				return err
+			}
+		}
+		for key := range old {
+			if _, err := tx.Exec(`DELETE FROM wa_templates WHERE waba_id = $1 AND name = $2 AND language = $3`, wabaID, key[0], key[1]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return changes, err
+}
+
+// TemplateChange is a template's status moving.
+type TemplateChange struct {
+	Name, Language, From, To, Reason string
+}
+
+// AddTemplate adds a template just submitted to the copy, unless the copy
+// has it already: its review's webhook, or a sync, may have come first.
+func (s *Store) AddTemplate(ctx context.Context, wabaID string, d *core.WATemplateDef) error {
+	return s.Write(ctx, func(tx *Tx) error { return tx.putTemplate(wabaID, d, "NOTHING") })
+}
+
+func (tx *Tx) putTemplate(wabaID string, d *core.WATemplateDef, onConflict ...string) error {
+	conflict := `UPDATE SET id = excluded.id, category = excluded.category, status = excluded.status,
+		components = excluded.components, parameter_format = excluded.parameter_format, quality = excluded.quality,
+		reason = excluded.reason, updated_at = excluded.updated_at`
+	if len(onConflict) > 0 {
+		conflict = onConflict[0]
+	}
+	components, err := json.Marshal(d.Components)
+	if err != nil {
+		return err
+	}
+	if d.Components == nil {
+		components = []byte("[]")
+	}
+	d.UpdatedAt = tx.Now()
+	_, err = tx.Exec(`INSERT INTO wa_templates (waba_id, `+templateColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		ON CONFLICT (waba_id, name, language) DO `+conflict,
+		wabaID, d.ID, d.Name, d.Language, d.Category, d.Status, string(components), d.ParameterFormat, d.Quality, d.Reason, ms(d.UpdatedAt))
+	return err
+}
+
+// SetTemplateStatus records a status webhook: the status and its reason,
+// or, when status is empty, the quality. It reports the status before, and
+// false when the copy has no such template.
+func (s *Store) SetTemplateStatus(ctx context.Context, wabaID, name, language, status, quality, reason string) (string, bool, error) {
+	var was string
+	found := false
+	err := s.Write(ctx, func(tx *Tx) error {
+		err := tx.QueryRow(`SELECT status FROM wa_templates WHERE waba_id = $1 AND name = $2 AND language = $3`, wabaID, name, language).Scan(&was)
+		if errors.Is(err, sql.ErrNoRows) {
+			found = false
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		found = true
+		if status == "" {
+			_, err = tx.Exec(`UPDATE wa_templates SET quality = $4, updated_at = $5 WHERE waba_id = $1 AND name = $2 AND language = $3`,
+				wabaID, name, language, quality, ms(tx.Now()))
+			return err
+		}
+		_, err = tx.Exec(`UPDATE wa_templates SET status = $4, reason = $5, updated_at = $6 WHERE waba_id = $1 AND name = $2 AND language = $3`,
+			wabaID, name, language, status, reason, ms(tx.Now()))
+		return err
+	})
+	return was, found, err
+}
+
+// DeleteTemplate removes a template from the copy, in every language.
+func (s *Store) DeleteTemplate(ctx context.Context, wabaID, name string) error {
+	return s.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(`DELETE FROM wa_templates WHERE waba_id = $1 AND name = $2`, wabaID, name)
+		return err
+	})
+}
+
+// NoteMarketingRefusal records, when e is WhatsApp's 131050, that the user
+// stopped the bot's marketing messages: later marketing templates to them
+// are refused before Graph.
+func (tx *Tx) NoteMarketingRefusal(botID, contact string, e *core.Error) error {
+	if e == nil || e.Upstream == nil || e.Upstream.Code != core.WAMarketingStopped || contact == "" {
+		return nil
+	}
+	_, err := tx.Exec(`INSERT INTO wa_marketing_optouts (bot_id, contact, at) VALUES ($1, $2, $3) ON CONFLICT (bot_id, contact) DO NOTHING`,
+		botID, contact, ms(tx.Now()))
+	return err
+}
+
+// MarketingOptedOut reports whether the user stopped the bot's marketing messages.
+func (s *Store) MarketingOptedOut(ctx context.Context, botID, contact string) (bool, error) {
+	var at int64
+	err := s.queryRow(ctx, `SELECT at FROM wa_marketing_optouts WHERE bot_id = $1 AND contact = $2`, botID, contact).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// NoteReply records a user's reply in the history of the bot's message
+// Graph knows by graphID, if botgate sent it.
+func (tx *Tx) NoteReply(botID, graphID, detail string) error {
+	messageID, err := tx.messageByGraphID(botID, graphID)
+	if err != nil || messageID == "" {
+		return err
+	}
+	return tx.AddEvent(messageID, core.EventReply, detail)
+}
