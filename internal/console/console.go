@@ -85,6 +85,8 @@ type Console struct {
 	mux   *http.ServeMux
 	log   *slog.Logger
 	now   func() time.Time
+	// overviews holds the overview computed per bot filter for a moment.
+	overviews overviewCache
 }
 
 // New parses every template and builds the routes.

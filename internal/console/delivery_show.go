@@ -1,7 +1,9 @@
 package console
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/botgate/botgate/internal/core"
@@ -33,9 +35,21 @@ func (c *Console) deliveryView(r *http.Request, d *core.Delivery) (deliveryView,
 		CreatedAt: d.CreatedAt, DeliveredAt: d.DeliveredAt}
 	attempts, err := c.store.DeliveryAttempts(r.Context(), d.ID)
 	for _, a := range attempts {
-		v.Attempts = append(v.Attempts, deliveryAttemptView{N: a.N, StatusCode: a.StatusCode, At: a.At, Duration: a.Duration, Error: a.Error})
+		v.Attempts = append(v.Attempts, deliveryAttemptView{N: a.N, StatusCode: a.StatusCode, At: a.At, Duration: a.Duration, Error: a.Error,
+			RequestHeaders: headerLines(a.RequestHeaders), ResponseHeaders: headerLines(a.ResponseHeaders), ResponseBody: a.ResponseBody})
 	}
 	return v, err
+}
+
+// headerLines is h as the wire shows it, one line per value, by name.
+func headerLines(h http.Header) []headerLine {
+	var out []headerLine
+	for _, name := range slices.Sorted(maps.Keys(h)) {
+		for _, v := range h[name] {
+			out = append(out, headerLine{name, v})
+		}
+	}
+	return out
 }
 
 // deliveriesOf is every delivery a message caused (its callbacks).

@@ -32,11 +32,16 @@ type deliveryView struct {
 }
 
 type deliveryAttemptView struct {
-	N, StatusCode int
-	At            time.Time
-	Duration      time.Duration
-	Error         string
+	N, StatusCode   int
+	At              time.Time
+	Duration        time.Duration
+	Error           string
+	RequestHeaders  []headerLine // what botgate sent
+	ResponseHeaders []headerLine // what the receiver answered
+	ResponseBody    string
 }
+
+type headerLine struct{ Name, Value string }
 
 type messageShow struct {
 	Message     *core.MessageRecord

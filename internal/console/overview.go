@@ -28,6 +28,7 @@ type bar struct {
 type tierView struct {
 	BotID, Name string
 	Tier        *store.WATier
+	Pace        *store.WAPace
 }
 
 type overviewData struct {
@@ -48,11 +49,28 @@ type overviewData struct {
 }
 
 // overview sums up the last hour and day for every bot or one; the page
-// polls itself (htmx) while open.
+// polls itself (htmx) while open, and polls are answered from what was
+// computed at most overviewTTL ago for the same bot filter, however many
+// tabs poll.
 func (c *Console) overview(w http.ResponseWriter, r *http.Request) {
+	maxAge := time.Duration(0)
+	if r.Header.Get("HX-Request") == "true" {
+		maxAge = overviewTTL
+	}
+	d, err := c.overviews.get(r.URL.Query().Get("bot"), maxAge, func(botID string) (overviewData, error) {
+		return c.computeOverview(r, botID)
+	})
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	c.render(w, r, http.StatusOK, "overview.html", d)
+}
+
+func (c *Console) computeOverview(r *http.Request, botID string) (overviewData, error) {
 	ctx := r.Context()
 	now := c.now()
-	d := overviewData{BotID: r.URL.Query().Get("bot"), At: now}
+	d := overviewData{BotID: botID, At: now}
 	var err error
 	fail := func(e error) bool {
 		if e != nil && err == nil {
@@ -64,8 +82,7 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request) {
 	hour, errHour := c.store.StatusCounts(ctx, d.BotID, now.Add(-time.Hour))
 	day, errDay := c.store.StatusCounts(ctx, d.BotID, now.Add(-24*time.Hour))
 	if fail(errHour) || fail(errDay) {
-		c.fail(w, r, err)
-		return
+		return d, err
 	}
 	for _, st := range core.Statuses {
 		d.Counts = append(d.Counts, statusCount{Status: string(st), Class: statusClass(string(st)), Hour: hour[st], Day: day[st]})
@@ -83,14 +100,11 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request) {
 	fail(e)
 	fail(c.tiers(r, &d))
 	fail(c.chart(r, &d, now))
-	if err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	c.render(w, r, http.StatusOK, "overview.html", d)
+	return d, err
 }
 
-// tiers reads the WhatsApp numbers' tiers against their limits.
+// tiers reads the WhatsApp numbers' tiers against their limits, and their
+// pace: reads only, never the admin API's locking tier read.
 func (c *Console) tiers(r *http.Request, d *overviewData) error {
 	bots, err := c.store.ListBots(r.Context())
 	if err != nil {
@@ -100,11 +114,11 @@ func (c *Console) tiers(r *http.Request, d *overviewData) error {
 		if b.WhatsApp == nil || (d.BotID != "" && b.ID != d.BotID) {
 			continue
 		}
-		t, err := c.store.WhatsAppTier(r.Context(), b.ID)
+		t, pace, err := c.store.ReadWhatsAppTier(r.Context(), b.ID)
 		if err != nil {
 			return err
 		}
-		d.Tiers = append(d.Tiers, tierView{BotID: b.ID, Name: b.Name, Tier: t})
+		d.Tiers = append(d.Tiers, tierView{BotID: b.ID, Name: b.Name, Tier: t, Pace: pace})
 	}
 	return nil
 }

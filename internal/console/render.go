@@ -82,7 +82,8 @@ var funcs = template.FuncMap{
 	},
 }
 
-// parseTemplates parses layout.html with each page template, once.
+// parseTemplates parses layout.html and the shared parts (_*.html) with each
+// page template, once.
 func (c *Console) parseTemplates() error {
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
@@ -91,10 +92,10 @@ func (c *Console) parseTemplates() error {
 	c.pages = map[string]*template.Template{}
 	for _, name := range names {
 		base := path.Base(name)
-		if base == "layout.html" {
+		if base == "layout.html" || strings.HasPrefix(base, "_") {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", name)
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html", name)
 		if err != nil {
 			return fmt.Errorf("console: template %s: %w", base, err)
 		}

@@ -2,9 +2,16 @@ package console
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/botgate/botgate/internal/store"
 )
+
+// duplicates counts Meta's redeliveries of events already seen, dropped.
+type duplicates struct {
+	Today, Week int64
+	Days        []store.DuplicateDay
+}
 
 // webhookList lists the webhooks Graph sent: those received (and whether
 // processing gave up on one), and those refused, with the answer given.
@@ -21,17 +28,30 @@ func (c *Console) webhookList(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
+	days, err := c.store.DuplicatesDropped(r.Context(), f["bot"], 7)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	bots, err := c.botChoices(r.Context())
 	if err != nil {
 		c.fail(w, r, err)
 		return
 	}
+	dup := duplicates{Days: days}
+	for _, d := range days {
+		dup.Week += d.Dropped
+		if d.Day.Equal(c.store.Now().UTC().Truncate(24 * time.Hour)) {
+			dup.Today = d.Dropped
+		}
+	}
 	c.render(w, r, http.StatusOK, "webhook_list.html", struct {
-		Bots    []botChoice
-		Filter  map[string]string
-		Page    store.WebhookPage
-		Refused []*store.APIRequest
-	}{bots, f, page, refused.Requests})
+		Bots       []botChoice
+		Filter     map[string]string
+		Page       store.WebhookPage
+		Refused    []*store.APIRequest
+		Duplicates duplicates
+	}{bots, f, page, refused.Requests, dup})
 }
 
 // webhookShow shows a received webhook's body, exactly as Graph sent it.

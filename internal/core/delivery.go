@@ -2,6 +2,7 @@ package core
 
 import (
 	"encoding/json"
+	"net/http"
 	"time"
 )
 
@@ -50,4 +51,10 @@ type DeliveryAttempt struct {
 	Duration   time.Duration `json:"-"`
 	StatusCode int           `json:"status_code,omitempty"`
 	Error      string        `json:"error,omitempty"`
+	// What botgate sent (the signature, never the secret) and what the
+	// receiver answered, bounded: see package notify. The console shows
+	// them; the admin API's attempt_log keeps its documented shape.
+	RequestHeaders  http.Header `json:"-"`
+	ResponseHeaders http.Header `json:"-"`
+	ResponseBody    string      `json:"-"`
 }

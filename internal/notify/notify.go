@@ -12,8 +12,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/botgate/botgate/internal/core"
@@ -96,8 +99,9 @@ func (n *Notifier) Handle(ctx context.Context, job queue.Job) error {
 		return err
 	}
 	attempt := core.DeliveryAttempt{N: d.Attempts + 1, At: n.Store.Now()}
-	status, postErr := n.post(ctx, secrets, d, attempt.At)
-	attempt.Duration, attempt.StatusCode = n.Store.Now().Sub(attempt.At), status
+	postErr := n.post(ctx, secrets, d, &attempt)
+	attempt.Duration = n.Store.Now().Sub(attempt.At)
+	status := attempt.StatusCode
 	if postErr != nil {
 		attempt.Error = postErr.Error()
 	}
@@ -214,30 +218,59 @@ func (n *Notifier) secrets(ctx context.Context, d *core.Delivery) ([]string, err
 	return e.Secrets(n.Store.Now()), nil
 }
 
-func (n *Notifier) post(ctx context.Context, secrets []string, d *core.Delivery, at time.Time) (int, error) {
-	headers, err := Sign(secrets[0], d.ID, at, d.Body, secrets[1:]...)
+// post makes one POST, recording in a the headers sent and the answer.
+func (n *Notifier) post(ctx context.Context, secrets []string, d *core.Delivery, a *core.DeliveryAttempt) error {
+	headers, err := Sign(secrets[0], d.ID, a.At, d.Body, secrets[1:]...)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, n.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Body))
 	if err != nil {
-		return 0, fmt.Errorf("bad URL: %w", err)
+		return fmt.Errorf("bad URL: %w", err)
 	}
 	req.Header = headers
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "botgate")
+	a.RequestHeaders = req.Header.Clone()
 	resp, err := n.Client.Do(req)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer resp.Body.Close()
+	a.StatusCode, a.ResponseHeaders = resp.StatusCode, firstHeaders(resp.Header, MaxResponseHeaders)
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody))
+	a.ResponseBody = textOf(body)
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode/100 != 2 {
-		return resp.StatusCode, fmt.Errorf("receiver answered HTTP %d", resp.StatusCode)
+		return fmt.Errorf("receiver answered HTTP %d", resp.StatusCode)
 	}
-	return resp.StatusCode, nil
+	return nil
+}
+
+// What an attempt keeps of the receiver's answer: enough to see why it
+// failed, bounded so a chatty receiver cannot grow the delivery log.
+const (
+	MaxResponseHeaders = 20
+	MaxResponseBody    = 4 << 10
+)
+
+// firstHeaders is h's first max headers by name, in name order (Go's map
+// keeps no wire order).
+func firstHeaders(h http.Header, max int) http.Header {
+	names := slices.Sorted(maps.Keys(h))
+	out := http.Header{}
+	for _, k := range names[:min(len(names), max)] {
+		out[k] = h[k]
+	}
+	return out
+}
+
+// textOf is a body as text a database's TEXT column accepts: valid UTF-8
+// (a cut through a character or binary replaced) without NUL.
+func textOf(b []byte) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(string(b), "\uFFFD"), "\x00", "")
 }
 
 func isTimeout(err error) bool {

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"net/http"
 
 	"github.com/botgate/botgate/internal/core"
 )
@@ -21,8 +23,10 @@ func (tx *Tx) InsertDelivery(d *core.Delivery) error {
 
 // RecordDeliveryAttempt stores one POST's outcome and the delivery's new state.
 func (tx *Tx) RecordDeliveryAttempt(id string, a core.DeliveryAttempt, state string) error {
-	if _, err := tx.Exec(`INSERT INTO delivery_attempts (delivery_id, n, at, duration_us, status_code, error) VALUES ($1, $2, $3, $4, $5, $6)`,
-		id, a.N, ms(a.At), a.Duration.Microseconds(), a.StatusCode, a.Error); err != nil {
+	if _, err := tx.Exec(`INSERT INTO delivery_attempts (delivery_id, n, at, duration_us, status_code, error, request_headers, response_headers, response_body)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		id, a.N, ms(a.At), a.Duration.Microseconds(), a.StatusCode, a.Error, headerText(a.RequestHeaders), headerText(a.ResponseHeaders),
+		a.ResponseBody); err != nil {
 		return err
 	}
 	delivered := sql.NullInt64{}
@@ -67,7 +71,8 @@ func (s *Store) ListDeliveries(ctx context.Context, botID, before string, limit 
 
 // DeliveryAttempts returns every POST of a delivery, in order.
 func (s *Store) DeliveryAttempts(ctx context.Context, id string) ([]core.DeliveryAttempt, error) {
-	rows, err := s.query(ctx, `SELECT n, at, duration_us, status_code, error FROM delivery_attempts WHERE delivery_id = $1 ORDER BY n`, id)
+	rows, err := s.query(ctx, `SELECT n, at, duration_us, status_code, error, request_headers, response_headers, response_body
+		FROM delivery_attempts WHERE delivery_id = $1 ORDER BY n`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -76,13 +81,33 @@ func (s *Store) DeliveryAttempts(ctx context.Context, id string) ([]core.Deliver
 	for rows.Next() {
 		var a core.DeliveryAttempt
 		var at, us int64
-		if err := rows.Scan(&a.N, &at, &us, &a.StatusCode, &a.Error); err != nil {
+		var reqHeaders, respHeaders string
+		if err := rows.Scan(&a.N, &at, &us, &a.StatusCode, &a.Error, &reqHeaders, &respHeaders, &a.ResponseBody); err != nil {
 			return nil, err
 		}
+		a.RequestHeaders, a.ResponseHeaders = parseHeaders(reqHeaders), parseHeaders(respHeaders)
 		a.At, a.Duration = fromMS(at), microseconds(us)
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// headerText is headers as stored: JSON, or "" for none (attempts made
+// before migration 00018 kept none).
+func headerText(h http.Header) string {
+	if len(h) == 0 {
+		return ""
+	}
+	data, _ := json.Marshal(h) // replaces invalid UTF-8, which PostgreSQL refuses
+	return string(data)
+}
+
+func parseHeaders(s string) http.Header {
+	var h http.Header
+	if s != "" {
+		_ = json.Unmarshal([]byte(s), &h)
+	}
+	return h
 }
 
 func scanDelivery(row scanner) (*core.Delivery, error) {

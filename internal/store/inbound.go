@@ -89,7 +89,41 @@ func (tx *Tx) FirstSeen(botID, key string) (bool, error) {
 		return false, err
 	}
 	n, _ := res.RowsAffected()
-	return n == 1, nil
+	if n == 1 {
+		return true, nil
+	}
+	// Counted here, in the transaction that drops it, so the count is exact.
+	_, err = tx.Exec(`INSERT INTO inbound_duplicates (bot_id, day, dropped) VALUES ($1, $2, 1)
+		ON CONFLICT (bot_id, day) DO UPDATE SET dropped = inbound_duplicates.dropped + 1`, botID, dayOf(tx.Now()))
+	return false, err
+}
+
+func dayOf(t time.Time) int64 { return t.UnixMilli() / (24 * 3600 * 1000) }
+
+// DuplicateDay is how many redelivered events were dropped on a UTC day.
+type DuplicateDay struct {
+	Day     time.Time
+	Dropped int64
+}
+
+// DuplicatesDropped counts the events dropped as duplicates over the last
+// days UTC days (today included), newest first, for a bot or all ("").
+func (s *Store) DuplicatesDropped(ctx context.Context, botID string, days int) ([]DuplicateDay, error) {
+	rows, err := s.query(ctx, `SELECT day, SUM(dropped) FROM inbound_duplicates WHERE day > $1 AND ($2 = '' OR bot_id = $2)
+		GROUP BY day ORDER BY day DESC`, dayOf(s.Now())-int64(days), botID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []DuplicateDay
+	for rows.Next() {
+		var day, n int64
+		if err := rows.Scan(&day, &n); err != nil {
+			return nil, err
+		}
+		out = append(out, DuplicateDay{Day: time.UnixMilli(day * 24 * 3600 * 1000).UTC(), Dropped: n})
+	}
+	return out, rows.Err()
 }
 
 // TouchContact creates a user on their first event and moves their last
