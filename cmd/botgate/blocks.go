@@ -91,7 +91,11 @@ func blockFiles(path string) ([]string, error) {
 }
 
 // readBlocks reads one block or a list of blocks, as JSON or YAML.
-func readBlocks(file string) ([]blockFile, error) {
+func readBlocks(file string) ([]blockFile, error) { return readFileList[blockFile](file) }
+
+// readFileList reads one T or a list of them from a JSON or YAML file: the
+// format `blocks` and `templates` push and pull share.
+func readFileList[T any](file string) ([]T, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
@@ -106,15 +110,15 @@ func readBlocks(file string) ([]blockFile, error) {
 		}
 	}
 	data = []byte(strings.TrimSpace(string(data)))
-	var blocks []blockFile
+	var list []T
 	if len(data) > 0 && data[0] == '[' {
-		err = json.Unmarshal(data, &blocks)
+		err = json.Unmarshal(data, &list)
 	} else {
-		var one blockFile
+		var one T
 		err = json.Unmarshal(data, &one)
-		blocks = append(blocks, one)
+		list = append(list, one)
 	}
-	return blocks, err
+	return list, err
 }
 
 type blocksPullCmd struct {

@@ -8,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 )
 
 // templatesCmd keeps a WhatsApp number's message templates in files, like
@@ -71,31 +69,7 @@ func (c *templatesPushCmd) Run(e *env, t *templatesCmd) error {
 }
 
 // readTemplates reads one template or a list, as JSON or YAML.
-func readTemplates(file string) ([]templateFile, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	if ext := filepath.Ext(file); ext == ".yaml" || ext == ".yml" {
-		var v any
-		if err := yaml.Unmarshal(data, &v); err != nil {
-			return nil, err
-		}
-		if data, err = json.Marshal(v); err != nil {
-			return nil, fmt.Errorf("not representable as JSON: %w", err)
-		}
-	}
-	data = []byte(strings.TrimSpace(string(data)))
-	var list []templateFile
-	if len(data) > 0 && data[0] == '[' {
-		err = json.Unmarshal(data, &list)
-	} else {
-		var one templateFile
-		err = json.Unmarshal(data, &one)
-		list = append(list, one)
-	}
-	return list, err
-}
+func readTemplates(file string) ([]templateFile, error) { return readFileList[templateFile](file) }
 
 type templatesPullCmd struct {
 	Bot string `required:"" help:"Bot id."`
