@@ -19,6 +19,9 @@ func TestPostgresCutLosesNothing(t *testing.T) {
 	var px *proxy
 	env := harness.Start(t, db, harness.Options{Config: func(c *server.Config) {
 		px, c.Database = proxyURL(t, c.Database)
+		// A job whose completion the cut swallowed stays claimed until its
+		// lease ends: a short lease keeps that recovery within the wait below.
+		c.GraphTimeout, c.SyncTimeout, c.JobLease = 2*time.Second, 4*time.Second, 10*time.Second
 	}})
 	l := &ids{prefix: "p"}
 	refused := map[int]int{}
