@@ -474,16 +474,6 @@ type SendMessageRequest struct {
 // SendMessageRequestMessagingType defines model for SendMessageRequest.MessagingType.
 type SendMessageRequestMessagingType string
 
-// StatusEventData defines model for StatusEventData.
-type StatusEventData struct {
-	// MessageIds Graph's ids, when the delivery names them.
-	MessageIds *[]string `json:"message_ids,omitempty"`
-	Psid       string    `json:"psid"`
-
-	// Watermark Every message sent to the user up to this time.
-	Watermark time.Time `json:"watermark"`
-}
-
 // Subscription A notification-messages topic the user opted into (or stopped).
 type Subscription struct {
 	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
@@ -668,9 +658,9 @@ type EventMessageAcceptedJSONBody struct {
 
 // EventMessageDeliveredJSONBody defines parameters for EventMessageDelivered.
 type EventMessageDeliveredJSONBody struct {
-	Data      StatusEventData `json:"data"`
-	Timestamp time.Time       `json:"timestamp"`
-	Type      interface{}     `json:"type"`
+	Data      MessageEventData `json:"data"`
+	Timestamp time.Time        `json:"timestamp"`
+	Type      interface{}      `json:"type"`
 }
 
 // EventMessageFailedJSONBody defines parameters for EventMessageFailed.
@@ -682,9 +672,9 @@ type EventMessageFailedJSONBody struct {
 
 // EventMessageReadJSONBody defines parameters for EventMessageRead.
 type EventMessageReadJSONBody struct {
-	Data      StatusEventData `json:"data"`
-	Timestamp time.Time       `json:"timestamp"`
-	Type      interface{}     `json:"type"`
+	Data      MessageEventData `json:"data"`
+	Timestamp time.Time        `json:"timestamp"`
+	Type      interface{}      `json:"type"`
 }
 
 // EventMessageSentJSONBody defines parameters for EventMessageSent.

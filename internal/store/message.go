@@ -102,12 +102,17 @@ func (tx *Tx) MarkSent(id, recipientID, psid string) error {
 
 // MarkFailed records why a message failed.
 func (tx *Tx) MarkFailed(id string, e *core.Error) error {
+	_, err := tx.markFailed(id, e)
+	return err
+}
+
+// markFailed records why a message failed, and reports whether it moved.
+func (tx *Tx) markFailed(id string, e *core.Error) (bool, error) {
 	data, err := json.Marshal(e)
 	if err != nil {
-		return err
+		return false, err
 	}
-	_, err = tx.setStatus(id, core.StatusFailed, `, error = $4`, []any{string(data)})
-	return err
+	return tx.setStatus(id, core.StatusFailed, `, error = $4`, []any{string(data)})
 }
 
 // GetMessage returns a message with its parts.
@@ -119,8 +124,22 @@ func (s *Store) GetMessage(ctx context.Context, id string) (*core.MessageRecord,
 	return m, s.attachParts(ctx, []*core.MessageRecord{m})
 }
 
+// GetMessage returns a message with its parts, as the transaction sees it:
+// for an event describing a change the transaction made.
+func (tx *Tx) GetMessage(id string) (*core.MessageRecord, error) {
+	m, err := scanMessage(tx.QueryRow(`SELECT `+messageColumns+` FROM messages WHERE id = $1`, id))
+	if err != nil {
+		return nil, err
+	}
+	return m, attachParts(tx.Query, []*core.MessageRecord{m})
+}
+
 // attachParts loads the parts of a page of messages in one query.
 func (s *Store) attachParts(ctx context.Context, msgs []*core.MessageRecord) error {
+	return attachParts(func(q string, args ...any) (*sql.Rows, error) { return s.query(ctx, q, args...) }, msgs)
+}
+
+func attachParts(query func(string, ...any) (*sql.Rows, error), msgs []*core.MessageRecord) error {
 	if len(msgs) == 0 {
 		return nil
 	}
@@ -132,7 +151,7 @@ func (s *Store) attachParts(ctx context.Context, msgs []*core.MessageRecord) err
 		marks[i] = fmt.Sprintf("$%d", i+1)
 		args[i] = m.ID
 	}
-	rows, err := s.query(ctx, `SELECT message_id, seq, graph_id, request, at FROM attempts
+	rows, err := query(`SELECT message_id, seq, graph_id, request, at FROM attempts
 		WHERE message_id IN (`+strings.Join(marks, ", ")+`) AND graph_id IS NOT NULL ORDER BY message_id, seq`, args...)
 	if err != nil {
 		return err

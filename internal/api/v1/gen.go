@@ -469,16 +469,6 @@ type SendMessageRequest struct {
 // SendMessageRequestMessagingType defines model for SendMessageRequest.MessagingType.
 type SendMessageRequestMessagingType string
 
-// StatusEventData defines model for StatusEventData.
-type StatusEventData struct {
-	// MessageIds Graph's ids, when the delivery names them.
-	MessageIds *[]string `json:"message_ids,omitempty"`
-	Psid       string    `json:"psid"`
-
-	// Watermark Every message sent to the user up to this time.
-	Watermark time.Time `json:"watermark"`
-}
-
 // Subscription A notification-messages topic the user opted into (or stopped).
 type Subscription struct {
 	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
@@ -663,9 +653,9 @@ type EventMessageAcceptedJSONBody struct {
 
 // EventMessageDeliveredJSONBody defines parameters for EventMessageDelivered.
 type EventMessageDeliveredJSONBody struct {
-	Data      StatusEventData `json:"data"`
-	Timestamp time.Time       `json:"timestamp"`
-	Type      interface{}     `json:"type"`
+	Data      MessageEventData `json:"data"`
+	Timestamp time.Time        `json:"timestamp"`
+	Type      interface{}      `json:"type"`
 }
 
 // EventMessageFailedJSONBody defines parameters for EventMessageFailed.
@@ -677,9 +667,9 @@ type EventMessageFailedJSONBody struct {
 
 // EventMessageReadJSONBody defines parameters for EventMessageRead.
 type EventMessageReadJSONBody struct {
-	Data      StatusEventData `json:"data"`
-	Timestamp time.Time       `json:"timestamp"`
-	Type      interface{}     `json:"type"`
+	Data      MessageEventData `json:"data"`
+	Timestamp time.Time        `json:"timestamp"`
+	Type      interface{}      `json:"type"`
 }
 
 // EventMessageSentJSONBody defines parameters for EventMessageSent.
@@ -1744,13 +1734,13 @@ type WebhookReceiverInterface interface {
 	// A message was accepted (by any face).
 	// HandleEventMessageAcceptedWebhook handles the POST webhook for message.accepted.
 	HandleEventMessageAcceptedWebhook(w http.ResponseWriter, r *http.Request)
-	// Messages reached the user's device.
+	// A message reached the user's device (one event per message, once).
 	// HandleEventMessageDeliveredWebhook handles the POST webhook for message.delivered.
 	HandleEventMessageDeliveredWebhook(w http.ResponseWriter, r *http.Request)
-	// A message failed for good; error says why.
+	// A message failed for good (when sending, or by a later WhatsApp status); error says why, with Graph's code and reason in error.upstream.
 	// HandleEventMessageFailedWebhook handles the POST webhook for message.failed.
 	HandleEventMessageFailedWebhook(w http.ResponseWriter, r *http.Request)
-	// The user read messages.
+	// The user read a message (one event per message, once).
 	// HandleEventMessageReadWebhook handles the POST webhook for message.read.
 	HandleEventMessageReadWebhook(w http.ResponseWriter, r *http.Request)
 	// Graph accepted every part of a message.
