@@ -161,6 +161,24 @@ func (e SendMessageRequestMessagingType) Valid() bool {
 	}
 }
 
+// Defines values for ListContactsParamsWindow.
+const (
+	Closed ListContactsParamsWindow = "closed"
+	Open   ListContactsParamsWindow = "open"
+)
+
+// Valid indicates whether the value is a known member of the ListContactsParamsWindow enum.
+func (e ListContactsParamsWindow) Valid() bool {
+	switch e {
+	case Closed:
+		return true
+	case Open:
+		return true
+	default:
+		return false
+	}
+}
+
 // Attempt defines model for Attempt.
 type Attempt struct {
 	At         time.Time      `json:"at"`
@@ -573,8 +591,33 @@ type ListContactsParams struct {
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Cursor The `next_cursor` of the previous page.
-	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Cursor  *Cursor  `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Channel *Channel `form:"channel,omitempty" json:"channel,omitempty"`
+
+	// Window `open`: the user wrote within the last 24 hours, so a free-form message may go; `closed`: never, or longer ago.
+	Window *ListContactsParamsWindow `form:"window,omitempty" json:"window,omitempty"`
+
+	// Tag Contacts with this tag.
+	Tag *string `form:"tag,omitempty" json:"tag,omitempty"`
+
+	// Param `name:value`: contacts whose parameter `name` is exactly `value` (`city:Paris`).
+	Param *string `form:"param,omitempty" json:"param,omitempty"`
+
+	// Topic Contacts subscribed to this notification-messages topic.
+	Topic *string `form:"topic,omitempty" json:"topic,omitempty"`
+
+	// InteractedSince Contacts whose last interaction (their last message, tap or opt-in) is at or after this time.
+	InteractedSince *time.Time `form:"interacted_since,omitempty" json:"interacted_since,omitempty"`
+
+	// InteractedUntil Contacts whose last interaction is before this time.
+	InteractedUntil *time.Time `form:"interacted_until,omitempty" json:"interacted_until,omitempty"`
+
+	// Name Contacts whose profile name (first and last) contains this text, in any case.
+	Name *string `form:"name,omitempty" json:"name,omitempty"`
 }
+
+// ListContactsParamsWindow defines parameters for ListContacts.
+type ListContactsParamsWindow string
 
 // ListMessagesParams defines parameters for ListMessages.
 type ListMessagesParams struct {
@@ -751,7 +794,7 @@ type ServerInterface interface {
 	// ListBlockVersions Every version of a block, the deletion included, newest first.
 	// (GET /v1/blocks/{name}/versions)
 	ListBlockVersions(w http.ResponseWriter, r *http.Request, name string)
-	// ListContacts List the bot's contacts (users known from an event or a send), oldest first.
+	// ListContacts List the bot's contacts (users known from an event or a send), in id order.
 	// (GET /v1/contacts)
 	ListContacts(w http.ResponseWriter, r *http.Request, params ListContactsParams)
 	// GetContact A contact with its window state and subscriptions.
@@ -1016,6 +1059,110 @@ func (siw *ServerInterfaceWrapper) ListContacts(w http.ResponseWriter, r *http.R
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "channel" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "channel", r.URL.Query(), &params.Channel, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "channel"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "channel", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "window" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "window", r.URL.Query(), &params.Window, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "window"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "window", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "tag" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "tag", r.URL.Query(), &params.Tag, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "tag"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tag", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "param" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "param", r.URL.Query(), &params.Param, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "param"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "param", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "topic" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "topic", r.URL.Query(), &params.Topic, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "topic"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "topic", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "interacted_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "interacted_since", r.URL.Query(), &params.InteractedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "interacted_since"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "interacted_since", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "interacted_until" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "interacted_until", r.URL.Query(), &params.InteractedUntil, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "interacted_until"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "interacted_until", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "name" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "name", r.URL.Query(), &params.Name, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "name"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
 		}
 		return
 	}
