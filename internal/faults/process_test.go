@@ -108,6 +108,9 @@ func startProc(t *testing.T, env []string, args ...string) *proc {
 	t.Cleanup(func() {
 		_ = p.cmd.Process.Kill()
 		<-p.exited
+		if t.Failed() {
+			t.Logf("botgate %s log (last lines):\n%s", p.URL, strings.Join(tail(p.Log.lines(), 40), "\n"))
+		}
 	})
 	harness.WaitFor(t, "botgate ready", 60*time.Second, func() bool {
 		resp, err := http.Get(p.URL + "/readyz")
@@ -184,4 +187,8 @@ func (p *proc) gauges(names ...string) (map[string]float64, error) {
 		}
 	}
 	return out, sc.Err()
+}
+
+func tail(lines []string, n int) []string {
+	return lines[max(0, len(lines)-n):]
 }
