@@ -186,6 +186,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if off := st.ClockOffset(); off > time.Second || off < -time.Second {
+		log.Warn("botgate: this process's clock is off the database server's; leases and WhatsApp turns follow the database's",
+			"offset", (-off).Round(time.Millisecond).String())
+	}
 	generatedToken := cfg.Sandbox && cfg.AdminToken == ""
 	if generatedToken {
 		// Kept in the database and printed in the sandbox's welcome.
