@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -137,10 +138,28 @@ func TestClockSkewKeepsLeasesAndPace(t *testing.T) {
 			}
 		}
 	}
+	// A send whose Graph call timed out after Graph had the body goes
+	// again (the one case a send repeats; the machine may be slow enough for
+	// 1.2 s to pass the 2 s timeout): those are counted, not failed.
+	timedOut := map[string]bool{}
+	for _, p := range procs {
+		for _, line := range p.Log.lines() {
+			var e struct {
+				Msg, Err string
+				ID       string `json:"client_request_id"`
+			}
+			if json.Unmarshal([]byte(line), &e) == nil && e.Msg == "send retry scheduled" && strings.Contains(e.Err, "Timeout") {
+				timedOut[e.ID] = true
+			}
+		}
+	}
 	sent, waSent := sentByID(fake), waSentByID(fake)
-	twice := 0
+	twice, afterTimeout := 0, 0
 	for _, id := range accepted {
-		if n := len(sent[id]); n != 1 {
+		switch n := len(sent[id]); {
+		case n > 1 && timedOut[id]:
+			afterTimeout++
+		case n != 1:
 			twice++
 			t.Errorf("%s reached Graph %d times", id, n)
 		}
@@ -163,8 +182,8 @@ func TestClockSkewKeepsLeasesAndPace(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("clocks 3 s apart: %d Messenger and %d WhatsApp sends accepted, %d reached Graph more than once, %d WhatsApp sends refused by the fake's throughput judge; %d fence warnings logged (sampled)",
-		len(accepted), len(waAccepted), twice, violations, fenced)
+	t.Logf("clocks 3 s apart: %d Messenger and %d WhatsApp sends accepted, %d reached Graph more than once (besides %d after a Graph timeout), %d WhatsApp sends refused by the fake's throughput judge; %d fence warnings logged (sampled)",
+		len(accepted), len(waAccepted), twice, afterTimeout, violations, fenced)
 }
 
 // waSentByID lists the WhatsApp message ids of the Cloud API sends the
