@@ -263,7 +263,7 @@ func fill(batch []*op, lane chan *op) []*op {
 
 // Collectors are the store's Prometheus series.
 func (s *Store) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{s.writer.batch, s.writer.txTime}
+	return []prometheus.Collector{s.writer.batch, s.writer.txTime, roundTrips}
 }
 
 // maxTransientRetries bounds how often a batch is tried again after a
