@@ -19,6 +19,12 @@ var roundTrips = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Help: "Statements sent to PostgreSQL (BEGIN and COMMIT included), by pool: each is one round trip.",
 }, []string{"pool"})
 
+func init() {
+	// Exported from the start, and on SQLite as zero (it has no round trips).
+	roundTrips.WithLabelValues("read")
+	roundTrips.WithLabelValues("write")
+}
+
 type countTracer struct{ c prometheus.Counter }
 
 func (t countTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
