@@ -20,6 +20,7 @@ type costSnapshot struct {
 	botgateCPU time.Duration
 	backendCPU map[int]time.Duration // PostgreSQL backends serving this botgate, by pid
 	statements float64               // botgate_store_statements_total; 0 where not counted
+	commits    float64               // group-commit transactions: on SQLite, each is an fsync (synchronous=FULL)
 	postgres   bool
 }
 
@@ -34,6 +35,7 @@ func (b *benchRun) costOf(gwURLs []string, dsn string, gws []*child) costSnapsho
 	for i, gw := range gws {
 		s.botgateCPU += procCPU(gw.cmd.Process.Pid)
 		s.statements += metricSum(gwURLs[i], "botgate_store_statements_total")
+		s.commits += metricSum(gwURLs[i], "botgate_store_transaction_seconds_count")
 	}
 	u, err := url.Parse(dsn)
 	if err != nil || !strings.HasPrefix(u.Scheme, "postgres") {
@@ -65,7 +67,7 @@ func (s costSnapshot) since(before costSnapshot, messages int) string {
 	n := float64(messages)
 	per := func(d time.Duration) string { return (d / time.Duration(messages)).Round(time.Microsecond).String() }
 	gw := s.botgateCPU - before.botgateCPU
-	out := "botgate CPU " + per(gw)
+	out := fmt.Sprintf("%.2f group commits, botgate CPU %s", (s.commits-before.commits)/n, per(gw))
 	if !s.postgres {
 		return out
 	}
