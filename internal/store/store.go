@@ -191,7 +191,7 @@ const aloneConns = 4
 func (s *Store) openPostgres(dsn string) error {
 	// Writers get their own connections: sharing one pool with the reads of
 	// dozens of workers left commits queued behind reads for connections.
-	w, err := sql.Open("pgx", dsn)
+	w, err := openPgx(dsn, "write")
 	if err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func (s *Store) openPostgres(dsn string) error {
 	// (WriteAlone) that wait on contended rows without stalling a batch.
 	w.SetMaxOpenConns(postgresDialect.writers + 1 + aloneConns)
 	w.SetMaxIdleConns(postgresDialect.writers + 1 + aloneConns)
-	r, err := sql.Open("pgx", dsn)
+	r, err := openPgx(dsn, "read")
 	if err != nil {
 		w.Close()
 		return err
