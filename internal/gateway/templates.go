@@ -61,7 +61,7 @@ func (s *Service) recentlySynced(wabaID string) bool {
 func (s *Service) checkTemplate(ctx context.Context, bot *core.Bot, req *core.SendRequest) error {
 	ch, t := bot.WhatsApp, req.WhatsApp.Template
 	if ch.WABAID == "" {
-		return nil
+		return t.FillParams(nil)
 	}
 	d, err := s.Store.GetTemplate(ctx, ch.WABAID, t.Name, t.Language.Code)
 	if core.ErrorKind(err) == core.KindNotFound && !s.recentlySynced(ch.WABAID) {
@@ -75,6 +75,9 @@ func (s *Service) checkTemplate(ctx context.Context, bot *core.Bot, req *core.Se
 			"WhatsApp Business Account %s has no template %q in %s", ch.WABAID, t.Name, t.Language.Code)
 	}
 	if err != nil {
+		return err
+	}
+	if err := t.FillParams(d); err != nil {
 		return err
 	}
 	if err := d.CheckSend(t); err != nil {
