@@ -213,3 +213,17 @@ func validateParam(p *WAParam, part, at string) error {
 	}
 	return nil
 }
+
+// GraphCode is Graph's error code for e: Graph's own refusal's code, or,
+// for a WhatsApp send botgate refused before sending as Graph would (a
+// template refusal: WhatsApp's codes are 130000–133999), that code; 0 when
+// e says nothing of Graph.
+func (e *Error) GraphCode() int {
+	switch {
+	case e.Upstream != nil:
+		return e.Upstream.Code
+	case e.Subcode >= 130000 && e.Subcode < 134000:
+		return e.Subcode
+	}
+	return 0
+}
