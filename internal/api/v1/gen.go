@@ -161,120 +161,6 @@ func (e SendMessageRequestMessagingType) Valid() bool {
 	}
 }
 
-// Defines values for WhatsAppTemplateComponentButtonsType.
-const (
-	COPYCODE    WhatsAppTemplateComponentButtonsType = "COPY_CODE"
-	PHONENUMBER WhatsAppTemplateComponentButtonsType = "PHONE_NUMBER"
-	QUICKREPLY  WhatsAppTemplateComponentButtonsType = "QUICK_REPLY"
-	URL         WhatsAppTemplateComponentButtonsType = "URL"
-)
-
-// Valid indicates whether the value is a known member of the WhatsAppTemplateComponentButtonsType enum.
-func (e WhatsAppTemplateComponentButtonsType) Valid() bool {
-	switch e {
-	case COPYCODE:
-		return true
-	case PHONENUMBER:
-		return true
-	case QUICKREPLY:
-		return true
-	case URL:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for WhatsAppTemplateComponentFormat.
-const (
-	DOCUMENT WhatsAppTemplateComponentFormat = "DOCUMENT"
-	IMAGE    WhatsAppTemplateComponentFormat = "IMAGE"
-	LOCATION WhatsAppTemplateComponentFormat = "LOCATION"
-	TEXT     WhatsAppTemplateComponentFormat = "TEXT"
-	VIDEO    WhatsAppTemplateComponentFormat = "VIDEO"
-)
-
-// Valid indicates whether the value is a known member of the WhatsAppTemplateComponentFormat enum.
-func (e WhatsAppTemplateComponentFormat) Valid() bool {
-	switch e {
-	case DOCUMENT:
-		return true
-	case IMAGE:
-		return true
-	case LOCATION:
-		return true
-	case TEXT:
-		return true
-	case VIDEO:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for WhatsAppTemplateComponentType.
-const (
-	BODY    WhatsAppTemplateComponentType = "BODY"
-	BUTTONS WhatsAppTemplateComponentType = "BUTTONS"
-	FOOTER  WhatsAppTemplateComponentType = "FOOTER"
-	HEADER  WhatsAppTemplateComponentType = "HEADER"
-)
-
-// Valid indicates whether the value is a known member of the WhatsAppTemplateComponentType enum.
-func (e WhatsAppTemplateComponentType) Valid() bool {
-	switch e {
-	case BODY:
-		return true
-	case BUTTONS:
-		return true
-	case FOOTER:
-		return true
-	case HEADER:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for WhatsAppTemplateCreateCategory.
-const (
-	AUTHENTICATION WhatsAppTemplateCreateCategory = "AUTHENTICATION"
-	MARKETING      WhatsAppTemplateCreateCategory = "MARKETING"
-	UTILITY        WhatsAppTemplateCreateCategory = "UTILITY"
-)
-
-// Valid indicates whether the value is a known member of the WhatsAppTemplateCreateCategory enum.
-func (e WhatsAppTemplateCreateCategory) Valid() bool {
-	switch e {
-	case AUTHENTICATION:
-		return true
-	case MARKETING:
-		return true
-	case UTILITY:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for WhatsAppTemplateCreateParameterFormat.
-const (
-	NAMED      WhatsAppTemplateCreateParameterFormat = "NAMED"
-	POSITIONAL WhatsAppTemplateCreateParameterFormat = "POSITIONAL"
-)
-
-// Valid indicates whether the value is a known member of the WhatsAppTemplateCreateParameterFormat enum.
-func (e WhatsAppTemplateCreateParameterFormat) Valid() bool {
-	switch e {
-	case NAMED:
-		return true
-	case POSITIONAL:
-		return true
-	default:
-		return false
-	}
-}
-
 // Attempt defines model for Attempt.
 type Attempt struct {
 	At         time.Time      `json:"at"`
@@ -699,47 +585,41 @@ type WhatsAppTemplate struct {
 // WhatsAppTemplateComponent A component in Graph's shape: HEADER (format TEXT|IMAGE|VIDEO|DOCUMENT|LOCATION), BODY, FOOTER, BUTTONS.
 type WhatsAppTemplateComponent struct {
 	Buttons *[]struct {
-		Example     interface{}                          `json:"example,omitempty"`
-		PhoneNumber *string                              `json:"phone_number,omitempty"`
-		Text        *string                              `json:"text,omitempty"`
-		Type        WhatsAppTemplateComponentButtonsType `json:"type"`
-		Url         *string                              `json:"url,omitempty"`
+		Example     interface{} `json:"example,omitempty"`
+		PhoneNumber *string     `json:"phone_number,omitempty"`
+		Text        *string     `json:"text,omitempty"`
+
+		// Type QUICK_REPLY, URL, PHONE_NUMBER or COPY_CODE.
+		Type string  `json:"type"`
+		Url  *string `json:"url,omitempty"`
 	} `json:"buttons,omitempty"`
 
 	// Example Examples of the parameters' values: body_text, header_text, header_handle (or the _named_params forms).
-	Example *map[string]interface{}          `json:"example,omitempty"`
-	Format  *WhatsAppTemplateComponentFormat `json:"format,omitempty"`
-	Text    *string                          `json:"text,omitempty"`
-	Type    WhatsAppTemplateComponentType    `json:"type"`
+	Example *map[string]interface{} `json:"example,omitempty"`
+
+	// Format A header's: TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION.
+	Format *string `json:"format,omitempty"`
+	Text   *string `json:"text,omitempty"`
+
+	// Type HEADER, BODY, FOOTER or BUTTONS.
+	Type string `json:"type"`
 }
-
-// WhatsAppTemplateComponentButtonsType defines model for WhatsAppTemplateComponent.Buttons.Type.
-type WhatsAppTemplateComponentButtonsType string
-
-// WhatsAppTemplateComponentFormat defines model for WhatsAppTemplateComponent.Format.
-type WhatsAppTemplateComponentFormat string
-
-// WhatsAppTemplateComponentType defines model for WhatsAppTemplateComponent.Type.
-type WhatsAppTemplateComponentType string
 
 // WhatsAppTemplateCreate defines model for WhatsAppTemplateCreate.
 type WhatsAppTemplateCreate struct {
-	Category   WhatsAppTemplateCreateCategory `json:"category"`
-	Components []WhatsAppTemplateComponent    `json:"components"`
+	// Category MARKETING, UTILITY or AUTHENTICATION.
+	Category   string                      `json:"category"`
+	Components []WhatsAppTemplateComponent `json:"components"`
 
 	// Language en_US, en, pt_BR, …
 	Language string `json:"language"`
 
 	// Name Lowercase letters, digits and underscores, at most 512.
-	Name            string                                 `json:"name"`
-	ParameterFormat *WhatsAppTemplateCreateParameterFormat `json:"parameter_format,omitempty"`
+	Name string `json:"name"`
+
+	// ParameterFormat POSITIONAL (the default) or NAMED.
+	ParameterFormat *string `json:"parameter_format,omitempty"`
 }
-
-// WhatsAppTemplateCreateCategory defines model for WhatsAppTemplateCreate.Category.
-type WhatsAppTemplateCreateCategory string
-
-// WhatsAppTemplateCreateParameterFormat defines model for WhatsAppTemplateCreate.ParameterFormat.
-type WhatsAppTemplateCreateParameterFormat string
 
 // WhatsAppTemplatePage defines model for WhatsAppTemplatePage.
 type WhatsAppTemplatePage struct {
