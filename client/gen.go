@@ -433,6 +433,11 @@ type Problem struct {
 		Message string `json:"message"`
 	} `json:"errors,omitempty"`
 
+	// GraphCode Graph's error code for a refusal: the code botgate refused with before sending, as Graph would have
+	// (WhatsApp templates: 132000 parameters, 132001 missing or not approved, 132005 too long, 132015 paused,
+	// 132016 disabled, 131050 marketing stopped), or the code of Graph's own refusal (`upstream`).
+	GraphCode *int `json:"graph_code,omitempty"`
+
 	// Instance The request's path.
 	Instance *string `json:"instance,omitempty"`
 	Status   int     `json:"status"`
@@ -477,7 +482,12 @@ type SendMessageRequest struct {
 	Channel Channel   `json:"channel"`
 
 	// Message Messenger: Graph's own message object (text, attachment, quick_replies). WhatsApp:
-	// `{"type":"text","text":{"body":…}}` or `{"type":"image|document|audio","<type>":{"url","caption","extension"}}`.
+	// `{"type":"text","text":{"body":…}}`, `{"type":"image|document|audio","<type>":{"url","caption","extension"}}`,
+	// `{"type":"template","template":{"name","language":{"code"},"components":[…],"params":{…}}}` (the Cloud API's
+	// shape, parameters by position or by `parameter_name`; `params` fills named header, body and URL-button
+	// parameters by name) or `{"type":"interactive","interactive":{"type":"button|list|cta_url",…}}` (the Cloud
+	// API's shape). Templates are checked against the number's approved templates before sending; a refusal
+	// answers 422 with Graph's code in `graph_code` (docs/whatsapp.md).
 	Message       *map[string]interface{}          `json:"message,omitempty"`
 	MessagingType *SendMessageRequestMessagingType `json:"messaging_type,omitempty"`
 
@@ -555,6 +565,100 @@ type WebhookEndpointUpdate struct {
 	Disabled *bool        `json:"disabled,omitempty"`
 	Events   *[]EventType `json:"events,omitempty"`
 	Url      *string      `json:"url,omitempty"`
+}
+
+// WhatsAppTemplate defines model for WhatsAppTemplate.
+type WhatsAppTemplate struct {
+	Category   string                      `json:"category"`
+	Components []WhatsAppTemplateComponent `json:"components"`
+
+	// Id Graph's id of the template.
+	Id              *string `json:"id,omitempty"`
+	Language        string  `json:"language"`
+	Name            string  `json:"name"`
+	ParameterFormat *string `json:"parameter_format,omitempty"`
+
+	// PhoneNumberId The key's WhatsApp number, through which it is sent.
+	PhoneNumberId string `json:"phone_number_id"`
+
+	// Quality GREEN, YELLOW, RED or UNKNOWN, as the quality webhook said.
+	Quality *string `json:"quality,omitempty"`
+
+	// Reason Why WhatsApp rejected or paused it.
+	Reason *string `json:"reason,omitempty"`
+
+	// Status PENDING, then APPROVED or REJECTED; later PAUSED, DISABLED, ARCHIVED (or another status Graph names).
+	Status    WhatsAppTemplateStatus `json:"status"`
+	UpdatedAt time.Time              `json:"updated_at"`
+
+	// WabaId The WhatsApp Business Account that owns the template.
+	WabaId string `json:"waba_id"`
+}
+
+// WhatsAppTemplateComponent A component in Graph's shape: HEADER (format TEXT|IMAGE|VIDEO|DOCUMENT|LOCATION), BODY, FOOTER, BUTTONS.
+type WhatsAppTemplateComponent struct {
+	Buttons *[]struct {
+		Example     interface{} `json:"example,omitempty"`
+		PhoneNumber *string     `json:"phone_number,omitempty"`
+		Text        *string     `json:"text,omitempty"`
+
+		// Type QUICK_REPLY, URL, PHONE_NUMBER or COPY_CODE.
+		Type string  `json:"type"`
+		Url  *string `json:"url,omitempty"`
+	} `json:"buttons,omitempty"`
+
+	// Example Examples of the parameters' values: body_text, header_text, header_handle (or the _named_params forms).
+	Example *map[string]interface{} `json:"example,omitempty"`
+
+	// Format A header's: TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION.
+	Format *string `json:"format,omitempty"`
+	Text   *string `json:"text,omitempty"`
+
+	// Type HEADER, BODY, FOOTER or BUTTONS.
+	Type string `json:"type"`
+}
+
+// WhatsAppTemplateCreate defines model for WhatsAppTemplateCreate.
+type WhatsAppTemplateCreate struct {
+	// Category MARKETING, UTILITY or AUTHENTICATION.
+	Category   string                      `json:"category"`
+	Components []WhatsAppTemplateComponent `json:"components"`
+
+	// Language en_US, en, pt_BR, …
+	Language string `json:"language"`
+
+	// Name Lowercase letters, digits and underscores, at most 512.
+	Name string `json:"name"`
+
+	// ParameterFormat POSITIONAL (the default) or NAMED.
+	ParameterFormat *string `json:"parameter_format,omitempty"`
+}
+
+// WhatsAppTemplatePage defines model for WhatsAppTemplatePage.
+type WhatsAppTemplatePage struct {
+	Items []WhatsAppTemplate `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor    *string `json:"next_cursor,omitempty"`
+	PhoneNumberId string  `json:"phone_number_id"`
+	WabaId        string  `json:"waba_id"`
+}
+
+// WhatsAppTemplateStatus PENDING, then APPROVED or REJECTED; later PAUSED, DISABLED, ARCHIVED (or another status Graph names).
+type WhatsAppTemplateStatus = string
+
+// WhatsAppTemplateSync defines model for WhatsAppTemplateSync.
+type WhatsAppTemplateSync struct {
+	Changed []struct {
+		From     *string `json:"from,omitempty"`
+		Language string  `json:"language"`
+		Name     string  `json:"name"`
+		Reason   *string `json:"reason,omitempty"`
+		Status   string  `json:"status"`
+	} `json:"changed"`
+
+	// Templates How many templates Graph listed.
+	Templates int `json:"templates"`
 }
 
 // Window The 24-hour messaging window the user's last message opened.
@@ -671,6 +775,28 @@ type ListWebhookDeliveriesParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ListWhatsAppTemplatesParams defines parameters for ListWhatsAppTemplates.
+type ListWhatsAppTemplatesParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor                 `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Status *WhatsAppTemplateStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Name The template's name (every language).
+	Name *string `form:"name,omitempty" json:"name,omitempty"`
+
+	// Language A language code: en_US, pt_BR, …
+	Language *string `form:"language,omitempty" json:"language,omitempty"`
+}
+
+// CreateWhatsAppTemplateParams defines parameters for CreateWhatsAppTemplate.
+type CreateWhatsAppTemplateParams struct {
+	// IdempotencyKey Up to 255 printable characters; kept per bot for 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // EventContactWindowOpenedJSONBody defines parameters for EventContactWindowOpened.
 type EventContactWindowOpenedJSONBody struct {
 	Data      WindowEventData `json:"data"`
@@ -751,6 +877,9 @@ type CreateWebhookEndpointJSONRequestBody = WebhookEndpointCreate
 
 // UpdateWebhookEndpointJSONRequestBody defines body for UpdateWebhookEndpoint for application/json ContentType.
 type UpdateWebhookEndpointJSONRequestBody = WebhookEndpointUpdate
+
+// CreateWhatsAppTemplateJSONRequestBody defines body for CreateWhatsAppTemplate for application/json ContentType.
+type CreateWhatsAppTemplateJSONRequestBody = WhatsAppTemplateCreate
 
 // EventContactWindowOpenedJSONRequestBody defines body for EventContactWindowOpened for application/json ContentType.
 type EventContactWindowOpenedJSONRequestBody EventContactWindowOpenedJSONBody
@@ -1036,6 +1165,55 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/webhook-endpoints/{id}/rotate-secret (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecret(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWhatsAppTemplates The templates of the key's WhatsApp number's Business Account, by name and language.
+	//
+	// botgate's copy of the templates of the WhatsApp Business Account (`waba_id`) that owns the bot's WhatsApp
+	// number: a key belongs to one bot, a bot has at most one WhatsApp number, so the key names the number and
+	// the number names its account. Numbers of one account share its templates. The copy is refreshed from Graph
+	// by `POST /v1/whatsapp/templates/sync`, periodically, and by the template webhooks.
+	//
+	// Corresponds with GET /v1/whatsapp/templates (the `ListWhatsAppTemplates` operationId).
+	ListWhatsAppTemplates(ctx context.Context, params *ListWhatsAppTemplatesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateWhatsAppTemplateWithBody Validate a template and submit it to WhatsApp for review; it is created PENDING.
+	//
+	// The same checks as every other way of creating one (name, category, language, component limits,
+	// parameters numbered in order or named, examples present), each refused as a problem naming the field;
+	// WhatsApp's own refusal answers 422 with its error in `upstream` and its code in `graph_code`. The review's
+	// result arrives by webhook (`template.status_changed` events) and shows in the copy.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/whatsapp/templates (the `CreateWhatsAppTemplate` operationId).
+	CreateWhatsAppTemplateWithBody(ctx context.Context, params *CreateWhatsAppTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateWhatsAppTemplate Validate a template and submit it to WhatsApp for review; it is created PENDING.
+	//
+	// The same checks as every other way of creating one (name, category, language, component limits,
+	// parameters numbered in order or named, examples present), each refused as a problem naming the field;
+	// WhatsApp's own refusal answers 422 with its error in `upstream` and its code in `graph_code`. The review's
+	// result arrives by webhook (`template.status_changed` events) and shows in the copy.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/whatsapp/templates (the `CreateWhatsAppTemplate` operationId).
+	CreateWhatsAppTemplate(ctx context.Context, params *CreateWhatsAppTemplateParams, body CreateWhatsAppTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SyncWhatsAppTemplates Refresh the copy from Graph now (every page); answers the count and the status changes found.
+	//
+	// Corresponds with POST /v1/whatsapp/templates/sync (the `SyncWhatsAppTemplates` operationId).
+	SyncWhatsAppTemplates(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteWhatsAppTemplate Delete a template in every language, at WhatsApp and in the copy (Graph deletes by name).
+	//
+	// Corresponds with DELETE /v1/whatsapp/templates/{name} (the `DeleteWhatsAppTemplate` operationId).
+	DeleteWhatsAppTemplate(ctx context.Context, name string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetWhatsAppTemplate One template in one language, with its status, quality and rejection reason.
+	//
+	// Corresponds with GET /v1/whatsapp/templates/{name}/{language} (the `GetWhatsAppTemplate` operationId).
+	GetWhatsAppTemplate(ctx context.Context, name string, language string, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListBlocks The bot's blocks at their current versions, system blocks included.
@@ -1492,6 +1670,115 @@ func (c *Client) ReplayWebhookDelivery(ctx context.Context, id string, deliveryI
 // Corresponds with POST /v1/webhook-endpoints/{id}/rotate-secret (the `RotateWebhookSecret` operationId).
 func (c *Client) RotateWebhookSecret(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRotateWebhookSecretRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWhatsAppTemplates The templates of the key's WhatsApp number's Business Account, by name and language.
+//
+// botgate's copy of the templates of the WhatsApp Business Account (`waba_id`) that owns the bot's WhatsApp
+// number: a key belongs to one bot, a bot has at most one WhatsApp number, so the key names the number and
+// the number names its account. Numbers of one account share its templates. The copy is refreshed from Graph
+// by `POST /v1/whatsapp/templates/sync`, periodically, and by the template webhooks.
+//
+// Corresponds with GET /v1/whatsapp/templates (the `ListWhatsAppTemplates` operationId).
+func (c *Client) ListWhatsAppTemplates(ctx context.Context, params *ListWhatsAppTemplatesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWhatsAppTemplatesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateWhatsAppTemplateWithBody Validate a template and submit it to WhatsApp for review; it is created PENDING.
+//
+// The same checks as every other way of creating one (name, category, language, component limits,
+// parameters numbered in order or named, examples present), each refused as a problem naming the field;
+// WhatsApp's own refusal answers 422 with its error in `upstream` and its code in `graph_code`. The review's
+// result arrives by webhook (`template.status_changed` events) and shows in the copy.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/whatsapp/templates (the `CreateWhatsAppTemplate` operationId).
+func (c *Client) CreateWhatsAppTemplateWithBody(ctx context.Context, params *CreateWhatsAppTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateWhatsAppTemplateRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateWhatsAppTemplate Validate a template and submit it to WhatsApp for review; it is created PENDING.
+//
+// The same checks as every other way of creating one (name, category, language, component limits,
+// parameters numbered in order or named, examples present), each refused as a problem naming the field;
+// WhatsApp's own refusal answers 422 with its error in `upstream` and its code in `graph_code`. The review's
+// result arrives by webhook (`template.status_changed` events) and shows in the copy.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/whatsapp/templates (the `CreateWhatsAppTemplate` operationId).
+func (c *Client) CreateWhatsAppTemplate(ctx context.Context, params *CreateWhatsAppTemplateParams, body CreateWhatsAppTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateWhatsAppTemplateRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SyncWhatsAppTemplates Refresh the copy from Graph now (every page); answers the count and the status changes found.
+//
+// Corresponds with POST /v1/whatsapp/templates/sync (the `SyncWhatsAppTemplates` operationId).
+func (c *Client) SyncWhatsAppTemplates(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSyncWhatsAppTemplatesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteWhatsAppTemplate Delete a template in every language, at WhatsApp and in the copy (Graph deletes by name).
+//
+// Corresponds with DELETE /v1/whatsapp/templates/{name} (the `DeleteWhatsAppTemplate` operationId).
+func (c *Client) DeleteWhatsAppTemplate(ctx context.Context, name string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteWhatsAppTemplateRequest(c.Server, name)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetWhatsAppTemplate One template in one language, with its status, quality and rejection reason.
+//
+// Corresponds with GET /v1/whatsapp/templates/{name}/{language} (the `GetWhatsAppTemplate` operationId).
+func (c *Client) GetWhatsAppTemplate(ctx context.Context, name string, language string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetWhatsAppTemplateRequest(c.Server, name, language)
 	if err != nil {
 		return nil, err
 	}
@@ -2640,6 +2927,265 @@ func NewRotateWebhookSecretRequest(server string, id string) (*http.Request, err
 	return req, nil
 }
 
+// NewListWhatsAppTemplatesRequest constructs an http.Request for the ListWhatsAppTemplates method
+func NewListWhatsAppTemplatesRequest(server string, params *ListWhatsAppTemplatesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/whatsapp/templates")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Name != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "name", *params.Name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Language != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "language", *params.Language, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateWhatsAppTemplateRequest calls the generic CreateWhatsAppTemplate builder with application/json body
+func NewCreateWhatsAppTemplateRequest(server string, params *CreateWhatsAppTemplateParams, body CreateWhatsAppTemplateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateWhatsAppTemplateRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateWhatsAppTemplateRequestWithBody constructs an http.Request for the CreateWhatsAppTemplate method, with any body, and a specified content type
+func NewCreateWhatsAppTemplateRequestWithBody(server string, params *CreateWhatsAppTemplateParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/whatsapp/templates")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSyncWhatsAppTemplatesRequest constructs an http.Request for the SyncWhatsAppTemplates method
+func NewSyncWhatsAppTemplatesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/whatsapp/templates/sync")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeleteWhatsAppTemplateRequest constructs an http.Request for the DeleteWhatsAppTemplate method
+func NewDeleteWhatsAppTemplateRequest(server string, name string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/whatsapp/templates/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetWhatsAppTemplateRequest constructs an http.Request for the GetWhatsAppTemplate method
+func NewGetWhatsAppTemplateRequest(server string, name string, language string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "language", language, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/whatsapp/templates/%s/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -2899,6 +3445,63 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/webhook-endpoints/{id}/rotate-secret (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecretWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RotateWebhookSecretResponse, error)
+
+	// ListWhatsAppTemplatesWithResponse The templates of the key's WhatsApp number's Business Account, by name and language.
+	//
+	// botgate's copy of the templates of the WhatsApp Business Account (`waba_id`) that owns the bot's WhatsApp
+	// number: a key belongs to one bot, a bot has at most one WhatsApp number, so the key names the number and
+	// the number names its account. Numbers of one account share its templates. The copy is refreshed from Graph
+	// by `POST /v1/whatsapp/templates/sync`, periodically, and by the template webhooks.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/whatsapp/templates (the `ListWhatsAppTemplates` operationId).
+	ListWhatsAppTemplatesWithResponse(ctx context.Context, params *ListWhatsAppTemplatesParams, reqEditors ...RequestEditorFn) (*ListWhatsAppTemplatesResponse, error)
+
+	// CreateWhatsAppTemplateWithBodyWithResponse Validate a template and submit it to WhatsApp for review; it is created PENDING.
+	//
+	// The same checks as every other way of creating one (name, category, language, component limits,
+	// parameters numbered in order or named, examples present), each refused as a problem naming the field;
+	// WhatsApp's own refusal answers 422 with its error in `upstream` and its code in `graph_code`. The review's
+	// result arrives by webhook (`template.status_changed` events) and shows in the copy.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/whatsapp/templates (the `CreateWhatsAppTemplate` operationId).
+	CreateWhatsAppTemplateWithBodyWithResponse(ctx context.Context, params *CreateWhatsAppTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateWhatsAppTemplateResponse, error)
+
+	// CreateWhatsAppTemplateWithResponse Validate a template and submit it to WhatsApp for review; it is created PENDING.
+	//
+	// The same checks as every other way of creating one (name, category, language, component limits,
+	// parameters numbered in order or named, examples present), each refused as a problem naming the field;
+	// WhatsApp's own refusal answers 422 with its error in `upstream` and its code in `graph_code`. The review's
+	// result arrives by webhook (`template.status_changed` events) and shows in the copy.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/whatsapp/templates (the `CreateWhatsAppTemplate` operationId).
+	CreateWhatsAppTemplateWithResponse(ctx context.Context, params *CreateWhatsAppTemplateParams, body CreateWhatsAppTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWhatsAppTemplateResponse, error)
+
+	// SyncWhatsAppTemplatesWithResponse Refresh the copy from Graph now (every page); answers the count and the status changes found.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/whatsapp/templates/sync (the `SyncWhatsAppTemplates` operationId).
+	SyncWhatsAppTemplatesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*SyncWhatsAppTemplatesResponse, error)
+
+	// DeleteWhatsAppTemplateWithResponse Delete a template in every language, at WhatsApp and in the copy (Graph deletes by name).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/whatsapp/templates/{name} (the `DeleteWhatsAppTemplate` operationId).
+	DeleteWhatsAppTemplateWithResponse(ctx context.Context, name string, reqEditors ...RequestEditorFn) (*DeleteWhatsAppTemplateResponse, error)
+
+	// GetWhatsAppTemplateWithResponse One template in one language, with its status, quality and rejection reason.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/whatsapp/templates/{name}/{language} (the `GetWhatsAppTemplate` operationId).
+	GetWhatsAppTemplateWithResponse(ctx context.Context, name string, language string, reqEditors ...RequestEditorFn) (*GetWhatsAppTemplateResponse, error)
 }
 
 // ListBlocksResponse200Headers the declared response headers of an HTTP 200 response for ListBlocks
@@ -5476,6 +6079,689 @@ func (r RotateWebhookSecretResponse) ContentType() string {
 	return ""
 }
 
+// ListWhatsAppTemplatesResponse200Headers the declared response headers of an HTTP 200 response for ListWhatsAppTemplates
+type ListWhatsAppTemplatesResponse200Headers struct {
+	XRequestId *string
+}
+
+// ListWhatsAppTemplatesResponse400Headers the declared response headers of an HTTP 400 response for ListWhatsAppTemplates
+type ListWhatsAppTemplatesResponse400Headers struct {
+	XRequestId *string
+}
+
+// ListWhatsAppTemplatesResponse401Headers the declared response headers of an HTTP 401 response for ListWhatsAppTemplates
+type ListWhatsAppTemplatesResponse401Headers struct {
+	XRequestId *string
+}
+
+// ListWhatsAppTemplatesResponse403Headers the declared response headers of an HTTP 403 response for ListWhatsAppTemplates
+type ListWhatsAppTemplatesResponse403Headers struct {
+	XRequestId *string
+}
+
+// ListWhatsAppTemplatesResponse404Headers the declared response headers of an HTTP 404 response for ListWhatsAppTemplates
+type ListWhatsAppTemplatesResponse404Headers struct {
+	XRequestId *string
+}
+
+// ListWhatsAppTemplatesResponse500Headers the declared response headers of an HTTP 500 response for ListWhatsAppTemplates
+type ListWhatsAppTemplatesResponse500Headers struct {
+	XRequestId *string
+}
+
+type ListWhatsAppTemplatesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WhatsAppTemplatePage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListWhatsAppTemplatesResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ListWhatsAppTemplatesResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListWhatsAppTemplatesResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListWhatsAppTemplatesResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ListWhatsAppTemplatesResponse404Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListWhatsAppTemplatesResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWhatsAppTemplatesResponse) GetJSON200() *WhatsAppTemplatePage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListWhatsAppTemplatesResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListWhatsAppTemplatesResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListWhatsAppTemplatesResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListWhatsAppTemplatesResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListWhatsAppTemplatesResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWhatsAppTemplatesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWhatsAppTemplatesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWhatsAppTemplatesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWhatsAppTemplatesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateWhatsAppTemplateResponse201Headers the declared response headers of an HTTP 201 response for CreateWhatsAppTemplate
+type CreateWhatsAppTemplateResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+	XRequestId         *string
+}
+
+// CreateWhatsAppTemplateResponse400Headers the declared response headers of an HTTP 400 response for CreateWhatsAppTemplate
+type CreateWhatsAppTemplateResponse400Headers struct {
+	XRequestId *string
+}
+
+// CreateWhatsAppTemplateResponse401Headers the declared response headers of an HTTP 401 response for CreateWhatsAppTemplate
+type CreateWhatsAppTemplateResponse401Headers struct {
+	XRequestId *string
+}
+
+// CreateWhatsAppTemplateResponse403Headers the declared response headers of an HTTP 403 response for CreateWhatsAppTemplate
+type CreateWhatsAppTemplateResponse403Headers struct {
+	XRequestId *string
+}
+
+// CreateWhatsAppTemplateResponse404Headers the declared response headers of an HTTP 404 response for CreateWhatsAppTemplate
+type CreateWhatsAppTemplateResponse404Headers struct {
+	XRequestId *string
+}
+
+// CreateWhatsAppTemplateResponse409Headers the declared response headers of an HTTP 409 response for CreateWhatsAppTemplate
+type CreateWhatsAppTemplateResponse409Headers struct {
+	XRequestId *string
+}
+
+// CreateWhatsAppTemplateResponse415Headers the declared response headers of an HTTP 415 response for CreateWhatsAppTemplate
+type CreateWhatsAppTemplateResponse415Headers struct {
+	XRequestId *string
+}
+
+// CreateWhatsAppTemplateResponse422Headers the declared response headers of an HTTP 422 response for CreateWhatsAppTemplate
+type CreateWhatsAppTemplateResponse422Headers struct {
+	XRequestId *string
+}
+
+// CreateWhatsAppTemplateResponse500Headers the declared response headers of an HTTP 500 response for CreateWhatsAppTemplate
+type CreateWhatsAppTemplateResponse500Headers struct {
+	XRequestId *string
+}
+
+// CreateWhatsAppTemplateResponse503Headers the declared response headers of an HTTP 503 response for CreateWhatsAppTemplate
+type CreateWhatsAppTemplateResponse503Headers struct {
+	XRequestId *string
+}
+
+type CreateWhatsAppTemplateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *WhatsAppTemplate
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateWhatsAppTemplateResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *CreateWhatsAppTemplateResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateWhatsAppTemplateResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CreateWhatsAppTemplateResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *CreateWhatsAppTemplateResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CreateWhatsAppTemplateResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateWhatsAppTemplateResponse415Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *CreateWhatsAppTemplateResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *CreateWhatsAppTemplateResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateWhatsAppTemplateResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateWhatsAppTemplateResponse) GetJSON201() *WhatsAppTemplate {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateWhatsAppTemplateResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateWhatsAppTemplateResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateWhatsAppTemplateResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateWhatsAppTemplateResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateWhatsAppTemplateResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateWhatsAppTemplateResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateWhatsAppTemplateResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateWhatsAppTemplateResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateWhatsAppTemplateResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateWhatsAppTemplateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateWhatsAppTemplateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateWhatsAppTemplateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateWhatsAppTemplateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SyncWhatsAppTemplatesResponse200Headers the declared response headers of an HTTP 200 response for SyncWhatsAppTemplates
+type SyncWhatsAppTemplatesResponse200Headers struct {
+	XRequestId *string
+}
+
+// SyncWhatsAppTemplatesResponse400Headers the declared response headers of an HTTP 400 response for SyncWhatsAppTemplates
+type SyncWhatsAppTemplatesResponse400Headers struct {
+	XRequestId *string
+}
+
+// SyncWhatsAppTemplatesResponse401Headers the declared response headers of an HTTP 401 response for SyncWhatsAppTemplates
+type SyncWhatsAppTemplatesResponse401Headers struct {
+	XRequestId *string
+}
+
+// SyncWhatsAppTemplatesResponse403Headers the declared response headers of an HTTP 403 response for SyncWhatsAppTemplates
+type SyncWhatsAppTemplatesResponse403Headers struct {
+	XRequestId *string
+}
+
+// SyncWhatsAppTemplatesResponse404Headers the declared response headers of an HTTP 404 response for SyncWhatsAppTemplates
+type SyncWhatsAppTemplatesResponse404Headers struct {
+	XRequestId *string
+}
+
+// SyncWhatsAppTemplatesResponse500Headers the declared response headers of an HTTP 500 response for SyncWhatsAppTemplates
+type SyncWhatsAppTemplatesResponse500Headers struct {
+	XRequestId *string
+}
+
+// SyncWhatsAppTemplatesResponse503Headers the declared response headers of an HTTP 503 response for SyncWhatsAppTemplates
+type SyncWhatsAppTemplatesResponse503Headers struct {
+	XRequestId *string
+}
+
+type SyncWhatsAppTemplatesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WhatsAppTemplateSync
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SyncWhatsAppTemplatesResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *SyncWhatsAppTemplatesResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SyncWhatsAppTemplatesResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *SyncWhatsAppTemplatesResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *SyncWhatsAppTemplatesResponse404Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *SyncWhatsAppTemplatesResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *SyncWhatsAppTemplatesResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SyncWhatsAppTemplatesResponse) GetJSON200() *WhatsAppTemplateSync {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SyncWhatsAppTemplatesResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SyncWhatsAppTemplatesResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SyncWhatsAppTemplatesResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SyncWhatsAppTemplatesResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SyncWhatsAppTemplatesResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r SyncWhatsAppTemplatesResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r SyncWhatsAppTemplatesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SyncWhatsAppTemplatesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SyncWhatsAppTemplatesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SyncWhatsAppTemplatesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteWhatsAppTemplateResponse204Headers the declared response headers of an HTTP 204 response for DeleteWhatsAppTemplate
+type DeleteWhatsAppTemplateResponse204Headers struct {
+	XRequestId *string
+}
+
+// DeleteWhatsAppTemplateResponse400Headers the declared response headers of an HTTP 400 response for DeleteWhatsAppTemplate
+type DeleteWhatsAppTemplateResponse400Headers struct {
+	XRequestId *string
+}
+
+// DeleteWhatsAppTemplateResponse401Headers the declared response headers of an HTTP 401 response for DeleteWhatsAppTemplate
+type DeleteWhatsAppTemplateResponse401Headers struct {
+	XRequestId *string
+}
+
+// DeleteWhatsAppTemplateResponse403Headers the declared response headers of an HTTP 403 response for DeleteWhatsAppTemplate
+type DeleteWhatsAppTemplateResponse403Headers struct {
+	XRequestId *string
+}
+
+// DeleteWhatsAppTemplateResponse404Headers the declared response headers of an HTTP 404 response for DeleteWhatsAppTemplate
+type DeleteWhatsAppTemplateResponse404Headers struct {
+	XRequestId *string
+}
+
+// DeleteWhatsAppTemplateResponse422Headers the declared response headers of an HTTP 422 response for DeleteWhatsAppTemplate
+type DeleteWhatsAppTemplateResponse422Headers struct {
+	XRequestId *string
+}
+
+// DeleteWhatsAppTemplateResponse500Headers the declared response headers of an HTTP 500 response for DeleteWhatsAppTemplate
+type DeleteWhatsAppTemplateResponse500Headers struct {
+	XRequestId *string
+}
+
+// DeleteWhatsAppTemplateResponse503Headers the declared response headers of an HTTP 503 response for DeleteWhatsAppTemplate
+type DeleteWhatsAppTemplateResponse503Headers struct {
+	XRequestId *string
+}
+
+type DeleteWhatsAppTemplateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *DeleteWhatsAppTemplateResponse204Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *DeleteWhatsAppTemplateResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteWhatsAppTemplateResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeleteWhatsAppTemplateResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DeleteWhatsAppTemplateResponse404Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *DeleteWhatsAppTemplateResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *DeleteWhatsAppTemplateResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteWhatsAppTemplateResponse503Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteWhatsAppTemplateResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteWhatsAppTemplateResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteWhatsAppTemplateResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteWhatsAppTemplateResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DeleteWhatsAppTemplateResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteWhatsAppTemplateResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteWhatsAppTemplateResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteWhatsAppTemplateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteWhatsAppTemplateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteWhatsAppTemplateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteWhatsAppTemplateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetWhatsAppTemplateResponse200Headers the declared response headers of an HTTP 200 response for GetWhatsAppTemplate
+type GetWhatsAppTemplateResponse200Headers struct {
+	XRequestId *string
+}
+
+// GetWhatsAppTemplateResponse400Headers the declared response headers of an HTTP 400 response for GetWhatsAppTemplate
+type GetWhatsAppTemplateResponse400Headers struct {
+	XRequestId *string
+}
+
+// GetWhatsAppTemplateResponse401Headers the declared response headers of an HTTP 401 response for GetWhatsAppTemplate
+type GetWhatsAppTemplateResponse401Headers struct {
+	XRequestId *string
+}
+
+// GetWhatsAppTemplateResponse403Headers the declared response headers of an HTTP 403 response for GetWhatsAppTemplate
+type GetWhatsAppTemplateResponse403Headers struct {
+	XRequestId *string
+}
+
+// GetWhatsAppTemplateResponse404Headers the declared response headers of an HTTP 404 response for GetWhatsAppTemplate
+type GetWhatsAppTemplateResponse404Headers struct {
+	XRequestId *string
+}
+
+// GetWhatsAppTemplateResponse500Headers the declared response headers of an HTTP 500 response for GetWhatsAppTemplate
+type GetWhatsAppTemplateResponse500Headers struct {
+	XRequestId *string
+}
+
+type GetWhatsAppTemplateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WhatsAppTemplate
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetWhatsAppTemplateResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetWhatsAppTemplateResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetWhatsAppTemplateResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetWhatsAppTemplateResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetWhatsAppTemplateResponse404Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetWhatsAppTemplateResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetWhatsAppTemplateResponse) GetJSON200() *WhatsAppTemplate {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetWhatsAppTemplateResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetWhatsAppTemplateResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetWhatsAppTemplateResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetWhatsAppTemplateResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetWhatsAppTemplateResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetWhatsAppTemplateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetWhatsAppTemplateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetWhatsAppTemplateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetWhatsAppTemplateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListBlocksWithResponse The bot's blocks at their current versions, system blocks included.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -5858,6 +7144,99 @@ func (c *ClientWithResponses) RotateWebhookSecretWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseRotateWebhookSecretResponse(rsp)
+}
+
+// ListWhatsAppTemplatesWithResponse The templates of the key's WhatsApp number's Business Account, by name and language.
+//
+// botgate's copy of the templates of the WhatsApp Business Account (`waba_id`) that owns the bot's WhatsApp
+// number: a key belongs to one bot, a bot has at most one WhatsApp number, so the key names the number and
+// the number names its account. Numbers of one account share its templates. The copy is refreshed from Graph
+// by `POST /v1/whatsapp/templates/sync`, periodically, and by the template webhooks.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/whatsapp/templates (the `ListWhatsAppTemplates` operationId).
+func (c *ClientWithResponses) ListWhatsAppTemplatesWithResponse(ctx context.Context, params *ListWhatsAppTemplatesParams, reqEditors ...RequestEditorFn) (*ListWhatsAppTemplatesResponse, error) {
+	rsp, err := c.ListWhatsAppTemplates(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWhatsAppTemplatesResponse(rsp)
+}
+
+// CreateWhatsAppTemplateWithBodyWithResponse Validate a template and submit it to WhatsApp for review; it is created PENDING.
+//
+// The same checks as every other way of creating one (name, category, language, component limits,
+// parameters numbered in order or named, examples present), each refused as a problem naming the field;
+// WhatsApp's own refusal answers 422 with its error in `upstream` and its code in `graph_code`. The review's
+// result arrives by webhook (`template.status_changed` events) and shows in the copy.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/whatsapp/templates (the `CreateWhatsAppTemplate` operationId).
+func (c *ClientWithResponses) CreateWhatsAppTemplateWithBodyWithResponse(ctx context.Context, params *CreateWhatsAppTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateWhatsAppTemplateResponse, error) {
+	rsp, err := c.CreateWhatsAppTemplateWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateWhatsAppTemplateResponse(rsp)
+}
+
+// CreateWhatsAppTemplateWithResponse Validate a template and submit it to WhatsApp for review; it is created PENDING.
+//
+// The same checks as every other way of creating one (name, category, language, component limits,
+// parameters numbered in order or named, examples present), each refused as a problem naming the field;
+// WhatsApp's own refusal answers 422 with its error in `upstream` and its code in `graph_code`. The review's
+// result arrives by webhook (`template.status_changed` events) and shows in the copy.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/whatsapp/templates (the `CreateWhatsAppTemplate` operationId).
+func (c *ClientWithResponses) CreateWhatsAppTemplateWithResponse(ctx context.Context, params *CreateWhatsAppTemplateParams, body CreateWhatsAppTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWhatsAppTemplateResponse, error) {
+	rsp, err := c.CreateWhatsAppTemplate(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateWhatsAppTemplateResponse(rsp)
+}
+
+// SyncWhatsAppTemplatesWithResponse Refresh the copy from Graph now (every page); answers the count and the status changes found.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/whatsapp/templates/sync (the `SyncWhatsAppTemplates` operationId).
+func (c *ClientWithResponses) SyncWhatsAppTemplatesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*SyncWhatsAppTemplatesResponse, error) {
+	rsp, err := c.SyncWhatsAppTemplates(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSyncWhatsAppTemplatesResponse(rsp)
+}
+
+// DeleteWhatsAppTemplateWithResponse Delete a template in every language, at WhatsApp and in the copy (Graph deletes by name).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/whatsapp/templates/{name} (the `DeleteWhatsAppTemplate` operationId).
+func (c *ClientWithResponses) DeleteWhatsAppTemplateWithResponse(ctx context.Context, name string, reqEditors ...RequestEditorFn) (*DeleteWhatsAppTemplateResponse, error) {
+	rsp, err := c.DeleteWhatsAppTemplate(ctx, name, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteWhatsAppTemplateResponse(rsp)
+}
+
+// GetWhatsAppTemplateWithResponse One template in one language, with its status, quality and rejection reason.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/whatsapp/templates/{name}/{language} (the `GetWhatsAppTemplate` operationId).
+func (c *ClientWithResponses) GetWhatsAppTemplateWithResponse(ctx context.Context, name string, language string, reqEditors ...RequestEditorFn) (*GetWhatsAppTemplateResponse, error) {
+	rsp, err := c.GetWhatsAppTemplate(ctx, name, language, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetWhatsAppTemplateResponse(rsp)
 }
 
 // ParseListBlocksResponse parses an HTTP response from a ListBlocksWithResponse call
@@ -8590,6 +9969,755 @@ func ParseRotateWebhookSecretResponse(rsp *http.Response) (*RotateWebhookSecretR
 		response.Headers404 = &headers
 	case rsp.StatusCode == 500:
 		var headers RotateWebhookSecretResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListWhatsAppTemplatesResponse parses an HTTP response from a ListWhatsAppTemplatesWithResponse call
+func ParseListWhatsAppTemplatesResponse(rsp *http.Response) (*ListWhatsAppTemplatesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWhatsAppTemplatesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WhatsAppTemplatePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListWhatsAppTemplatesResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ListWhatsAppTemplatesResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListWhatsAppTemplatesResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListWhatsAppTemplatesResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ListWhatsAppTemplatesResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListWhatsAppTemplatesResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateWhatsAppTemplateResponse parses an HTTP response from a CreateWhatsAppTemplateWithResponse call
+func ParseCreateWhatsAppTemplateResponse(rsp *http.Response) (*CreateWhatsAppTemplateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateWhatsAppTemplateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest WhatsAppTemplate
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateWhatsAppTemplateResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers CreateWhatsAppTemplateResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateWhatsAppTemplateResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CreateWhatsAppTemplateResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers CreateWhatsAppTemplateResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers CreateWhatsAppTemplateResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateWhatsAppTemplateResponse415Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 422:
+		var headers CreateWhatsAppTemplateResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers CreateWhatsAppTemplateResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateWhatsAppTemplateResponse503Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSyncWhatsAppTemplatesResponse parses an HTTP response from a SyncWhatsAppTemplatesWithResponse call
+func ParseSyncWhatsAppTemplatesResponse(rsp *http.Response) (*SyncWhatsAppTemplatesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SyncWhatsAppTemplatesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WhatsAppTemplateSync
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers SyncWhatsAppTemplatesResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers SyncWhatsAppTemplatesResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers SyncWhatsAppTemplatesResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers SyncWhatsAppTemplatesResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers SyncWhatsAppTemplatesResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 500:
+		var headers SyncWhatsAppTemplatesResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers SyncWhatsAppTemplatesResponse503Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteWhatsAppTemplateResponse parses an HTTP response from a DeleteWhatsAppTemplateWithResponse call
+func ParseDeleteWhatsAppTemplateResponse(rsp *http.Response) (*DeleteWhatsAppTemplateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteWhatsAppTemplateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers DeleteWhatsAppTemplateResponse204Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 400:
+		var headers DeleteWhatsAppTemplateResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers DeleteWhatsAppTemplateResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeleteWhatsAppTemplateResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers DeleteWhatsAppTemplateResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 422:
+		var headers DeleteWhatsAppTemplateResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers DeleteWhatsAppTemplateResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteWhatsAppTemplateResponse503Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetWhatsAppTemplateResponse parses an HTTP response from a GetWhatsAppTemplateWithResponse call
+func ParseGetWhatsAppTemplateResponse(rsp *http.Response) (*GetWhatsAppTemplateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetWhatsAppTemplateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WhatsAppTemplate
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetWhatsAppTemplateResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetWhatsAppTemplateResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetWhatsAppTemplateResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetWhatsAppTemplateResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetWhatsAppTemplateResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetWhatsAppTemplateResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

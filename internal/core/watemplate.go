@@ -112,7 +112,8 @@ var (
 
 // validateWATemplate checks a template send's own shape, before the local
 // copy of the template says more: the name, the language, each component's
-// type and each parameter's value. Params become named body parameters.
+// type and each parameter's value. Params are filled in once the
+// template's definition is known (FillParams).
 func validateWATemplate(t *WATemplate) error {
 	const at = "template"
 	switch {
@@ -127,9 +128,9 @@ func validateWATemplate(t *WATemplate) error {
 	case !languageRE.MatchString(t.Language.Code):
 		return Invalid(at+".language.code", "must be a language code such as en_US, en or pt_BR, not %q", t.Language.Code)
 	}
-	if len(t.Params) > 0 {
-		if err := t.fillParams(); err != nil {
-			return err
+	for _, k := range slices.Sorted(maps.Keys(t.Params)) {
+		if !templateParamRE.MatchString(k) {
+			return Invalid("template.params."+k, "a template parameter's name is lowercase letters, digits and underscores")
 		}
 	}
 	for i := range t.Components {
@@ -137,35 +138,6 @@ func validateWATemplate(t *WATemplate) error {
 			return err
 		}
 	}
-	return nil
-}
-
-// fillParams adds each of Params as a named text parameter of the body, in
-// the order of their names; a name given both ways is the caller's mistake.
-func (t *WATemplate) fillParams() error {
-	body := -1
-	for i, c := range t.Components {
-		if c.Type == "body" {
-			body = i
-		}
-	}
-	if body < 0 {
-		t.Components = append(t.Components, WATemplateSendPart{Type: "body"})
-		body = len(t.Components) - 1
-	}
-	part := &t.Components[body]
-	for _, k := range slices.Sorted(maps.Keys(t.Params)) {
-		if !templateParamRE.MatchString(k) {
-			return Invalid("template.params."+k, "a template parameter's name is lowercase letters, digits and underscores")
-		}
-		for _, p := range part.Parameters {
-			if p.ParameterName == k {
-				return Invalid("template.params."+k, "is also given in the body's parameters; give it once")
-			}
-		}
-		part.Parameters = append(part.Parameters, WAParam{Type: "text", ParameterName: k, Text: t.Params[k]})
-	}
-	t.Params = nil
 	return nil
 }
 
@@ -240,4 +212,18 @@ func validateParam(p *WAParam, part, at string) error {
 		}
 	}
 	return nil
+}
+
+// GraphCode is Graph's error code for e: Graph's own refusal's code, or,
+// for a WhatsApp send botgate refused before sending as Graph would (a
+// template refusal: WhatsApp's codes are 130000–133999), that code; 0 when
+// e says nothing of Graph.
+func (e *Error) GraphCode() int {
+	switch {
+	case e.Upstream != nil:
+		return e.Upstream.Code
+	case e.Subcode >= 130000 && e.Subcode < 134000:
+		return e.Subcode
+	}
+	return 0
 }

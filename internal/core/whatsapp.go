@@ -20,6 +20,9 @@ type WAMessage struct {
 	Interactive *WAInteractive `json:"interactive,omitempty"`
 	Source      string         `json:"source"` // botchat or livechat
 	Timestamp   string         `json:"timestamp"`
+	// FromBlock marks a block's card mapped for a WhatsApp reply (WAFromCard):
+	// its media has no caption to require, a rule of Bothub's API only.
+	FromBlock bool `json:"-"`
 }
 
 // WhatsApp's limits (GRAPH-FACTS.md).
@@ -88,7 +91,7 @@ func ValidateWhatsApp(m *WAMessage) error {
 // seed's order: caption, url, extension.
 func validateWAMedia(m *WAMessage) error {
 	t := m.Type
-	if m.Caption == "" {
+	if m.Caption == "" && !m.FromBlock {
 		return Missing(t + ".caption")
 	}
 	if n := utf8.RuneCountInString(m.Caption); n > MaxWACaption {

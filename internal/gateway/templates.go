@@ -61,7 +61,7 @@ func (s *Service) recentlySynced(wabaID string) bool {
 func (s *Service) checkTemplate(ctx context.Context, bot *core.Bot, req *core.SendRequest) error {
 	ch, t := bot.WhatsApp, req.WhatsApp.Template
 	if ch.WABAID == "" {
-		return nil
+		return t.FillParams(nil)
 	}
 	d, err := s.Store.GetTemplate(ctx, ch.WABAID, t.Name, t.Language.Code)
 	if core.ErrorKind(err) == core.KindNotFound && !s.recentlySynced(ch.WABAID) {
@@ -75,6 +75,9 @@ func (s *Service) checkTemplate(ctx context.Context, bot *core.Bot, req *core.Se
 			"WhatsApp Business Account %s has no template %q in %s", ch.WABAID, t.Name, t.Language.Code)
 	}
 	if err != nil {
+		return err
+	}
+	if err := t.FillParams(d); err != nil {
 		return err
 	}
 	if err := d.CheckSend(t); err != nil {
@@ -109,9 +112,12 @@ func (s *Service) approvedTemplate(ctx context.Context, bot *core.Bot) string {
 }
 
 // ReplyWithBlockOnWhatsApp sends the block a WhatsApp user's reply named
-// (a reply button, a list row, a template's quick-reply button), each card
-// that has a WhatsApp form (core.WAFromCard) as one message. The reply makes
-// the request ids, so a retried job replies once.
+// (a reply button, a list row, a template's quick-reply button): every
+// card, its placeholders filled from the contact's parameters as a
+// Messenger block reply's are, mapped to WhatsApp's messages
+// (core.WAFromCard). A card with no WhatsApp form refuses the whole block,
+// naming the card's path, before any of it is sent. The reply makes the
+// request ids, so a retried job replies once.
 func (s *Service) ReplyWithBlockOnWhatsApp(ctx context.Context, bot *core.Bot, contact, block, tapID string) error {
 	if core.IsSystemBlock(block) {
 		return core.Invalid("block", "%q is a system block; system blocks cannot be sent through a reply", block)
@@ -120,14 +126,43 @@ func (s *Service) ReplyWithBlockOnWhatsApp(ctx context.Context, bot *core.Bot, c
 	if err != nil {
 		return err
 	}
-	phone := "+" + strings.TrimPrefix(contact, "wa:")
+	c, err := s.Store.GetContact(ctx, bot.ID, contact)
+	if err != nil && core.ErrorKind(err) != core.KindNotFound {
+		return err
+	}
+	probe := &core.SendRequest{PSID: contact}
+	var profile *core.Profile
+	if c != nil {
+		probe.StoredParams, profile = c.Params, c.Profile
+	}
+	vars := probe.Vars(profile)
+	type part struct {
+		id string
+		m  *core.WAMessage
+	}
+	var parts []part
 	for i, card := range b.Cards {
-		m, ok := core.WAFromCard(card)
-		if !ok {
-			continue
+		at := fmt.Sprintf("block %s: cards[%d]", block, i)
+		filled, err := core.Render(card, vars, bot.Settings.UnfilledPlaceholder, at)
+		if err != nil {
+			return err
 		}
-		req := &core.SendRequest{Face: core.FaceAuto, Method: "block_button", RequestID: fmt.Sprintf("tap:%s:%d", tapID, i),
-			Recipient: core.Recipient{PhoneNumber: phone}, WhatsApp: m, Block: block, BlockVersion: b.Version}
+		ms, err := core.WAFromCard(filled, at)
+		if err != nil {
+			return err
+		}
+		for j, m := range ms {
+			id := fmt.Sprintf("tap:%s:%d", tapID, i)
+			if j > 0 {
+				id += fmt.Sprintf(".%d", j)
+			}
+			parts = append(parts, part{id, m})
+		}
+	}
+	phone := "+" + strings.TrimPrefix(contact, "wa:")
+	for _, p := range parts {
+		req := &core.SendRequest{Face: core.FaceAuto, Method: "block_button", RequestID: p.id,
+			Recipient: core.Recipient{PhoneNumber: phone}, WhatsApp: p.m, Block: block, BlockVersion: b.Version}
 		if _, err := s.Send(ctx, bot, req, core.Fields{RequestID: "request_id", Recipient: "recipient"}); err != nil && core.ErrorKind(err) != core.KindDuplicate {
 			return err
 		}

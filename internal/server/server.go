@@ -161,13 +161,15 @@ type Server struct {
 	replies    *queue.Runner
 	uploads    *queue.Runner
 	retention  *retention.Pruner
-	listener   net.Listener
-	metricsLn  net.Listener // MetricsAddr's, when set
-	http       *http.Server
-	sandbox    *sandbox
-	Requests   *api.RequestLog // the recent API requests the console shows
-	closeOnce  sync.Once
-	closeErr   error
+	// templateSync runs the periodic template sync job (templates.go).
+	templateSync func(ctx context.Context)
+	listener     net.Listener
+	metricsLn    net.Listener // MetricsAddr's, when set
+	http         *http.Server
+	sandbox      *sandbox
+	Requests     *api.RequestLog // the recent API requests the console shows
+	closeOnce    sync.Once
+	closeErr     error
 }
 
 // New opens and migrates the database, builds every part and starts
@@ -314,6 +316,7 @@ func (s *Server) build() error {
 		Metrics:     dispatch.NewMetrics(s.Metrics), ProfileTTL: s.cfg.ProfileTTL, CallTimeout: s.cfg.GraphTimeout, Log: s.log,
 	}
 	lease := s.cfg.JobLease
+	s.templateSync = func(ctx context.Context) { s.runTemplateSync(ctx, owner, lease) }
 	s.sends = &queue.Runner{Store: s.Store, Kind: dispatch.JobKind, Handler: s.Dispatch.Handle, Owner: owner,
 		Concurrency: s.cfg.SendWorkers, Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	s.Gateway = &gateway.Service{Store: s.Store, Dispatch: s.Dispatch, WakeSends: s.sends.Wake, Owner: owner,
@@ -424,7 +427,7 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); s.retention.Run(work) }()
 	if s.cfg.TemplateSync > 0 {
 		wg.Add(1)
-		go func() { defer wg.Done(); s.syncTemplates(work) }()
+		go func() { defer wg.Done(); s.templateSync(work) }()
 	}
 	requests, stopRequests := context.WithCancel(context.Background())
 	var logged sync.WaitGroup

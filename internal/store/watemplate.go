@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
+	"strings"
 
 	"github.com/botgate/botgate/internal/core"
 )
@@ -40,18 +42,67 @@ func (s *Store) GetTemplate(ctx context.Context, wabaID, name, language string) 
 
 // ListTemplates returns the account's templates by name and language.
 func (s *Store) ListTemplates(ctx context.Context, wabaID string) ([]core.WATemplateDef, error) {
-	rows, err := s.query(ctx, `SELECT `+templateColumns+` FROM wa_templates WHERE waba_id = $1 ORDER BY name, language`, wabaID)
+	page, err := s.TemplatePage(ctx, TemplateFilter{WABAID: wabaID})
+	return page.Templates, err
+}
+
+// TemplateFilter picks templates of an account: by status, name and
+// language when set, after the cursor (a name and a language), Limit of
+// them when Limit > 0.
+type TemplateFilter struct {
+	WABAID, Status, Name, Language string
+	AfterName, AfterLanguage       string
+	Limit                          int
+}
+
+// TemplatePageResult is a page of templates and whether more follow.
+type TemplatePageResult struct {
+	Templates []core.WATemplateDef
+	More      bool
+}
+
+// TemplatePage returns the account's templates f picks, by name and language.
+func (s *Store) TemplatePage(ctx context.Context, f TemplateFilter) (TemplatePageResult, error) {
+	q := `SELECT ` + templateColumns + ` FROM wa_templates WHERE waba_id = $1`
+	args := []any{f.WABAID}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		q += " AND " + strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args)))
+	}
+	if f.Status != "" {
+		add("status = ?", f.Status)
+	}
+	if f.Name != "" {
+		add("name = ?", f.Name)
+	}
+	if f.Language != "" {
+		add("language = ?", f.Language)
+	}
+	if f.AfterName != "" {
+		add("(name > ?", f.AfterName)
+		args = append(args, f.AfterName, f.AfterLanguage)
+		n := len(args)
+		q += " OR (name = $" + strconv.Itoa(n-1) + " AND language > $" + strconv.Itoa(n) + "))"
+	}
+	q += " ORDER BY name, language"
+	if f.Limit > 0 {
+		q += " LIMIT " + strconv.Itoa(f.Limit+1)
+	}
+	out := TemplatePageResult{Templates: []core.WATemplateDef{}}
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
 	defer rows.Close()
-	out := []core.WATemplateDef{}
 	for rows.Next() {
 		d, err := scanTemplate(rows)
 		if err != nil {
-			return nil, err
+			return out, err
 		}
-		out = append(out, *d)
+		out.Templates = append(out.Templates, *d)
+	}
+	if f.Limit > 0 && len(out.Templates) > f.Limit {
+		out.Templates, out.More = out.Templates[:f.Limit], true
 	}
 	return out, rows.Err()
 }

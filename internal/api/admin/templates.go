@@ -2,11 +2,10 @@ package admin
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/botgate/botgate/internal/core"
-	"github.com/botgate/botgate/internal/graph"
+	"github.com/botgate/botgate/internal/gateway"
 )
 
 // The local copy of a WhatsApp number's templates (docs/whatsapp.md).
@@ -18,13 +17,8 @@ func (h *Handler) templateBot(ctx context.Context, r *http.Request) (*core.Bot, 
 	if err != nil {
 		return nil, err
 	}
-	if b.WhatsApp == nil {
-		return nil, core.Errorf(core.KindNotFound, "bot %s has no WhatsApp number", b.ID)
-	}
-	if b.WhatsApp.WABAID == "" {
-		return nil, core.Invalid("waba_id", "bot %s's WhatsApp number has no waba_id: set it (PUT /admin/v1/bots/%s/whatsapp) to manage its templates", b.ID, b.ID)
-	}
-	return b, nil
+	_, err = gateway.TemplateAccount(b)
+	return b, err
 }
 
 type syncOut struct {
@@ -91,9 +85,8 @@ type templateIn struct {
 	Components      []core.WATemplateComponent `json:"components"`
 }
 
-// createTemplate validates a template, submits it to Graph for review and
-// keeps it in the copy with the status Graph gave (PENDING); the review's
-// result arrives by webhook.
+// createTemplate validates a template and submits it for review
+// (gateway.CreateTemplate); it answers 201 with the template PENDING.
 func (h *Handler) createTemplate(ctx context.Context, r *http.Request) (int, any, error) {
 	b, err := h.templateBot(ctx, r)
 	if err != nil {
@@ -104,19 +97,7 @@ func (h *Handler) createTemplate(ctx context.Context, r *http.Request) (int, any
 		return 0, nil, err
 	}
 	d := &core.WATemplateDef{Name: in.Name, Language: in.Language, Category: in.Category, ParameterFormat: in.ParameterFormat, Components: in.Components}
-	if err := d.Validate(); err != nil {
-		return 0, nil, err
-	}
-	ch := b.WhatsApp
-	id, status, category, err := h.Graph.CreateTemplate(ctx, ch.AccessToken, ch.WABAID, d)
-	if err != nil {
-		return 0, nil, graphRefusal("WhatsApp refused the template", err)
-	}
-	d.ID, d.Status = id, status
-	if category != "" {
-		d.Category = category // Meta may re-categorise
-	}
-	if err := h.Store.AddTemplate(ctx, ch.WABAID, d); err != nil {
+	if err := h.Gateway.CreateTemplate(ctx, b, d); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusCreated, d, nil
@@ -129,23 +110,5 @@ func (h *Handler) deleteTemplate(ctx context.Context, r *http.Request) (int, any
 	if err != nil {
 		return 0, nil, err
 	}
-	ch := b.WhatsApp
-	if err := h.Graph.DeleteTemplate(ctx, ch.AccessToken, ch.WABAID, r.PathValue("name")); err != nil {
-		return 0, nil, graphRefusal("WhatsApp did not delete the template", err)
-	}
-	return http.StatusNoContent, nil, h.Store.DeleteTemplate(ctx, ch.WABAID, r.PathValue("name"))
-}
-
-// graphRefusal is Graph's refusal of a template call, its envelope kept.
-func graphRefusal(what string, err error) error {
-	var ge *graph.Error
-	if !errors.As(err, &ge) {
-		return err
-	}
-	e := ge.WhatsAppError()
-	e.Message = what + ": " + ge.Message
-	if ge.Details != "" && ge.Details != ge.Message {
-		e.Message += ": " + ge.Details
-	}
-	return e
+	return http.StatusNoContent, nil, h.Gateway.DeleteTemplate(ctx, b, r.PathValue("name"))
 }

@@ -428,6 +428,11 @@ type Problem struct {
 		Message string `json:"message"`
 	} `json:"errors,omitempty"`
 
+	// GraphCode Graph's error code for a refusal: the code botgate refused with before sending, as Graph would have
+	// (WhatsApp templates: 132000 parameters, 132001 missing or not approved, 132005 too long, 132015 paused,
+	// 132016 disabled, 131050 marketing stopped), or the code of Graph's own refusal (`upstream`).
+	GraphCode *int `json:"graph_code,omitempty"`
+
 	// Instance The request's path.
 	Instance *string `json:"instance,omitempty"`
 	Status   int     `json:"status"`
@@ -472,7 +477,12 @@ type SendMessageRequest struct {
 	Channel Channel   `json:"channel"`
 
 	// Message Messenger: Graph's own message object (text, attachment, quick_replies). WhatsApp:
-	// `{"type":"text","text":{"body":…}}` or `{"type":"image|document|audio","<type>":{"url","caption","extension"}}`.
+	// `{"type":"text","text":{"body":…}}`, `{"type":"image|document|audio","<type>":{"url","caption","extension"}}`,
+	// `{"type":"template","template":{"name","language":{"code"},"components":[…],"params":{…}}}` (the Cloud API's
+	// shape, parameters by position or by `parameter_name`; `params` fills named header, body and URL-button
+	// parameters by name) or `{"type":"interactive","interactive":{"type":"button|list|cta_url",…}}` (the Cloud
+	// API's shape). Templates are checked against the number's approved templates before sending; a refusal
+	// answers 422 with Graph's code in `graph_code` (docs/whatsapp.md).
 	Message       *map[string]interface{}          `json:"message,omitempty"`
 	MessagingType *SendMessageRequestMessagingType `json:"messaging_type,omitempty"`
 
@@ -550,6 +560,100 @@ type WebhookEndpointUpdate struct {
 	Disabled *bool        `json:"disabled,omitempty"`
 	Events   *[]EventType `json:"events,omitempty"`
 	Url      *string      `json:"url,omitempty"`
+}
+
+// WhatsAppTemplate defines model for WhatsAppTemplate.
+type WhatsAppTemplate struct {
+	Category   string                      `json:"category"`
+	Components []WhatsAppTemplateComponent `json:"components"`
+
+	// Id Graph's id of the template.
+	Id              *string `json:"id,omitempty"`
+	Language        string  `json:"language"`
+	Name            string  `json:"name"`
+	ParameterFormat *string `json:"parameter_format,omitempty"`
+
+	// PhoneNumberId The key's WhatsApp number, through which it is sent.
+	PhoneNumberId string `json:"phone_number_id"`
+
+	// Quality GREEN, YELLOW, RED or UNKNOWN, as the quality webhook said.
+	Quality *string `json:"quality,omitempty"`
+
+	// Reason Why WhatsApp rejected or paused it.
+	Reason *string `json:"reason,omitempty"`
+
+	// Status PENDING, then APPROVED or REJECTED; later PAUSED, DISABLED, ARCHIVED (or another status Graph names).
+	Status    WhatsAppTemplateStatus `json:"status"`
+	UpdatedAt time.Time              `json:"updated_at"`
+
+	// WabaId The WhatsApp Business Account that owns the template.
+	WabaId string `json:"waba_id"`
+}
+
+// WhatsAppTemplateComponent A component in Graph's shape: HEADER (format TEXT|IMAGE|VIDEO|DOCUMENT|LOCATION), BODY, FOOTER, BUTTONS.
+type WhatsAppTemplateComponent struct {
+	Buttons *[]struct {
+		Example     interface{} `json:"example,omitempty"`
+		PhoneNumber *string     `json:"phone_number,omitempty"`
+		Text        *string     `json:"text,omitempty"`
+
+		// Type QUICK_REPLY, URL, PHONE_NUMBER or COPY_CODE.
+		Type string  `json:"type"`
+		Url  *string `json:"url,omitempty"`
+	} `json:"buttons,omitempty"`
+
+	// Example Examples of the parameters' values: body_text, header_text, header_handle (or the _named_params forms).
+	Example *map[string]interface{} `json:"example,omitempty"`
+
+	// Format A header's: TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION.
+	Format *string `json:"format,omitempty"`
+	Text   *string `json:"text,omitempty"`
+
+	// Type HEADER, BODY, FOOTER or BUTTONS.
+	Type string `json:"type"`
+}
+
+// WhatsAppTemplateCreate defines model for WhatsAppTemplateCreate.
+type WhatsAppTemplateCreate struct {
+	// Category MARKETING, UTILITY or AUTHENTICATION.
+	Category   string                      `json:"category"`
+	Components []WhatsAppTemplateComponent `json:"components"`
+
+	// Language en_US, en, pt_BR, …
+	Language string `json:"language"`
+
+	// Name Lowercase letters, digits and underscores, at most 512.
+	Name string `json:"name"`
+
+	// ParameterFormat POSITIONAL (the default) or NAMED.
+	ParameterFormat *string `json:"parameter_format,omitempty"`
+}
+
+// WhatsAppTemplatePage defines model for WhatsAppTemplatePage.
+type WhatsAppTemplatePage struct {
+	Items []WhatsAppTemplate `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor    *string `json:"next_cursor,omitempty"`
+	PhoneNumberId string  `json:"phone_number_id"`
+	WabaId        string  `json:"waba_id"`
+}
+
+// WhatsAppTemplateStatus PENDING, then APPROVED or REJECTED; later PAUSED, DISABLED, ARCHIVED (or another status Graph names).
+type WhatsAppTemplateStatus = string
+
+// WhatsAppTemplateSync defines model for WhatsAppTemplateSync.
+type WhatsAppTemplateSync struct {
+	Changed []struct {
+		From     *string `json:"from,omitempty"`
+		Language string  `json:"language"`
+		Name     string  `json:"name"`
+		Reason   *string `json:"reason,omitempty"`
+		Status   string  `json:"status"`
+	} `json:"changed"`
+
+	// Templates How many templates Graph listed.
+	Templates int `json:"templates"`
 }
 
 // Window The 24-hour messaging window the user's last message opened.
@@ -666,6 +770,28 @@ type ListWebhookDeliveriesParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ListWhatsAppTemplatesParams defines parameters for ListWhatsAppTemplates.
+type ListWhatsAppTemplatesParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor                 `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Status *WhatsAppTemplateStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Name The template's name (every language).
+	Name *string `form:"name,omitempty" json:"name,omitempty"`
+
+	// Language A language code: en_US, pt_BR, …
+	Language *string `form:"language,omitempty" json:"language,omitempty"`
+}
+
+// CreateWhatsAppTemplateParams defines parameters for CreateWhatsAppTemplate.
+type CreateWhatsAppTemplateParams struct {
+	// IdempotencyKey Up to 255 printable characters; kept per bot for 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // EventContactWindowOpenedJSONBody defines parameters for EventContactWindowOpened.
 type EventContactWindowOpenedJSONBody struct {
 	Data      WindowEventData `json:"data"`
@@ -746,6 +872,9 @@ type CreateWebhookEndpointJSONRequestBody = WebhookEndpointCreate
 
 // UpdateWebhookEndpointJSONRequestBody defines body for UpdateWebhookEndpoint for application/json ContentType.
 type UpdateWebhookEndpointJSONRequestBody = WebhookEndpointUpdate
+
+// CreateWhatsAppTemplateJSONRequestBody defines body for CreateWhatsAppTemplate for application/json ContentType.
+type CreateWhatsAppTemplateJSONRequestBody = WhatsAppTemplateCreate
 
 // EventContactWindowOpenedJSONRequestBody defines body for EventContactWindowOpened for application/json ContentType.
 type EventContactWindowOpenedJSONRequestBody EventContactWindowOpenedJSONBody
@@ -842,6 +971,21 @@ type ServerInterface interface {
 	// RotateWebhookSecret A new secret; the old one keeps signing beside it for 24 hours.
 	// (POST /v1/webhook-endpoints/{id}/rotate-secret)
 	RotateWebhookSecret(w http.ResponseWriter, r *http.Request, id string)
+	// ListWhatsAppTemplates The templates of the key's WhatsApp number's Business Account, by name and language.
+	// (GET /v1/whatsapp/templates)
+	ListWhatsAppTemplates(w http.ResponseWriter, r *http.Request, params ListWhatsAppTemplatesParams)
+	// CreateWhatsAppTemplate Validate a template and submit it to WhatsApp for review; it is created PENDING.
+	// (POST /v1/whatsapp/templates)
+	CreateWhatsAppTemplate(w http.ResponseWriter, r *http.Request, params CreateWhatsAppTemplateParams)
+	// SyncWhatsAppTemplates Refresh the copy from Graph now (every page); answers the count and the status changes found.
+	// (POST /v1/whatsapp/templates/sync)
+	SyncWhatsAppTemplates(w http.ResponseWriter, r *http.Request)
+	// DeleteWhatsAppTemplate Delete a template in every language, at WhatsApp and in the copy (Graph deletes by name).
+	// (DELETE /v1/whatsapp/templates/{name})
+	DeleteWhatsAppTemplate(w http.ResponseWriter, r *http.Request, name string)
+	// GetWhatsAppTemplate One template in one language, with its status, quality and rejection reason.
+	// (GET /v1/whatsapp/templates/{name}/{language})
+	GetWhatsAppTemplate(w http.ResponseWriter, r *http.Request, name string, language string)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -1717,6 +1861,207 @@ func (siw *ServerInterfaceWrapper) RotateWebhookSecret(w http.ResponseWriter, r 
 	handler.ServeHTTP(w, r)
 }
 
+// ListWhatsAppTemplates operation middleware
+func (siw *ServerInterfaceWrapper) ListWhatsAppTemplates(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWhatsAppTemplatesParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", r.URL.Query(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "status"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "status", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "name" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "name", r.URL.Query(), &params.Name, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "name"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "language" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "language", r.URL.Query(), &params.Language, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "language"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "language", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListWhatsAppTemplates(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateWhatsAppTemplate operation middleware
+func (siw *ServerInterfaceWrapper) CreateWhatsAppTemplate(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateWhatsAppTemplateParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateWhatsAppTemplate(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SyncWhatsAppTemplates operation middleware
+func (siw *ServerInterfaceWrapper) SyncWhatsAppTemplates(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SyncWhatsAppTemplates(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteWhatsAppTemplate operation middleware
+func (siw *ServerInterfaceWrapper) DeleteWhatsAppTemplate(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteWhatsAppTemplate(w, r, name)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetWhatsAppTemplate operation middleware
+func (siw *ServerInterfaceWrapper) GetWhatsAppTemplate(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "name" -------------
+	var name string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "name", r.PathValue("name"), &name, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "language" -------------
+	var language string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "language", r.PathValue("language"), &language, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "language", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetWhatsAppTemplate(w, r, name, language)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 type UnescapedCookieParamError struct {
 	ParamName string
 	Err       error
@@ -1851,6 +2196,11 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/blocks/{name}", wrapper.GetBlock)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v1/blocks/{name}", wrapper.PutBlock)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/blocks/{name}/versions", wrapper.ListBlockVersions)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/whatsapp/templates", wrapper.ListWhatsAppTemplates)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/whatsapp/templates", wrapper.CreateWhatsAppTemplate)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/whatsapp/templates/sync", wrapper.SyncWhatsAppTemplates)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/whatsapp/templates/{name}", wrapper.DeleteWhatsAppTemplate)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/whatsapp/templates/{name}/{language}", wrapper.GetWhatsAppTemplate)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/webhook-endpoints", wrapper.ListWebhookEndpoints)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/webhook-endpoints", wrapper.CreateWebhookEndpoint)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/webhook-endpoints/{id}", wrapper.DeleteWebhookEndpoint)

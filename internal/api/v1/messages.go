@@ -131,7 +131,33 @@ func (h *Server) send(r *http.Request, params SendMessageParams) (*core.MessageR
 		return nil, err
 	}
 	bot := botOf(r.Context())
-	return h.Service.Send(r.Context(), bot, req, sendFields)
+	m, err := h.Service.Send(r.Context(), bot, req, sendFields)
+	if err != nil && req.WhatsApp != nil {
+		err = underMessage(err)
+	}
+	return m, err
+}
+
+// underMessage roots the path of a field of a WhatsApp message, which the
+// core names from the message itself (template.name), at the request's
+// message (message.template.name), as v1's callers wrote it.
+func underMessage(err error) error {
+	e := core.AsError(err)
+	root, _, _ := strings.Cut(e.Field, ".")
+	root, _, _ = strings.Cut(root, "[")
+	switch root {
+	case "type", "text", "image", "document", "audio", "template", "interactive":
+	default:
+		return err
+	}
+	out := *e
+	out.Field = "message." + e.Field
+	if strings.HasPrefix(e.Message, e.Field) {
+		out.Message = "message." + e.Message
+	} else {
+		out.Message = strings.Replace(e.Message, " "+e.Field+":", " message."+e.Field+":", 1)
+	}
+	return &out
 }
 
 // messengerRequest reads a Messenger send: the recipient, and Graph's own
@@ -165,13 +191,16 @@ func messengerRequest(req *core.SendRequest, b *sendBody) error {
 	return nil
 }
 
-// waBody is a WhatsApp message in v1: Cloud API's type and one object.
+// waBody is a WhatsApp message in v1: Cloud API's type and one object;
+// a template and an interactive message are the Cloud API's own objects.
 type waBody struct {
-	Type     string   `json:"type"`
-	Text     *waText  `json:"text"`
-	Image    *waMedia `json:"image"`
-	Document *waMedia `json:"document"`
-	Audio    *waMedia `json:"audio"`
+	Type        string              `json:"type"`
+	Text        *waText             `json:"text"`
+	Image       *waMedia            `json:"image"`
+	Document    *waMedia            `json:"document"`
+	Audio       *waMedia            `json:"audio"`
+	Template    *core.WATemplate    `json:"template"`
+	Interactive *core.WAInteractive `json:"interactive"`
 }
 
 type waText struct {
@@ -220,7 +249,11 @@ func whatsAppRequest(req *core.SendRequest, b *sendBody, now time.Time) error {
 		m.URL, m.Caption, m.Extension = wb.Document.URL, wb.Document.Caption, wb.Document.Extension
 	case wb.Type == "audio" && wb.Audio != nil:
 		m.URL, m.Caption, m.Extension = wb.Audio.URL, wb.Audio.Caption, wb.Audio.Extension
-	case wb.Type == "text" || wb.Type == "image" || wb.Type == "document" || wb.Type == "audio":
+	case wb.Type == "template" && wb.Template != nil:
+		m.Template = wb.Template
+	case wb.Type == "interactive" && wb.Interactive != nil:
+		m.Interactive = wb.Interactive
+	case wb.Type == "text" || wb.Type == "image" || wb.Type == "document" || wb.Type == "audio" || wb.Type == "template" || wb.Type == "interactive":
 		return core.Missing("message." + wb.Type)
 	}
 	req.Method, req.Recipient, req.WhatsApp = "v1_whatsapp", core.Recipient{PhoneNumber: to}, m

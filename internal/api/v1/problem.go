@@ -65,6 +65,8 @@ type problem struct {
 	Code     string         `json:"code"`
 	Errors   []fieldProblem `json:"errors,omitempty"`
 	Upstream any            `json:"upstream,omitempty"`
+	// GraphCode is Graph's code for the refusal (core.Error.GraphCode).
+	GraphCode int `json:"graph_code,omitempty"`
 }
 
 type fieldProblem struct {
@@ -90,6 +92,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, err error, log *slog.L
 	if e.Upstream != nil {
 		p.Upstream = e.Upstream
 	}
+	p.GraphCode = e.GraphCode()
 	writeJSON(w, "application/problem+json", status, p)
 }
 

@@ -1,6 +1,7 @@
 package whatsapp_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/botgate/botgate/internal/fakegraph"
 	"github.com/botgate/botgate/internal/harness"
+	"github.com/botgate/botgate/internal/queue"
 	"github.com/botgate/botgate/internal/server"
 	"github.com/botgate/botgate/internal/store/storetest"
 )
@@ -161,13 +163,16 @@ func TestMarketingStopped(t *testing.T) {
 }
 
 // TestPeriodicTemplateSync: every --template-sync, the copy follows Graph:
-// a template added there appears, one deleted there goes.
+// a template added there appears. The sync is one periodic job in the
+// durable queue, shared by the processes on the database: with two
+// running there is still one job.
 func TestPeriodicTemplateSync(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
-		env := withTemplates(t, db, harness.Options{Config: func(c *server.Config) { c.TemplateSync = 50 * time.Millisecond }})
+		env := withTemplates(t, db, harness.Options{Config: func(c *server.Config) { c.TemplateSync = 200 * time.Millisecond }})
+		env.StartPeer()
 		env.Fake.AddWATemplate(harness.WANumberID, fakegraph.WATemplate{Name: "late_one", Language: "pt_BR", Category: "UTILITY",
 			Components: []map[string]any{body("Olá")}})
-		harness.WaitFor(t, "the periodic sync", 10*time.Second, func() bool {
+		harness.WaitFor(t, "the periodic sync", 15*time.Second, func() bool {
 			var list struct{ Templates []struct{ Name string } }
 			env.Admin(http.MethodGet, "/admin/v1/bots/"+env.BotID+"/whatsapp/templates", nil, http.StatusOK, &list)
 			return len(list.Templates) == 34
@@ -177,5 +182,18 @@ func TestPeriodicTemplateSync(t *testing.T) {
 		if one.Status != "APPROVED" || one.Category != "UTILITY" {
 			t.Fatalf("late_one: %+v", one)
 		}
+		stats, err := queue.ReadStats(context.Background(), env.Server.Store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range stats.Kinds {
+			if k.Kind == server.TemplateSyncJob {
+				if n := k.Waiting + k.Scheduled + k.Running + k.Retrying + k.Dead; n != 1 || k.Dead != 0 {
+					t.Fatalf("template sync jobs with two processes: %+v, want one", k)
+				}
+				return
+			}
+		}
+		t.Fatalf("no %s job in the queue: %+v", server.TemplateSyncJob, stats.Kinds)
 	})
 }
