@@ -107,7 +107,6 @@ func failReason(raw string) string {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-
 // hours counts the recipients still to send or sent per UTC hour of their
 // scheduled time: the time-zone breakdown.
 func (s *Service) hours(ctx context.Context, id string) ([]HourCount, error) {
