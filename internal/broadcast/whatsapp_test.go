@@ -49,8 +49,14 @@ func TestWhatsAppOverTheTierContinuesNextDay(t *testing.T) {
 		if n := e.Fake.WhatsAppSendCount(); n != 2 {
 			t.Fatalf("%d sends on the first day, tier 2", n)
 		}
+		sent := func(n int64) func() bool {
+			return func() bool { c := e.get(b.ID).Counts; return c.Sent+c.Failed == n }
+		}
+		// Outcomes commit before the clock jumps a day, past their jobs' leases.
+		harness.WaitFor(t, "today's sends recorded", 20*time.Second, sent(2))
 		e.clk.Add(24*time.Hour + time.Minute)
 		harness.WaitFor(t, "the next day's two", 20*time.Second, func() bool { return e.Fake.WhatsAppSendCount() == 4 })
+		harness.WaitFor(t, "the next day's sends recorded", 20*time.Second, sent(4))
 		e.clk.Add(24*time.Hour + time.Minute)
 		done := e.waitState(b.ID, broadcast.StateCompleted)
 		harness.WaitFor(t, "the last send", 20*time.Second, func() bool { return e.Fake.WhatsAppSendCount() == 5 })
