@@ -33,18 +33,18 @@ func TestTopicAndUploadAudiences(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		harness.WaitFor(t, "the audience expanded", 20*time.Second, func() bool { return len(e.get(b.ID).Hours) == 2 })
+		harness.WaitFor(t, "the audience expanded", wait, func() bool { return len(e.get(b.ID).Hours) == 2 })
 		got := e.get(b.ID)
 		if got.Counts.Targeted != 2 || !got.Hours[0].Hour.Equal(time.Date(2026, 12, 24, 1, 0, 0, 0, time.UTC)) ||
 			!got.Hours[1].Hour.Equal(time.Date(2026, 12, 24, 14, 0, 0, 0, time.UTC)) {
 			t.Fatalf("topic audience: %+v %+v", got.Counts, got.Hours)
 		}
 		e.clk.Set(time.Date(2026, 12, 24, 1, 0, 0, 0, time.UTC))
-		harness.WaitFor(t, "Shanghai's 09:00", 20*time.Second, func() bool { return e.Fake.SendCount() == 1 })
+		harness.WaitFor(t, "Shanghai's 09:00", wait, func() bool { return e.Fake.SendCount() == 1 })
 		if tok := e.Fake.Sends()[0].Recipient["notification_messages_token"]; tok != "tok-shanghai" {
 			t.Fatalf("sent to %v", e.Fake.Sends()[0].Recipient)
 		}
-		harness.WaitFor(t, "the send recorded", 20*time.Second, func() bool { return e.get(b.ID).Counts.Sent == 1 })
+		harness.WaitFor(t, "the send recorded", wait, func() bool { return e.get(b.ID).Counts.Sent == 1 })
 		e.importCSV("subscriptions", "page_id,psid,topic,token,status,timezone,updated_at\n"+
 			page+",700000000000003,offers,tok-newyork,0,America/New_York,2026-12-24T00:30:00Z\n")
 		e.clk.Set(time.Date(2026, 12, 24, 14, 0, 0, 0, time.UTC))
