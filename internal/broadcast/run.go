@@ -3,6 +3,7 @@ package broadcast
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -215,7 +216,7 @@ func (s *Service) sendDue(ctx context.Context, r *record, job queue.Job) error {
 		}
 		outcomes = append(outcomes, s.sendOne(ctx, bot, r, d))
 	}
-	return s.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+	err = s.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		for _, o := range outcomes {
 			var err error
 			if o.state == RecipientScheduled {
@@ -228,8 +229,20 @@ func (s *Service) sendDue(ctx context.Context, r *record, job queue.Job) error {
 				return err
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// Apart from the outcomes: a claim whose lease ended meanwhile (the
+	// clock jumped, the database stalled) must not take them back with it.
+	err = s.Store.Write(ctx, func(tx *store.Tx) error {
 		return queue.Postpone(tx, job, tx.Now(), time.Time{}, "next batch")
 	})
+	if errors.Is(err, queue.ErrLeaseLost) {
+		return nil // the newer claim carries on
+	}
+	return err
 }
 
 // take claims up to n due recipients: their due_at moves to the end of a
