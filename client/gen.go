@@ -172,6 +172,24 @@ func (e SendMessageRequestMessagingType) Valid() bool {
 	}
 }
 
+// Defines values for ListContactsParamsWindow.
+const (
+	Closed ListContactsParamsWindow = "closed"
+	Open   ListContactsParamsWindow = "open"
+)
+
+// Valid indicates whether the value is a known member of the ListContactsParamsWindow enum.
+func (e ListContactsParamsWindow) Valid() bool {
+	switch e {
+	case Closed:
+		return true
+	case Open:
+		return true
+	default:
+		return false
+	}
+}
+
 // Attempt defines model for Attempt.
 type Attempt struct {
 	At         time.Time      `json:"at"`
@@ -480,16 +498,6 @@ type SendMessageRequest struct {
 // SendMessageRequestMessagingType defines model for SendMessageRequest.MessagingType.
 type SendMessageRequestMessagingType string
 
-// StatusEventData defines model for StatusEventData.
-type StatusEventData struct {
-	// MessageIds Graph's ids, when the delivery names them.
-	MessageIds *[]string `json:"message_ids,omitempty"`
-	Psid       string    `json:"psid"`
-
-	// Watermark Every message sent to the user up to this time.
-	Watermark time.Time `json:"watermark"`
-}
-
 // Subscription A notification-messages topic the user opted into (or stopped).
 type Subscription struct {
 	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
@@ -594,8 +602,33 @@ type ListContactsParams struct {
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Cursor The `next_cursor` of the previous page.
-	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Cursor  *Cursor  `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Channel *Channel `form:"channel,omitempty" json:"channel,omitempty"`
+
+	// Window `open`: the user wrote within the last 24 hours, so a free-form message may go; `closed`: never, or longer ago.
+	Window *ListContactsParamsWindow `form:"window,omitempty" json:"window,omitempty"`
+
+	// Tag Contacts with this tag.
+	Tag *string `form:"tag,omitempty" json:"tag,omitempty"`
+
+	// Param `name:value`: contacts whose parameter `name` is exactly `value` (`city:Paris`).
+	Param *string `form:"param,omitempty" json:"param,omitempty"`
+
+	// Topic Contacts subscribed to this notification-messages topic.
+	Topic *string `form:"topic,omitempty" json:"topic,omitempty"`
+
+	// InteractedSince Contacts whose last interaction (their last message, tap or opt-in) is at or after this time.
+	InteractedSince *time.Time `form:"interacted_since,omitempty" json:"interacted_since,omitempty"`
+
+	// InteractedUntil Contacts whose last interaction is before this time.
+	InteractedUntil *time.Time `form:"interacted_until,omitempty" json:"interacted_until,omitempty"`
+
+	// Name Contacts whose profile name (first and last) contains this text, in any case.
+	Name *string `form:"name,omitempty" json:"name,omitempty"`
 }
+
+// ListContactsParamsWindow defines parameters for ListContacts.
+type ListContactsParamsWindow string
 
 // ListMessagesParams defines parameters for ListMessages.
 type ListMessagesParams struct {
@@ -721,9 +754,9 @@ type EventMessageAcceptedJSONBody struct {
 
 // EventMessageDeliveredJSONBody defines parameters for EventMessageDelivered.
 type EventMessageDeliveredJSONBody struct {
-	Data      StatusEventData `json:"data"`
-	Timestamp time.Time       `json:"timestamp"`
-	Type      interface{}     `json:"type"`
+	Data      MessageEventData `json:"data"`
+	Timestamp time.Time        `json:"timestamp"`
+	Type      interface{}      `json:"type"`
 }
 
 // EventMessageFailedJSONBody defines parameters for EventMessageFailed.
@@ -735,9 +768,9 @@ type EventMessageFailedJSONBody struct {
 
 // EventMessageReadJSONBody defines parameters for EventMessageRead.
 type EventMessageReadJSONBody struct {
-	Data      StatusEventData `json:"data"`
-	Timestamp time.Time       `json:"timestamp"`
-	Type      interface{}     `json:"type"`
+	Data      MessageEventData `json:"data"`
+	Timestamp time.Time        `json:"timestamp"`
+	Type      interface{}      `json:"type"`
 }
 
 // EventMessageSentJSONBody defines parameters for EventMessageSent.
@@ -927,7 +960,9 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/blocks/{name}/versions (the `ListBlockVersions` operationId).
 	ListBlockVersions(ctx context.Context, name string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListContacts List the bot's contacts (users known from an event or a send), oldest first.
+	// ListContacts List the bot's contacts (users known from an event or a send), in id order.
+	//
+	// Filters narrow the list and combine (all must hold); the cursor walks the filtered list in id order, so paging over it neither skips nor repeats a contact. An unknown query parameter is refused (400).
 	//
 	// Corresponds with GET /v1/contacts (the `ListContacts` operationId).
 	ListContacts(ctx context.Context, params *ListContactsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1190,7 +1225,9 @@ func (c *Client) ListBlockVersions(ctx context.Context, name string, reqEditors 
 	return c.Client.Do(req)
 }
 
-// ListContacts List the bot's contacts (users known from an event or a send), oldest first.
+// ListContacts List the bot's contacts (users known from an event or a send), in id order.
+//
+// Filters narrow the list and combine (all must hold); the cursor walks the filtered list in id order, so paging over it neither skips nor repeats a contact. An unknown query parameter is refused (400).
 //
 // Corresponds with GET /v1/contacts (the `ListContacts` operationId).
 func (c *Client) ListContacts(ctx context.Context, params *ListContactsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1825,6 +1862,102 @@ func NewListContactsRequest(server string, params *ListContactsParams) (*http.Re
 		if params.Cursor != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Channel != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "channel", *params.Channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Window != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "window", *params.Window, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Tag != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tag", *params.Tag, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Param != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "param", *params.Param, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Topic != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "topic", *params.Topic, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.InteractedSince != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "interacted_since", *params.InteractedSince, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.InteractedUntil != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "interacted_until", *params.InteractedUntil, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Name != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "name", *params.Name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -2666,7 +2799,9 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/blocks/{name}/versions (the `ListBlockVersions` operationId).
 	ListBlockVersionsWithResponse(ctx context.Context, name string, reqEditors ...RequestEditorFn) (*ListBlockVersionsResponse, error)
 
-	// ListContactsWithResponse List the bot's contacts (users known from an event or a send), oldest first.
+	// ListContactsWithResponse List the bot's contacts (users known from an event or a send), in id order.
+	//
+	// Filters narrow the list and combine (all must hold); the cursor walks the filtered list in id order, so paging over it neither skips nor repeats a contact. An unknown query parameter is refused (400).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5504,7 +5639,9 @@ func (c *ClientWithResponses) ListBlockVersionsWithResponse(ctx context.Context,
 	return ParseListBlockVersionsResponse(rsp)
 }
 
-// ListContactsWithResponse List the bot's contacts (users known from an event or a send), oldest first.
+// ListContactsWithResponse List the bot's contacts (users known from an event or a send), in id order.
+//
+// Filters narrow the list and combine (all must hold); the cursor walks the filtered list in id order, so paging over it neither skips nor repeats a contact. An unknown query parameter is refused (400).
 //
 // Returns a wrapper object for the known response body format(s).
 //

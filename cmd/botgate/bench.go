@@ -39,7 +39,10 @@ type benchCmd struct {
 	Queued        int           `default:"100000" help:"Messages held in the queue for the memory run (0 skips it)."`
 	Keep          bool          `help:"Keep the work directory (databases, logs)."`
 	WhatsAppOnly  bool          `name:"whatsapp-only" help:"Run only the WhatsApp pacing scenario."`
+	ScaleOut      int           `name:"scale-out" help:"Run only the scale-out scenario on PostgreSQL: end to end with 1 up to this many botgates sharing one database."`
 	RetentionLoad int           `name:"retention-load" help:"Run only the retention scenario: seed this many old finished messages (e.g. 1000000), then measure end to end with and without pruning running."`
+	Compare       string        `help:"Another botgate binary (an older build, say): every measurement runs on it and on this one, alternating, beside the same baseline."`
+	Rounds        int           `default:"1" help:"How many times each measurement runs per binary (alternating with --compare)."`
 }
 
 // benchBaselineCmd is the bare handler the accept rate is compared with.
@@ -96,6 +99,7 @@ type benchRun struct {
 	self   string
 	dir    string
 	client *http.Client
+	served string // the botgate binary the gateways run: self, or --compare's
 }
 
 func (c *benchCmd) Run(e *env) error {
@@ -110,7 +114,7 @@ func (c *benchCmd) Run(e *env) error {
 	if !c.Keep {
 		defer os.RemoveAll(dir)
 	}
-	b := &benchRun{cmd: c, e: e, self: self, dir: dir, client: load.Client(c.Concurrency)}
+	b := &benchRun{cmd: c, e: e, self: self, dir: dir, client: load.Client(c.Concurrency), served: self}
 	fmt.Fprintf(e.stdout, "botgate bench: %d connections, %v accept runs, %d end-to-end messages, %d sync requests, %d queued (work dir %s)\n\n",
 		c.Concurrency, c.Duration, c.Messages, c.SyncRequests, c.Queued, dir)
 
@@ -134,9 +138,21 @@ func (c *benchCmd) Run(e *env) error {
 	if c.Postgres != "" {
 		dbs = append(dbs, "postgres")
 	}
+	bins := []string{self}
+	if c.Compare != "" {
+		bins = []string{c.Compare, self}
+	}
 	for _, kind := range dbs {
-		if err := b.measure(kind, fakeURL, baseURL, baseAccept, fakeSync); err != nil {
-			return fmt.Errorf("%s: %w", kind, err)
+		for round := range max(c.Rounds, 1) {
+			for _, bin := range bins {
+				b.served = bin
+				if len(bins) > 1 || c.Rounds > 1 {
+					fmt.Fprintf(e.stdout, "# round %d, botgate %s\n", round+1, bin)
+				}
+				if err := b.measure(kind, fakeURL, baseURL, baseAccept, fakeSync); err != nil {
+					return fmt.Errorf("%s: %w", kind, err)
+				}
+			}
 		}
 	}
 	return nil
@@ -151,6 +167,9 @@ func (b *benchRun) measure(kind, fakeURL, baseURL string, baseAccept, fakeSync l
 	}
 	if b.cmd.RetentionLoad > 0 {
 		return b.retentionLoad(kind, fakeURL, baseURL)
+	}
+	if b.cmd.ScaleOut > 0 {
+		return b.scaleOut(kind, fakeURL, baseURL)
 	}
 
 	// The front door alone: a process that accepts while others would send.
@@ -168,11 +187,13 @@ func (b *benchRun) measure(kind, fakeURL, baseURL string, baseAccept, fakeSync l
 		return err
 	}
 	acc := b.accept(frontURL+"/api", key)
-	accV1 := b.acceptV1(frontURL+"/v1/messages", key)
-	front.stop()
 	fmt.Fprintf(out, "accepted async requests (workers off): %.0f/s = %.0f%% of the baseline (%d errors)\n", acc.Rate(), 100*acc.Rate()/baseAccept.Rate(), acc.Errors)
-	fmt.Fprintf(out, "accepted v1 requests (POST /v1/messages with Idempotency-Key, workers off): %.0f/s = %.0f%% of the baseline (%d errors)\n",
-		accV1.Rate(), 100*accV1.Rate()/baseAccept.Rate(), accV1.Errors)
+	if b.cmd.Compare == "" { // an older build may have no v1 face
+		accV1 := b.acceptV1(frontURL+"/v1/messages", key)
+		fmt.Fprintf(out, "accepted v1 requests (POST /v1/messages with Idempotency-Key, workers off): %.0f/s = %.0f%% of the baseline (%d errors)\n",
+			accV1.Rate(), 100*accV1.Rate()/baseAccept.Rate(), accV1.Errors)
+	}
+	front.stop()
 
 	dsn, cleanup2, err := b.database(kind, "main")
 	if err != nil {
@@ -187,12 +208,14 @@ func (b *benchRun) measure(kind, fakeURL, baseURL string, baseAccept, fakeSync l
 	if key, err = b.setup(gwURL, fakeURL, baseURL+"/callbacks"); err != nil {
 		return err
 	}
+	cost0 := b.cost(gwURL, dsn, gw)
 	e2e, err := b.endToEnd(gwURL+"/api", key, fakeURL, baseURL)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "end to end, %d async messages accepted and sent to the fake Graph: %.0f messages/s (accepting at %.0f/s meanwhile; all callbacks delivered at %.0f messages/s)\n",
 		b.cmd.Messages, e2e.sent, e2e.accepted, e2e.calledBack)
+	fmt.Fprintf(out, "per message, end to end: %s\n", b.cost(gwURL, dsn, gw).since(cost0, b.cmd.Messages))
 	count, p50, p99, err := commitWindow(gwURL)
 	if err != nil {
 		return err
@@ -214,8 +237,10 @@ func (b *benchRun) measure(kind, fakeURL, baseURL string, baseAccept, fakeSync l
 		}
 		fmt.Fprintf(out, "peak RSS with %d messages queued: %.1f MB\n", b.cmd.Queued, float64(peak)/1e6)
 	}
-	if err := b.whatsApp(kind, baseURL+"/callbacks"); err != nil {
-		return err
+	if b.cmd.Compare == "" {
+		if err := b.whatsApp(kind, baseURL+"/callbacks"); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintln(out)
 	return nil
@@ -240,6 +265,12 @@ type e2eRates struct {
 // endToEnd sends Messages async requests and measures until the last was
 // sent to the fake Graph, and until its callback was delivered.
 func (b *benchRun) endToEnd(u, key, fakeURL, baseURL string) (e2eRates, error) {
+	return b.endToEndOn([]string{u}, key, fakeURL, baseURL)
+}
+
+// endToEndOn is endToEnd with the requests spread over several botgates
+// sharing one database.
+func (b *benchRun) endToEndOn(us []string, key, fakeURL, baseURL string) (e2eRates, error) {
 	var r e2eRates
 	sent0, err := fakeCount(fakeURL)
 	if err != nil {
@@ -252,7 +283,7 @@ func (b *benchRun) endToEnd(u, key, fakeURL, baseURL string) (e2eRates, error) {
 	prefix := seal.Random(4) // the retention run loads the same botgate twice
 	start := time.Now()
 	res := load.Run(b.e.ctx, b.cmd.Concurrency, b.cmd.Messages, func(ctx context.Context, w, seq int) error {
-		return b.post(ctx, u, key, asyncRequest(fmt.Sprintf("e2e-%s-%d", prefix, seq)))
+		return b.post(ctx, us[w%len(us)], key, asyncRequest(fmt.Sprintf("e2e-%s-%d", prefix, seq)))
 	})
 	if res.Errors > 0 {
 		return r, fmt.Errorf("end-to-end run: %d of %d requests failed", res.Errors, res.Requests)
@@ -362,6 +393,11 @@ func (c *child) stop() {
 // child starts this binary with a sub-command on a free port, logging to the
 // work directory, and waits until it answers HTTP.
 func (b *benchRun) child(name string, args ...string) (*child, string, error) {
+	return b.childOf(b.self, name, args...)
+}
+
+// childOf is child running bin.
+func (b *benchRun) childOf(bin, name string, args ...string) (*child, string, error) {
 	addr, err := freePort()
 	if err != nil {
 		return nil, "", err
@@ -370,7 +406,7 @@ func (b *benchRun) child(name string, args ...string) (*child, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	cmd := exec.Command(b.self, append(append(args[:1:1], "--addr", addr), args[1:]...)...)
+	cmd := exec.Command(bin, append(append(args[:1:1], "--addr", addr), args[1:]...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		return nil, "", err
@@ -396,7 +432,7 @@ func (b *benchRun) child(name string, args ...string) (*child, string, error) {
 }
 
 func (b *benchRun) gateway(kind, dsn, fakeURL string, extra ...string) (*child, string, error) {
-	return b.child("botgate-"+kind, append([]string{"serve", "--database", dsn, "--graph-url", fakeURL, "--admin-token", benchAdmin,
+	return b.childOf(b.served, "botgate-"+kind, append([]string{"serve", "--database", dsn, "--graph-url", fakeURL, "--admin-token", benchAdmin,
 		"--secret-key", hex.EncodeToString([]byte("botgate-bench-key-0123456789abcd")), "--egress-allow", "127.0.0.0/8",
 		"--log-level", "warn"}, extra...)...)
 }
@@ -476,7 +512,8 @@ func adminDo(method, u string, body any, want int, out any) error {
 // database returns a fresh database of kind and a function removing it.
 func (b *benchRun) database(kind, name string) (string, func(), error) {
 	if kind == "sqlite" {
-		return "sqlite://" + filepath.Join(b.dir, name+".db"), func() {}, nil
+		// Unique, as a PostgreSQL schema is: with --compare or --rounds each run needs a fresh one.
+		return "sqlite://" + filepath.Join(b.dir, fmt.Sprintf("%s-%d.db", name, time.Now().UnixNano())), func() {}, nil
 	}
 	schema := fmt.Sprintf("bench_%s_%d", name, time.Now().UnixNano())
 	db, err := sql.Open("pgx", b.cmd.Postgres)
@@ -494,6 +531,7 @@ func (b *benchRun) database(kind, name string) (string, func(), error) {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	q.Set("application_name", schema) // the bench finds this botgate's backends by it, to read their CPU time
 	u.RawQuery = q.Encode()
 	return u.String(), func() { _, _ = db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); db.Close() }, nil
 }

@@ -39,29 +39,15 @@ const MaxLoggedBody = 8 << 10
 
 func (l *RequestLog) init() { l.once.Do(func() { l.pending = make(chan *store.APIRequest, 4096) }) }
 
-// FaceOf names the face a path belongs to, "" for paths not logged
-// (the console, health checks, metrics, the sandbox's own pages).
-func FaceOf(path string) string {
-	switch {
-	case path == "/api":
-		return "bothub"
-	case path == "/api/get_token" || strings.HasPrefix(path, "/chat-facebook/api/"):
-		return "sobot"
-	case strings.HasPrefix(path, "/channels/"):
-		return "whatsapp"
-	case strings.HasPrefix(path, "/admin/"):
-		return "admin"
-	case strings.HasPrefix(path, "/webhooks/"):
-		return "webhook"
-	}
-	return ""
-}
+// loggedAs names, for each face whose requests the log keeps, the face the
+// console shows them under; other faces are not kept.
+var loggedAs = map[string]string{"bothub": "bothub", "sobot": "sobot", "whatsapp": "whatsapp", "admin": "admin", "inbound": "webhook"}
 
 // Wrap records the requests next serves on the faces' paths.
 func (l *RequestLog) Wrap(next http.Handler) http.Handler {
 	l.init()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		face := FaceOf(r.URL.Path)
+		face := loggedAs[FaceOf(r.URL.Path)]
 		if face == "" {
 			next.ServeHTTP(w, r)
 			return

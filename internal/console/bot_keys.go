@@ -25,7 +25,7 @@ func (c *Console) keyCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.audit(r, "create api key", id, "key "+k.ID)
-	c.renderBot(w, r, http.StatusCreated, id, botExtras{Notice: "API key created.", Key: key})
+	c.renderBot(w, r, http.StatusCreated, id, botExtras{Notice: "API key created.", Key: key, Scopes: k.Scopes})
 }
 
 // keySetEnabled enables or disables one of the bot's keys.

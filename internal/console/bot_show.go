@@ -14,6 +14,7 @@ type botExtras struct {
 	Notice  string
 	Secret  string          // the new callback secret
 	Key     string          // a new API key
+	Scopes  []string        // the new key's scopes
 	App     *store.SobotApp // a new Sobot app, with AppKey
 	AppKey  string
 	Form    form

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"syscall"
 )
 
@@ -126,5 +127,18 @@ func unreachable(err error) bool {
 	var ne net.Error
 	var retry interface{ SafeToRetry() bool }
 	return errors.As(err, &ne) || errors.As(err, &retry) && retry.SafeToRetry() || errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || busyServer(err)
+}
+
+// busyServer reports a database refusing work for a while rather than for
+// a bug: SQLSTATE class 08 (connection exception), 53 (insufficient
+// resources: too many connections, out of memory, disk full) and 57P
+// (shutting down, starting up). PostgreSQL's errors carry SQLState().
+func busyServer(err error) bool {
+	var coded interface{ SQLState() string }
+	if !errors.As(err, &coded) {
+		return false
+	}
+	code := coded.SQLState()
+	return strings.HasPrefix(code, "08") || strings.HasPrefix(code, "53") || strings.HasPrefix(code, "57P")
 }

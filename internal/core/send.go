@@ -10,12 +10,15 @@ import (
 
 // SendRequest is a send in the core's terms, whichever face accepted it.
 type SendRequest struct {
-	Face      string          `json:"-"` // dialect that accepted it; shapes the result callback
-	Method    string          `json:"-"` // the vendor's method name, e.g. send_message
-	RequestID string          `json:"-"`
-	Sync      bool            `json:"-"`
-	Wait      time.Duration   `json:"-"`              // a sync send's bound when the caller sets one (v1's Prefer: wait=N)
-	Meta      json.RawMessage `json:"meta,omitempty"` // the caller's, echoed in the callback
+	Face      string        `json:"-"` // dialect that accepted it; shapes the result callback
+	Method    string        `json:"-"` // the vendor's method name, e.g. send_message
+	RequestID string        `json:"-"`
+	Sync      bool          `json:"-"`
+	Wait      time.Duration `json:"-"` // a sync send's bound when the caller sets one (v1's Prefer: wait=N)
+	// RequestHash identifies the request that used RequestID as an
+	// Idempotency-Key (v1), to tell its retry from another request.
+	RequestHash string          `json:"-"`
+	Meta        json.RawMessage `json:"meta,omitempty"` // the caller's, echoed in the callback
 
 	Recipient     Recipient         `json:"recipient"`
 	MessagingType string            `json:"messaging_type,omitempty"`

@@ -18,7 +18,7 @@ func (s *Server) serveSend(c *call) reply {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	send := Send{Token: c.token, Body: c.body, Parsed: params, Recipient: recipient}
+	send := Send{Token: c.token, Body: c.body, Parsed: params, Recipient: recipient, CallerGone: c.req.Context().Err() != nil}
 	var err *GraphError
 	send.PageID, err = s.pageForLocked(c.node, c.token)
 	if err == nil {

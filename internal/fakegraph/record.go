@@ -34,6 +34,10 @@ type Send struct {
 	MessageID string
 	Status    int
 	Err       *GraphError
+	// CallerGone: the caller hung up before the answer (it crashed mid-call).
+	// Graph sent the message, but the caller never learned so and will send
+	// it again; a crash test tells these repeats from its commit window's.
+	CallerGone bool
 }
 
 // recordLocked keeps a call and its reply, returning the call's Seq.

@@ -18,6 +18,7 @@ type rules struct {
 	transientRate   float64
 	transientCount  int // alternates the two transient errors
 	latency         time.Duration
+	throughput      map[string]*throughput // WhatsApp phone number ids
 }
 
 func newRules(latency time.Duration) rules {
@@ -28,6 +29,7 @@ func newRules(latency time.Duration) rules {
 		waFail:          map[string]GraphError{},
 		withheld:        map[string]bool{},
 		latency:         latency,
+		throughput:      map[string]*throughput{},
 	}
 }
 

@@ -95,6 +95,9 @@ func (s *Server) serveWhatsAppSend(c *call) reply {
 	if err == nil {
 		err = s.whatsAppRuleLocked(req.waID)
 	}
+	if err == nil {
+		err = s.throughputLocked(c.node, c.received)
+	}
 	var rep reply
 	if err != nil {
 		send.Err = err

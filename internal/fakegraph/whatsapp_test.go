@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 const waText = `{"messaging_product":"whatsapp","recipient_type":"individual","to":"+16505551234","type":"text","text":{"body":"hi"}}`
@@ -189,4 +190,26 @@ func TestWaitWhatsAppSends(t *testing.T) {
 		t.Error("Reset kept WhatsApp sends")
 	}
 	wantWASent(t, s, waPost(t, base+waSend, waToken, waText)) // the number survives Reset
+}
+
+// The throughput judge refuses the send past the number's rate within one
+// second (by the fake's clock), counts it, and admits again once the
+// second has moved on.
+func TestWhatsAppThroughputJudge(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	s, base := newWAFake(t, Options{Now: func() time.Time { return now }})
+	s.SetWhatsAppThroughput(waPhoneID, 2)
+	wantWASent(t, s, waPost(t, base+waSend, waToken, waText))
+	now = now.Add(500 * time.Millisecond)
+	wantWASent(t, s, waPost(t, base+waSend, waToken, waText))
+	now = now.Add(499 * time.Millisecond) // the first is still within the second
+	wantWAError(t, waPost(t, base+waSend, waToken, waText), 400, 130429, "(#130429) Rate limit hit",
+		"Cloud API message throughput has been reached.")
+	now = now.Add(time.Millisecond) // it has just left it
+	wantWASent(t, s, waPost(t, base+waSend, waToken, waText))
+	if n := s.WhatsAppThroughputViolations(waPhoneID); n != 1 {
+		t.Errorf("violations = %d, want 1", n)
+	}
+	s.SetWhatsAppThroughput(waPhoneID, 0)
+	wantWASent(t, s, waPost(t, base+waSend, waToken, waText))
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -105,7 +106,8 @@ func sentByID(fake *fakegraph.Server) map[string][]string {
 			continue
 		}
 		msg, _ := s.Parsed["message"].(map[string]any)
-		id, _ := msg["text"].(string)
+		text, _ := msg["text"].(string)
+		id, _, _ := strings.Cut(text, " ") // the id may be followed by more text
 		out[id] = append(out[id], s.MessageID)
 	}
 	return out

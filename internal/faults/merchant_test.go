@@ -59,11 +59,14 @@ func TestMerchantHangDelaysOnlyCallbacks(t *testing.T) {
 			t.Fatalf("%d callbacks got through a hung endpoint", got)
 		}
 		px.remove("hang")
-		dups := accountFor(t, env.Fake, env.Inbox, accepted)
+		// A POST the hang swallowed reaches the merchant late, when the proxy
+		// lets it through, beside botgate's retry of it: the same delivery
+		// (one webhook-id) twice, which the merchant dedupes.
+		dups, repeated := accountForRepeats(t, env.Fake, env.Inbox, accepted, true)
 		if dups != 0 {
 			t.Errorf("%d requests reached Graph twice; the merchant's hang must not repeat sends", dups)
 		}
-		t.Logf("%s: %d async accepted (refused: %s) and sent while the merchant hung, %d of 3 sync sends answered 200; all callbacks arrived once after it recovered",
-			db.Kind, len(accepted), fmtCounts(refused), syncOK)
+		t.Logf("%s: %d async accepted (refused: %s) and sent while the merchant hung, %d of 3 sync sends answered 200; all callbacks arrived after it recovered (%d repeated as the same delivery)",
+			db.Kind, len(accepted), fmtCounts(refused), syncOK, repeated)
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/botgate/botgate/internal/core"
+	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/store"
 )
 
@@ -16,14 +17,6 @@ type InboundData struct {
 	At      time.Time       `json:"at"`
 	Payload string          `json:"payload,omitempty"` // a postback's or quick reply's
 	Item    json.RawMessage `json:"item"`
-}
-
-// StatusData is a message.delivered or message.read event's data: Graph
-// reports them per user up to a watermark, naming messages only sometimes.
-type StatusData struct {
-	PSID       string    `json:"psid"`
-	Watermark  time.Time `json:"watermark"`
-	MessageIDs []string  `json:"message_ids,omitempty"` // Graph's ids, when the delivery names them
 }
 
 // SubscriptionData is a subscription.changed event's data.
@@ -49,10 +42,6 @@ func (h *Handler) emit(tx *store.Tx, b *core.Bot, ev event) error {
 		return h.Notify.Emit(tx, b.ID, core.EventInboundMessage, InboundData{PSID: ev.psid, PageID: ev.page, At: ev.at, Payload: ev.payload, Item: ev.raw})
 	case core.EventPostback:
 		return h.Notify.Emit(tx, b.ID, core.EventInboundPostback, InboundData{PSID: ev.psid, PageID: ev.page, At: ev.at, Payload: ev.payload, Item: ev.raw})
-	case core.EventDelivery:
-		return h.Notify.Emit(tx, b.ID, core.EventMessageDelivered, StatusData{PSID: ev.psid, Watermark: ev.watermark, MessageIDs: ev.mids})
-	case core.EventRead:
-		return h.Notify.Emit(tx, b.ID, core.EventMessageRead, StatusData{PSID: ev.psid, Watermark: ev.watermark})
 	case core.EventOptIn:
 		if o := ev.optin; o != nil && o.Type == "notification_messages" {
 			d := SubscriptionData{PSID: ev.psid, Topic: o.Title, Subscribed: o.NotificationMessagesStatus != "STOP_NOTIFICATIONS", Timezone: o.NotificationMessagesTimezone}
@@ -80,19 +69,39 @@ func (h *Handler) emitWindow(tx *store.Tx, b *core.Bot, psid string, at time.Tim
 	return h.Notify.Emit(tx, b.ID, core.EventWindowOpened, WindowData{PSID: psid, OpenedAt: at, ClosesAt: at.Add(core.StandardWindow)})
 }
 
-// emitWhatsApp owes the events of a WhatsApp message or status. WhatsApp
+// emitWhatsApp owes the events of a WhatsApp user's message. WhatsApp
 // names its users by number: the psid is the contact's id, wa:<digits>,
-// and page_id the business number's id.
+// and page_id the business number's id. Statuses are told by emitMoved.
 func (h *Handler) emitWhatsApp(tx *store.Tx, b *core.Bot, ev waEvent) error {
 	if m := ev.msg; m != nil {
 		return h.Notify.Emit(tx, b.ID, core.EventInboundMessage, InboundData{PSID: core.WAContact(m.From), PageID: ev.number,
 			At: waTime(m.Timestamp, tx.Now()), Item: ev.raw})
 	}
-	s := ev.status
-	typ := map[string]string{"delivered": core.EventMessageDelivered, "read": core.EventMessageRead}[s.Status]
-	if typ == "" {
+	return nil
+}
+
+// statusEvents names the event a message's move to a status is.
+var statusEvents = map[core.Status]string{
+	core.StatusDelivered: core.EventMessageDelivered, core.StatusRead: core.EventMessageRead, core.StatusFailed: core.EventMessageFailed,
+}
+
+// emitMoved owes one event per message the transaction just moved to
+// status, each the message as it now is. Only messages that moved are told:
+// a second watermark or a repeated status covering a message moves nothing,
+// so no message is reported twice for one status.
+func (h *Handler) emitMoved(tx *store.Tx, b *core.Bot, status core.Status, ids []string) error {
+	typ := statusEvents[status]
+	if len(ids) == 0 || !h.Notify.Wants(tx, b.ID, typ) {
 		return nil
 	}
-	return h.Notify.Emit(tx, b.ID, typ, StatusData{PSID: core.WAContact(s.RecipientID), Watermark: waTime(s.Timestamp, tx.Now()),
-		MessageIDs: []string{s.ID}})
+	for _, id := range ids {
+		m, err := tx.GetMessage(id)
+		if err != nil {
+			return err
+		}
+		if err := h.Notify.Emit(tx, b.ID, typ, notify.NewMessageData(m)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -118,14 +118,21 @@ func (h *Handler) apply(tx *store.Tx, b *core.Bot, ev event) error {
 	}
 	switch ev.kind {
 	case core.EventDelivery:
-		if _, err := tx.AdvanceByGraphIDs(b.ID, ev.mids, core.StatusDelivered); err != nil {
+		named, err := tx.AdvanceByGraphIDs(b.ID, ev.mids, core.StatusDelivered)
+		if err != nil {
 			return err
 		}
-		_, err := tx.AdvanceUpTo(b.ID, ev.psid, ev.watermark, core.StatusDelivered)
-		return err
+		covered, err := tx.AdvanceUpTo(b.ID, ev.psid, ev.watermark, core.StatusDelivered)
+		if err != nil {
+			return err
+		}
+		return h.emitMoved(tx, b, core.StatusDelivered, append(named, covered...))
 	case core.EventRead:
-		_, err := tx.AdvanceUpTo(b.ID, ev.psid, ev.watermark, core.StatusRead)
-		return err
+		covered, err := tx.AdvanceUpTo(b.ID, ev.psid, ev.watermark, core.StatusRead)
+		if err != nil {
+			return err
+		}
+		return h.emitMoved(tx, b, core.StatusRead, covered)
 	case core.EventOptIn:
 		return saveOptIn(tx, b, ev)
 	case core.EventPostback:

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/botgate/botgate/internal/core"
+	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/queue"
 	"github.com/botgate/botgate/internal/seal"
 	"github.com/botgate/botgate/internal/store"
@@ -322,12 +323,13 @@ func (h *Handler) applyWhatsApp(tx *store.Tx, b *core.Bot, ev waEvent) error {
 	}
 	s := ev.status
 	switch s.Status {
-	case "delivered":
-		_, err := tx.AdvanceByGraphIDs(b.ID, []string{s.ID}, core.StatusDelivered)
-		return err
-	case "read":
-		_, err := tx.AdvanceByGraphIDs(b.ID, []string{s.ID}, core.StatusRead)
-		return err
+	case "delivered", "read":
+		status := core.Status(s.Status)
+		moved, err := tx.AdvanceByGraphIDs(b.ID, []string{s.ID}, status)
+		if err != nil {
+			return err
+		}
+		return h.emitMoved(tx, b, status, moved)
 	case "failed":
 		e := &core.Error{Kind: core.KindUpstream, Message: "WhatsApp reported the message failed"}
 		if len(s.Errors) > 0 {
@@ -339,9 +341,36 @@ func (h *Handler) applyWhatsApp(tx *store.Tx, b *core.Bot, ev waEvent) error {
 			e.Message = fmt.Sprintf("WhatsApp reported the message failed: (#%d) %s", x.Code, msg)
 			e.Upstream = &core.UpstreamError{Code: x.Code, Message: x.Title, Details: x.ErrorData.Details}
 		}
-		return tx.FailByGraphID(b.ID, s.ID, e)
+		id, err := tx.FailByGraphID(b.ID, s.ID, e)
+		if err != nil || id == "" {
+			return err
+		}
+		return h.failedLater(tx, b, id)
 	}
 	return nil // "sent" is what the send's answer already said
+}
+
+// failedLater tells of a message WhatsApp failed after accepting it as the
+// dispatcher tells of its own failures: a message.failed event, the
+// messages metric and a log line.
+func (h *Handler) failedLater(tx *store.Tx, b *core.Bot, id string) error {
+	m, err := tx.GetMessage(id)
+	if err != nil {
+		return err
+	}
+	if err := h.Notify.Emit(tx, b.ID, core.EventMessageFailed, notify.NewMessageData(m)); err != nil {
+		return err
+	}
+	tx.AfterCommit(func() {
+		h.Stats.Message(m.Request.Face, string(m.Channel), string(core.StatusFailed))
+		args := []any{"message", m.ID, "client_request_id", m.Request.RequestID, "bot", m.BotID, "face", m.Request.Face,
+			"channel", string(m.Channel), "code", string(m.Error.Kind), "reason", m.Error.Message, "by", "status webhook"}
+		if m.Error.Upstream != nil {
+			args = append(args, "graph_code", m.Error.Upstream.Code)
+		}
+		h.Log.Info("message failed", args...)
+	})
+	return nil
 }
 
 // waTime reads the Cloud API's timestamps: seconds, as a string.

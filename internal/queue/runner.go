@@ -152,11 +152,17 @@ func (r *Runner) claim(ctx context.Context, free int) []Job {
 		jobs, err = Claim(tx, r.Kind, r.Owner, r.Lease, min(free, claimBatch))
 		return err
 	})
+	if err != nil {
+		// The claim did not commit (a full disk, a lost connection), though
+		// its UPDATE returned rows: the jobs are still claimable by anyone,
+		// so running them would send them twice.
+		if ctx.Err() == nil {
+			r.sample.Log(r.Log, slog.LevelError, "claim", "queue: claim failed", "kind", r.Kind, "err", err)
+		}
+		return nil
+	}
 	for i := range jobs {
 		jobs[i].Until = until
-	}
-	if err != nil && ctx.Err() == nil {
-		r.sample.Log(r.Log, slog.LevelError, "claim", "queue: claim failed", "kind", r.Kind, "err", err)
 	}
 	return jobs
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/botgate/botgate/internal/api"
 	"github.com/botgate/botgate/internal/logs"
 	"github.com/botgate/botgate/internal/metrics"
 	"github.com/botgate/botgate/internal/seal"
@@ -69,29 +70,13 @@ func saneRequestID(id string) bool {
 	return true
 }
 
-// face names the API a route belongs to, by its path.
+// face names the API a route ("METHOD /path") belongs to.
 func face(route string) string {
 	_, path, ok := strings.Cut(route, " ")
 	if !ok {
 		path = route
 	}
-	switch {
-	case path == "/api":
-		return "bothub"
-	case strings.HasPrefix(path, "/api/"), strings.HasPrefix(path, "/chat-facebook/"):
-		return "sobot"
-	case strings.HasPrefix(path, "/channels/"):
-		return "whatsapp"
-	case strings.HasPrefix(path, "/admin/"):
-		return "admin"
-	case strings.HasPrefix(path, "/webhooks/"):
-		return "inbound"
-	case strings.HasPrefix(path, "/sandbox/"):
-		return "sandbox"
-	case strings.HasPrefix(path, "/console"):
-		return "console"
-	}
-	return "ops"
+	return api.FaceOf(path)
 }
 
 // retryAfter is the Retry-After of a 503, in seconds.

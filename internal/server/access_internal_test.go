@@ -31,6 +31,7 @@ func TestFaceOfRoute(t *testing.T) {
 		"POST /api": "bothub", "POST /chat-facebook/api/messenger/send": "sobot", "GET /api/get_token": "sobot",
 		"POST /channels/{bot_phone}/messages": "whatsapp", "GET /admin/v1/bots": "admin",
 		"POST /webhooks/messenger/{bot}": "inbound", "GET /sandbox/inbox": "sandbox",
+		"POST /v1/messages": "v1", "GET /v1/docs": "v1", "GET /v1x": "ops", "GET /console/keys": "console",
 		"GET /healthz": "ops", "GET /metrics": "ops", "unmatched": "ops",
 	} {
 		if got := face(route); got != want {

@@ -101,6 +101,19 @@ type Config struct {
 
 	Now func() time.Time // injected clock for the records; default time.Now
 	Out io.Writer        // where the sandbox prints its welcome; default os.Stdout
+
+	realClock bool // Now is the process's clock, not one a test injected
+}
+
+// processClock is the process's clock: time.Now, set off by the hidden
+// BOTGATE_TEST_CLOCK_OFFSET (a Go duration, e.g. "3s" or "-3s"), which
+// lets tests run instances whose clocks disagree. It is read here only.
+func processClock() func() time.Time {
+	offset, _ := time.ParseDuration(os.Getenv("BOTGATE_TEST_CLOCK_OFFSET"))
+	if offset == 0 {
+		return time.Now
+	}
+	return func() time.Time { return time.Now().Add(offset) }
 }
 
 // Defaults returns the configuration `botgate serve` starts from.
@@ -168,7 +181,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	if cfg.Now == nil {
-		cfg.Now = time.Now
+		cfg.Now, cfg.realClock = processClock(), true
 	}
 	if cfg.Out == nil {
 		cfg.Out = os.Stdout
@@ -176,6 +189,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	st, err := OpenStore(ctx, cfg)
 	if err != nil {
 		return nil, err
+	}
+	if off := st.ClockOffset(); off > time.Second || off < -time.Second {
+		log.Warn("botgate: this process's clock is off the database server's; leases and WhatsApp turns follow the database's",
+			"offset", (-off).Round(time.Millisecond).String())
 	}
 	generatedToken := cfg.Sandbox && cfg.AdminToken == ""
 	if generatedToken {
@@ -234,7 +251,10 @@ func OpenStore(ctx context.Context, cfg Config) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.Database, store.Options{Now: cfg.Now, Box: box, SQLiteSync: cfg.SQLiteSync})
+	if cfg.Now == nil {
+		cfg.Now, cfg.realClock = processClock(), true
+	}
+	st, err := store.Open(ctx, cfg.Database, store.Options{Now: cfg.Now, DatabaseClock: cfg.realClock, Box: box, SQLiteSync: cfg.SQLiteSync})
 	if err != nil {
 		return nil, err
 	}

@@ -21,25 +21,6 @@ func (s *Store) GetContact(ctx context.Context, botID, psid string) (*core.Conta
 	return c, err
 }
 
-// ContactsAfter returns up to limit of a bot's contacts, whole, after the
-// PSID after ("" from the first), in PSID order.
-func (s *Store) ContactsAfter(ctx context.Context, botID, after string, limit int) ([]*core.Contact, error) {
-	rows, err := s.query(ctx, `SELECT `+contactColumns+` FROM contacts WHERE bot_id = $1 AND psid > $2 ORDER BY psid LIMIT $3`, botID, after, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*core.Contact
-	for rows.Next() {
-		c, err := scanContact(rows, botID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
-}
-
 // SetTags replaces an existing contact's tags; KindNotFound when the user
 // is not a contact.
 func (s *Store) SetTags(ctx context.Context, botID, psid string, tags []string) error {

@@ -58,6 +58,35 @@ func (s *Store) BeginIdempotent(ctx context.Context, botID, key, operation, hash
 	return found, err
 }
 
+// GetIdempotent returns a key's record, nil when the key is not kept (or
+// its record is older than ttl). It only reads: a message accept looks
+// before it runs, and claims nothing (the message row is the claim).
+func (s *Store) GetIdempotent(ctx context.Context, botID, key string, ttl time.Duration) (*Idempotent, error) {
+	var r Idempotent
+	err := s.queryRow(ctx, `SELECT operation, request_hash, status, headers, body FROM idempotency_keys
+		WHERE bot_id = $1 AND key = $2 AND created_at >= $3 AND NOT (status = 0 AND created_at < $4)`,
+		botID, key, ms(s.now().Add(-ttl)), ms(s.now().Add(-AbandonedAfter))).Scan(&r.Operation, &r.RequestHash, &r.Status, &r.Headers, &r.Body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// KeepIdempotent stores a finished answer under key without a claim first,
+// unless the key is kept already: for a message accept's refusal, which
+// wrote no message row to answer from.
+func (s *Store) KeepIdempotent(ctx context.Context, botID, key, operation, hash string, status int, headers, body string) error {
+	return s.WriteUrgent(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(`INSERT INTO idempotency_keys (bot_id, key, operation, request_hash, status, headers, body, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (bot_id, key) DO NOTHING`,
+			botID, key, operation, hash, status, headers, body, ms(tx.Now()))
+		return err
+	})
+}
+
 // FinishIdempotent stores the answer of the request that claimed key.
 func (s *Store) FinishIdempotent(ctx context.Context, botID, key string, status int, headers, body string) error {
 	return s.WriteUrgent(ctx, func(tx *Tx) error {

@@ -2,10 +2,13 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -145,43 +148,50 @@ func (tx *Tx) TouchContact(botID, psid string, inbound *time.Time) error {
 
 // FailByGraphID marks failed the bot's message whose part Graph knows by
 // graphID, if it is not delivered or read already: WhatsApp reports some
-// failures after it accepted the message.
-func (tx *Tx) FailByGraphID(botID, graphID string, e *core.Error) error {
+// failures after it accepted the message. It returns the message's id when
+// the message moved to failed, "" otherwise (unknown, or failed already).
+func (tx *Tx) FailByGraphID(botID, graphID string, e *core.Error) (string, error) {
 	messageID, err := tx.messageByGraphID(botID, graphID)
 	if err != nil || messageID == "" {
-		return err
+		return "", err
 	}
 	var contact string
 	if err := tx.QueryRow(`SELECT psid FROM messages WHERE id = $1`, messageID).Scan(&contact); err != nil {
-		return err
+		return "", err
 	}
 	if err := tx.NoteMarketingRefusal(botID, contact, e); err != nil {
-		return err
+		return "", err
 	}
-	return tx.MarkFailed(messageID, e)
+	moved, err := tx.markFailed(messageID, e)
+	if err != nil || !moved {
+		return "", err
+	}
+	return messageID, nil
 }
 
 // AdvanceByGraphIDs moves the bot's messages whose parts Graph knows by
-// these ids to status (delivered or read), where the status order allows.
-func (tx *Tx) AdvanceByGraphIDs(botID string, graphIDs []string, status core.Status) (int, error) {
-	n := 0
+// these ids to status (delivered or read), where the status order allows,
+// and returns the ids of the messages that moved: a status a message has
+// already reached (or passed) moves nothing, so it is reported once.
+func (tx *Tx) AdvanceByGraphIDs(botID string, graphIDs []string, status core.Status) ([]string, error) {
+	var moved []string
 	for _, id := range graphIDs {
 		messageID, err := tx.messageByGraphID(botID, id)
 		if err != nil {
-			return n, err
+			return moved, err
 		}
-		if messageID == "" {
+		if messageID == "" || slices.Contains(moved, messageID) {
 			continue
 		}
-		moved, err := tx.SetStatus(messageID, status)
+		ok, err := tx.SetStatus(messageID, status)
 		if err != nil {
-			return n, err
+			return moved, err
 		}
-		if moved {
-			n++
+		if ok {
+			moved = append(moved, messageID)
 		}
 	}
-	return n, nil
+	return moved, nil
 }
 
 // messageByGraphID is the bot's message with a part Graph knows by
@@ -199,17 +209,39 @@ func (tx *Tx) messageByGraphID(botID, graphID string) (string, error) {
 
 // AdvanceUpTo moves every message sent to a user at or before watermark to
 // status (delivered or read), where the status order allows: Messenger's
-// delivery and read events cover all earlier messages.
-func (tx *Tx) AdvanceUpTo(botID, psid string, watermark time.Time, status core.Status) (int, error) {
+// delivery and read events cover all earlier messages. It returns the ids of
+// the messages that moved, in the order they were sent.
+func (tx *Tx) AdvanceUpTo(botID, psid string, watermark time.Time, status core.Status) ([]string, error) {
 	column := statusColumn[status]
-	res, err := tx.Exec(`UPDATE messages SET status = $4, updated_at = $5, `+column+` = $5
-		WHERE bot_id = $1 AND psid = $2 AND sent_at <= $3 AND status IN (`+fromStatuses(status)+`)`,
+	rows, err := tx.Query(`UPDATE messages SET status = $4, updated_at = $5, `+column+` = $5
+		WHERE bot_id = $1 AND psid = $2 AND sent_at <= $3 AND status IN (`+fromStatuses(status)+`)
+		RETURNING id, sent_at`,
 		botID, psid, ms(watermark), string(status), ms(tx.Now()))
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+	defer rows.Close()
+	type row struct {
+		id     string
+		sentAt int64
+	}
+	var moved []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.sentAt); err != nil {
+			return nil, err
+		}
+		moved = append(moved, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(moved, func(a, b row) int { return cmp.Or(cmp.Compare(a.sentAt, b.sentAt), strings.Compare(a.id, b.id)) })
+	ids := make([]string, len(moved))
+	for i, r := range moved {
+		ids[i] = r.id
+	}
+	return ids, nil
 }
 
 // Subscription is a user's notification-messages opt-in for one topic.

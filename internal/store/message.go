@@ -14,7 +14,7 @@ import (
 )
 
 const messageColumns = `id, bot_id, request_id, channel, face, method, sync, status, psid, request, recipient_id, error,
-	created_at, updated_at, sent_at, delivered_at, read_at, failed_at`
+	created_at, updated_at, sent_at, delivered_at, read_at, failed_at, request_hash`
 
 // EncodeRequest encodes a message's request for InsertMessage. Callers do it
 // before Write: the writer serves every caller, so it should not encode.
@@ -25,9 +25,10 @@ func EncodeRequest(r *core.SendRequest) ([]byte, error) { return json.Marshal(r)
 // nothing is written.
 func (tx *Tx) InsertMessage(m *core.MessageRecord, req []byte) error {
 	m.CreatedAt, m.UpdatedAt, m.Status = tx.Now(), tx.Now(), core.StatusAccepted
-	res, err := tx.Exec(`INSERT INTO messages (id, bot_id, request_id, channel, face, method, sync, status, psid, request, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT (bot_id, request_id) DO NOTHING`,
-		m.ID, m.BotID, m.Request.RequestID, m.Channel, m.Request.Face, m.Request.Method, m.Request.Sync, m.Status, m.PSID, string(req), ms(tx.Now()))
+	res, err := tx.Exec(`INSERT INTO messages (id, bot_id, request_id, channel, face, method, sync, status, psid, request, created_at, updated_at, request_hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) ON CONFLICT (bot_id, request_id) DO NOTHING`,
+		m.ID, m.BotID, m.Request.RequestID, m.Channel, m.Request.Face, m.Request.Method, m.Request.Sync, m.Status, m.PSID, string(req), ms(tx.Now()),
+		m.Request.RequestHash)
 	if err != nil {
 		return err
 	}
@@ -102,12 +103,17 @@ func (tx *Tx) MarkSent(id, recipientID, psid string) error {
 
 // MarkFailed records why a message failed.
 func (tx *Tx) MarkFailed(id string, e *core.Error) error {
+	_, err := tx.markFailed(id, e)
+	return err
+}
+
+// markFailed records why a message failed, and reports whether it moved.
+func (tx *Tx) markFailed(id string, e *core.Error) (bool, error) {
 	data, err := json.Marshal(e)
 	if err != nil {
-		return err
+		return false, err
 	}
-	_, err = tx.setStatus(id, core.StatusFailed, `, error = $4`, []any{string(data)})
-	return err
+	return tx.setStatus(id, core.StatusFailed, `, error = $4`, []any{string(data)})
 }
 
 // GetMessage returns a message with its parts.
@@ -119,8 +125,35 @@ func (s *Store) GetMessage(ctx context.Context, id string) (*core.MessageRecord,
 	return m, s.attachParts(ctx, []*core.MessageRecord{m})
 }
 
+// GetMessage returns a message with its parts, as the transaction sees it:
+// for an event describing a change the transaction made.
+func (tx *Tx) GetMessage(id string) (*core.MessageRecord, error) {
+	m, err := scanMessage(tx.QueryRow(`SELECT `+messageColumns+` FROM messages WHERE id = $1`, id))
+	if err != nil {
+		return nil, err
+	}
+	return m, attachParts(tx.Query, []*core.MessageRecord{m})
+}
+
+// MessageByRequestID returns the bot's message with a request id, whole,
+// or nil when there is none.
+func (s *Store) MessageByRequestID(ctx context.Context, botID, requestID string) (*core.MessageRecord, error) {
+	m, err := scanMessage(s.queryRow(ctx, `SELECT `+messageColumns+` FROM messages WHERE bot_id = $1 AND request_id = $2`, botID, requestID))
+	if core.ErrorKind(err) == core.KindNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return m, s.attachParts(ctx, []*core.MessageRecord{m})
+}
+
 // attachParts loads the parts of a page of messages in one query.
 func (s *Store) attachParts(ctx context.Context, msgs []*core.MessageRecord) error {
+	return attachParts(func(q string, args ...any) (*sql.Rows, error) { return s.query(ctx, q, args...) }, msgs)
+}
+
+func attachParts(query func(string, ...any) (*sql.Rows, error), msgs []*core.MessageRecord) error {
 	if len(msgs) == 0 {
 		return nil
 	}
@@ -132,7 +165,7 @@ func (s *Store) attachParts(ctx context.Context, msgs []*core.MessageRecord) err
 		marks[i] = fmt.Sprintf("$%d", i+1)
 		args[i] = m.ID
 	}
-	rows, err := s.query(ctx, `SELECT message_id, seq, graph_id, request, at FROM attempts
+	rows, err := query(`SELECT message_id, seq, graph_id, request, at FROM attempts
 		WHERE message_id IN (`+strings.Join(marks, ", ")+`) AND graph_id IS NOT NULL ORDER BY message_id, seq`, args...)
 	if err != nil {
 		return err
@@ -222,9 +255,10 @@ func scanMessage(row scanner) (*core.MessageRecord, error) {
 		created, updated        int64
 		sent, delivered, readAt sql.NullInt64
 		failed                  sql.NullInt64
+		hash                    string
 	)
 	err := row.Scan(&m.ID, &m.BotID, &m.Request.RequestID, &m.Channel, &face, &method, &sync, &status, &m.PSID, &req,
-		&m.RecipientID, &errJSON, &created, &updated, &sent, &delivered, &readAt, &failed)
+		&m.RecipientID, &errJSON, &created, &updated, &sent, &delivered, &readAt, &failed, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, core.Errorf(core.KindNotFound, "no such message")
 	}
@@ -235,7 +269,7 @@ func scanMessage(row scanner) (*core.MessageRecord, error) {
 	if err := json.Unmarshal([]byte(req), &m.Request); err != nil {
 		return nil, fmt.Errorf("store: message %s request: %w", m.ID, err)
 	}
-	m.Request.RequestID, m.Request.Face, m.Request.Method, m.Request.Sync = requestID, face, method, sync
+	m.Request.RequestID, m.Request.Face, m.Request.Method, m.Request.Sync, m.Request.RequestHash = requestID, face, method, sync, hash
 	if errJSON.Valid {
 		m.Error = &core.Error{}
 		if err := json.Unmarshal([]byte(errJSON.String), m.Error); err != nil {

@@ -35,7 +35,12 @@ var migrations embed.FS
 // Options configure a Store.
 type Options struct {
 	Now func() time.Time // clock for every timestamp the store writes; default time.Now
-	Box *seal.Box        // seals secrets at rest; required
+	// DatabaseClock, on PostgreSQL, corrects Now by its offset from the
+	// database server's clock (see clock.go), so that processes whose
+	// clocks disagree still agree on leases and turns. For the real clock,
+	// not a test's simulated one.
+	DatabaseClock bool
+	Box           *seal.Box // seals secrets at rest; required
 	// BotCacheTTL bounds how long another process's change to a bot or key can
 	// go unseen here; changes made through this Store are seen at once.
 	BotCacheTTL time.Duration
@@ -53,6 +58,7 @@ type Store struct {
 	writer   *writer
 	box      *seal.Box
 	now      func() time.Time
+	clock    *dbClock // PostgreSQL with Options.DatabaseClock
 	bots     *botCache
 	migrator *goose.Provider
 
@@ -96,6 +102,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err := s.read.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	if opts.DatabaseClock && s.dialect.name == postgresDialect.name {
+		if err := s.useDatabaseClock(ctx); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("store: read the database's clock: %w", err)
+		}
 	}
 	s.bots = newBotCache(opts.BotCacheTTL, opts.Now)
 	pgxCaches := s.dialect.name == "postgres"
@@ -179,7 +191,7 @@ const aloneConns = 4
 func (s *Store) openPostgres(dsn string) error {
 	// Writers get their own connections: sharing one pool with the reads of
 	// dozens of workers left commits queued behind reads for connections.
-	w, err := sql.Open("pgx", dsn)
+	w, err := openPgx(dsn, "write")
 	if err != nil {
 		return err
 	}
@@ -187,7 +199,7 @@ func (s *Store) openPostgres(dsn string) error {
 	// (WriteAlone) that wait on contended rows without stalling a batch.
 	w.SetMaxOpenConns(postgresDialect.writers + 1 + aloneConns)
 	w.SetMaxIdleConns(postgresDialect.writers + 1 + aloneConns)
-	r, err := sql.Open("pgx", dsn)
+	r, err := openPgx(dsn, "read")
 	if err != nil {
 		w.Close()
 		return err
@@ -252,6 +264,10 @@ func (s *Store) Now() time.Time { return s.now() }
 
 // Close stops the writer and closes the connections.
 func (s *Store) Close() error {
+	if s.clock != nil {
+		close(s.clock.stop)
+		<-s.clock.done
+	}
 	if s.writer != nil {
 		s.writer.close()
 	}

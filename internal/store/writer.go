@@ -211,12 +211,7 @@ func (w *writer) loop() {
 		case o := <-w.ops:
 			batch = append(batch[:0], o)
 		case <-w.stop:
-			// Finish what was queued before the store closed.
-			for _, lane := range []chan *op{w.urgent, w.ops} {
-				for len(lane) > 0 {
-					w.commit([]*op{<-lane})
-				}
-			}
+			w.drain()
 			return
 		}
 		batch = fill(batch, w.urgent)
@@ -227,6 +222,23 @@ func (w *writer) loop() {
 		}
 		w.batch.Observe(float64(len(batch)))
 		w.commit(batch)
+	}
+}
+
+// drain finishes what was queued before the store closed. Several writers
+// (PostgreSQL) drain at once: a writer that saw an operation waiting must
+// not block when another took it first, or closing the store would hang.
+func (w *writer) drain() {
+	for _, lane := range []chan *op{w.urgent, w.ops} {
+		for {
+			select {
+			case o := <-lane:
+				w.commit([]*op{o})
+				continue
+			default:
+			}
+			break
+		}
 	}
 }
 
@@ -263,7 +275,7 @@ func fill(batch []*op, lane chan *op) []*op {
 
 // Collectors are the store's Prometheus series.
 func (s *Store) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{s.writer.batch, s.writer.txTime}
+	return []prometheus.Collector{s.writer.batch, s.writer.txTime, roundTrips}
 }
 
 // maxTransientRetries bounds how often a batch is tried again after a

@@ -7,17 +7,19 @@ import (
 	"strings"
 
 	"github.com/botgate/botgate/internal/core"
+	"github.com/botgate/botgate/internal/store"
 )
 
-// ListContacts answers a page of the bot's contacts in id order.
+// ListContacts answers a page of the bot's contacts matching the filters,
+// in id order.
 func (h *Server) ListContacts(w http.ResponseWriter, r *http.Request, params ListContactsParams) {
-	limit, after, err := pageOf(params.Limit, params.Cursor)
+	q, err := contactQuery(params)
 	if err != nil {
 		writeProblem(w, r, err, h.Log)
 		return
 	}
-	bot := botOf(r.Context())
-	contacts, err := h.Store.ContactsAfter(r.Context(), bot.ID, after, limit)
+	q.BotID, q.Now = botOf(r.Context()).ID, h.Store.Now()
+	contacts, err := h.Store.ContactsAfter(r.Context(), q)
 	page := ContactPage{Items: []Contact{}}
 	for _, c := range contacts {
 		var out Contact
@@ -30,10 +32,46 @@ func (h *Server) ListContacts(w http.ResponseWriter, r *http.Request, params Lis
 		writeProblem(w, r, err, h.Log)
 		return
 	}
-	if len(contacts) == limit {
+	if len(contacts) == q.Limit {
 		page.NextCursor = ptr(base64.RawURLEncoding.EncodeToString([]byte(contacts[len(contacts)-1].PSID)))
 	}
 	writeJSON(w, "application/json", http.StatusOK, page)
+}
+
+// contactQuery checks a contact list's parameters, naming the one at fault.
+func contactQuery(p ListContactsParams) (store.ContactQuery, error) {
+	limit, after, err := pageOf(p.Limit, p.Cursor)
+	if err != nil {
+		return store.ContactQuery{}, err
+	}
+	q := store.ContactQuery{After: after, Limit: limit, Channel: string(val(p.Channel)), Window: string(val(p.Window)),
+		Tag: val(p.Tag), Topic: val(p.Topic), Name: val(p.Name)}
+	switch {
+	case p.Channel != nil && !p.Channel.Valid():
+		return q, core.Invalid("channel", "must be messenger or whatsapp")
+	case p.Window != nil && !p.Window.Valid():
+		return q, core.Invalid("window", "must be open or closed")
+	case p.Tag != nil && (q.Tag == "" || len(q.Tag) > 64):
+		return q, core.Invalid("tag", "a tag is 1 to 64 characters")
+	case p.Topic != nil && (q.Topic == "" || len(q.Topic) > 200):
+		return q, core.Invalid("topic", "a topic is 1 to 200 characters")
+	case p.Name != nil && (q.Name == "" || len(q.Name) > 200):
+		return q, core.Invalid("name", "a name search is 1 to 200 characters")
+	}
+	if p.Param != nil {
+		name, value, ok := strings.Cut(*p.Param, ":")
+		if !ok || core.ValidateParamName("param", name) != nil || len(value) > 2000 {
+			return q, core.Invalid("param", "must be name:value, the name of letters, digits and underscores")
+		}
+		q.ParamName, q.ParamValue = name, value
+	}
+	if p.InteractedSince != nil {
+		q.Since = *p.InteractedSince
+	}
+	if p.InteractedUntil != nil {
+		q.Until = *p.InteractedUntil
+	}
+	return q, nil
 }
 
 // GetContact answers one contact.

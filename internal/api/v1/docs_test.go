@@ -62,6 +62,13 @@ func TestDocsPage(t *testing.T) {
 		const tick = () => document.body.innerText.includes("contact.window_opened") ? done(document.body.innerText) : setTimeout(tick, 50);
 		tick();
 	})`, chromedp.EvalAwaitPromise))
+	// Under the policy every style element applies: one without the page's
+	// nonce would be blocked, and have no style sheet.
+	styles := browser.Get(tab, chromedp.Evaluate[[]int](`[document.querySelectorAll("style").length,
+		[...document.querySelectorAll("style")].filter(s => !s.sheet).length]`))
+	if styles[0] == 0 || styles[1] != 0 {
+		t.Fatalf("%d style elements, %d of them blocked by the policy", styles[0], styles[1])
+	}
 	var doc struct {
 		Paths    map[string]map[string]json.RawMessage `json:"paths"`
 		Webhooks map[string]map[string]json.RawMessage `json:"webhooks"`

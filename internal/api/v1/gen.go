@@ -167,6 +167,24 @@ func (e SendMessageRequestMessagingType) Valid() bool {
 	}
 }
 
+// Defines values for ListContactsParamsWindow.
+const (
+	Closed ListContactsParamsWindow = "closed"
+	Open   ListContactsParamsWindow = "open"
+)
+
+// Valid indicates whether the value is a known member of the ListContactsParamsWindow enum.
+func (e ListContactsParamsWindow) Valid() bool {
+	switch e {
+	case Closed:
+		return true
+	case Open:
+		return true
+	default:
+		return false
+	}
+}
+
 // Attempt defines model for Attempt.
 type Attempt struct {
 	At         time.Time      `json:"at"`
@@ -475,16 +493,6 @@ type SendMessageRequest struct {
 // SendMessageRequestMessagingType defines model for SendMessageRequest.MessagingType.
 type SendMessageRequestMessagingType string
 
-// StatusEventData defines model for StatusEventData.
-type StatusEventData struct {
-	// MessageIds Graph's ids, when the delivery names them.
-	MessageIds *[]string `json:"message_ids,omitempty"`
-	Psid       string    `json:"psid"`
-
-	// Watermark Every message sent to the user up to this time.
-	Watermark time.Time `json:"watermark"`
-}
-
 // Subscription A notification-messages topic the user opted into (or stopped).
 type Subscription struct {
 	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
@@ -589,8 +597,33 @@ type ListContactsParams struct {
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Cursor The `next_cursor` of the previous page.
-	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Cursor  *Cursor  `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Channel *Channel `form:"channel,omitempty" json:"channel,omitempty"`
+
+	// Window `open`: the user wrote within the last 24 hours, so a free-form message may go; `closed`: never, or longer ago.
+	Window *ListContactsParamsWindow `form:"window,omitempty" json:"window,omitempty"`
+
+	// Tag Contacts with this tag.
+	Tag *string `form:"tag,omitempty" json:"tag,omitempty"`
+
+	// Param `name:value`: contacts whose parameter `name` is exactly `value` (`city:Paris`).
+	Param *string `form:"param,omitempty" json:"param,omitempty"`
+
+	// Topic Contacts subscribed to this notification-messages topic.
+	Topic *string `form:"topic,omitempty" json:"topic,omitempty"`
+
+	// InteractedSince Contacts whose last interaction (their last message, tap or opt-in) is at or after this time.
+	InteractedSince *time.Time `form:"interacted_since,omitempty" json:"interacted_since,omitempty"`
+
+	// InteractedUntil Contacts whose last interaction is before this time.
+	InteractedUntil *time.Time `form:"interacted_until,omitempty" json:"interacted_until,omitempty"`
+
+	// Name Contacts whose profile name (first and last) contains this text, in any case.
+	Name *string `form:"name,omitempty" json:"name,omitempty"`
 }
+
+// ListContactsParamsWindow defines parameters for ListContacts.
+type ListContactsParamsWindow string
 
 // ListMessagesParams defines parameters for ListMessages.
 type ListMessagesParams struct {
@@ -716,9 +749,9 @@ type EventMessageAcceptedJSONBody struct {
 
 // EventMessageDeliveredJSONBody defines parameters for EventMessageDelivered.
 type EventMessageDeliveredJSONBody struct {
-	Data      StatusEventData `json:"data"`
-	Timestamp time.Time       `json:"timestamp"`
-	Type      interface{}     `json:"type"`
+	Data      MessageEventData `json:"data"`
+	Timestamp time.Time        `json:"timestamp"`
+	Type      interface{}      `json:"type"`
 }
 
 // EventMessageFailedJSONBody defines parameters for EventMessageFailed.
@@ -730,9 +763,9 @@ type EventMessageFailedJSONBody struct {
 
 // EventMessageReadJSONBody defines parameters for EventMessageRead.
 type EventMessageReadJSONBody struct {
-	Data      StatusEventData `json:"data"`
-	Timestamp time.Time       `json:"timestamp"`
-	Type      interface{}     `json:"type"`
+	Data      MessageEventData `json:"data"`
+	Timestamp time.Time        `json:"timestamp"`
+	Type      interface{}      `json:"type"`
 }
 
 // EventMessageSentJSONBody defines parameters for EventMessageSent.
@@ -820,7 +853,7 @@ type ServerInterface interface {
 	// ListBlockVersions Every version of a block, the deletion included, newest first.
 	// (GET /v1/blocks/{name}/versions)
 	ListBlockVersions(w http.ResponseWriter, r *http.Request, name string)
-	// ListContacts List the bot's contacts (users known from an event or a send), oldest first.
+	// ListContacts List the bot's contacts (users known from an event or a send), in id order.
 	// (GET /v1/contacts)
 	ListContacts(w http.ResponseWriter, r *http.Request, params ListContactsParams)
 	// GetContact A contact with its window state and subscriptions.
@@ -1085,6 +1118,110 @@ func (siw *ServerInterfaceWrapper) ListContacts(w http.ResponseWriter, r *http.R
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "channel" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "channel", r.URL.Query(), &params.Channel, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "channel"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "channel", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "window" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "window", r.URL.Query(), &params.Window, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "window"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "window", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "tag" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "tag", r.URL.Query(), &params.Tag, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "tag"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "tag", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "param" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "param", r.URL.Query(), &params.Param, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "param"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "param", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "topic" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "topic", r.URL.Query(), &params.Topic, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "topic"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "topic", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "interacted_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "interacted_since", r.URL.Query(), &params.InteractedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "interacted_since"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "interacted_since", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "interacted_until" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "interacted_until", r.URL.Query(), &params.InteractedUntil, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "interacted_until"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "interacted_until", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "name" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "name", r.URL.Query(), &params.Name, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "name"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
 		}
 		return
 	}
@@ -1809,13 +1946,13 @@ type WebhookReceiverInterface interface {
 	// A message was accepted (by any face).
 	// HandleEventMessageAcceptedWebhook handles the POST webhook for message.accepted.
 	HandleEventMessageAcceptedWebhook(w http.ResponseWriter, r *http.Request)
-	// Messages reached the user's device.
+	// A message reached the user's device (one event per message, once).
 	// HandleEventMessageDeliveredWebhook handles the POST webhook for message.delivered.
 	HandleEventMessageDeliveredWebhook(w http.ResponseWriter, r *http.Request)
-	// A message failed for good; error says why.
+	// A message failed for good (when sending, or by a later WhatsApp status); error says why, with Graph's code and reason in error.upstream.
 	// HandleEventMessageFailedWebhook handles the POST webhook for message.failed.
 	HandleEventMessageFailedWebhook(w http.ResponseWriter, r *http.Request)
-	// The user read messages.
+	// The user read a message (one event per message, once).
 	// HandleEventMessageReadWebhook handles the POST webhook for message.read.
 	HandleEventMessageReadWebhook(w http.ResponseWriter, r *http.Request)
 	// Graph accepted every part of a message.

@@ -43,6 +43,28 @@ func contract(t testing.TB) routers.Router {
 	return router
 }
 
+// checkEvent fails the test when body is not an event of typ as the
+// contract's webhooks section describes it.
+func checkEvent(t testing.TB, typ string, body []byte) {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData(apispec.OpenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook := doc.Webhooks[typ]
+	if hook == nil || hook.Post == nil {
+		t.Fatalf("event %s is not in the contract's webhooks", typ)
+	}
+	schema := hook.Post.RequestBody.Value.Content.Get("application/json").Schema.Value
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.VisitJSON(v, openapi3.MultiErrors()); err != nil {
+		t.Errorf("event %s outside the contract: %v\n%s", typ, err, body)
+	}
+}
+
 // validating checks every request against the contract and every answer
 // against it: an answer outside the contract fails the test, and so does
 // a request the contract refuses but botgate accepts.

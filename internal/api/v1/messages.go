@@ -31,22 +31,66 @@ var sendFields = core.Fields{RequestID: "Idempotency-Key", Recipient: "to", Mess
 // SendMessage accepts a message through the gateway, as every face does.
 func (h *Server) SendMessage(w http.ResponseWriter, r *http.Request, params SendMessageParams) {
 	m, err := h.send(r, params)
-	if err != nil {
-		writeProblem(w, r, err, h.Log)
-		return
+	if k := keyedOf(r.Context()); k != nil && core.ErrorKind(err) == core.KindDuplicate {
+		m, err = h.sentBefore(r, k)
+		if m != nil {
+			w.Header().Set("Idempotent-Replayed", "true")
+		}
 	}
-	out, err := h.message(r, m, false)
 	if err != nil {
 		writeProblem(w, r, err, h.Log)
 		return
 	}
 	w.Header().Set("Location", "/v1/messages/"+m.ID)
-	if m.Request.Sync {
+	if m.Request.Sync && w.Header().Get("Idempotent-Replayed") == "" {
+		out, err := h.message(r, m, false)
+		if err != nil {
+			writeProblem(w, r, err, h.Log)
+			return
+		}
 		w.Header().Set("Preference-Applied", "wait="+strconv.Itoa(int(m.Request.Wait/time.Second)))
 		writeJSON(w, "application/json", http.StatusOK, out)
 		return
 	}
+	out, err := h.message(r, asAccepted(m), false)
+	if err != nil {
+		writeProblem(w, r, err, h.Log)
+		return
+	}
 	writeJSON(w, "application/json", http.StatusAccepted, out)
+}
+
+// sentBefore is the message an earlier request with this Idempotency-Key
+// recorded, when it was this same request: its row carries the request's
+// hash. Another request's key is refused (422); a request id another face
+// used stays a duplicate (409).
+func (h *Server) sentBefore(r *http.Request, k *keyed) (*core.MessageRecord, error) {
+	m, err := h.Store.MessageByRequestID(r.Context(), botOf(r.Context()).ID, k.key)
+	switch {
+	case err != nil:
+		return nil, err
+	case m == nil:
+		// Refused as a duplicate, yet not readable: its accept is committing.
+		k.fromRow = true
+		return nil, keyInProgress(k.key)
+	case m.Request.RequestHash == "":
+		return nil, core.Errorf(core.KindDuplicate, "request id %q was already used for this bot", k.key)
+	case m.Request.RequestHash != k.hash:
+		k.fromRow = true
+		return nil, keyReused(k.key, k.operation)
+	}
+	k.fromRow = true
+	return m, nil
+}
+
+// asAccepted is the message as its accept answered it, rebuilt from its
+// record whatever happened since: a replayed accept answers the same bytes.
+func asAccepted(m *core.MessageRecord) *core.MessageRecord {
+	a := *m
+	a.Status, a.UpdatedAt = core.StatusAccepted, m.CreatedAt
+	a.SentAt, a.DeliveredAt, a.ReadAt, a.FailedAt = nil, nil, nil, nil
+	a.Parts, a.Error, a.RecipientID, a.PSID = nil, nil, "", m.Request.PSID
+	return &a
 }
 
 func (h *Server) send(r *http.Request, params SendMessageParams) (*core.MessageRecord, error) {
@@ -59,6 +103,9 @@ func (h *Server) send(r *http.Request, params SendMessageParams) (*core.MessageR
 		MessagingType: b.MessagingType, Tag: b.Tag}
 	if params.IdempotencyKey != nil {
 		req.RequestID = *params.IdempotencyKey
+		if k := keyedOf(r.Context()); k != nil {
+			req.RequestHash = k.hash
+		}
 	} else {
 		req.RequestID = core.NewID("req_", h.Store.Now())
 	}

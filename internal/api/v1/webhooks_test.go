@@ -41,6 +41,8 @@ type event struct {
 	Data      map[string]any `json:"data"`
 }
 
+// eventsOf reads delivered events, each checked against its schema in the
+// contract's webhooks section.
 func eventsOf(t *testing.T, rs []harness.Received) []event {
 	t.Helper()
 	var out []event
@@ -49,6 +51,7 @@ func eventsOf(t *testing.T, rs []harness.Received) []event {
 		if err := json.Unmarshal(r.Body, &e); err != nil || e.Timestamp.IsZero() || e.Data == nil {
 			t.Fatalf("event body %s: %v", r.Body, err)
 		}
+		checkEvent(t, e.Type, r.Body)
 		out = append(out, e)
 	}
 	return out
@@ -212,7 +215,8 @@ func TestWhatsAppEvents(t *testing.T) {
 		}
 		got := in.Wait(t, 3, 10*time.Second)
 		ev := eventsOf(t, got[2:])[0]
-		if ev.Type != "message.delivered" || ev.Data["message_ids"].([]any)[0] != wamid || !verifies(secret, got[2]) {
+		if ev.Type != "message.delivered" || ev.Data["status"] != "delivered" || ev.Data["message_ids"].([]any)[0] != wamid ||
+			!verifies(secret, got[2]) {
 			t.Fatalf("status event %+v", ev)
 		}
 	})
