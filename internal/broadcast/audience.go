@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/botgate/botgate/internal/core"
+	"github.com/botgate/botgate/internal/store"
 )
 
 // target is one resolved recipient, before its time is reckoned.
@@ -136,7 +137,7 @@ func (s *Service) contactPage(ctx context.Context, botID string, spec *Spec, cur
 	case a.WroteWithin > 0:
 		since = s.Store.Now().Add(-a.WroteWithin)
 	}
-	cs, err := s.Store.ContactsAfter(ctx, botID, cursor, pageSize)
+	cs, err := s.Store.ContactsAfter(ctx, store.ContactQuery{BotID: botID, After: cursor, Limit: pageSize})
 	if err != nil {
 		return nil, "", false, err
 	}
