@@ -26,6 +26,7 @@ import (
 	"github.com/botgate/botgate/internal/api/sobot"
 	v1 "github.com/botgate/botgate/internal/api/v1"
 	"github.com/botgate/botgate/internal/api/whatsapp"
+	"github.com/botgate/botgate/internal/broadcast"
 	"github.com/botgate/botgate/internal/console"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/dispatch"
@@ -327,7 +328,8 @@ func (s *Server) build() error {
 	in.Register(mux)
 	sb.Register(mux)
 	(&admin.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph, Token: s.cfg.AdminToken, Log: s.log, TrustProxy: s.cfg.TrustProxy}).Register(mux)
-	own := &v1.Server{Service: s.Gateway, Store: s.Store, Notify: s.Notify, Log: s.log, IdempotencyTTL: s.cfg.IdempotencyTTL}
+	own := &v1.Server{Service: s.Gateway, Store: s.Store, Notify: s.Notify, Log: s.log, IdempotencyTTL: s.cfg.IdempotencyTTL,
+		Broadcasts: &broadcast.Service{Store: s.Store, Gateway: s.Gateway}}
 	if err := own.Register(mux); err != nil {
 		return err
 	}

@@ -26,8 +26,11 @@ const (
 // ListBroadcastRecipients answers a page of recipients, or every matching
 // one as CSV (Accept: text/csv or format=csv).
 func (h *Server) ListBroadcastRecipients(w http.ResponseWriter, r *http.Request, id string, params ListBroadcastRecipientsParams) {
-	f := broadcast.RecipientFilter{State: val(params.State), Reason: val(params.Reason)}
+	f := broadcast.RecipientFilter{State: string(val(params.State)), Reason: val(params.Reason)}
 	csvWanted, err := wantsCSV(r, params)
+	if params.State != nil && !params.State.Valid() {
+		err = core.Invalid("state", "must be one of scheduled, queued, sent, delivered, read, failed, skipped")
+	}
 	if err != nil {
 		writeProblem(w, r, err, h.Log)
 		return
@@ -48,7 +51,7 @@ func (h *Server) ListBroadcastRecipients(w http.ResponseWriter, r *http.Request,
 	}
 	page := BroadcastRecipientPage{Items: make([]BroadcastRecipient, 0, len(list))}
 	for _, rc := range list {
-		page.Items = append(page.Items, BroadcastRecipient{Recipient: rc.Recipient, State: rc.State, ScheduledAt: rc.ScheduledAt,
+		page.Items = append(page.Items, BroadcastRecipient{Recipient: rc.Recipient, State: BroadcastRecipientState(rc.State), ScheduledAt: rc.ScheduledAt,
 			MessageId: opt(rc.MessageID), Reason: opt(rc.Reason)})
 	}
 	page.NextCursor = cursorOut(next)
