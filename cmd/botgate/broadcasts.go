@@ -185,12 +185,12 @@ func printBroadcast(e *env, data []byte) error {
 	if err := json.Unmarshal(data, &b); err != nil {
 		return fmt.Errorf("the answer is not a broadcast: %w", err)
 	}
-	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	if b.DryRun || b.ID == "" {
-		fmt.Fprintf(w, "dry run (%s): nothing stored, nothing sent\n", b.Channel)
+		fmt.Fprintf(e.stdout, "dry run (%s): nothing stored, nothing sent\n", b.Channel)
 	} else {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", b.ID, b.Name, b.Channel, b.State)
+		fmt.Fprintf(e.stdout, "%s  %s  %s  %s\n", b.ID, b.Name, b.Channel, b.State)
 	}
+	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	for _, k := range []struct{ label, at string }{{"created", b.CreatedAt}, {"started", b.StartedAt},
 		{"finished", b.FinishedAt}, {"estimated finish", b.EstimatedFinishAt}} {
 		if k.at != "" {
