@@ -12,16 +12,28 @@ import (
 	"github.com/botgate/botgate/internal/store/storetest"
 )
 
-// sale is a broadcast of one text to both test users; the first named twice.
+// sale is a broadcast of one text to both test users.
 func sale(extra map[string]any) map[string]any {
-	b := map[string]any{"name": "Winter sale", "channel": "messenger", "messaging_type": "UPDATE",
-		"content": map[string]any{"message": map[string]any{"text": "Winter sale: 20% off today"}},
-		"audience": map[string]any{"list": []any{map[string]any{"psid": harness.User}, map[string]any{"psid": harness.OtherUser},
-			map[string]any{"psid": harness.User}}}}
+	b := map[string]any{"name": "Winter sale", "channel": "messenger", "messaging_type": "RESPONSE",
+		"content":  map[string]any{"message": map[string]any{"text": "Winter sale: 20% off today"}},
+		"audience": map[string]any{"list": []any{map[string]any{"psid": harness.User}, map[string]any{"psid": harness.OtherUser}}}}
 	for k, v := range extra {
 		b[k] = v
 	}
 	return b
+}
+
+// writes has the first test user write to the page, so their window is
+// open; the other user never wrote, so a RESPONSE to them is skipped.
+func writes(t *testing.T, e *env) {
+	t.Helper()
+	if _, err := e.Fake.UserSendsText(harness.Page, harness.User, "Hi!"); err != nil {
+		t.Fatal(err)
+	}
+	harness.WaitFor(t, "the contact", 10*time.Second, func() bool {
+		status, _, _ := e.call("GET", "/v1/contacts/"+harness.User, e.APIKey, nil)
+		return status == 200
+	})
 }
 
 // broadcastOf reads a broadcast answer and returns it with its counts.
@@ -37,14 +49,16 @@ func broadcastOf(t testing.TB, body []byte) (map[string]any, map[string]any) {
 
 // TestBroadcastCreate: a dry run counts and skips without storing or
 // sending; a create answers 201 once per Idempotency-Key; the broadcast
-// sends each user once, and its counts, list and recipients say so.
+// sends to the user whose window is open, once, skips the other with the
+// reason, and its counts, list and recipients say so.
 func TestBroadcastCreate(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		e := start(t, db, harness.Options{})
+		writes(t, e)
 		status, _, body := e.call("POST", "/v1/broadcasts", e.APIKey, sale(map[string]any{"dry_run": true}))
 		dry, counts := broadcastOf(t, body)
-		if status != 200 || dry["dry_run"] != true || counts["targeted"] != float64(3) || counts["skipped"] != float64(1) ||
-			dry["skipped_by_reason"].(map[string]any)["duplicate"] != float64(1) || dry["id"] != nil {
+		if status != 200 || dry["dry_run"] != true || counts["targeted"] != float64(2) || counts["skipped"] != float64(1) ||
+			dry["skipped_by_reason"].(map[string]any)["outside_window"] != float64(1) || dry["id"] != nil {
 			t.Fatalf("dry run: %d %s", status, body)
 		}
 		_, _, body = e.call("GET", "/v1/broadcasts", e.APIKey, nil)
@@ -55,8 +69,8 @@ func TestBroadcastCreate(t *testing.T) {
 		status, h, body := e.call("POST", "/v1/broadcasts", e.APIKey, sale(nil), "Idempotency-Key", "sale-1")
 		b, _ := broadcastOf(t, body)
 		id, _ := b["id"].(string)
-		if status != 201 || !strings.HasPrefix(id, "bc") || h.Get("Location") != "/v1/broadcasts/"+id || b["name"] != "Winter sale" ||
-			b["audience"].(map[string]any)["list_size"] != float64(3) || b["content"].(map[string]any)["message"] == nil {
+		if status != 201 || !strings.HasPrefix(id, "bc_") || h.Get("Location") != "/v1/broadcasts/"+id || b["name"] != "Winter sale" ||
+			b["audience"].(map[string]any)["list_size"] != float64(2) || b["content"].(map[string]any)["message"] == nil {
 			t.Fatalf("create: %d %v %s", status, h, body)
 		}
 		again, h2, body2 := e.call("POST", "/v1/broadcasts", e.APIKey, sale(nil), "Idempotency-Key", "sale-1")
@@ -66,21 +80,18 @@ func TestBroadcastCreate(t *testing.T) {
 		status, h, body = e.call("POST", "/v1/broadcasts", e.APIKey, sale(map[string]any{"name": "Other"}), "Idempotency-Key", "sale-1")
 		problemOf(t, status, h, body, 422, "idempotency_key_reused")
 
-		harness.WaitFor(t, "the broadcast to complete", 30*time.Second, func() bool {
-			_, _, body := e.call("GET", "/v1/broadcasts/"+id, e.APIKey, nil)
-			b, _ := broadcastOf(t, body)
-			return b["state"] == "completed"
-		})
+		completed(t, e, id)
 		_, _, body = e.call("GET", "/v1/broadcasts/"+id, e.APIKey, nil)
 		b, counts = broadcastOf(t, body)
-		if counts["sent"] != float64(2) || counts["skipped"] != float64(1) || b["skipped_by_reason"].(map[string]any)["duplicate"] != float64(1) ||
+		if counts["sent"] != float64(1) || counts["skipped"] != float64(1) || b["skipped_by_reason"].(map[string]any)["outside_window"] != float64(1) ||
 			b["started_at"] == nil || b["finished_at"] == nil {
 			t.Fatalf("completed: %s", body)
 		}
-		for _, user := range []string{harness.User, harness.OtherUser} {
-			if sent := e.Fake.SentTo(user); len(sent) != 1 || !strings.Contains(string(sent[0].Body), `"text":"Winter sale: 20% off today"`) {
-				t.Fatalf("fake Graph got %d sends to %s: %v", len(sent), user, sent)
-			}
+		if sent := e.Fake.SentTo(harness.User); len(sent) != 1 || !strings.Contains(string(sent[0].Body), `"text":"Winter sale: 20% off today"`) {
+			t.Fatalf("fake Graph got %d sends to the user: %v", len(sent), sent)
+		}
+		if sent := e.Fake.SentTo(harness.OtherUser); len(sent) != 0 {
+			t.Fatalf("fake Graph got %d sends to the skipped user", len(sent))
 		}
 		_, _, body = e.call("GET", "/v1/broadcasts", e.APIKey, nil)
 		if items := decode(t, body)["items"].([]any); len(items) != 1 || items[0].(map[string]any)["id"] != id {
@@ -88,43 +99,58 @@ func TestBroadcastCreate(t *testing.T) {
 		}
 
 		_, _, body = e.call("GET", "/v1/broadcasts/"+id+"/recipients?state=sent", e.APIKey, nil)
-		var psids []string
-		for _, it := range decode(t, body)["items"].([]any) {
-			r := it.(map[string]any)
-			if id, _ := r["message_id"].(string); !strings.HasPrefix(id, "msg_") || r["state"] != "sent" {
-				t.Fatalf("recipient: %s", body)
-			}
-			psids = append(psids, r["recipient"].(string))
-		}
-		if slices.Sort(psids); !slices.Equal(psids, []string{harness.User, harness.OtherUser}) {
+		items := decode(t, body)["items"].([]any)
+		if len(items) != 1 || items[0].(map[string]any)["recipient"] != harness.User || !strings.HasPrefix(items[0].(map[string]any)["message_id"].(string), "msg_") {
 			t.Fatalf("sent recipients: %s", body)
 		}
-		_, _, body = e.call("GET", "/v1/broadcasts/"+id+"/recipients?state=skipped", e.APIKey, nil)
-		items := decode(t, body)["items"].([]any)
-		if len(items) != 1 || items[0].(map[string]any)["reason"] != "duplicate" || items[0].(map[string]any)["recipient"] != harness.User {
+		_, _, body = e.call("GET", "/v1/broadcasts/"+id+"/recipients?state=skipped&reason=outside_window", e.APIKey, nil)
+		items = decode(t, body)["items"].([]any)
+		if len(items) != 1 || items[0].(map[string]any)["recipient"] != harness.OtherUser {
 			t.Fatalf("skipped recipients: %s", body)
 		}
-		// The sent messages are ordinary messages.
-		_, _, body = e.call("GET", "/v1/messages?recipient="+harness.OtherUser, e.APIKey, nil)
+		// The sent message is an ordinary message.
+		_, _, body = e.call("GET", "/v1/messages?recipient="+harness.User, e.APIKey, nil)
 		if items := decode(t, body)["items"].([]any); len(items) != 1 || items[0].(map[string]any)["status"] != "sent" {
 			t.Fatalf("the broadcast's message: %s", body)
 		}
 	})
 }
 
+// completed waits until the broadcast has completed.
+func completed(t *testing.T, e *env, id string) {
+	t.Helper()
+	harness.WaitFor(t, "the broadcast to complete", 60*time.Second, func() bool {
+		_, _, body := e.call("GET", "/v1/broadcasts/"+id, e.APIKey, nil)
+		b, _ := broadcastOf(t, body)
+		return b["state"] == "completed"
+	})
+}
+
 // TestBroadcastRecipientsCSV: format=csv and Accept: text/csv export every
-// matching recipient, with a header; paging parameters are refused there.
+// matching recipient, with a header; paging parameters are refused there;
+// JSON pages follow their cursor.
 func TestBroadcastRecipientsCSV(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		e := start(t, db, harness.Options{})
-		future := e.Server.Store.Now().Add(time.Hour).UTC().Truncate(time.Second)
-		_, _, body := e.call("POST", "/v1/broadcasts", e.APIKey, sale(map[string]any{"schedule": map[string]any{"at": future.Format(time.RFC3339)}}))
+		writes(t, e)
+		list := []any{map[string]any{"psid": harness.User}, map[string]any{"psid": harness.OtherUser}, map[string]any{"psid": "524807506000009"}}
+		_, _, body := e.call("POST", "/v1/broadcasts", e.APIKey, sale(map[string]any{"audience": map[string]any{"list": list}}))
 		id, _ := decode(t, body)["id"].(string)
-		harness.WaitFor(t, "the recipients", 30*time.Second, func() bool {
-			_, _, body := e.call("GET", "/v1/broadcasts/"+id+"/recipients", e.APIKey, nil)
-			return len(decode(t, body)["items"].([]any)) == 3
-		})
-		for _, ask := range [][]string{{"?format=csv"}, {"", "Accept", "text/csv"}, {"?state=scheduled", "Accept", "text/csv, application/json"}} {
+		completed(t, e, id)
+		// The export is the JSON listing's rows: one sent, two skipped.
+		_, _, body = e.call("GET", "/v1/broadcasts/"+id+"/recipients", e.APIKey, nil)
+		all := [][]string{{"recipient", "state", "scheduled_at", "message_id", "reason"}}
+		for _, it := range decode(t, body)["items"].([]any) {
+			r := it.(map[string]any)
+			all = append(all, []string{val(r["recipient"]), val(r["state"]), val(r["scheduled_at"]), val(r["message_id"]), val(r["reason"])})
+		}
+		byText := func(a, b []string) int { return strings.Compare(strings.Join(a, ","), strings.Join(b, ",")) }
+		slices.SortFunc(all[1:], byText)
+		if len(all) != 4 || all[1][0] != harness.User || all[1][1] != "sent" || !strings.HasPrefix(all[1][3], "msg_") ||
+			all[2][1] != "skipped" || all[2][4] != "outside_window" || all[3][0] != "524807506000009" || all[3][4] != "outside_window" {
+			t.Fatalf("recipients: %q", all)
+		}
+		for _, ask := range [][]string{{"?format=csv"}, {"", "Accept", "text/csv"}, {"?state=skipped", "Accept", "text/csv, application/json"}} {
 			status, h, body := e.call("GET", "/v1/broadcasts/"+id+"/recipients"+ask[0], e.APIKey, nil, ask[1:]...)
 			if status != 200 || h.Get("Content-Type") != "text/csv; charset=utf-8" || !strings.Contains(h.Get("Content-Disposition"), id+"-recipients.csv") {
 				t.Fatalf("%v: %d %v %s", ask, status, h, body)
@@ -133,14 +159,11 @@ func TestBroadcastRecipientsCSV(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v: not CSV: %v\n%s", ask, err, body)
 			}
-			want := [][]string{{"recipient", "state", "scheduled_at", "message_id", "reason"},
-				{harness.OtherUser, "scheduled", future.Format(time.RFC3339), "", ""},
-				{harness.User, "scheduled", future.Format(time.RFC3339), "", ""},
-				{harness.User, "skipped", "", "", "duplicate"}}
-			if ask[0] == "?state=scheduled" {
-				want = want[:3]
+			want := all
+			if ask[0] == "?state=skipped" {
+				want = [][]string{all[0], all[2], all[3]}
 			}
-			slices.SortFunc(rows[1:], func(a, b []string) int { return strings.Compare(strings.Join(a, ","), strings.Join(b, ",")) })
+			slices.SortFunc(rows[1:], byText)
 			if !slices.EqualFunc(rows, want, slices.Equal) {
 				t.Fatalf("%v: rows %q; want %q", ask, rows, want)
 			}
@@ -152,22 +175,27 @@ func TestBroadcastRecipientsCSV(t *testing.T) {
 		status, h, body = e.call("GET", "/v1/broadcasts/bc_nope/recipients?format=csv", e.APIKey, nil)
 		problemOf(t, status, h, body, 404, "not_found")
 
-		// Pages: two of one and a last of one, the cursor carrying on.
-		seen := 0
+		// Pages of two: two pages, the cursor carrying on, nobody twice.
+		var seen []string
 		for path := "/v1/broadcasts/" + id + "/recipients?limit=2"; path != ""; {
 			_, _, body := e.call("GET", path, e.APIKey, nil)
 			page := decode(t, body)
-			seen += len(page["items"].([]any))
+			for _, it := range page["items"].([]any) {
+				seen = append(seen, it.(map[string]any)["recipient"].(string))
+			}
 			path = ""
 			if next, ok := page["next_cursor"].(string); ok {
 				path = "/v1/broadcasts/" + id + "/recipients?limit=2&cursor=" + next
 			}
 		}
-		if seen != 3 {
-			t.Fatalf("paged through %d recipients; want 3", seen)
+		if slices.Sort(seen); !slices.Equal(seen, []string{harness.User, harness.OtherUser, "524807506000009"}) {
+			t.Fatalf("paged through %v", seen)
 		}
 	})
 }
+
+// val is a JSON string, "" when absent.
+func val(v any) string { s, _ := v.(string); return s }
 
 // TestBroadcastLifecycle: pause, resume and cancel a scheduled broadcast;
 // a change its state forbids is a conflict; unknown ids are not found.

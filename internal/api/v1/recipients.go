@@ -110,7 +110,7 @@ func (h *Server) exportRecipients(w http.ResponseWriter, r *http.Request, id str
 		for _, rc := range list {
 			at := ""
 			if rc.ScheduledAt != nil {
-				at = rc.ScheduledAt.UTC().Format(time.RFC3339)
+				at = rc.ScheduledAt.UTC().Format(time.RFC3339Nano) // as the JSON listing has it
 			}
 			_ = out.Write([]string{rc.Recipient, rc.State, at, rc.MessageID, rc.Reason})
 		}
