@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -76,7 +77,7 @@ func (c *broadcastsListCmd) Run(e *env, b *broadcastsCmd) error {
 	if c.Cursor != "" {
 		q.Set("cursor", c.Cursor)
 	}
-	return b.list(e, broadcastsPath(c.Bot)+"?"+q.Encode(), "items", []column{{"ID", "id"}, {"NAME", "name"}, {"CHANNEL", "channel"},
+	return b.list(e, broadcastsPath(c.Bot)+"?"+q.Encode(), "broadcasts", []column{{"ID", "id"}, {"NAME", "name"}, {"CHANNEL", "channel"},
 		{"STATE", "state"}, {"TARGETED", "counts.targeted"}, {"SENT", "counts.sent"}, {"FAILED", "counts.failed"},
 		{"SKIPPED", "counts.skipped"}, {"CREATED", "created_at"}})
 }
@@ -127,7 +128,7 @@ type broadcastsRecipientsCmd struct {
 	ID     string `arg:"" help:"Broadcast id."`
 	State  string `help:"Only recipients in this state: scheduled, queued, sent, delivered, read, failed or skipped."`
 	Reason string `help:"Only recipients skipped or failed for this reason."`
-	CSV    bool   `name:"csv" help:"Print every matching recipient as CSV (recipient,state,scheduled_at,message_id,reason)."`
+	CSV    bool   `name:"csv" help:"Print every matching recipient (from --cursor on) as CSV: recipient,state,scheduled_at,message_id,reason."`
 	Limit  int    `help:"At most this many (1-500; the server's default is 100)."`
 	Cursor string `help:"The next page, as the last listing said."`
 }
@@ -144,15 +145,46 @@ func (c *broadcastsRecipientsCmd) Run(e *env, b *broadcastsCmd) error {
 	}
 	path := broadcastsPath(c.Bot, c.ID, "recipients")
 	if c.CSV {
-		q.Set("format", "csv")
-		data, err := b.do(e, http.MethodGet, path+"?"+q.Encode(), nil)
-		if err == nil {
-			_, err = e.stdout.Write(data)
-		}
-		return err
+		return b.exportCSV(e, path, q)
 	}
-	return b.list(e, path+"?"+q.Encode(), "items", []column{{"RECIPIENT", "recipient"}, {"STATE", "state"},
+	return b.list(e, path+"?"+q.Encode(), "recipients", []column{{"RECIPIENT", "recipient"}, {"STATE", "state"},
 		{"SCHEDULED", "scheduled_at"}, {"MESSAGE", "message_id"}, {"REASON", "reason"}})
+}
+
+// exportCSV prints every matching recipient as CSV, following the pages
+// from the one q names (its cursor, if any) to the last.
+func (b *broadcastsCmd) exportCSV(e *env, path string, q url.Values) error {
+	out := csv.NewWriter(e.stdout)
+	_ = out.Write([]string{"recipient", "state", "scheduled_at", "message_id", "reason"})
+	if q.Get("limit") == "" {
+		q.Set("limit", "500")
+	}
+	for {
+		data, err := b.do(e, http.MethodGet, path+"?"+q.Encode(), nil)
+		if err != nil {
+			return err
+		}
+		var page struct {
+			Recipients []struct {
+				Recipient   string `json:"recipient"`
+				State       string `json:"state"`
+				ScheduledAt string `json:"scheduled_at"`
+				MessageID   string `json:"message_id"`
+				Reason      string `json:"reason"`
+			} `json:"recipients"`
+			Next string `json:"next"`
+		}
+		if err := json.Unmarshal(data, &page); err != nil {
+			return fmt.Errorf("the answer is not a page of recipients: %w", err)
+		}
+		for _, r := range page.Recipients {
+			_ = out.Write([]string{r.Recipient, r.State, r.ScheduledAt, r.MessageID, r.Reason})
+		}
+		if out.Flush(); out.Error() != nil || page.Next == "" {
+			return out.Error()
+		}
+		q.Set("cursor", page.Next)
+	}
 }
 
 // shownBroadcast is what show prints of a broadcast (or a dry run).

@@ -126,7 +126,7 @@ func (a *adminClient) list(e *env, path, key string, cols []column) error {
 	if next, ok := page["next_before"]; ok {
 		defer fmt.Fprintf(e.stdout, "more: add --before %s\n", strings.Trim(string(next), `"`))
 	}
-	if next, ok := page["next_cursor"]; ok {
+	if next, ok := page["next"]; ok {
 		defer fmt.Fprintf(e.stdout, "more: add --cursor %s\n", strings.Trim(string(next), `"`))
 	}
 	return w.Flush()
