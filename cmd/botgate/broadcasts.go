@@ -219,6 +219,7 @@ func printBroadcast(e *env, data []byte) error {
 	}
 	if b.DryRun || b.ID == "" {
 		fmt.Fprintf(e.stdout, "dry run (%s): nothing stored, nothing sent\n", b.Channel)
+		b.CreatedAt = ""
 	} else {
 		fmt.Fprintf(e.stdout, "%s  %s  %s  %s\n", b.ID, b.Name, b.Channel, b.State)
 	}

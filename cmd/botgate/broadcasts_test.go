@@ -21,17 +21,23 @@ func TestBroadcastsCommands(t *testing.T) {
 	cli := adminCLI{t: t, flags: []string{"--bot", env.BotID, "--server", env.Server.URL(), "--admin-token", harness.AdminToken}}
 	dir := t.TempDir()
 	file := filepath.Join(dir, "sale.json")
-	body := `{"name":"Winter sale","channel":"messenger","messaging_type":"UPDATE",
+	words := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	body := `{"name":"Winter sale","channel":"messenger","messaging_type":"RESPONSE",
 	  "content":{"message":{"text":"Winter sale: 20% off today"}},
-	  "audience":{"list":[{"psid":"` + harness.User + `"},{"psid":"` + harness.OtherUser + `"},{"psid":"` + harness.User + `"}]}}`
+	  "audience":{"list":[{"psid":"` + harness.User + `"},{"psid":"` + harness.OtherUser + `"}]}}`
+	// The first user writes, so a RESPONSE reaches them; the other is skipped.
+	if _, err := env.Fake.UserSendsText(harness.Page, harness.User, "Hi!"); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	words := func(s string) string { return strings.Join(strings.Fields(s), " ") }
-
+	harness.WaitFor(t, "the contact", 10*time.Second, func() bool {
+		return strings.Contains(words(cli.ok("broadcasts", "create", "--dry-run", file)), "skipped: outside_window 1")
+	})
 	out := words(cli.ok("broadcasts", "create", "--dry-run", file))
 	if !strings.Contains(out, "dry run (messenger): nothing stored, nothing sent") ||
-		!strings.Contains(out, "counts: targeted 3, scheduled ") || !strings.Contains(out, "skipped: duplicate 1") {
+		!strings.Contains(out, "counts: targeted 2, ") || !strings.Contains(out, "skipped: outside_window 1") {
 		t.Fatalf("dry run printed:\n%s", out)
 	}
 	if out := cli.ok("broadcasts", "list"); strings.Count(out, "\n") != 1 {
@@ -50,22 +56,22 @@ func TestBroadcastsCommands(t *testing.T) {
 		return strings.Contains(cli.ok("broadcasts", "show", created.ID), "completed")
 	})
 	out = words(cli.ok("broadcasts", "show", created.ID))
-	if !strings.HasPrefix(out, created.ID+" Winter sale messenger completed") || !strings.Contains(out, "sent 2,") ||
-		!strings.Contains(out, "skipped: duplicate 1") || !strings.Contains(out, "finished: ") {
+	if !strings.HasPrefix(out, created.ID+" Winter sale messenger completed") || !strings.Contains(out, "sent 1,") ||
+		!strings.Contains(out, "skipped: outside_window 1") || !strings.Contains(out, "finished: ") {
 		t.Fatalf("show printed:\n%s", out)
 	}
 	lines := strings.Split(strings.TrimSpace(cli.ok("broadcasts", "list")), "\n")
 	if len(lines) != 2 || words(lines[0]) != "ID NAME CHANNEL STATE TARGETED SENT FAILED SKIPPED CREATED" ||
-		!strings.HasPrefix(words(lines[1]), created.ID+" Winter sale messenger completed 3 2 0 1 ") {
+		!strings.HasPrefix(words(lines[1]), created.ID+" Winter sale messenger completed 2 1 0 1 ") {
 		t.Fatalf("list printed:\n%s", strings.Join(lines, "\n"))
 	}
 
 	lines = strings.Split(strings.TrimSpace(cli.ok("broadcasts", "recipients", created.ID, "--state", "skipped")), "\n")
-	if len(lines) != 2 || words(lines[0]) != "RECIPIENT STATE SCHEDULED MESSAGE REASON" || words(lines[1]) != harness.User+" skipped - - duplicate" {
+	if len(lines) != 2 || words(lines[0]) != "RECIPIENT STATE SCHEDULED MESSAGE REASON" || !strings.HasPrefix(words(lines[1]), harness.OtherUser+" skipped ") || !strings.HasSuffix(words(lines[1]), " - outside_window") {
 		t.Fatalf("recipients printed:\n%s", strings.Join(lines, "\n"))
 	}
 	rows, err := csv.NewReader(strings.NewReader(cli.ok("broadcasts", "recipients", created.ID, "--csv"))).ReadAll()
-	if err != nil || len(rows) != 4 || !slices.Equal(rows[0], []string{"recipient", "state", "scheduled_at", "message_id", "reason"}) {
+	if err != nil || len(rows) != 3 || !slices.Equal(rows[0], []string{"recipient", "state", "scheduled_at", "message_id", "reason"}) {
 		t.Fatalf("recipients --csv: %v %q", err, rows)
 	}
 	sent := 0
@@ -74,15 +80,15 @@ func TestBroadcastsCommands(t *testing.T) {
 			sent++
 		}
 	}
-	if sent != 2 {
+	if sent != 1 {
 		t.Fatalf("recipients --csv: %d sent rows in %q", sent, rows)
 	}
 
-	// A broadcast an hour away: pause, resume, cancel; then no more changes.
-	at := env.Server.Store.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	// A broadcast due at 09:00 on a day years away: pause, resume, cancel;
+	// then no more changes.
 	later := filepath.Join(dir, "later.yaml")
-	yaml := "name: Later\nchannel: messenger\nmessaging_type: UPDATE\ncontent: {message: {text: Later}}\n" +
-		"audience: {list: [{psid: \"" + harness.User + "\"}]}\nschedule: {at: \"" + at + "\"}\n"
+	yaml := "name: Later\nchannel: messenger\nmessaging_type: RESPONSE\ncontent: {message: {text: Later}}\n" +
+		"audience: {list: [{psid: \"" + harness.User + "\"}]}\nschedule: {local_time: \"09:00\", date: \"2030-12-25\"}\n"
 	if err := os.WriteFile(later, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
