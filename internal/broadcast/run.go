@@ -144,9 +144,22 @@ func (s *Service) sendDue(ctx context.Context, r *record, job queue.Job) error {
 		interval = time.Duration(float64(time.Second) / rate)
 		batch = max(1, min(sendBatch, int(math.Ceil(rate))))
 	}
-	taken, first, err := s.take(ctx, r, batch, interval)
+	available, err := s.tierAvailable(ctx, r)
 	if err != nil {
 		return err
+	}
+	taken, first, tierFull, err := s.take(ctx, r, batch, interval, available)
+	if err != nil {
+		return err
+	}
+	if tierFull {
+		free, err := s.tierFrees(ctx, r)
+		if err != nil {
+			return err
+		}
+		return s.Store.Write(ctx, func(tx *store.Tx) error {
+			return queue.Postpone(tx, job, free, time.Time{}, "waiting for the WhatsApp number's daily tier to free a place")
+		})
 	}
 	if len(taken) == 0 {
 		return s.idle(ctx, r, job)
@@ -209,19 +222,39 @@ func (s *Service) sendDue(ctx context.Context, r *record, job queue.Job) error {
 // take claims up to n due recipients: their due_at moves to the end of a
 // lease, so a worker that dies leaves them to others once it ends.
 // PostgreSQL workers skip rows another is claiming. With a rate, it also
-// reserves the batch's turns on the broadcast's shared pace.
-func (s *Service) take(ctx context.Context, r *record, n int, interval time.Duration) ([]due, time.Time, error) {
+// reserves the batch's turns on the broadcast's shared pace; with a
+// WhatsApp tier (available ≥ 0) it takes no more than the tier has room
+// for, and reports a full tier.
+func (s *Service) take(ctx context.Context, r *record, n int, interval time.Duration, available int) ([]due, time.Time, bool, error) {
 	var taken []due
 	var first time.Time
+	var full bool
 	err := s.Store.Write(ctx, func(tx *store.Tx) error {
-		taken, first = taken[:0], time.Time{}
+		taken, first, full = taken[:0], time.Time{}, false
+		limit := n
+		if available >= 0 {
+			// Takes of one broadcast wait on its row here, so each counts
+			// what the others took.
+			if _, err := tx.Exec(`UPDATE broadcasts SET updated_at = $2 WHERE id = $1`, r.id, tx.Now().UnixMilli()); err != nil {
+				return err
+			}
+			room, err := tierRoom(tx, r, available)
+			if err != nil {
+				return err
+			}
+			if room == 0 {
+				full = true
+				return nil
+			}
+			limit = min(n, room)
+		}
 		lock := ""
 		if tx.Dialect() == "postgres" {
 			lock = " FOR UPDATE SKIP LOCKED"
 		}
 		now := tx.Now()
 		rows, err := tx.Query(`SELECT seq, recipient, way, contact, zone, params FROM broadcast_recipients
-			WHERE broadcast_id = $1 AND state = 'scheduled' AND due_at <= $2 ORDER BY due_at LIMIT $3`+lock, r.id, now.UnixMilli(), n)
+			WHERE broadcast_id = $1 AND state = 'scheduled' AND due_at <= $2 ORDER BY due_at LIMIT $3`+lock, r.id, now.UnixMilli(), limit)
 		if err != nil {
 			return err
 		}
@@ -260,7 +293,7 @@ func (s *Service) take(ctx context.Context, r *record, n int, interval time.Dura
 		}
 		return s.markStarted(tx, r)
 	})
-	return taken, first, err
+	return taken, first, full, err
 }
 
 // markStarted moves a scheduled broadcast to running as its first
