@@ -76,7 +76,7 @@ func (b *benchRun) benchBroadcast(kind, fakeURL, baseURL string) error {
 	if err != nil {
 		return err
 	}
-	if err := waitFor(fakeURL+"/_fake/sends/count", sent0+1, time.Minute); err != nil {
+	if err := waitFor(fakeURL+"/_fake/sends/count", sent0+1, 10*time.Minute); err != nil {
 		return err
 	}
 	first := time.Since(start)
