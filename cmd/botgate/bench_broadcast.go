@@ -22,7 +22,7 @@ func (b *benchRun) benchBroadcast(kind, fakeURL, baseURL string) error {
 	n := b.cmd.Broadcast
 
 	// The baseline: n async sends, accepted as fast as 32 clients go.
-	dsn, cleanup, err := b.database(kind, "bcast-base")
+	dsn, cleanup, err := b.database(kind, "bcastbase")
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func (b *benchRun) broadcasts(kind, fakeURL, baseURL string) error {
 // recipient is targeted (expanded into the broadcast's recipient rows).
 func (b *benchRun) benchExpand(kind, fakeURL, baseURL string) error {
 	n := b.cmd.BroadcastExpand
-	dsn, cleanup, err := b.database(kind, "bcast-expand")
+	dsn, cleanup, err := b.database(kind, "bcastexpand")
 	if err != nil {
 		return err
 	}
