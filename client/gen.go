@@ -481,7 +481,7 @@ type BroadcastCreate struct {
 	// Name Yours, to find it again; default: the broadcast's id.
 	Name *string `json:"name,omitempty"`
 
-	// RatePerSecond Messages per second at most, beneath the channel's own pacing; 0 or absent: the channel's only.
+	// RatePerSecond Messages per second at most (up to 1000), beneath the channel's own pacing; 0 or absent: the channel's only.
 	RatePerSecond *float64 `json:"rate_per_second,omitempty"`
 
 	// Schedule Absent: now. `at`: at an instant. `local_time` (with `date`): at that time in each recipient's zone.
