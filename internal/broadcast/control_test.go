@@ -63,7 +63,7 @@ func TestPauseResumeCancel(t *testing.T) {
 		e := startReal(t, db)
 		const n = 150
 		b := e.paced(n, 0, 50)
-		harness.WaitFor(t, "sends under way", 20*time.Second, func() bool { return handedOver(e.get(b.ID)) >= 20 })
+		harness.WaitFor(t, "sends under way", wait, func() bool { return handedOver(e.get(b.ID)) >= 20 })
 		p, err := e.svc().Pause(t.Context(), e.BotID, b.ID)
 		if err != nil || p.State != broadcast.StatePaused {
 			t.Fatalf("pause: %+v %v", p, err)
@@ -84,7 +84,7 @@ func TestPauseResumeCancel(t *testing.T) {
 		}
 
 		c := e.paced(n, 1000, 50)
-		harness.WaitFor(t, "sends under way", 20*time.Second, func() bool { return handedOver(e.get(c.ID)) >= 20 })
+		harness.WaitFor(t, "sends under way", wait, func() bool { return handedOver(e.get(c.ID)) >= 20 })
 		if r, err := e.svc().Cancel(t.Context(), e.BotID, c.ID); err != nil || r.State != broadcast.StateCancelled {
 			t.Fatalf("cancel: %+v %v", r, err)
 		}
@@ -96,7 +96,7 @@ func TestPauseResumeCancel(t *testing.T) {
 		if _, err := e.svc().Resume(t.Context(), e.BotID, c.ID); err == nil {
 			t.Error("a cancelled broadcast resumed")
 		}
-		harness.WaitFor(t, "Graph to have every handed-over send", 20*time.Second, func() bool {
+		harness.WaitFor(t, "Graph to have every handed-over send", wait, func() bool {
 			return int64(e.Fake.SendCount()) == n+went
 		})
 		for id, k := range sendsTo(e.Fake) {
@@ -116,7 +116,7 @@ func TestTwoInstancesShareABroadcast(t *testing.T) {
 	const n = 400
 	b := e.paced(n, 5000, 0)
 	done := e.waitState(b.ID, broadcast.StateCompleted)
-	harness.WaitFor(t, "every send", 30*time.Second, func() bool { return e.Fake.SendCount() >= n })
+	harness.WaitFor(t, "every send", wait, func() bool { return e.Fake.SendCount() >= n })
 	sent := sendsTo(e.Fake)
 	for _, psid := range psids(n, 5000) {
 		if sent[psid] != 1 {

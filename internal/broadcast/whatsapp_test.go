@@ -38,7 +38,7 @@ func TestWhatsAppOverTheTierContinuesNextDay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		harness.WaitFor(t, "today's two sends", 20*time.Second, func() bool { return e.Fake.WhatsAppSendCount() == 2 })
+		harness.WaitFor(t, "today's two sends", wait, func() bool { return e.Fake.WhatsAppSendCount() == 2 })
 		// The opted-out user is last in the list: it waits its turn with the rest.
 		got := e.get(b.ID)
 		if got.State != broadcast.StateRunning || got.Counts.Scheduled != 4 ||
@@ -53,13 +53,13 @@ func TestWhatsAppOverTheTierContinuesNextDay(t *testing.T) {
 			return func() bool { c := e.get(b.ID).Counts; return c.Sent+c.Failed == n }
 		}
 		// Outcomes commit before the clock jumps a day, past their jobs' leases.
-		harness.WaitFor(t, "today's sends recorded", 20*time.Second, sent(2))
+		harness.WaitFor(t, "today's sends recorded", wait, sent(2))
 		e.clk.Add(24*time.Hour + time.Minute)
-		harness.WaitFor(t, "the next day's two", 20*time.Second, func() bool { return e.Fake.WhatsAppSendCount() == 4 })
-		harness.WaitFor(t, "the next day's sends recorded", 20*time.Second, sent(4))
+		harness.WaitFor(t, "the next day's two", wait, func() bool { return e.Fake.WhatsAppSendCount() == 4 })
+		harness.WaitFor(t, "the next day's sends recorded", wait, sent(4))
 		e.clk.Add(24*time.Hour + time.Minute)
 		done := e.waitState(b.ID, broadcast.StateCompleted)
-		harness.WaitFor(t, "the last send", 20*time.Second, func() bool { return e.Fake.WhatsAppSendCount() == 5 })
+		harness.WaitFor(t, "the last send", wait, func() bool { return e.Fake.WhatsAppSendCount() == 5 })
 		var bodies []string
 		for _, s := range e.Fake.WhatsAppSends() {
 			bodies = append(bodies, string(s.Body))
