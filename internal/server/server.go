@@ -360,7 +360,7 @@ func (s *Server) build() error {
 	in.Register(mux)
 	sb.Register(mux)
 	(&admin.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Broadcasts: s.Broadcasts, Graph: s.Dispatch.Graph, Token: s.cfg.AdminToken, Log: s.log, TrustProxy: s.cfg.TrustProxy}).Register(mux)
-	own := &v1.Server{Service: s.Gateway, Store: s.Store, Notify: s.Notify, Log: s.log, IdempotencyTTL: s.cfg.IdempotencyTTL}
+	own := &v1.Server{Service: s.Gateway, Store: s.Store, Notify: s.Notify, Broadcasts: s.Broadcasts, Log: s.log, IdempotencyTTL: s.cfg.IdempotencyTTL}
 	if err := own.Register(mux); err != nil {
 		return err
 	}
