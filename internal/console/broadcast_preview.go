@@ -1,12 +1,14 @@
 package console
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/botgate/botgate/internal/broadcast"
 	"github.com/botgate/botgate/internal/core"
+	"github.com/botgate/botgate/internal/dispatch"
 )
 
 // previewFields name a broadcast's request fields as the compose form does,
@@ -46,7 +48,12 @@ func (c *Console) previewFor(r *http.Request, f form, d *composer) {
 		d.PrevErr = core.AsError(err).Error()
 		return
 	}
-	for _, body := range v.Bodies {
+	bodies, err := c.withProfile(r.Context(), d.Bot, req, v.Bodies)
+	if err != nil {
+		d.PrevErr = core.AsError(err).Error()
+		return
+	}
+	for _, body := range bodies {
 		d.Preview = append(d.Preview, phone(spec.Channel, body))
 	}
 	d.PrevWarning = v.Warning
@@ -86,4 +93,21 @@ func sampleRequest(bot *core.Bot, spec broadcast.Spec, psid string, now int64) (
 		return nil, core.Invalid("content", "a Messenger broadcast sends a message or a block")
 	}
 	return req, nil
+}
+
+// withProfile renders a checked request again with the user's profile read
+// from Graph when botgate has none yet, as the dispatcher does before it
+// sends ({{first_name}} filled); reading a profile sends the user nothing.
+func (c *Console) withProfile(ctx context.Context, bot *core.Bot, req *core.SendRequest, bodies [][]byte) ([][]byte, error) {
+	if c.Graph == nil || bot.Messenger == nil || req.WhatsApp != nil || !req.NeedsProfile() || req.PSID == "" {
+		return bodies, nil
+	}
+	if contact, err := c.store.GetContact(ctx, bot.ID, req.PSID); err != nil || (contact != nil && contact.Profile != nil) {
+		return bodies, err
+	}
+	gp, err := c.Graph.GetProfile(ctx, bot.Messenger.AccessToken, req.PSID)
+	if err != nil {
+		return bodies, nil // the dispatcher sends without it too, placeholders as the bot's setting says
+	}
+	return dispatch.Bodies(bot, req, &core.Profile{ID: req.PSID, FirstName: gp.FirstName, LastName: gp.LastName, Locale: gp.Locale, Gender: gp.Gender})
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/botgate/botgate/internal/api/sobot"
 	v1 "github.com/botgate/botgate/internal/api/v1"
 	"github.com/botgate/botgate/internal/api/whatsapp"
+	"github.com/botgate/botgate/internal/broadcast"
 	"github.com/botgate/botgate/internal/console"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/dispatch"
@@ -354,6 +355,7 @@ func (s *Server) build() error {
 // mountConsole serves the console under /console/ and sends / there.
 func (s *Server) mountConsole(mux *http.ServeMux) error {
 	d := console.Deps{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph,
+		Broadcasts: &broadcast.Service{Store: s.Store, Gateway: s.Gateway},
 		TrustProxy: s.cfg.TrustProxy, Log: s.log, Now: s.cfg.Now}
 	if s.sandbox != nil {
 		d.Sandbox, d.Fake = true, s.sandbox.fake
