@@ -148,7 +148,10 @@ type Server struct {
 	inbound    *queue.Runner
 	replies    *queue.Runner
 	uploads    *queue.Runner
+	broadcasts *queue.Runner
 	retention  *retention.Pruner
+	// Broadcasts creates and reports broadcasts; its runner sends them.
+	Broadcasts *broadcast.Service
 	listener   net.Listener
 	metricsLn  net.Listener // MetricsAddr's, when set
 	http       *http.Server
@@ -186,7 +189,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.Metrics.MustRegister(st.Collectors()...)
 	s.Metrics.MustRegister(&metrics.Scraped{Store: st, TTL: 5 * time.Second, Log: log,
-		Kinds: []string{dispatch.JobKind, notify.JobKind, inbound.JobKind, inbound.ReplyJobKind, sobot.UploadJobKind}})
+		Kinds: []string{dispatch.JobKind, notify.JobKind, inbound.JobKind, inbound.ReplyJobKind, sobot.UploadJobKind, broadcast.JobKind}})
 	s.stats = metrics.New(s.Metrics)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -311,6 +314,12 @@ func (s *Server) build() error {
 	s.uploads = &queue.Runner{Store: s.Store, Kind: sobot.UploadJobKind, Handler: sb.HandleUpload, Owner: owner,
 		Concurrency: 8, Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	sb.WakeJobs = s.uploads.Wake
+	s.Broadcasts = &broadcast.Service{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Lease: lease}
+	// A broadcast worker's sends are async accepts: a few workers keep
+	// the send workers busy. With no send workers this process only accepts.
+	s.broadcasts = &queue.Runner{Store: s.Store, Kind: broadcast.JobKind, Handler: s.Broadcasts.Handle, Owner: owner,
+		Concurrency: min(s.cfg.SendWorkers, 4), Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
+	s.Broadcasts.Wake = s.broadcasts.Wake
 	s.retention = &retention.Pruner{Store: s.Store, Keep: s.cfg.Retention, KeepInbound: s.cfg.InboundRetention,
 		Owner: owner, Lease: lease, Log: s.log, Also: func(ctx context.Context) error {
 			if err := console.Prune(ctx, s.Store); err != nil {
@@ -327,7 +336,7 @@ func (s *Server) build() error {
 	(&whatsapp.Handler{Service: s.Gateway, Log: s.log}).Register(mux)
 	in.Register(mux)
 	sb.Register(mux)
-	(&admin.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph, Token: s.cfg.AdminToken, Log: s.log, TrustProxy: s.cfg.TrustProxy}).Register(mux)
+	(&admin.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Broadcasts: s.Broadcasts, Graph: s.Dispatch.Graph, Token: s.cfg.AdminToken, Log: s.log, TrustProxy: s.cfg.TrustProxy}).Register(mux)
 	own := &v1.Server{Service: s.Gateway, Store: s.Store, Notify: s.Notify, Log: s.log, IdempotencyTTL: s.cfg.IdempotencyTTL}
 	if err := own.Register(mux); err != nil {
 		return err
@@ -398,7 +407,7 @@ func (s *Server) URL() string { return "http://" + s.Addr() }
 func (s *Server) Run(ctx context.Context) error {
 	work, stopWork := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	for _, r := range []*queue.Runner{s.sends, s.deliveries, s.inbound, s.replies, s.uploads} {
+	for _, r := range []*queue.Runner{s.sends, s.deliveries, s.inbound, s.replies, s.uploads, s.broadcasts} {
 		wg.Add(1)
 		go func() { defer wg.Done(); r.Run(work) }()
 	}
