@@ -36,7 +36,7 @@ type composer struct {
 // Defaults of a new broadcast's form.
 var composeDefaults = map[string]string{
 	"channel": core.ChannelMessenger, "content": "message", "audience": "list", "audience.list_kind": "psid",
-	"schedule": "now", "schedule.late": broadcast.LateSendNow, "messaging_type": core.TypeMessageTag,
+	"schedule": "now", "schedule.late": broadcast.LateSendNow, "messaging_type": core.TypeUpdate,
 	"tag": core.TagAccountUpdate, "content.message": `{"text": "Hello {{first_name}}! Our winter sale starts today."}`,
 }
 

@@ -3,10 +3,7 @@ package console
 import (
 	"context"
 	"net/http"
-	"strconv"
-	"strings"
 
-	"github.com/botgate/botgate/internal/broadcast"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/dispatch"
 )
@@ -16,10 +13,10 @@ import (
 var previewFields = core.Fields{RequestID: "name", Recipient: "sample", MessagingType: "messaging_type", Tag: "tag",
 	Message: "content", Params: "content.block.params"}
 
-// previewFor fills the compose page's phone preview: the bodies a send of
-// the broadcast's content to the sample contact would make, through the
-// gateway's own checks and rendering (nothing is sent), shown by
-// internal/preview.
+// previewFor fills the compose page's phone preview: the bodies the
+// broadcast's send to the sample contact would make — the engine builds
+// the request as its workers do, the gateway checks and renders it, nothing
+// is sent — shown by internal/preview.
 func (c *Console) previewFor(r *http.Request, f form, d *composer) {
 	if c.Gateway == nil {
 		d.PrevErr = "The preview needs the gateway."
@@ -38,9 +35,13 @@ func (c *Console) previewFor(r *http.Request, f form, d *composer) {
 		d.PrevErr = "No contact yet to show the preview for."
 		return
 	}
-	req, err := sampleRequest(d.Bot, spec, d.Sample, c.now().Unix())
-	if err != nil {
+	req, skip, err := c.Broadcasts.Sample(r.Context(), d.Bot, spec, d.Sample)
+	switch {
+	case err != nil:
 		d.PrevErr = core.AsError(err).Error()
+		return
+	case skip != "":
+		d.PrevErr = "This contact would be skipped: " + skip + "."
 		return
 	}
 	v, err := c.Gateway.Check(r.Context(), d.Bot, req, previewFields)
@@ -57,42 +58,6 @@ func (c *Console) previewFor(r *http.Request, f form, d *composer) {
 		d.Preview = append(d.Preview, phone(spec.Channel, body))
 	}
 	d.PrevWarning = v.Warning
-}
-
-// sampleRequest is the send a broadcast makes to one recipient named by
-// psid (a WhatsApp contact's is "wa:" and the number).
-func sampleRequest(bot *core.Bot, spec broadcast.Spec, psid string, now int64) (*core.SendRequest, error) {
-	req := &core.SendRequest{Face: core.FaceAuto, RequestID: "preview", MessagingType: spec.MessagingType, Tag: spec.Tag}
-	if spec.Channel == core.ChannelWhatsApp {
-		req.Recipient = core.Recipient{PhoneNumber: strings.TrimPrefix(psid, "wa:")}
-		if len(spec.Content.Template) == 0 {
-			return nil, core.Invalid("content", "a WhatsApp broadcast sends a template")
-		}
-		var t core.WATemplate
-		if err := core.DecodeStrict(spec.Content.Template, &t, "content.template"); err != nil {
-			return nil, err
-		}
-		req.WhatsApp = &core.WAMessage{Type: "template", Template: &t, Source: "botchat", Timestamp: strconv.FormatInt(now, 10)}
-		return req, nil
-	}
-	req.Recipient = core.Recipient{ID: psid}
-	if req.MessagingType == "" {
-		req.MessagingType = core.TypeResponse
-	}
-	switch {
-	case spec.Content.Block != nil:
-		req.Block, req.Params = spec.Content.Block.Name, spec.Content.Block.Params
-	case len(spec.Content.Message) > 0:
-		var m core.Message
-		if err := core.DecodeStrict(spec.Content.Message, &m, "content.message"); err != nil {
-			return nil, err
-		}
-		core.Normalize(&m)
-		req.Cards = []core.Message{m}
-	default:
-		return nil, core.Invalid("content", "a Messenger broadcast sends a message or a block")
-	}
-	return req, nil
 }
 
 // withProfile renders a checked request again with the user's profile read

@@ -49,7 +49,13 @@ func (c *Console) broadcastShow(w http.ResponseWriter, r *http.Request) {
 	for _, rs := range append(d.Skipped, d.Failed...) {
 		d.Reasons = append(d.Reasons, rs.Reason)
 	}
-	if r.Header.Get("HX-Request") != "true" {
+	if r.Header.Get("HX-Request") == "true" {
+		// A poll from a page loaded in another state: reload it whole, so
+		// its buttons and recipients table follow (htmx honours HX-Refresh).
+		if seen := r.URL.Query().Get("seen"); seen != "" && seen != b.State {
+			w.Header().Set("HX-Refresh", "true")
+		}
+	} else {
 		p := pageOf(r)
 		f := broadcast.RecipientFilter{State: d.Filter["state"], Reason: d.Filter["reason"]}
 		if d.Recipients, d.Next, err = c.Broadcasts.Recipients(ctx, b.BotID, b.ID, f, p.Cursor, p.Limit); err != nil {

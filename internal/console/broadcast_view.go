@@ -34,8 +34,8 @@ func progressOf(c broadcast.Counts) progress {
 	if c.Targeted <= 0 {
 		return p
 	}
-	delivered := c.Delivered // read recipients are counted as delivered too? see below
-	sent := c.Sent
+	// The engine's counts nest: read ≤ delivered ≤ sent.
+	delivered, sent := c.Delivered, c.Sent
 	parts := []struct {
 		class, label string
 		n            int64
@@ -90,6 +90,9 @@ type hoursChart struct {
 	To    time.Time
 }
 
+// minChartHours is the narrowest time-zone breakdown drawn: one day.
+const minChartHours = 24
+
 func hoursOf(hours []broadcast.HourCount) hoursChart {
 	if len(hours) == 0 {
 		return hoursChart{}
@@ -97,7 +100,9 @@ func hoursOf(hours []broadcast.HourCount) hoursChart {
 	rows := slices.Clone(hours)
 	slices.SortFunc(rows, func(a, b broadcast.HourCount) int { return a.Hour.Compare(b.Hour) })
 	from, to := rows[0].Hour.UTC().Truncate(time.Hour), rows[len(rows)-1].Hour.UTC().Truncate(time.Hour)
-	h := hoursChart{Rows: rows, From: from, To: to, Width: int(to.Sub(from)/time.Hour) + 1}
+	// At least a day wide, so a few busy hours read as hours of a day.
+	h := hoursChart{Rows: rows, From: from, To: to, Width: max(int(to.Sub(from)/time.Hour)+1, minChartHours)}
+	h.To = from.Add(time.Duration(h.Width-1) * time.Hour)
 	for _, r := range rows {
 		h.Max = max(h.Max, r.Recipients)
 	}
