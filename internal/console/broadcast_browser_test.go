@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/botgate/botgate/internal/broadcast"
 	"github.com/botgate/botgate/internal/console/browser"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/fakegraph"
@@ -247,4 +248,53 @@ func TestBrowserBroadcastPauseResume(t *testing.T) {
 			t.Errorf("audit log, newest first: %q", got)
 		}
 	})
+}
+
+// A viewer sees the broadcasts but no button that changes them, and a
+// pause forged with the viewer's own CSRF token answers 403, changing
+// nothing.
+func TestBrowserBroadcastViewer(t *testing.T) {
+	e := broadcastEnv(t, storetest.New(t, "sqlite"))
+	ctx := context.Background()
+	bot, err := e.Server.Store.GetBot(ctx, e.BotID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Scheduled for tomorrow, so it stays pausable.
+	at := e.Server.Store.Now().Add(24 * time.Hour)
+	b, err := e.Server.Broadcasts.Create(ctx, bot, broadcast.Spec{Name: "Tomorrow's sale", Channel: core.ChannelMessenger,
+		Content:  broadcast.Content{Message: []byte(`{"text":"Sale tomorrow"}`)},
+		Audience: broadcast.Audience{List: []broadcast.ListEntry{{PSID: harness.User}}}, Schedule: broadcast.Schedule{At: &at},
+		MessagingType: core.TypeUpdate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := e.Open()
+	tab.SignIn("vic", e.User("vic", core.RoleViewer))
+	tab.Go("/console/broadcasts?bot=" + e.BotID)
+	tab.Run(chromedp.WaitVisible(`table.broadcasts`))
+	if n := count(tab, `#new-broadcast`); n != 0 {
+		t.Error("a viewer sees New broadcast")
+	}
+	tab.Go("/console/broadcasts/" + e.BotID + "/" + b.ID)
+	tab.Run(chromedp.WaitVisible(`#counts`))
+	if n := count(tab, `#controls, #live form`); n != 0 {
+		t.Errorf("a viewer sees %d pause/resume/cancel controls", n)
+	}
+	tab.Screenshot("broadcast_viewer")
+	tab.Go("/console/broadcasts/new?bot=" + e.BotID)
+	tab.Run(chromedp.WaitVisible(`#compose`))
+	if n := count(tab, `#create, button[formaction$="/upload"]`); n != 0 {
+		t.Errorf("a viewer sees %d create/upload buttons", n)
+	}
+	status := browser.Get(tab, chromedp.Evaluate[int](`(async () => {
+		const token = document.querySelector("input[name=csrf]").value;
+		const r = await fetch("/console/broadcasts/`+e.BotID+`/`+b.ID+`/pause", {method: "POST", body: new URLSearchParams({csrf: token})});
+		return r.status })()`, chromedp.EvalAwaitPromise))
+	if status != 403 {
+		t.Errorf("a viewer's forged pause answered %d, want 403", status)
+	}
+	if got, err := e.Server.Broadcasts.Get(ctx, e.BotID, b.ID); err != nil || got.State != broadcast.StateScheduled {
+		t.Errorf("after the forged pause: %v %v", got.State, err)
+	}
 }
