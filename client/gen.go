@@ -81,6 +81,8 @@ func (e DeliveryState) Valid() bool {
 
 // Defines values for EventType.
 const (
+	BroadcastCompleted  EventType = "broadcast.completed"
+	BroadcastStarted    EventType = "broadcast.started"
 	ContactWindowOpened EventType = "contact.window_opened"
 	InboundMessage      EventType = "inbound.message"
 	InboundPostback     EventType = "inbound.postback"
@@ -95,6 +97,10 @@ const (
 // Valid indicates whether the value is a known member of the EventType enum.
 func (e EventType) Valid() bool {
 	switch e {
+	case BroadcastCompleted:
+		return true
+	case BroadcastStarted:
+		return true
 	case ContactWindowOpened:
 		return true
 	case InboundMessage:
@@ -638,6 +644,53 @@ type ListWebhookDeliveriesParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// EventBroadcastCompletedJSONBody defines parameters for EventBroadcastCompleted.
+type EventBroadcastCompletedJSONBody struct {
+	Data struct {
+		Channel Channel `json:"channel"`
+
+		// Counts As GET shows them when the broadcast completed; sent ≥ delivered ≥ read.
+		Counts *struct {
+			Delivered *int64 `json:"delivered,omitempty"`
+			Failed    *int64 `json:"failed,omitempty"`
+			Queued    *int64 `json:"queued,omitempty"`
+			Read      *int64 `json:"read,omitempty"`
+			Scheduled *int64 `json:"scheduled,omitempty"`
+			Sent      *int64 `json:"sent,omitempty"`
+			Skipped   *int64 `json:"skipped,omitempty"`
+			Targeted  *int64 `json:"targeted,omitempty"`
+		} `json:"counts,omitempty"`
+		FailedByReason  *map[string]int64 `json:"failed_by_reason,omitempty"`
+		FinishedAt      *time.Time        `json:"finished_at,omitempty"`
+		Id              string            `json:"id"`
+		Name            string            `json:"name"`
+		SkippedByReason *map[string]int64 `json:"skipped_by_reason,omitempty"`
+		StartedAt       *time.Time        `json:"started_at,omitempty"`
+		State           string            `json:"state"`
+
+		// Targeted Recipients resolved so far.
+		Targeted int64 `json:"targeted"`
+	} `json:"data"`
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
+// EventBroadcastStartedJSONBody defines parameters for EventBroadcastStarted.
+type EventBroadcastStartedJSONBody struct {
+	Data struct {
+		Channel   Channel    `json:"channel"`
+		Id        string     `json:"id"`
+		Name      string     `json:"name"`
+		StartedAt *time.Time `json:"started_at,omitempty"`
+		State     string     `json:"state"`
+
+		// Targeted Recipients resolved so far.
+		Targeted int64 `json:"targeted"`
+	} `json:"data"`
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
 // EventContactWindowOpenedJSONBody defines parameters for EventContactWindowOpened.
 type EventContactWindowOpenedJSONBody struct {
 	Data      WindowEventData `json:"data"`
@@ -718,6 +771,12 @@ type CreateWebhookEndpointJSONRequestBody = WebhookEndpointCreate
 
 // UpdateWebhookEndpointJSONRequestBody defines body for UpdateWebhookEndpoint for application/json ContentType.
 type UpdateWebhookEndpointJSONRequestBody = WebhookEndpointUpdate
+
+// EventBroadcastCompletedJSONRequestBody defines body for EventBroadcastCompleted for application/json ContentType.
+type EventBroadcastCompletedJSONRequestBody EventBroadcastCompletedJSONBody
+
+// EventBroadcastStartedJSONRequestBody defines body for EventBroadcastStarted for application/json ContentType.
+type EventBroadcastStartedJSONRequestBody EventBroadcastStartedJSONBody
 
 // EventContactWindowOpenedJSONRequestBody defines body for EventContactWindowOpened for application/json ContentType.
 type EventContactWindowOpenedJSONRequestBody EventContactWindowOpenedJSONBody
@@ -8532,6 +8591,16 @@ func (p *WebhookInitiator) applyWebhookEditors(ctx context.Context, req *http.Re
 
 // WebhookInitiatorInterface is the interface specification for the webhook initiator.
 type WebhookInitiatorInterface interface {
+	// EventBroadcastCompletedWithBody fires the broadcast.completed webhook with any body
+	EventBroadcastCompletedWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	EventBroadcastCompleted(ctx context.Context, targetURL string, body EventBroadcastCompletedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EventBroadcastStartedWithBody fires the broadcast.started webhook with any body
+	EventBroadcastStartedWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	EventBroadcastStarted(ctx context.Context, targetURL string, body EventBroadcastStartedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// EventContactWindowOpenedWithBody fires the contact.window_opened webhook with any body
 	EventContactWindowOpenedWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -8576,6 +8645,54 @@ type WebhookInitiatorInterface interface {
 	EventSubscriptionChangedWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	EventSubscriptionChanged(ctx context.Context, targetURL string, body EventSubscriptionChangedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+func (p *WebhookInitiator) EventBroadcastCompletedWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEventBroadcastCompletedWebhookRequestWithBody(targetURL, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) EventBroadcastCompleted(ctx context.Context, targetURL string, body EventBroadcastCompletedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEventBroadcastCompletedWebhookRequest(targetURL, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) EventBroadcastStartedWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEventBroadcastStartedWebhookRequestWithBody(targetURL, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) EventBroadcastStarted(ctx context.Context, targetURL string, body EventBroadcastStartedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEventBroadcastStartedWebhookRequest(targetURL, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
 }
 
 func (p *WebhookInitiator) EventContactWindowOpenedWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8792,6 +8909,68 @@ func (p *WebhookInitiator) EventSubscriptionChanged(ctx context.Context, targetU
 		return nil, err
 	}
 	return p.Client.Do(req)
+}
+
+// NewEventBroadcastCompletedWebhookRequest builds a application/json POST request for the broadcast.completed webhook
+func NewEventBroadcastCompletedWebhookRequest(targetURL string, body EventBroadcastCompletedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEventBroadcastCompletedWebhookRequestWithBody(targetURL, "application/json", bodyReader)
+}
+
+// NewEventBroadcastCompletedWebhookRequestWithBody builds a POST request for the broadcast.completed webhook with any body
+func NewEventBroadcastCompletedWebhookRequestWithBody(targetURL string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewEventBroadcastStartedWebhookRequest builds a application/json POST request for the broadcast.started webhook
+func NewEventBroadcastStartedWebhookRequest(targetURL string, body EventBroadcastStartedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEventBroadcastStartedWebhookRequestWithBody(targetURL, "application/json", bodyReader)
+}
+
+// NewEventBroadcastStartedWebhookRequestWithBody builds a POST request for the broadcast.started webhook with any body
+func NewEventBroadcastStartedWebhookRequestWithBody(targetURL string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
 }
 
 // NewEventContactWindowOpenedWebhookRequest builds a application/json POST request for the contact.window_opened webhook

@@ -3,6 +3,7 @@ package broadcast
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +32,7 @@ const (
 )
 
 // pageSize bounds one page of an audience: memory and one transaction.
-const pageSize = 500
+const pageSize = 2000
 
 // page reads the audience after cursor, up to pageSize targets, resolved
 // (links, zones). done is true on the last page.
@@ -203,8 +204,18 @@ func (s *Service) resolve(ctx context.Context, botID string, ts []target) error 
 	return nil
 }
 
-// zones reads the known zones of contacts, in one query for the lot.
+// zones reads the known zones of contacts, a few hundred at a query.
 func (s *Service) zones(ctx context.Context, botID string, keys []string) (map[string]string, error) {
+	out := map[string]string{}
+	for chunk := range slices.Chunk(keys, 4*insertChunk) {
+		if err := s.zonesOf(ctx, botID, chunk, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) zonesOf(ctx context.Context, botID string, keys []string, out map[string]string) error {
 	args := []any{botID}
 	marks := make([]string, len(keys))
 	for i, k := range keys {
@@ -212,34 +223,33 @@ func (s *Service) zones(ctx context.Context, botID string, keys []string) (map[s
 		marks[i] = "$" + strconv.Itoa(i+2)
 	}
 	in := strings.Join(marks, ", ")
-	out := map[string]string{}
 	rows, err := s.Store.Read(ctx, `SELECT psid, timezone FROM subscriptions WHERE bot_id = $1 AND timezone <> '' AND psid IN (`+in+`)`, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for rows.Next() {
 		var psid, zone string
 		if err := rows.Scan(&psid, &zone); err != nil {
 			rows.Close()
-			return nil, err
+			return err
 		}
 		out[psid] = zone
 	}
 	rows.Close()
 	rows, err = s.Store.Read(ctx, `SELECT psid, profile FROM contacts WHERE bot_id = $1 AND profile IS NOT NULL AND psid IN (`+in+`)`, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var psid, profile string
 		if err := rows.Scan(&psid, &profile); err != nil {
-			return nil, err
+			return err
 		}
 		var p core.Profile
 		if json.Unmarshal([]byte(profile), &p) == nil && p.Timezone != 0 {
 			out[psid] = offsetZone(p.Timezone) // the profile's zone wins
 		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }

@@ -97,7 +97,7 @@ func (e *env) get(id string) *broadcast.Broadcast {
 func (e *env) waitState(id, state string) *broadcast.Broadcast {
 	e.T.Helper()
 	var b *broadcast.Broadcast
-	harness.WaitFor(e.T, "broadcast "+state, 30*time.Second, func() bool {
+	harness.WaitFor(e.T, "broadcast "+state, wait, func() bool {
 		b = e.get(id)
 		return b.State == state
 	})
@@ -111,3 +111,6 @@ func psids(n int, base int) []string {
 	}
 	return out
 }
+
+// wait bounds every poll: generous, for a busy machine.
+const wait = 90 * time.Second

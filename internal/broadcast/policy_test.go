@@ -64,7 +64,7 @@ func TestBlockBroadcastBodiesSkipsAndEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 		done := e.waitState(b.ID, broadcast.StateCompleted)
-		harness.WaitFor(t, "both sends", 20*time.Second, func() bool { return e.get(b.ID).Counts.Sent == 2 })
+		harness.WaitFor(t, "both sends", wait, func() bool { return e.get(b.ID).Counts.Sent == 2 })
 		var bodies []string
 		for _, s := range e.Fake.Sends() {
 			bodies = append(bodies, string(s.Body))
@@ -93,7 +93,7 @@ func TestBlockBroadcastBodiesSkipsAndEvents(t *testing.T) {
 		if err != nil || len(rs) != 2 || rs[0].MessageID == "" || rs[0].State != "sent" {
 			t.Errorf("sent: %+v %v", rs, err)
 		}
-		events := hooks.Wait(t, 2, 20*time.Second)
+		events := hooks.Wait(t, 2, wait)
 		var types []string
 		var completed struct {
 			Data struct {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -92,48 +93,60 @@ func (s *Service) expand(ctx context.Context, r *record, job queue.Job) error {
 // insertTargets writes a page of recipients; one already listed is not
 // listed again.
 func insertTargets(tx *store.Tx, r *record, p *plan, ts []target) error {
-	var base int64
-	if err := tx.QueryRow(`SELECT COALESCE(MAX(seq), 0) FROM broadcast_recipients WHERE broadcast_id = $1`, r.id).Scan(&base); err != nil {
+	var seq int64
+	if err := tx.QueryRow(`SELECT COALESCE(MAX(seq), 0) FROM broadcast_recipients WHERE broadcast_id = $1`, r.id).Scan(&seq); err != nil {
 		return err
 	}
-	var sb strings.Builder
-	sb.WriteString(`INSERT INTO broadcast_recipients (broadcast_id, seq, recipient, way, contact, zone, params, state, scheduled_at, due_at, reason) VALUES `)
-	args := make([]any, 0, 11*len(ts))
 	seen := make(map[string]bool, len(ts))
-	for _, t := range ts {
-		if seen[t.recipient] {
+	var inserted int64
+	for chunk := range slices.Chunk(ts, insertChunk) {
+		var sb strings.Builder
+		sb.WriteString(`INSERT INTO broadcast_recipients (broadcast_id, seq, recipient, way, contact, zone, params, state, scheduled_at, due_at, reason) VALUES `)
+		args := make([]any, 0, 11*len(chunk))
+		for _, t := range chunk {
+			if seen[t.recipient] {
+				continue
+			}
+			seen[t.recipient] = true
+			at, reason := p.when(t.zone, r.created)
+			if t.skip != "" {
+				reason = t.skip
+			}
+			state := RecipientScheduled
+			if reason != "" {
+				state = RecipientSkipped
+			}
+			params := ""
+			if len(t.params) > 0 {
+				params = mustJSON(t.params)
+			}
+			if len(args) > 0 {
+				sb.WriteString(", ")
+			}
+			n := len(args)
+			fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11)
+			seq++
+			args = append(args, r.id, seq, t.recipient, t.way, t.contact, t.zone, params, state, at.UnixMilli(), at.UnixMilli(), reason)
+		}
+		if len(args) == 0 {
 			continue
 		}
-		seen[t.recipient] = true
-		at, reason := p.when(t.zone, r.created)
-		if t.skip != "" {
-			reason = t.skip
+		sb.WriteString(` ON CONFLICT (broadcast_id, recipient) DO NOTHING`)
+		res, err := tx.Exec(sb.String(), args...)
+		if err != nil {
+			return err
 		}
-		state := RecipientScheduled
-		if reason != "" {
-			state = RecipientSkipped
-		}
-		params := ""
-		if len(t.params) > 0 {
-			params = mustJSON(t.params)
-		}
-		if len(args) > 0 {
-			sb.WriteString(", ")
-		}
-		n := len(args)
-		fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11)
-		base++
-		args = append(args, r.id, base, t.recipient, t.way, t.contact, t.zone, params, state, at.UnixMilli(), at.UnixMilli(), reason)
+		n, _ := res.RowsAffected()
+		inserted += n
 	}
-	sb.WriteString(` ON CONFLICT (broadcast_id, recipient) DO NOTHING`)
-	res, err := tx.Exec(sb.String(), args...)
-	if err != nil {
-		return err
-	}
-	n, _ := res.RowsAffected()
-	_, err = tx.Exec(`UPDATE broadcasts SET targeted = targeted + $2 WHERE id = $1`, r.id, n)
+	_, err := tx.Exec(`UPDATE broadcasts SET targeted = targeted + $2 WHERE id = $1`, r.id, inserted)
 	return err
 }
+
+// insertChunk bounds one INSERT's rows: SQLite's driver looks each
+// parameter up by name, so a statement's cost grows with the square of its
+// parameters.
+const insertChunk = 100
 
 // sendDue takes a batch of recipients whose time has come and sends them,
 // paced; with none due, it sleeps the job until the next one is, or
@@ -144,9 +157,22 @@ func (s *Service) sendDue(ctx context.Context, r *record, job queue.Job) error {
 		interval = time.Duration(float64(time.Second) / rate)
 		batch = max(1, min(sendBatch, int(math.Ceil(rate))))
 	}
-	taken, first, err := s.take(ctx, r, batch, interval)
+	available, err := s.tierAvailable(ctx, r)
 	if err != nil {
 		return err
+	}
+	taken, first, tierFull, err := s.take(ctx, r, batch, interval, available)
+	if err != nil {
+		return err
+	}
+	if tierFull {
+		free, err := s.tierFrees(ctx, r)
+		if err != nil {
+			return err
+		}
+		return s.Store.Write(ctx, func(tx *store.Tx) error {
+			return queue.Postpone(tx, job, free, time.Time{}, "waiting for the WhatsApp number's daily tier to free a place")
+		})
 	}
 	if len(taken) == 0 {
 		return s.idle(ctx, r, job)
@@ -209,19 +235,39 @@ func (s *Service) sendDue(ctx context.Context, r *record, job queue.Job) error {
 // take claims up to n due recipients: their due_at moves to the end of a
 // lease, so a worker that dies leaves them to others once it ends.
 // PostgreSQL workers skip rows another is claiming. With a rate, it also
-// reserves the batch's turns on the broadcast's shared pace.
-func (s *Service) take(ctx context.Context, r *record, n int, interval time.Duration) ([]due, time.Time, error) {
+// reserves the batch's turns on the broadcast's shared pace; with a
+// WhatsApp tier (available ≥ 0) it takes no more than the tier has room
+// for, and reports a full tier.
+func (s *Service) take(ctx context.Context, r *record, n int, interval time.Duration, available int) ([]due, time.Time, bool, error) {
 	var taken []due
 	var first time.Time
+	var full bool
 	err := s.Store.Write(ctx, func(tx *store.Tx) error {
-		taken, first = taken[:0], time.Time{}
+		taken, first, full = taken[:0], time.Time{}, false
+		limit := n
+		if available >= 0 {
+			// Takes of one broadcast wait on its row here, so each counts
+			// what the others took.
+			if _, err := tx.Exec(`UPDATE broadcasts SET updated_at = $2 WHERE id = $1`, r.id, tx.Now().UnixMilli()); err != nil {
+				return err
+			}
+			room, err := tierRoom(tx, r, available)
+			if err != nil {
+				return err
+			}
+			if room == 0 {
+				full = true
+				return nil
+			}
+			limit = min(n, room)
+		}
 		lock := ""
 		if tx.Dialect() == "postgres" {
 			lock = " FOR UPDATE SKIP LOCKED"
 		}
 		now := tx.Now()
 		rows, err := tx.Query(`SELECT seq, recipient, way, contact, zone, params FROM broadcast_recipients
-			WHERE broadcast_id = $1 AND state = 'scheduled' AND due_at <= $2 ORDER BY due_at LIMIT $3`+lock, r.id, now.UnixMilli(), n)
+			WHERE broadcast_id = $1 AND state = 'scheduled' AND due_at <= $2 ORDER BY due_at LIMIT $3`+lock, r.id, now.UnixMilli(), limit)
 		if err != nil {
 			return err
 		}
@@ -260,7 +306,7 @@ func (s *Service) take(ctx context.Context, r *record, n int, interval time.Dura
 		}
 		return s.markStarted(tx, r)
 	})
-	return taken, first, err
+	return taken, first, full, err
 }
 
 // markStarted moves a scheduled broadcast to running as its first

@@ -36,7 +36,12 @@ type Service struct {
 	Lease time.Duration
 }
 
-func (s *Service) workers() int { return max(s.Workers, 1) }
+func (s *Service) workers() int {
+	if s.Workers <= 0 {
+		return 2
+	}
+	return s.Workers
+}
 
 func (s *Service) lease() time.Duration {
 	if s.Lease <= 0 {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,7 +20,7 @@ import (
 const (
 	MaxUploadRows = 1_000_000
 	maxRefused    = 1000 // refused rows reported; the rest are only counted as not kept
-	uploadBatch   = 500
+	uploadBatch   = 2000
 )
 
 // row is one upload row, read.
@@ -111,26 +112,36 @@ func (s *Service) writeRows(ctx context.Context, id string, batch []*row) error 
 	if len(batch) == 0 {
 		return nil
 	}
-	var sb strings.Builder
-	args := make([]any, 0, 5*len(batch))
-	sb.WriteString(`INSERT INTO broadcast_upload_rows (upload_id, line, way, value, params) VALUES `)
-	for i, r := range batch {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		n := len(args)
-		fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5)
-		params := ""
-		if len(r.params) > 0 {
-			b, _ := json.Marshal(r.params)
-			params = string(b)
-		}
-		args = append(args, id, r.line, r.way, r.value, params)
+	type stmt struct {
+		sql  string
+		args []any
 	}
-	q := sb.String()
+	var stmts []stmt
+	for chunk := range slices.Chunk(batch, insertChunk) {
+		var sb strings.Builder
+		args := make([]any, 0, 5*len(chunk))
+		sb.WriteString(`INSERT INTO broadcast_upload_rows (upload_id, line, way, value, params) VALUES `)
+		for i, r := range chunk {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			n := len(args)
+			fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5)
+			params := ""
+			if len(r.params) > 0 {
+				params = mustJSON(r.params)
+			}
+			args = append(args, id, r.line, r.way, r.value, params)
+		}
+		stmts = append(stmts, stmt{sb.String(), args})
+	}
 	return s.Store.Write(ctx, func(tx *store.Tx) error {
-		_, err := tx.Exec(q, args...)
-		return err
+		for _, st := range stmts {
+			if _, err := tx.Exec(st.sql, st.args...); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

@@ -76,6 +76,8 @@ func (e DeliveryState) Valid() bool {
 
 // Defines values for EventType.
 const (
+	BroadcastCompleted  EventType = "broadcast.completed"
+	BroadcastStarted    EventType = "broadcast.started"
 	ContactWindowOpened EventType = "contact.window_opened"
 	InboundMessage      EventType = "inbound.message"
 	InboundPostback     EventType = "inbound.postback"
@@ -90,6 +92,10 @@ const (
 // Valid indicates whether the value is a known member of the EventType enum.
 func (e EventType) Valid() bool {
 	switch e {
+	case BroadcastCompleted:
+		return true
+	case BroadcastStarted:
+		return true
 	case ContactWindowOpened:
 		return true
 	case InboundMessage:
@@ -633,6 +639,53 @@ type ListWebhookDeliveriesParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// EventBroadcastCompletedJSONBody defines parameters for EventBroadcastCompleted.
+type EventBroadcastCompletedJSONBody struct {
+	Data struct {
+		Channel Channel `json:"channel"`
+
+		// Counts As GET shows them when the broadcast completed; sent ≥ delivered ≥ read.
+		Counts *struct {
+			Delivered *int64 `json:"delivered,omitempty"`
+			Failed    *int64 `json:"failed,omitempty"`
+			Queued    *int64 `json:"queued,omitempty"`
+			Read      *int64 `json:"read,omitempty"`
+			Scheduled *int64 `json:"scheduled,omitempty"`
+			Sent      *int64 `json:"sent,omitempty"`
+			Skipped   *int64 `json:"skipped,omitempty"`
+			Targeted  *int64 `json:"targeted,omitempty"`
+		} `json:"counts,omitempty"`
+		FailedByReason  *map[string]int64 `json:"failed_by_reason,omitempty"`
+		FinishedAt      *time.Time        `json:"finished_at,omitempty"`
+		Id              string            `json:"id"`
+		Name            string            `json:"name"`
+		SkippedByReason *map[string]int64 `json:"skipped_by_reason,omitempty"`
+		StartedAt       *time.Time        `json:"started_at,omitempty"`
+		State           string            `json:"state"`
+
+		// Targeted Recipients resolved so far.
+		Targeted int64 `json:"targeted"`
+	} `json:"data"`
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
+// EventBroadcastStartedJSONBody defines parameters for EventBroadcastStarted.
+type EventBroadcastStartedJSONBody struct {
+	Data struct {
+		Channel   Channel    `json:"channel"`
+		Id        string     `json:"id"`
+		Name      string     `json:"name"`
+		StartedAt *time.Time `json:"started_at,omitempty"`
+		State     string     `json:"state"`
+
+		// Targeted Recipients resolved so far.
+		Targeted int64 `json:"targeted"`
+	} `json:"data"`
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
 // EventContactWindowOpenedJSONBody defines parameters for EventContactWindowOpened.
 type EventContactWindowOpenedJSONBody struct {
 	Data      WindowEventData `json:"data"`
@@ -713,6 +766,12 @@ type CreateWebhookEndpointJSONRequestBody = WebhookEndpointCreate
 
 // UpdateWebhookEndpointJSONRequestBody defines body for UpdateWebhookEndpoint for application/json ContentType.
 type UpdateWebhookEndpointJSONRequestBody = WebhookEndpointUpdate
+
+// EventBroadcastCompletedJSONRequestBody defines body for EventBroadcastCompleted for application/json ContentType.
+type EventBroadcastCompletedJSONRequestBody EventBroadcastCompletedJSONBody
+
+// EventBroadcastStartedJSONRequestBody defines body for EventBroadcastStarted for application/json ContentType.
+type EventBroadcastStartedJSONRequestBody EventBroadcastStartedJSONBody
 
 // EventContactWindowOpenedJSONRequestBody defines body for EventContactWindowOpened for application/json ContentType.
 type EventContactWindowOpenedJSONRequestBody EventContactWindowOpenedJSONBody
@@ -1732,6 +1791,12 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 // webhook http.Handler returned by {Op}WebhookHandler at
 // whatever URL path they advertise to senders.
 type WebhookReceiverInterface interface {
+	// Every recipient of a broadcast was handed over or skipped; with the counts.
+	// HandleEventBroadcastCompletedWebhook handles the POST webhook for broadcast.completed.
+	HandleEventBroadcastCompletedWebhook(w http.ResponseWriter, r *http.Request)
+	// A broadcast's first recipients were handed over to be sent.
+	// HandleEventBroadcastStartedWebhook handles the POST webhook for broadcast.started.
+	HandleEventBroadcastStartedWebhook(w http.ResponseWriter, r *http.Request)
 	// The user wrote after the 24-hour window had closed (or for the first time).
 	// HandleEventContactWindowOpenedWebhook handles the POST webhook for contact.window_opened.
 	HandleEventContactWindowOpenedWebhook(w http.ResponseWriter, r *http.Request)
@@ -1764,6 +1829,46 @@ type WebhookReceiverInterface interface {
 // WebhookReceiverMiddlewareFunc wraps an http.Handler with cross-
 // cutting behavior (signature verification, logging, rate limiting, ...).
 type WebhookReceiverMiddlewareFunc func(http.Handler) http.Handler
+
+// EventBroadcastCompletedWebhookHandler returns the http.Handler for the broadcast.completed webhook.
+// Mount this at the URL path advertised to webhook senders. errHandler
+// may be nil; if so, parameter-binding errors return 400 with the error
+// message. Middlewares are applied in the order provided -- the last
+// argument becomes the outermost wrapper.
+func EventBroadcastCompletedWebhookHandler(si WebhookReceiverInterface, errHandler func(w http.ResponseWriter, r *http.Request, err error), middlewares ...WebhookReceiverMiddlewareFunc) http.Handler {
+	if errHandler == nil {
+		errHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
+	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		si.HandleEventBroadcastCompletedWebhook(w, r)
+	})
+	for _, mw := range middlewares {
+		h = mw(h)
+	}
+	return h
+}
+
+// EventBroadcastStartedWebhookHandler returns the http.Handler for the broadcast.started webhook.
+// Mount this at the URL path advertised to webhook senders. errHandler
+// may be nil; if so, parameter-binding errors return 400 with the error
+// message. Middlewares are applied in the order provided -- the last
+// argument becomes the outermost wrapper.
+func EventBroadcastStartedWebhookHandler(si WebhookReceiverInterface, errHandler func(w http.ResponseWriter, r *http.Request, err error), middlewares ...WebhookReceiverMiddlewareFunc) http.Handler {
+	if errHandler == nil {
+		errHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
+	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		si.HandleEventBroadcastStartedWebhook(w, r)
+	})
+	for _, mw := range middlewares {
+		h = mw(h)
+	}
+	return h
+}
 
 // EventContactWindowOpenedWebhookHandler returns the http.Handler for the contact.window_opened webhook.
 // Mount this at the URL path advertised to webhook senders. errHandler
