@@ -21,7 +21,7 @@ type broadcastPage struct {
 	CanCancel  bool
 	Filter     map[string]string
 	States     []string
-	Reasons    []string // every reason counted, for the filter
+	Reasons    []string // the skip reasons counted, for the filter
 	Recipients []broadcast.Recipient
 	Next       string
 }
@@ -46,7 +46,9 @@ func (c *Console) broadcastShow(w http.ResponseWriter, r *http.Request) {
 		CanResume: b.State == broadcast.StatePaused,
 		CanCancel: live(b.State) || b.State == broadcast.StateDraft,
 		Filter:    filters(r, "state", "reason"), States: recipientStates}
-	for _, rs := range append(d.Skipped, d.Failed...) {
+	// Skip reasons only: the engine keeps a failure's reason on its
+	// message, so the reason filter matches skipped recipients.
+	for _, rs := range d.Skipped {
 		d.Reasons = append(d.Reasons, rs.Reason)
 	}
 	if r.Header.Get("HX-Request") == "true" {

@@ -52,6 +52,22 @@ func TestBroadcastForms(t *testing.T) {
 			t.Errorf("a bad filter's dry run: %d %s", status, page)
 		}
 
+		// At 09:00 local two days from now: users of unknown zone get the
+		// default zone's 09:00, which the breakdown shows as 01:00 UTC.
+		day := e.Server.Store.Now().UTC().Add(48 * time.Hour).Format("2006-01-02")
+		f = composeForm("Local", harness.User, harness.OtherUser)
+		f.Set("messaging_type", "MESSAGE_TAG")
+		f.Set("tag", "ACCOUNT_UPDATE")
+		for k, v := range map[string]string{"schedule": "local", "schedule.local_time": "09:00", "schedule.date": day,
+			"schedule.default_timezone": "Asia/Shanghai", "schedule.late": "skip"} {
+			f.Set(k, v)
+		}
+		status, page = admin.post("/console/broadcasts/"+e.BotID+"/check", f)
+		if status != http.StatusOK {
+			t.Fatalf("local-time dry run: %d %s", status, page)
+		}
+		mustContain(t, page, "the local-time dry run", `<b id="audience-size">2</b>`, "<td>"+day+` 01:00 UTC</td><td class="num">2</td>`)
+
 		// A file: one good row, one refused.
 		upload := func(p *person) (int, string) {
 			var body bytes.Buffer
