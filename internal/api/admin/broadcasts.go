@@ -1,11 +1,15 @@
 package admin
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/botgate/botgate/internal/api"
 	"github.com/botgate/botgate/internal/broadcast"
 	"github.com/botgate/botgate/internal/core"
 )
@@ -37,8 +41,8 @@ func (h *Handler) createBroadcast(ctx context.Context, r *http.Request) (int, an
 	if err != nil {
 		return 0, nil, err
 	}
-	var spec broadcast.Spec
-	if err := decode(r, &spec); err != nil {
+	spec, err := decodeSpec(r)
+	if err != nil {
 		return 0, nil, err
 	}
 	b, err := h.Broadcasts.Create(ctx, bot, spec)
@@ -154,4 +158,26 @@ func limitParam(r *http.Request) (int, error) {
 		return 0, core.Invalid("limit", "must be a number from 1 to 1000")
 	}
 	return n, nil
+}
+
+// decodeSpec reads a broadcast's spec: the API's JSON (times in RFC 3339,
+// wrote_within a duration such as "168h"), an unknown field refused by name.
+func decodeSpec(r *http.Request) (broadcast.Spec, error) {
+	var spec broadcast.Spec
+	data, err := api.ReadBody(nil, r)
+	if err != nil {
+		return spec, err
+	}
+	if err := api.DecodeJSON(data, &spec); err != nil {
+		return spec, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(new(broadcast.Spec)); err != nil {
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			name = strings.Trim(name, `"`)
+			return spec, core.Invalid(name, "is not a field of a broadcast")
+		}
+	}
+	return spec, nil
 }
