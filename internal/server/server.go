@@ -387,6 +387,7 @@ func (s *Server) build() error {
 // mountConsole serves the console under /console/ and sends / there.
 func (s *Server) mountConsole(mux *http.ServeMux) error {
 	d := console.Deps{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph,
+		Broadcasts: s.Broadcasts,
 		TrustProxy: s.cfg.TrustProxy, Log: s.log, Now: s.cfg.Now}
 	if s.sandbox != nil {
 		d.Sandbox, d.Fake = true, s.sandbox.fake
