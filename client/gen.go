@@ -40,27 +40,6 @@ func (e AttemptOutcome) Valid() bool {
 	}
 }
 
-// Defines values for BroadcastCreateMessagingType.
-const (
-	BroadcastCreateMessagingTypeMESSAGETAG BroadcastCreateMessagingType = "MESSAGE_TAG"
-	BroadcastCreateMessagingTypeRESPONSE   BroadcastCreateMessagingType = "RESPONSE"
-	BroadcastCreateMessagingTypeUPDATE     BroadcastCreateMessagingType = "UPDATE"
-)
-
-// Valid indicates whether the value is a known member of the BroadcastCreateMessagingType enum.
-func (e BroadcastCreateMessagingType) Valid() bool {
-	switch e {
-	case BroadcastCreateMessagingTypeMESSAGETAG:
-		return true
-	case BroadcastCreateMessagingTypeRESPONSE:
-		return true
-	case BroadcastCreateMessagingTypeUPDATE:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for BroadcastRecipientState.
 const (
 	BroadcastRecipientStateDelivered BroadcastRecipientState = "delivered"
@@ -256,21 +235,21 @@ func (e MessageStatus) Valid() bool {
 	}
 }
 
-// Defines values for SendMessageRequestMessagingType.
+// Defines values for MessagingType.
 const (
-	SendMessageRequestMessagingTypeMESSAGETAG SendMessageRequestMessagingType = "MESSAGE_TAG"
-	SendMessageRequestMessagingTypeRESPONSE   SendMessageRequestMessagingType = "RESPONSE"
-	SendMessageRequestMessagingTypeUPDATE     SendMessageRequestMessagingType = "UPDATE"
+	MESSAGETAG MessagingType = "MESSAGE_TAG"
+	RESPONSE   MessagingType = "RESPONSE"
+	UPDATE     MessagingType = "UPDATE"
 )
 
-// Valid indicates whether the value is a known member of the SendMessageRequestMessagingType enum.
-func (e SendMessageRequestMessagingType) Valid() bool {
+// Valid indicates whether the value is a known member of the MessagingType enum.
+func (e MessagingType) Valid() bool {
 	switch e {
-	case SendMessageRequestMessagingTypeMESSAGETAG:
+	case MESSAGETAG:
 		return true
-	case SendMessageRequestMessagingTypeRESPONSE:
+	case RESPONSE:
 		return true
-	case SendMessageRequestMessagingTypeUPDATE:
+	case UPDATE:
 		return true
 	default:
 		return false
@@ -494,7 +473,7 @@ type BroadcastCreate struct {
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 
 	// MessagingType Messenger: recipients the policy refuses are skipped with the reason.
-	MessagingType *BroadcastCreateMessagingType `json:"messaging_type,omitempty"`
+	MessagingType *MessagingType `json:"messaging_type,omitempty"`
 
 	// Name Yours, to find it again; default: the broadcast's id.
 	Name *string `json:"name,omitempty"`
@@ -508,9 +487,6 @@ type BroadcastCreate struct {
 	// Tag Messenger's message tag, with messaging_type MESSAGE_TAG.
 	Tag *string `json:"tag,omitempty"`
 }
-
-// BroadcastCreateMessagingType Messenger: recipients the policy refuses are skipped with the reason.
-type BroadcastCreateMessagingType string
 
 // BroadcastDryRun defines model for BroadcastDryRun.
 type BroadcastDryRun struct {
@@ -772,6 +748,9 @@ type MessagePart struct {
 // MessageStatus defines model for MessageStatus.
 type MessageStatus string
 
+// MessagingType Messenger's messaging type.
+type MessagingType string
+
 // Problem defines model for Problem.
 type Problem struct {
 	// Code The core's error kind: invalid, forbidden, not_found, duplicate, …
@@ -837,8 +816,10 @@ type SendMessageRequest struct {
 	// parameters by name) or `{"type":"interactive","interactive":{"type":"button|list|cta_url",…}}` (the Cloud
 	// API's shape). Templates are checked against the number's approved templates before sending; a refusal
 	// answers 422 with Graph's code in `graph_code` (docs/whatsapp.md).
-	Message       *map[string]interface{}          `json:"message,omitempty"`
-	MessagingType *SendMessageRequestMessagingType `json:"messaging_type,omitempty"`
+	Message *map[string]interface{} `json:"message,omitempty"`
+
+	// MessagingType Messenger's messaging type.
+	MessagingType *MessagingType `json:"messaging_type,omitempty"`
 
 	// Metadata Yours; kept with the message and shown with it.
 	Metadata *map[string]interface{} `json:"metadata,omitempty"`
@@ -847,9 +828,6 @@ type SendMessageRequest struct {
 	// To The user, named in exactly one way. Messenger: psid, phone, username, email, user_phone_number, notification_token. WhatsApp: wa_id (or phone).
 	To Recipient `json:"to"`
 }
-
-// SendMessageRequestMessagingType defines model for SendMessageRequest.MessagingType.
-type SendMessageRequestMessagingType string
 
 // Subscription A notification-messages topic the user opted into (or stopped).
 type Subscription struct {
