@@ -155,6 +155,11 @@ func TestBrowserBroadcastRun(t *testing.T) {
 		harness.WaitFor(t, "the broadcast completed on its page", 60*time.Second, func() bool {
 			return liveText(tab, `#state`) == "completed"
 		})
+		// Completed: every recipient handed over; the page keeps polling
+		// until their messages are sent.
+		harness.WaitFor(t, "every reachable user's send counted on the page", 60*time.Second, func() bool {
+			return counted(tab, "sent") == itoa(int64(2+len(broadcastUsers)))
+		})
 		sends := graphSends(e, "Our winter sale starts today")
 		if len(sends) != 1+1+len(broadcastUsers) {
 			t.Errorf("Graph received sends for %d users, want %d: %v", len(sends), 2+len(broadcastUsers), sends)

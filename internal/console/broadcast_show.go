@@ -41,7 +41,10 @@ func (c *Console) broadcastShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := broadcastPage{B: b, StateClass: stateClass(b.State), Progress: progressOf(b.Counts),
-		Skipped: byCount(b.SkippedByReason), Failed: byCount(b.FailedByReason), Hours: hoursOf(b.Hours), Live: live(b.State),
+		Skipped: byCount(b.SkippedByReason), Failed: byCount(b.FailedByReason), Hours: hoursOf(b.Hours),
+		// Completed means every recipient was handed over; the counts still
+		// move while their messages are on their way.
+		Live:      live(b.State) || b.Counts.Queued > 0,
 		CanPause:  b.State == broadcast.StateRunning || b.State == broadcast.StateScheduled,
 		CanResume: b.State == broadcast.StatePaused,
 		CanCancel: live(b.State) || b.State == broadcast.StateDraft,

@@ -108,9 +108,11 @@ func TestBroadcastForms(t *testing.T) {
 			t.Fatalf("create: %d %s", status, page)
 		}
 		id := between(page, `<small class="mono">`, `</small>`)
-		harness.WaitFor(t, "the broadcast completed", 30*time.Second, func() bool {
+		// Completed means every recipient was handed over; their messages
+		// are sent a moment later.
+		harness.WaitFor(t, "the broadcast completed and its messages sent", 60*time.Second, func() bool {
 			b, err := e.Server.Broadcasts.Get(t.Context(), e.BotID, id)
-			return err == nil && b.State == "completed"
+			return err == nil && b.State == "completed" && b.Counts.Sent == 2
 		})
 		csv := admin.get("/console/broadcasts/"+e.BotID+"/"+id+"/recipients.csv", http.StatusOK)
 		lines := strings.Split(strings.TrimSpace(csv), "\n")

@@ -116,13 +116,14 @@ func TestBroadcastCreate(t *testing.T) {
 	})
 }
 
-// completed waits until the broadcast has completed.
+// completed waits until the broadcast has completed (every recipient
+// handed over) and none of its messages is still on its way.
 func completed(t *testing.T, e *env, id string) {
 	t.Helper()
 	harness.WaitFor(t, "the broadcast to complete", 60*time.Second, func() bool {
 		_, _, body := e.call("GET", "/v1/broadcasts/"+id, e.APIKey, nil)
-		b, _ := broadcastOf(t, body)
-		return b["state"] == "completed"
+		b, counts := broadcastOf(t, body)
+		return b["state"] == "completed" && counts["queued"] == float64(0)
 	})
 }
 
