@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,24 @@ func testBrowserTemplates(t *testing.T, db storetest.DB) {
 		t.Fatalf("the components show %q", got)
 	}
 	tab.Screenshot("template")
+
+	// Pages that do not exist answer 404 as pages; text that is not JSON is
+	// refused beside the field with 400.
+	for path, want := range map[string]int{
+		"/console/templates/" + botID + "/no_such/en_US":   404,
+		"/console/templates/bot_nosuch/order_update/en_US": 404,
+		"/console/templates/bot_nosuch/new":                404,
+	} {
+		if got := browser.Get(tab, chromedp.Evaluate[int](fmt.Sprintf(`fetch(%q).then(r => r.status)`, path), chromedp.EvalAwaitPromise)); got != want {
+			t.Fatalf("GET %s answered %d, want %d", path, got, want)
+		}
+	}
+	tab.Go("/console/templates/" + botID + "/new")
+	tab.Run(chromedp.SetValue(`#template-definition`, `{"name": "x",`),
+		chromedp.Click(`.template-form button[type=submit]`), chromedp.WaitVisible(`#template-error`))
+	if got := tab.Text(`#template-error`); !strings.Contains(got, "definition: is not a template in JSON") {
+		t.Fatalf("the error beside broken JSON is %q", got)
+	}
 
 	// A definition the core refuses stays in the form, the reason beside it.
 	tab.Go("/console/templates/" + botID + "/new")
