@@ -40,6 +40,90 @@ func (e AttemptOutcome) Valid() bool {
 	}
 }
 
+// Defines values for BroadcastRecipientState.
+const (
+	BroadcastRecipientStateDelivered BroadcastRecipientState = "delivered"
+	BroadcastRecipientStateFailed    BroadcastRecipientState = "failed"
+	BroadcastRecipientStateQueued    BroadcastRecipientState = "queued"
+	BroadcastRecipientStateRead      BroadcastRecipientState = "read"
+	BroadcastRecipientStateScheduled BroadcastRecipientState = "scheduled"
+	BroadcastRecipientStateSent      BroadcastRecipientState = "sent"
+	BroadcastRecipientStateSkipped   BroadcastRecipientState = "skipped"
+)
+
+// Valid indicates whether the value is a known member of the BroadcastRecipientState enum.
+func (e BroadcastRecipientState) Valid() bool {
+	switch e {
+	case BroadcastRecipientStateDelivered:
+		return true
+	case BroadcastRecipientStateFailed:
+		return true
+	case BroadcastRecipientStateQueued:
+		return true
+	case BroadcastRecipientStateRead:
+		return true
+	case BroadcastRecipientStateScheduled:
+		return true
+	case BroadcastRecipientStateSent:
+		return true
+	case BroadcastRecipientStateSkipped:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BroadcastScheduleLate.
+const (
+	SendNow BroadcastScheduleLate = "send_now"
+	Skip    BroadcastScheduleLate = "skip"
+)
+
+// Valid indicates whether the value is a known member of the BroadcastScheduleLate enum.
+func (e BroadcastScheduleLate) Valid() bool {
+	switch e {
+	case SendNow:
+		return true
+	case Skip:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BroadcastState.
+const (
+	BroadcastStateCancelled BroadcastState = "cancelled"
+	BroadcastStateCompleted BroadcastState = "completed"
+	BroadcastStateDraft     BroadcastState = "draft"
+	BroadcastStateExpired   BroadcastState = "expired"
+	BroadcastStatePaused    BroadcastState = "paused"
+	BroadcastStateRunning   BroadcastState = "running"
+	BroadcastStateScheduled BroadcastState = "scheduled"
+)
+
+// Valid indicates whether the value is a known member of the BroadcastState enum.
+func (e BroadcastState) Valid() bool {
+	switch e {
+	case BroadcastStateCancelled:
+		return true
+	case BroadcastStateCompleted:
+		return true
+	case BroadcastStateDraft:
+		return true
+	case BroadcastStateExpired:
+		return true
+	case BroadcastStatePaused:
+		return true
+	case BroadcastStateRunning:
+		return true
+	case BroadcastStateScheduled:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Channel.
 const (
 	Messenger Channel = "messenger"
@@ -81,6 +165,8 @@ func (e DeliveryState) Valid() bool {
 
 // Defines values for EventType.
 const (
+	BroadcastCompleted  EventType = "broadcast.completed"
+	BroadcastStarted    EventType = "broadcast.started"
 	ContactWindowOpened EventType = "contact.window_opened"
 	InboundMessage      EventType = "inbound.message"
 	InboundPostback     EventType = "inbound.postback"
@@ -95,6 +181,10 @@ const (
 // Valid indicates whether the value is a known member of the EventType enum.
 func (e EventType) Valid() bool {
 	switch e {
+	case BroadcastCompleted:
+		return true
+	case BroadcastStarted:
+		return true
 	case ContactWindowOpened:
 		return true
 	case InboundMessage:
@@ -145,21 +235,39 @@ func (e MessageStatus) Valid() bool {
 	}
 }
 
-// Defines values for SendMessageRequestMessagingType.
+// Defines values for MessagingType.
 const (
-	MESSAGETAG SendMessageRequestMessagingType = "MESSAGE_TAG"
-	RESPONSE   SendMessageRequestMessagingType = "RESPONSE"
-	UPDATE     SendMessageRequestMessagingType = "UPDATE"
+	MESSAGETAG MessagingType = "MESSAGE_TAG"
+	RESPONSE   MessagingType = "RESPONSE"
+	UPDATE     MessagingType = "UPDATE"
 )
 
-// Valid indicates whether the value is a known member of the SendMessageRequestMessagingType enum.
-func (e SendMessageRequestMessagingType) Valid() bool {
+// Valid indicates whether the value is a known member of the MessagingType enum.
+func (e MessagingType) Valid() bool {
 	switch e {
 	case MESSAGETAG:
 		return true
 	case RESPONSE:
 		return true
 	case UPDATE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListBroadcastRecipientsParamsFormat.
+const (
+	Csv  ListBroadcastRecipientsParamsFormat = "csv"
+	Json ListBroadcastRecipientsParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the ListBroadcastRecipientsParamsFormat enum.
+func (e ListBroadcastRecipientsParamsFormat) Valid() bool {
+	switch e {
+	case Csv:
+		return true
+	case Json:
 		return true
 	default:
 		return false
@@ -204,6 +312,35 @@ type Attempt struct {
 // AttemptOutcome defines model for Attempt.Outcome.
 type AttemptOutcome string
 
+// AudienceEntry One user, named in one way, with the parameters its placeholders use.
+type AudienceEntry struct {
+	Email    *string            `json:"email,omitempty"`
+	Params   *map[string]string `json:"params,omitempty"`
+	Phone    *string            `json:"phone,omitempty"`
+	Psid     *string            `json:"psid,omitempty"`
+	Username *string            `json:"username,omitempty"`
+	WaId     *string            `json:"wa_id,omitempty"`
+}
+
+// AudienceRowError defines model for AudienceRowError.
+type AudienceRowError struct {
+	// Line The row's line in the body (1 is the first; a CSV's header is line 1).
+	Line   int    `json:"line"`
+	Reason string `json:"reason"`
+}
+
+// AudienceUpload defines model for AudienceUpload.
+type AudienceUpload struct {
+	// Id aud_…: name it in a broadcast's audience.upload.
+	Id string `json:"id"`
+
+	// Refused Rows that could not be used (the first 100), with their line.
+	Refused []AudienceRowError `json:"refused"`
+
+	// Rows Rows kept.
+	Rows int64 `json:"rows"`
+}
+
 // Block defines model for Block.
 type Block struct {
 	Cards []map[string]interface{} `json:"cards"`
@@ -242,6 +379,187 @@ type BlockRef struct {
 	Name   string             `json:"name"`
 	Params *map[string]string `json:"params,omitempty"`
 }
+
+// Broadcast defines model for Broadcast.
+type Broadcast struct {
+	// Audience Exactly one way to choose the recipients.
+	Audience BroadcastAudience `json:"audience"`
+	Channel  Channel           `json:"channel"`
+
+	// Content Exactly one of message, block or template.
+	Content           BroadcastContent `json:"content"`
+	Counts            BroadcastCounts  `json:"counts"`
+	CreatedAt         time.Time        `json:"created_at"`
+	EstimatedFinishAt *time.Time       `json:"estimated_finish_at,omitempty"`
+	ExpiresAt         *time.Time       `json:"expires_at,omitempty"`
+	FailedByReason    map[string]int64 `json:"failed_by_reason"`
+	FinishedAt        *time.Time       `json:"finished_at,omitempty"`
+
+	// Hours Recipients per UTC hour of their scheduled send (the time-zone breakdown).
+	Hours []HourCount `json:"hours"`
+
+	// Id bc_…
+	Id            string   `json:"id"`
+	MessagingType *string  `json:"messaging_type,omitempty"`
+	Name          string   `json:"name"`
+	RatePerSecond *float64 `json:"rate_per_second,omitempty"`
+
+	// Schedule Absent: now. `at`: at an instant. `local_time` (with `date`): at that time in each recipient's zone.
+	Schedule        *BroadcastSchedule `json:"schedule,omitempty"`
+	SkippedByReason map[string]int64   `json:"skipped_by_reason"`
+	StartedAt       *time.Time         `json:"started_at,omitempty"`
+	State           BroadcastState     `json:"state"`
+	Tag             *string            `json:"tag,omitempty"`
+}
+
+// BroadcastAudience Exactly one way to choose the recipients.
+type BroadcastAudience struct {
+	// Filter Contacts whose parameters or tags match, e.g. `tier = gold`, `city in (Paris, Lyon)`, `tag = vip` (docs/broadcasts.md).
+	Filter *string          `json:"filter,omitempty"`
+	List   *[]AudienceEntry `json:"list,omitempty"`
+
+	// ListSize In answers: how many entries the inline list had (the list itself is not repeated).
+	ListSize *int `json:"list_size,omitempty"`
+
+	// Topic A Sobot topic: its active subscribers, by their notification tokens.
+	Topic *string `json:"topic,omitempty"`
+
+	// Upload The id of a list uploaded to POST /v1/broadcasts/audience.
+	Upload *string `json:"upload,omitempty"`
+
+	// WindowOpen The contacts whose messaging window is open now.
+	WindowOpen *bool `json:"window_open,omitempty"`
+
+	// WroteWithin Contacts who wrote within this Go duration, e.g. `168h`.
+	WroteWithin *string `json:"wrote_within,omitempty"`
+}
+
+// BroadcastContent Exactly one of message, block or template.
+type BroadcastContent struct {
+	Block *BlockRef `json:"block,omitempty"`
+
+	// Message Messenger: Graph's own message object; `{{param}}` placeholders are filled per recipient.
+	Message *map[string]interface{} `json:"message,omitempty"`
+
+	// Template WhatsApp: the Cloud API template object (name, language, components); per-recipient parameters come from the contact's parameters.
+	Template *map[string]interface{} `json:"template,omitempty"`
+}
+
+// BroadcastCounts defines model for BroadcastCounts.
+type BroadcastCounts struct {
+	Delivered int64 `json:"delivered"`
+	Failed    int64 `json:"failed"`
+	Queued    int64 `json:"queued"`
+	Read      int64 `json:"read"`
+	Scheduled int64 `json:"scheduled"`
+	Sent      int64 `json:"sent"`
+	Skipped   int64 `json:"skipped"`
+	Targeted  int64 `json:"targeted"`
+}
+
+// BroadcastCreate defines model for BroadcastCreate.
+type BroadcastCreate struct {
+	// Audience Exactly one way to choose the recipients.
+	Audience BroadcastAudience `json:"audience"`
+	Channel  Channel           `json:"channel"`
+
+	// Content Exactly one of message, block or template.
+	Content BroadcastContent `json:"content"`
+
+	// DryRun Count the audience and the skips by reason; store nothing, send nothing.
+	DryRun *bool `json:"dry_run,omitempty"`
+
+	// ExpiresAt Recipients not sent by then are skipped (expired).
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+
+	// MessagingType Messenger: recipients the policy refuses are skipped with the reason.
+	MessagingType *MessagingType `json:"messaging_type,omitempty"`
+
+	// Name Yours, to find it again; default: the broadcast's id.
+	Name *string `json:"name,omitempty"`
+
+	// RatePerSecond Messages per second at most (up to 1000), beneath the channel's own pacing; 0 or absent: the channel's only.
+	RatePerSecond *float64 `json:"rate_per_second,omitempty"`
+
+	// Schedule Absent: now. `at`: at an instant. `local_time` (with `date`): at that time in each recipient's zone.
+	Schedule *BroadcastSchedule `json:"schedule,omitempty"`
+
+	// Tag Messenger's message tag, with messaging_type MESSAGE_TAG.
+	Tag *string `json:"tag,omitempty"`
+}
+
+// BroadcastDryRun defines model for BroadcastDryRun.
+type BroadcastDryRun struct {
+	Channel Channel         `json:"channel"`
+	Counts  BroadcastCounts `json:"counts"`
+
+	// DryRun Always true.
+	DryRun            bool             `json:"dry_run"`
+	EstimatedFinishAt *time.Time       `json:"estimated_finish_at,omitempty"`
+	Hours             []HourCount      `json:"hours"`
+	SkippedByReason   map[string]int64 `json:"skipped_by_reason"`
+}
+
+// BroadcastPage defines model for BroadcastPage.
+type BroadcastPage struct {
+	Items []Broadcast `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// BroadcastRecipient defines model for BroadcastRecipient.
+type BroadcastRecipient struct {
+	// MessageId botgate's message id (msg_…), once queued.
+	MessageId *string `json:"message_id,omitempty"`
+
+	// Reason Why it was skipped or failed.
+	Reason *string `json:"reason,omitempty"`
+
+	// Recipient The user as the audience named them (PSID, wa_id, phone, username or email).
+	Recipient   string     `json:"recipient"`
+	ScheduledAt *time.Time `json:"scheduled_at,omitempty"`
+
+	// State scheduled: waits for its time; queued: handed to the gateway; then its message's status (sent, delivered, read, failed); skipped: refused before sending, `reason` says why.
+	State BroadcastRecipientState `json:"state"`
+}
+
+// BroadcastRecipientPage defines model for BroadcastRecipientPage.
+type BroadcastRecipientPage struct {
+	Items []BroadcastRecipient `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// BroadcastRecipientState scheduled: waits for its time; queued: handed to the gateway; then its message's status (sent, delivered, read, failed); skipped: refused before sending, `reason` says why.
+type BroadcastRecipientState string
+
+// BroadcastSchedule Absent: now. `at`: at an instant. `local_time` (with `date`): at that time in each recipient's zone.
+type BroadcastSchedule struct {
+	At *time.Time `json:"at,omitempty"`
+
+	// Date YYYY-MM-DD, the day of local_time.
+	Date *string `json:"date,omitempty"`
+
+	// DefaultTimezone IANA zone for recipients whose zone is unknown (default UTC).
+	DefaultTimezone *string `json:"default_timezone,omitempty"`
+
+	// Late Recipients whose local time has passed when the broadcast starts.
+	Late *BroadcastScheduleLate `json:"late,omitempty"`
+
+	// LocalTime HH:MM in each recipient's time zone.
+	LocalTime *string `json:"local_time,omitempty"`
+
+	// QuietHours [from, to] local times between which nothing is sent, e.g. ["21:00", "08:00"].
+	QuietHours *[]string `json:"quiet_hours,omitempty"`
+}
+
+// BroadcastScheduleLate Recipients whose local time has passed when the broadcast starts.
+type BroadcastScheduleLate string
+
+// BroadcastState defines model for BroadcastState.
+type BroadcastState string
 
 // Channel defines model for Channel.
 type Channel string
@@ -322,6 +640,13 @@ type EventEnvelope struct {
 
 // EventType defines model for EventType.
 type EventType string
+
+// HourCount defines model for HourCount.
+type HourCount struct {
+	// Hour The UTC hour.
+	Hour       time.Time `json:"hour"`
+	Recipients int64     `json:"recipients"`
+}
 
 // InboundEventData defines model for InboundEventData.
 type InboundEventData struct {
@@ -423,6 +748,9 @@ type MessagePart struct {
 // MessageStatus defines model for MessageStatus.
 type MessageStatus string
 
+// MessagingType Messenger's messaging type.
+type MessagingType string
+
 // Problem defines model for Problem.
 type Problem struct {
 	// Code The core's error kind: invalid, forbidden, not_found, duplicate, …
@@ -488,8 +816,10 @@ type SendMessageRequest struct {
 	// parameters by name) or `{"type":"interactive","interactive":{"type":"button|list|cta_url",…}}` (the Cloud
 	// API's shape). Templates are checked against the number's approved templates before sending; a refusal
 	// answers 422 with Graph's code in `graph_code` (docs/whatsapp.md).
-	Message       *map[string]interface{}          `json:"message,omitempty"`
-	MessagingType *SendMessageRequestMessagingType `json:"messaging_type,omitempty"`
+	Message *map[string]interface{} `json:"message,omitempty"`
+
+	// MessagingType Messenger's messaging type.
+	MessagingType *MessagingType `json:"messaging_type,omitempty"`
 
 	// Metadata Yours; kept with the message and shown with it.
 	Metadata *map[string]interface{} `json:"metadata,omitempty"`
@@ -498,9 +828,6 @@ type SendMessageRequest struct {
 	// To The user, named in exactly one way. Messenger: psid, phone, username, email, user_phone_number, notification_token. WhatsApp: wa_id (or phone).
 	To Recipient `json:"to"`
 }
-
-// SendMessageRequestMessagingType defines model for SendMessageRequest.MessagingType.
-type SendMessageRequestMessagingType string
 
 // Subscription A notification-messages topic the user opted into (or stopped).
 type Subscription struct {
@@ -694,6 +1021,42 @@ type GetBlockParams struct {
 	Version *int `form:"version,omitempty" json:"version,omitempty"`
 }
 
+// ListBroadcastsParams defines parameters for ListBroadcasts.
+type ListBroadcastsParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateBroadcastParams defines parameters for CreateBroadcast.
+type CreateBroadcastParams struct {
+	// IdempotencyKey Up to 255 printable characters; kept per bot for 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListBroadcastRecipientsParams defines parameters for ListBroadcastRecipients.
+type ListBroadcastRecipientsParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// State Only recipients in this state.
+	State *BroadcastRecipientState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Reason Only recipients skipped or failed for this reason.
+	Reason *string `form:"reason,omitempty" json:"reason,omitempty"`
+
+	// Format `csv` exports every matching recipient as CSV; `json` (the default) a page.
+	Format *ListBroadcastRecipientsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// ListBroadcastRecipientsParamsFormat defines parameters for ListBroadcastRecipients.
+type ListBroadcastRecipientsParamsFormat string
+
 // ListContactsParams defines parameters for ListContacts.
 type ListContactsParams struct {
 	// Limit Items per page, 1 to 500 (default 100).
@@ -797,6 +1160,53 @@ type CreateWhatsAppTemplateParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// EventBroadcastCompletedJSONBody defines parameters for EventBroadcastCompleted.
+type EventBroadcastCompletedJSONBody struct {
+	Data struct {
+		Channel Channel `json:"channel"`
+
+		// Counts As GET shows them when the broadcast completed; sent ≥ delivered ≥ read.
+		Counts *struct {
+			Delivered *int64 `json:"delivered,omitempty"`
+			Failed    *int64 `json:"failed,omitempty"`
+			Queued    *int64 `json:"queued,omitempty"`
+			Read      *int64 `json:"read,omitempty"`
+			Scheduled *int64 `json:"scheduled,omitempty"`
+			Sent      *int64 `json:"sent,omitempty"`
+			Skipped   *int64 `json:"skipped,omitempty"`
+			Targeted  *int64 `json:"targeted,omitempty"`
+		} `json:"counts,omitempty"`
+		FailedByReason  *map[string]int64 `json:"failed_by_reason,omitempty"`
+		FinishedAt      *time.Time        `json:"finished_at,omitempty"`
+		Id              string            `json:"id"`
+		Name            string            `json:"name"`
+		SkippedByReason *map[string]int64 `json:"skipped_by_reason,omitempty"`
+		StartedAt       *time.Time        `json:"started_at,omitempty"`
+		State           string            `json:"state"`
+
+		// Targeted Recipients resolved so far.
+		Targeted int64 `json:"targeted"`
+	} `json:"data"`
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
+// EventBroadcastStartedJSONBody defines parameters for EventBroadcastStarted.
+type EventBroadcastStartedJSONBody struct {
+	Data struct {
+		Channel   Channel    `json:"channel"`
+		Id        string     `json:"id"`
+		Name      string     `json:"name"`
+		StartedAt *time.Time `json:"started_at,omitempty"`
+		State     string     `json:"state"`
+
+		// Targeted Recipients resolved so far.
+		Targeted int64 `json:"targeted"`
+	} `json:"data"`
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
 // EventContactWindowOpenedJSONBody defines parameters for EventContactWindowOpened.
 type EventContactWindowOpenedJSONBody struct {
 	Data      WindowEventData `json:"data"`
@@ -866,6 +1276,9 @@ type CreateBlockJSONRequestBody = BlockCreate
 // PutBlockJSONRequestBody defines body for PutBlock for application/json ContentType.
 type PutBlockJSONRequestBody = BlockCards
 
+// CreateBroadcastJSONRequestBody defines body for CreateBroadcast for application/json ContentType.
+type CreateBroadcastJSONRequestBody = BroadcastCreate
+
 // UpdateContactJSONRequestBody defines body for UpdateContact for application/json ContentType.
 type UpdateContactJSONRequestBody = ContactUpdate
 
@@ -880,6 +1293,12 @@ type UpdateWebhookEndpointJSONRequestBody = WebhookEndpointUpdate
 
 // CreateWhatsAppTemplateJSONRequestBody defines body for CreateWhatsAppTemplate for application/json ContentType.
 type CreateWhatsAppTemplateJSONRequestBody = WhatsAppTemplateCreate
+
+// EventBroadcastCompletedJSONRequestBody defines body for EventBroadcastCompleted for application/json ContentType.
+type EventBroadcastCompletedJSONRequestBody EventBroadcastCompletedJSONBody
+
+// EventBroadcastStartedJSONRequestBody defines body for EventBroadcastStarted for application/json ContentType.
+type EventBroadcastStartedJSONRequestBody EventBroadcastStartedJSONBody
 
 // EventContactWindowOpenedJSONRequestBody defines body for EventContactWindowOpened for application/json ContentType.
 type EventContactWindowOpenedJSONRequestBody EventContactWindowOpenedJSONBody
@@ -1029,6 +1448,85 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/blocks/{name}/versions (the `ListBlockVersions` operationId).
 	ListBlockVersions(ctx context.Context, name string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListBroadcasts List the bot's broadcasts, newest first.
+	//
+	// Corresponds with GET /v1/broadcasts (the `ListBroadcasts` operationId).
+	ListBroadcasts(ctx context.Context, params *ListBroadcastsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateBroadcastWithBody Create a broadcast, or count its audience with `dry_run`.
+	//
+	// One message to an audience: a Messenger message, a block with per-recipient parameters or a WhatsApp
+	// template; to an inline list, a topic's subscribers, the contacts whose window is open, who wrote within a
+	// duration, who match a filter, or an uploaded list (`POST /v1/broadcasts/audience`); now, at an instant or at a
+	// local time in each recipient's time zone. It answers 201 with the broadcast (`scheduled` or `running`).
+	// With `"dry_run": true` nothing is stored or sent: the answer (200) counts the audience and the recipients
+	// the policy would skip, by reason, with the time-zone breakdown. Every broadcast message is an ordinary
+	// message (log, statuses, callbacks) with a request id made of the broadcast's and the recipient's, so none
+	// is sent twice. Bodies are limited to 1 MiB: a larger list is uploaded first.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/broadcasts (the `CreateBroadcast` operationId).
+	CreateBroadcastWithBody(ctx context.Context, params *CreateBroadcastParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateBroadcast Create a broadcast, or count its audience with `dry_run`.
+	//
+	// One message to an audience: a Messenger message, a block with per-recipient parameters or a WhatsApp
+	// template; to an inline list, a topic's subscribers, the contacts whose window is open, who wrote within a
+	// duration, who match a filter, or an uploaded list (`POST /v1/broadcasts/audience`); now, at an instant or at a
+	// local time in each recipient's time zone. It answers 201 with the broadcast (`scheduled` or `running`).
+	// With `"dry_run": true` nothing is stored or sent: the answer (200) counts the audience and the recipients
+	// the policy would skip, by reason, with the time-zone breakdown. Every broadcast message is an ordinary
+	// message (log, statuses, callbacks) with a request id made of the broadcast's and the recipient's, so none
+	// is sent twice. Bodies are limited to 1 MiB: a larger list is uploaded first.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/broadcasts (the `CreateBroadcast` operationId).
+	CreateBroadcast(ctx context.Context, params *CreateBroadcastParams, body CreateBroadcastJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UploadAudienceWithBody Upload an audience list (CSV or JSON Lines), streamed, up to 1,000,000 rows.
+	//
+	// Each row names one user — `psid`, `wa_id`, `phone`, `username` or `email` — with per-recipient parameters:
+	// a CSV's other columns, a JSON line's `params` object. The body is read as it arrives; rows that cannot be
+	// used are counted in `refused` with their line (the first 100 are listed), the rest kept. The answer's `id`
+	// is the audience of a broadcast: `"audience":{"upload":"<id>"}`. Nothing is sent until a broadcast names it,
+	// so an upload takes no Idempotency-Key: uploading again only makes another list.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/broadcasts/audience (the `UploadAudience` operationId).
+	UploadAudienceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetBroadcast A broadcast with its live counts, reasons, time-zone breakdown and finish estimate.
+	//
+	// Corresponds with GET /v1/broadcasts/{id} (the `GetBroadcast` operationId).
+	GetBroadcast(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelBroadcast Stop for good; the counts say what went out.
+	//
+	// Corresponds with POST /v1/broadcasts/{id}/cancel (the `CancelBroadcast` operationId).
+	CancelBroadcast(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PauseBroadcast Stop new sends within a second; messages already queued still go.
+	//
+	// Corresponds with POST /v1/broadcasts/{id}/pause (the `PauseBroadcast` operationId).
+	PauseBroadcast(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListBroadcastRecipients The broadcast's recipients with their state, a page as JSON or every one as CSV.
+	//
+	// JSON pages by default. With `Accept: text/csv` or `format=csv` the answer is every recipient that matches
+	// the filters, as CSV (`recipient,state,scheduled_at,message_id,reason`), streamed; `limit` and `cursor`
+	// page the JSON listing only.
+	//
+	// Corresponds with GET /v1/broadcasts/{id}/recipients (the `ListBroadcastRecipients` operationId).
+	ListBroadcastRecipients(ctx context.Context, id string, params *ListBroadcastRecipientsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResumeBroadcast Continue a paused broadcast where it stopped.
+	//
+	// Corresponds with POST /v1/broadcasts/{id}/resume (the `ResumeBroadcast` operationId).
+	ResumeBroadcast(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListContacts List the bot's contacts (users known from an event or a send), in id order.
 	//
@@ -1334,6 +1832,175 @@ func (c *Client) PutBlock(ctx context.Context, name string, body PutBlockJSONReq
 // Corresponds with GET /v1/blocks/{name}/versions (the `ListBlockVersions` operationId).
 func (c *Client) ListBlockVersions(ctx context.Context, name string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListBlockVersionsRequest(c.Server, name)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListBroadcasts List the bot's broadcasts, newest first.
+//
+// Corresponds with GET /v1/broadcasts (the `ListBroadcasts` operationId).
+func (c *Client) ListBroadcasts(ctx context.Context, params *ListBroadcastsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListBroadcastsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateBroadcastWithBody Create a broadcast, or count its audience with `dry_run`.
+//
+// One message to an audience: a Messenger message, a block with per-recipient parameters or a WhatsApp
+// template; to an inline list, a topic's subscribers, the contacts whose window is open, who wrote within a
+// duration, who match a filter, or an uploaded list (`POST /v1/broadcasts/audience`); now, at an instant or at a
+// local time in each recipient's time zone. It answers 201 with the broadcast (`scheduled` or `running`).
+// With `"dry_run": true` nothing is stored or sent: the answer (200) counts the audience and the recipients
+// the policy would skip, by reason, with the time-zone breakdown. Every broadcast message is an ordinary
+// message (log, statuses, callbacks) with a request id made of the broadcast's and the recipient's, so none
+// is sent twice. Bodies are limited to 1 MiB: a larger list is uploaded first.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/broadcasts (the `CreateBroadcast` operationId).
+func (c *Client) CreateBroadcastWithBody(ctx context.Context, params *CreateBroadcastParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateBroadcastRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateBroadcast Create a broadcast, or count its audience with `dry_run`.
+//
+// One message to an audience: a Messenger message, a block with per-recipient parameters or a WhatsApp
+// template; to an inline list, a topic's subscribers, the contacts whose window is open, who wrote within a
+// duration, who match a filter, or an uploaded list (`POST /v1/broadcasts/audience`); now, at an instant or at a
+// local time in each recipient's time zone. It answers 201 with the broadcast (`scheduled` or `running`).
+// With `"dry_run": true` nothing is stored or sent: the answer (200) counts the audience and the recipients
+// the policy would skip, by reason, with the time-zone breakdown. Every broadcast message is an ordinary
+// message (log, statuses, callbacks) with a request id made of the broadcast's and the recipient's, so none
+// is sent twice. Bodies are limited to 1 MiB: a larger list is uploaded first.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/broadcasts (the `CreateBroadcast` operationId).
+func (c *Client) CreateBroadcast(ctx context.Context, params *CreateBroadcastParams, body CreateBroadcastJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateBroadcastRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UploadAudienceWithBody Upload an audience list (CSV or JSON Lines), streamed, up to 1,000,000 rows.
+//
+// Each row names one user — `psid`, `wa_id`, `phone`, `username` or `email` — with per-recipient parameters:
+// a CSV's other columns, a JSON line's `params` object. The body is read as it arrives; rows that cannot be
+// used are counted in `refused` with their line (the first 100 are listed), the rest kept. The answer's `id`
+// is the audience of a broadcast: `"audience":{"upload":"<id>"}`. Nothing is sent until a broadcast names it,
+// so an upload takes no Idempotency-Key: uploading again only makes another list.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/broadcasts/audience (the `UploadAudience` operationId).
+func (c *Client) UploadAudienceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUploadAudienceRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetBroadcast A broadcast with its live counts, reasons, time-zone breakdown and finish estimate.
+//
+// Corresponds with GET /v1/broadcasts/{id} (the `GetBroadcast` operationId).
+func (c *Client) GetBroadcast(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetBroadcastRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelBroadcast Stop for good; the counts say what went out.
+//
+// Corresponds with POST /v1/broadcasts/{id}/cancel (the `CancelBroadcast` operationId).
+func (c *Client) CancelBroadcast(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelBroadcastRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PauseBroadcast Stop new sends within a second; messages already queued still go.
+//
+// Corresponds with POST /v1/broadcasts/{id}/pause (the `PauseBroadcast` operationId).
+func (c *Client) PauseBroadcast(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPauseBroadcastRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListBroadcastRecipients The broadcast's recipients with their state, a page as JSON or every one as CSV.
+//
+// JSON pages by default. With `Accept: text/csv` or `format=csv` the answer is every recipient that matches
+// the filters, as CSV (`recipient,state,scheduled_at,message_id,reason`), streamed; `limit` and `cursor`
+// page the JSON listing only.
+//
+// Corresponds with GET /v1/broadcasts/{id}/recipients (the `ListBroadcastRecipients` operationId).
+func (c *Client) ListBroadcastRecipients(ctx context.Context, id string, params *ListBroadcastRecipientsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListBroadcastRecipientsRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResumeBroadcast Continue a paused broadcast where it stopped.
+//
+// Corresponds with POST /v1/broadcasts/{id}/resume (the `ResumeBroadcast` operationId).
+func (c *Client) ResumeBroadcast(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResumeBroadcastRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -2040,6 +2707,401 @@ func NewListBlockVersionsRequest(server string, name string) (*http.Request, err
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListBroadcastsRequest constructs an http.Request for the ListBroadcasts method
+func NewListBroadcastsRequest(server string, params *ListBroadcastsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/broadcasts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateBroadcastRequest calls the generic CreateBroadcast builder with application/json body
+func NewCreateBroadcastRequest(server string, params *CreateBroadcastParams, body CreateBroadcastJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateBroadcastRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateBroadcastRequestWithBody constructs an http.Request for the CreateBroadcast method, with any body, and a specified content type
+func NewCreateBroadcastRequestWithBody(server string, params *CreateBroadcastParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/broadcasts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUploadAudienceRequestWithBody constructs an http.Request for the UploadAudience method, with any body, and a specified content type
+func NewUploadAudienceRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/broadcasts/audience")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetBroadcastRequest constructs an http.Request for the GetBroadcast method
+func NewGetBroadcastRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/broadcasts/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCancelBroadcastRequest constructs an http.Request for the CancelBroadcast method
+func NewCancelBroadcastRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/broadcasts/%s/cancel", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPauseBroadcastRequest constructs an http.Request for the PauseBroadcast method
+func NewPauseBroadcastRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/broadcasts/%s/pause", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListBroadcastRecipientsRequest constructs an http.Request for the ListBroadcastRecipients method
+func NewListBroadcastRecipientsRequest(server string, id string, params *ListBroadcastRecipientsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/broadcasts/%s/recipients", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Reason != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "reason", *params.Reason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewResumeBroadcastRequest constructs an http.Request for the ResumeBroadcast method
+func NewResumeBroadcastRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/broadcasts/%s/resume", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -3286,6 +4348,97 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/blocks/{name}/versions (the `ListBlockVersions` operationId).
 	ListBlockVersionsWithResponse(ctx context.Context, name string, reqEditors ...RequestEditorFn) (*ListBlockVersionsResponse, error)
 
+	// ListBroadcastsWithResponse List the bot's broadcasts, newest first.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/broadcasts (the `ListBroadcasts` operationId).
+	ListBroadcastsWithResponse(ctx context.Context, params *ListBroadcastsParams, reqEditors ...RequestEditorFn) (*ListBroadcastsResponse, error)
+
+	// CreateBroadcastWithBodyWithResponse Create a broadcast, or count its audience with `dry_run`.
+	//
+	// One message to an audience: a Messenger message, a block with per-recipient parameters or a WhatsApp
+	// template; to an inline list, a topic's subscribers, the contacts whose window is open, who wrote within a
+	// duration, who match a filter, or an uploaded list (`POST /v1/broadcasts/audience`); now, at an instant or at a
+	// local time in each recipient's time zone. It answers 201 with the broadcast (`scheduled` or `running`).
+	// With `"dry_run": true` nothing is stored or sent: the answer (200) counts the audience and the recipients
+	// the policy would skip, by reason, with the time-zone breakdown. Every broadcast message is an ordinary
+	// message (log, statuses, callbacks) with a request id made of the broadcast's and the recipient's, so none
+	// is sent twice. Bodies are limited to 1 MiB: a larger list is uploaded first.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/broadcasts (the `CreateBroadcast` operationId).
+	CreateBroadcastWithBodyWithResponse(ctx context.Context, params *CreateBroadcastParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateBroadcastResponse, error)
+
+	// CreateBroadcastWithResponse Create a broadcast, or count its audience with `dry_run`.
+	//
+	// One message to an audience: a Messenger message, a block with per-recipient parameters or a WhatsApp
+	// template; to an inline list, a topic's subscribers, the contacts whose window is open, who wrote within a
+	// duration, who match a filter, or an uploaded list (`POST /v1/broadcasts/audience`); now, at an instant or at a
+	// local time in each recipient's time zone. It answers 201 with the broadcast (`scheduled` or `running`).
+	// With `"dry_run": true` nothing is stored or sent: the answer (200) counts the audience and the recipients
+	// the policy would skip, by reason, with the time-zone breakdown. Every broadcast message is an ordinary
+	// message (log, statuses, callbacks) with a request id made of the broadcast's and the recipient's, so none
+	// is sent twice. Bodies are limited to 1 MiB: a larger list is uploaded first.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/broadcasts (the `CreateBroadcast` operationId).
+	CreateBroadcastWithResponse(ctx context.Context, params *CreateBroadcastParams, body CreateBroadcastJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBroadcastResponse, error)
+
+	// UploadAudienceWithBodyWithResponse Upload an audience list (CSV or JSON Lines), streamed, up to 1,000,000 rows.
+	//
+	// Each row names one user — `psid`, `wa_id`, `phone`, `username` or `email` — with per-recipient parameters:
+	// a CSV's other columns, a JSON line's `params` object. The body is read as it arrives; rows that cannot be
+	// used are counted in `refused` with their line (the first 100 are listed), the rest kept. The answer's `id`
+	// is the audience of a broadcast: `"audience":{"upload":"<id>"}`. Nothing is sent until a broadcast names it,
+	// so an upload takes no Idempotency-Key: uploading again only makes another list.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/broadcasts/audience (the `UploadAudience` operationId).
+	UploadAudienceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadAudienceResponse, error)
+
+	// GetBroadcastWithResponse A broadcast with its live counts, reasons, time-zone breakdown and finish estimate.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/broadcasts/{id} (the `GetBroadcast` operationId).
+	GetBroadcastWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetBroadcastResponse, error)
+
+	// CancelBroadcastWithResponse Stop for good; the counts say what went out.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/broadcasts/{id}/cancel (the `CancelBroadcast` operationId).
+	CancelBroadcastWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*CancelBroadcastResponse, error)
+
+	// PauseBroadcastWithResponse Stop new sends within a second; messages already queued still go.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/broadcasts/{id}/pause (the `PauseBroadcast` operationId).
+	PauseBroadcastWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*PauseBroadcastResponse, error)
+
+	// ListBroadcastRecipientsWithResponse The broadcast's recipients with their state, a page as JSON or every one as CSV.
+	//
+	// JSON pages by default. With `Accept: text/csv` or `format=csv` the answer is every recipient that matches
+	// the filters, as CSV (`recipient,state,scheduled_at,message_id,reason`), streamed; `limit` and `cursor`
+	// page the JSON listing only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/broadcasts/{id}/recipients (the `ListBroadcastRecipients` operationId).
+	ListBroadcastRecipientsWithResponse(ctx context.Context, id string, params *ListBroadcastRecipientsParams, reqEditors ...RequestEditorFn) (*ListBroadcastRecipientsResponse, error)
+
+	// ResumeBroadcastWithResponse Continue a paused broadcast where it stopped.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/broadcasts/{id}/resume (the `ResumeBroadcast` operationId).
+	ResumeBroadcastWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ResumeBroadcastResponse, error)
+
 	// ListContactsWithResponse List the bot's contacts (users known from an event or a send), in id order.
 	//
 	// Filters narrow the list and combine (all must hold); the cursor walks the filtered list in id order, so paging over it neither skips nor repeats a contact. An unknown query parameter is refused (400).
@@ -4215,6 +5368,1023 @@ func (r ListBlockVersionsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListBlockVersionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListBroadcastsResponse200Headers the declared response headers of an HTTP 200 response for ListBroadcasts
+type ListBroadcastsResponse200Headers struct {
+	XRequestId *string
+}
+
+// ListBroadcastsResponse400Headers the declared response headers of an HTTP 400 response for ListBroadcasts
+type ListBroadcastsResponse400Headers struct {
+	XRequestId *string
+}
+
+// ListBroadcastsResponse401Headers the declared response headers of an HTTP 401 response for ListBroadcasts
+type ListBroadcastsResponse401Headers struct {
+	XRequestId *string
+}
+
+// ListBroadcastsResponse403Headers the declared response headers of an HTTP 403 response for ListBroadcasts
+type ListBroadcastsResponse403Headers struct {
+	XRequestId *string
+}
+
+// ListBroadcastsResponse500Headers the declared response headers of an HTTP 500 response for ListBroadcasts
+type ListBroadcastsResponse500Headers struct {
+	XRequestId *string
+}
+
+type ListBroadcastsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BroadcastPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListBroadcastsResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ListBroadcastsResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListBroadcastsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListBroadcastsResponse403Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListBroadcastsResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListBroadcastsResponse) GetJSON200() *BroadcastPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListBroadcastsResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListBroadcastsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListBroadcastsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListBroadcastsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListBroadcastsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListBroadcastsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListBroadcastsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListBroadcastsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateBroadcastResponse200Headers the declared response headers of an HTTP 200 response for CreateBroadcast
+type CreateBroadcastResponse200Headers struct {
+	IdempotentReplayed *string
+	XRequestId         *string
+}
+
+// CreateBroadcastResponse201Headers the declared response headers of an HTTP 201 response for CreateBroadcast
+type CreateBroadcastResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+	XRequestId         *string
+}
+
+// CreateBroadcastResponse400Headers the declared response headers of an HTTP 400 response for CreateBroadcast
+type CreateBroadcastResponse400Headers struct {
+	XRequestId *string
+}
+
+// CreateBroadcastResponse401Headers the declared response headers of an HTTP 401 response for CreateBroadcast
+type CreateBroadcastResponse401Headers struct {
+	XRequestId *string
+}
+
+// CreateBroadcastResponse403Headers the declared response headers of an HTTP 403 response for CreateBroadcast
+type CreateBroadcastResponse403Headers struct {
+	XRequestId *string
+}
+
+// CreateBroadcastResponse404Headers the declared response headers of an HTTP 404 response for CreateBroadcast
+type CreateBroadcastResponse404Headers struct {
+	XRequestId *string
+}
+
+// CreateBroadcastResponse409Headers the declared response headers of an HTTP 409 response for CreateBroadcast
+type CreateBroadcastResponse409Headers struct {
+	XRequestId *string
+}
+
+// CreateBroadcastResponse413Headers the declared response headers of an HTTP 413 response for CreateBroadcast
+type CreateBroadcastResponse413Headers struct {
+	XRequestId *string
+}
+
+// CreateBroadcastResponse415Headers the declared response headers of an HTTP 415 response for CreateBroadcast
+type CreateBroadcastResponse415Headers struct {
+	XRequestId *string
+}
+
+// CreateBroadcastResponse422Headers the declared response headers of an HTTP 422 response for CreateBroadcast
+type CreateBroadcastResponse422Headers struct {
+	XRequestId *string
+}
+
+// CreateBroadcastResponse500Headers the declared response headers of an HTTP 500 response for CreateBroadcast
+type CreateBroadcastResponse500Headers struct {
+	XRequestId *string
+}
+
+// CreateBroadcastResponse503Headers the declared response headers of an HTTP 503 response for CreateBroadcast
+type CreateBroadcastResponse503Headers struct {
+	XRequestId *string
+}
+
+type CreateBroadcastResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BroadcastDryRun
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Broadcast
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreateBroadcastResponse200Headers
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateBroadcastResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *CreateBroadcastResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateBroadcastResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CreateBroadcastResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *CreateBroadcastResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CreateBroadcastResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CreateBroadcastResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateBroadcastResponse415Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *CreateBroadcastResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *CreateBroadcastResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateBroadcastResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateBroadcastResponse) GetJSON200() *BroadcastDryRun {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateBroadcastResponse) GetJSON201() *Broadcast {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateBroadcastResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateBroadcastResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateBroadcastResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateBroadcastResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateBroadcastResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateBroadcastResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateBroadcastResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateBroadcastResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateBroadcastResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateBroadcastResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateBroadcastResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateBroadcastResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateBroadcastResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateBroadcastResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UploadAudienceResponse201Headers the declared response headers of an HTTP 201 response for UploadAudience
+type UploadAudienceResponse201Headers struct {
+	XRequestId *string
+}
+
+// UploadAudienceResponse400Headers the declared response headers of an HTTP 400 response for UploadAudience
+type UploadAudienceResponse400Headers struct {
+	XRequestId *string
+}
+
+// UploadAudienceResponse401Headers the declared response headers of an HTTP 401 response for UploadAudience
+type UploadAudienceResponse401Headers struct {
+	XRequestId *string
+}
+
+// UploadAudienceResponse403Headers the declared response headers of an HTTP 403 response for UploadAudience
+type UploadAudienceResponse403Headers struct {
+	XRequestId *string
+}
+
+// UploadAudienceResponse413Headers the declared response headers of an HTTP 413 response for UploadAudience
+type UploadAudienceResponse413Headers struct {
+	XRequestId *string
+}
+
+// UploadAudienceResponse415Headers the declared response headers of an HTTP 415 response for UploadAudience
+type UploadAudienceResponse415Headers struct {
+	XRequestId *string
+}
+
+// UploadAudienceResponse500Headers the declared response headers of an HTTP 500 response for UploadAudience
+type UploadAudienceResponse500Headers struct {
+	XRequestId *string
+}
+
+type UploadAudienceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *AudienceUpload
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *UploadAudienceResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *UploadAudienceResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UploadAudienceResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *UploadAudienceResponse403Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *UploadAudienceResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *UploadAudienceResponse415Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *UploadAudienceResponse500Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r UploadAudienceResponse) GetJSON201() *AudienceUpload {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UploadAudienceResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UploadAudienceResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UploadAudienceResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UploadAudienceResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UploadAudienceResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UploadAudienceResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UploadAudienceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UploadAudienceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UploadAudienceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UploadAudienceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetBroadcastResponse200Headers the declared response headers of an HTTP 200 response for GetBroadcast
+type GetBroadcastResponse200Headers struct {
+	XRequestId *string
+}
+
+// GetBroadcastResponse401Headers the declared response headers of an HTTP 401 response for GetBroadcast
+type GetBroadcastResponse401Headers struct {
+	XRequestId *string
+}
+
+// GetBroadcastResponse403Headers the declared response headers of an HTTP 403 response for GetBroadcast
+type GetBroadcastResponse403Headers struct {
+	XRequestId *string
+}
+
+// GetBroadcastResponse404Headers the declared response headers of an HTTP 404 response for GetBroadcast
+type GetBroadcastResponse404Headers struct {
+	XRequestId *string
+}
+
+// GetBroadcastResponse500Headers the declared response headers of an HTTP 500 response for GetBroadcast
+type GetBroadcastResponse500Headers struct {
+	XRequestId *string
+}
+
+type GetBroadcastResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Broadcast
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetBroadcastResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetBroadcastResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetBroadcastResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetBroadcastResponse404Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetBroadcastResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetBroadcastResponse) GetJSON200() *Broadcast {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetBroadcastResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetBroadcastResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetBroadcastResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetBroadcastResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetBroadcastResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetBroadcastResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetBroadcastResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetBroadcastResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CancelBroadcastResponse200Headers the declared response headers of an HTTP 200 response for CancelBroadcast
+type CancelBroadcastResponse200Headers struct {
+	XRequestId *string
+}
+
+// CancelBroadcastResponse401Headers the declared response headers of an HTTP 401 response for CancelBroadcast
+type CancelBroadcastResponse401Headers struct {
+	XRequestId *string
+}
+
+// CancelBroadcastResponse403Headers the declared response headers of an HTTP 403 response for CancelBroadcast
+type CancelBroadcastResponse403Headers struct {
+	XRequestId *string
+}
+
+// CancelBroadcastResponse404Headers the declared response headers of an HTTP 404 response for CancelBroadcast
+type CancelBroadcastResponse404Headers struct {
+	XRequestId *string
+}
+
+// CancelBroadcastResponse409Headers the declared response headers of an HTTP 409 response for CancelBroadcast
+type CancelBroadcastResponse409Headers struct {
+	XRequestId *string
+}
+
+// CancelBroadcastResponse500Headers the declared response headers of an HTTP 500 response for CancelBroadcast
+type CancelBroadcastResponse500Headers struct {
+	XRequestId *string
+}
+
+type CancelBroadcastResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Broadcast
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CancelBroadcastResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CancelBroadcastResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CancelBroadcastResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *CancelBroadcastResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CancelBroadcastResponse409Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *CancelBroadcastResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CancelBroadcastResponse) GetJSON200() *Broadcast {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CancelBroadcastResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CancelBroadcastResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CancelBroadcastResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CancelBroadcastResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CancelBroadcastResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelBroadcastResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelBroadcastResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelBroadcastResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelBroadcastResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PauseBroadcastResponse200Headers the declared response headers of an HTTP 200 response for PauseBroadcast
+type PauseBroadcastResponse200Headers struct {
+	XRequestId *string
+}
+
+// PauseBroadcastResponse401Headers the declared response headers of an HTTP 401 response for PauseBroadcast
+type PauseBroadcastResponse401Headers struct {
+	XRequestId *string
+}
+
+// PauseBroadcastResponse403Headers the declared response headers of an HTTP 403 response for PauseBroadcast
+type PauseBroadcastResponse403Headers struct {
+	XRequestId *string
+}
+
+// PauseBroadcastResponse404Headers the declared response headers of an HTTP 404 response for PauseBroadcast
+type PauseBroadcastResponse404Headers struct {
+	XRequestId *string
+}
+
+// PauseBroadcastResponse409Headers the declared response headers of an HTTP 409 response for PauseBroadcast
+type PauseBroadcastResponse409Headers struct {
+	XRequestId *string
+}
+
+// PauseBroadcastResponse500Headers the declared response headers of an HTTP 500 response for PauseBroadcast
+type PauseBroadcastResponse500Headers struct {
+	XRequestId *string
+}
+
+type PauseBroadcastResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Broadcast
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PauseBroadcastResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PauseBroadcastResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *PauseBroadcastResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *PauseBroadcastResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *PauseBroadcastResponse409Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *PauseBroadcastResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PauseBroadcastResponse) GetJSON200() *Broadcast {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PauseBroadcastResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PauseBroadcastResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PauseBroadcastResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PauseBroadcastResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PauseBroadcastResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PauseBroadcastResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PauseBroadcastResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PauseBroadcastResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PauseBroadcastResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListBroadcastRecipientsResponse200Headers the declared response headers of an HTTP 200 response for ListBroadcastRecipients
+type ListBroadcastRecipientsResponse200Headers struct {
+	XRequestId *string
+}
+
+// ListBroadcastRecipientsResponse400Headers the declared response headers of an HTTP 400 response for ListBroadcastRecipients
+type ListBroadcastRecipientsResponse400Headers struct {
+	XRequestId *string
+}
+
+// ListBroadcastRecipientsResponse401Headers the declared response headers of an HTTP 401 response for ListBroadcastRecipients
+type ListBroadcastRecipientsResponse401Headers struct {
+	XRequestId *string
+}
+
+// ListBroadcastRecipientsResponse403Headers the declared response headers of an HTTP 403 response for ListBroadcastRecipients
+type ListBroadcastRecipientsResponse403Headers struct {
+	XRequestId *string
+}
+
+// ListBroadcastRecipientsResponse404Headers the declared response headers of an HTTP 404 response for ListBroadcastRecipients
+type ListBroadcastRecipientsResponse404Headers struct {
+	XRequestId *string
+}
+
+// ListBroadcastRecipientsResponse500Headers the declared response headers of an HTTP 500 response for ListBroadcastRecipients
+type ListBroadcastRecipientsResponse500Headers struct {
+	XRequestId *string
+}
+
+type ListBroadcastRecipientsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BroadcastRecipientPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListBroadcastRecipientsResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ListBroadcastRecipientsResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListBroadcastRecipientsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListBroadcastRecipientsResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ListBroadcastRecipientsResponse404Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListBroadcastRecipientsResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListBroadcastRecipientsResponse) GetJSON200() *BroadcastRecipientPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListBroadcastRecipientsResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListBroadcastRecipientsResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListBroadcastRecipientsResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListBroadcastRecipientsResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListBroadcastRecipientsResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListBroadcastRecipientsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListBroadcastRecipientsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListBroadcastRecipientsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListBroadcastRecipientsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ResumeBroadcastResponse200Headers the declared response headers of an HTTP 200 response for ResumeBroadcast
+type ResumeBroadcastResponse200Headers struct {
+	XRequestId *string
+}
+
+// ResumeBroadcastResponse401Headers the declared response headers of an HTTP 401 response for ResumeBroadcast
+type ResumeBroadcastResponse401Headers struct {
+	XRequestId *string
+}
+
+// ResumeBroadcastResponse403Headers the declared response headers of an HTTP 403 response for ResumeBroadcast
+type ResumeBroadcastResponse403Headers struct {
+	XRequestId *string
+}
+
+// ResumeBroadcastResponse404Headers the declared response headers of an HTTP 404 response for ResumeBroadcast
+type ResumeBroadcastResponse404Headers struct {
+	XRequestId *string
+}
+
+// ResumeBroadcastResponse409Headers the declared response headers of an HTTP 409 response for ResumeBroadcast
+type ResumeBroadcastResponse409Headers struct {
+	XRequestId *string
+}
+
+// ResumeBroadcastResponse500Headers the declared response headers of an HTTP 500 response for ResumeBroadcast
+type ResumeBroadcastResponse500Headers struct {
+	XRequestId *string
+}
+
+type ResumeBroadcastResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Broadcast
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ResumeBroadcastResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ResumeBroadcastResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ResumeBroadcastResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ResumeBroadcastResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ResumeBroadcastResponse409Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ResumeBroadcastResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ResumeBroadcastResponse) GetJSON200() *Broadcast {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ResumeBroadcastResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ResumeBroadcastResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ResumeBroadcastResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ResumeBroadcastResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ResumeBroadcastResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ResumeBroadcastResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResumeBroadcastResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResumeBroadcastResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResumeBroadcastResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6866,6 +9036,151 @@ func (c *ClientWithResponses) ListBlockVersionsWithResponse(ctx context.Context,
 	return ParseListBlockVersionsResponse(rsp)
 }
 
+// ListBroadcastsWithResponse List the bot's broadcasts, newest first.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/broadcasts (the `ListBroadcasts` operationId).
+func (c *ClientWithResponses) ListBroadcastsWithResponse(ctx context.Context, params *ListBroadcastsParams, reqEditors ...RequestEditorFn) (*ListBroadcastsResponse, error) {
+	rsp, err := c.ListBroadcasts(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListBroadcastsResponse(rsp)
+}
+
+// CreateBroadcastWithBodyWithResponse Create a broadcast, or count its audience with `dry_run`.
+//
+// One message to an audience: a Messenger message, a block with per-recipient parameters or a WhatsApp
+// template; to an inline list, a topic's subscribers, the contacts whose window is open, who wrote within a
+// duration, who match a filter, or an uploaded list (`POST /v1/broadcasts/audience`); now, at an instant or at a
+// local time in each recipient's time zone. It answers 201 with the broadcast (`scheduled` or `running`).
+// With `"dry_run": true` nothing is stored or sent: the answer (200) counts the audience and the recipients
+// the policy would skip, by reason, with the time-zone breakdown. Every broadcast message is an ordinary
+// message (log, statuses, callbacks) with a request id made of the broadcast's and the recipient's, so none
+// is sent twice. Bodies are limited to 1 MiB: a larger list is uploaded first.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/broadcasts (the `CreateBroadcast` operationId).
+func (c *ClientWithResponses) CreateBroadcastWithBodyWithResponse(ctx context.Context, params *CreateBroadcastParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateBroadcastResponse, error) {
+	rsp, err := c.CreateBroadcastWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateBroadcastResponse(rsp)
+}
+
+// CreateBroadcastWithResponse Create a broadcast, or count its audience with `dry_run`.
+//
+// One message to an audience: a Messenger message, a block with per-recipient parameters or a WhatsApp
+// template; to an inline list, a topic's subscribers, the contacts whose window is open, who wrote within a
+// duration, who match a filter, or an uploaded list (`POST /v1/broadcasts/audience`); now, at an instant or at a
+// local time in each recipient's time zone. It answers 201 with the broadcast (`scheduled` or `running`).
+// With `"dry_run": true` nothing is stored or sent: the answer (200) counts the audience and the recipients
+// the policy would skip, by reason, with the time-zone breakdown. Every broadcast message is an ordinary
+// message (log, statuses, callbacks) with a request id made of the broadcast's and the recipient's, so none
+// is sent twice. Bodies are limited to 1 MiB: a larger list is uploaded first.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/broadcasts (the `CreateBroadcast` operationId).
+func (c *ClientWithResponses) CreateBroadcastWithResponse(ctx context.Context, params *CreateBroadcastParams, body CreateBroadcastJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBroadcastResponse, error) {
+	rsp, err := c.CreateBroadcast(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateBroadcastResponse(rsp)
+}
+
+// UploadAudienceWithBodyWithResponse Upload an audience list (CSV or JSON Lines), streamed, up to 1,000,000 rows.
+//
+// Each row names one user — `psid`, `wa_id`, `phone`, `username` or `email` — with per-recipient parameters:
+// a CSV's other columns, a JSON line's `params` object. The body is read as it arrives; rows that cannot be
+// used are counted in `refused` with their line (the first 100 are listed), the rest kept. The answer's `id`
+// is the audience of a broadcast: `"audience":{"upload":"<id>"}`. Nothing is sent until a broadcast names it,
+// so an upload takes no Idempotency-Key: uploading again only makes another list.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/broadcasts/audience (the `UploadAudience` operationId).
+func (c *ClientWithResponses) UploadAudienceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadAudienceResponse, error) {
+	rsp, err := c.UploadAudienceWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUploadAudienceResponse(rsp)
+}
+
+// GetBroadcastWithResponse A broadcast with its live counts, reasons, time-zone breakdown and finish estimate.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/broadcasts/{id} (the `GetBroadcast` operationId).
+func (c *ClientWithResponses) GetBroadcastWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetBroadcastResponse, error) {
+	rsp, err := c.GetBroadcast(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetBroadcastResponse(rsp)
+}
+
+// CancelBroadcastWithResponse Stop for good; the counts say what went out.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/broadcasts/{id}/cancel (the `CancelBroadcast` operationId).
+func (c *ClientWithResponses) CancelBroadcastWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*CancelBroadcastResponse, error) {
+	rsp, err := c.CancelBroadcast(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelBroadcastResponse(rsp)
+}
+
+// PauseBroadcastWithResponse Stop new sends within a second; messages already queued still go.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/broadcasts/{id}/pause (the `PauseBroadcast` operationId).
+func (c *ClientWithResponses) PauseBroadcastWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*PauseBroadcastResponse, error) {
+	rsp, err := c.PauseBroadcast(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePauseBroadcastResponse(rsp)
+}
+
+// ListBroadcastRecipientsWithResponse The broadcast's recipients with their state, a page as JSON or every one as CSV.
+//
+// JSON pages by default. With `Accept: text/csv` or `format=csv` the answer is every recipient that matches
+// the filters, as CSV (`recipient,state,scheduled_at,message_id,reason`), streamed; `limit` and `cursor`
+// page the JSON listing only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/broadcasts/{id}/recipients (the `ListBroadcastRecipients` operationId).
+func (c *ClientWithResponses) ListBroadcastRecipientsWithResponse(ctx context.Context, id string, params *ListBroadcastRecipientsParams, reqEditors ...RequestEditorFn) (*ListBroadcastRecipientsResponse, error) {
+	rsp, err := c.ListBroadcastRecipients(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListBroadcastRecipientsResponse(rsp)
+}
+
+// ResumeBroadcastWithResponse Continue a paused broadcast where it stopped.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/broadcasts/{id}/resume (the `ResumeBroadcast` operationId).
+func (c *ClientWithResponses) ResumeBroadcastWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ResumeBroadcastResponse, error) {
+	rsp, err := c.ResumeBroadcast(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResumeBroadcastResponse(rsp)
+}
+
 // ListContactsWithResponse List the bot's contacts (users known from an event or a send), in id order.
 //
 // Filters narrow the list and combine (all must hold); the cursor walks the filtered list in id order, so paging over it neither skips nor repeats a contact. An unknown query parameter is refused (400).
@@ -7997,6 +10312,1107 @@ func ParseListBlockVersionsResponse(rsp *http.Response) (*ListBlockVersionsRespo
 		response.Headers404 = &headers
 	case rsp.StatusCode == 500:
 		var headers ListBlockVersionsResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListBroadcastsResponse parses an HTTP response from a ListBroadcastsWithResponse call
+func ParseListBroadcastsResponse(rsp *http.Response) (*ListBroadcastsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListBroadcastsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BroadcastPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListBroadcastsResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ListBroadcastsResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListBroadcastsResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListBroadcastsResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListBroadcastsResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateBroadcastResponse parses an HTTP response from a CreateBroadcastWithResponse call
+func ParseCreateBroadcastResponse(rsp *http.Response) (*CreateBroadcastResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateBroadcastResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BroadcastDryRun
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Broadcast
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CreateBroadcastResponse200Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 201:
+		var headers CreateBroadcastResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers CreateBroadcastResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateBroadcastResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CreateBroadcastResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers CreateBroadcastResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers CreateBroadcastResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers CreateBroadcastResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateBroadcastResponse415Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 422:
+		var headers CreateBroadcastResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers CreateBroadcastResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateBroadcastResponse503Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUploadAudienceResponse parses an HTTP response from a UploadAudienceWithResponse call
+func ParseUploadAudienceResponse(rsp *http.Response) (*UploadAudienceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UploadAudienceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest AudienceUpload
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers UploadAudienceResponse201Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers UploadAudienceResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers UploadAudienceResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers UploadAudienceResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 413:
+		var headers UploadAudienceResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers UploadAudienceResponse415Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 500:
+		var headers UploadAudienceResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetBroadcastResponse parses an HTTP response from a GetBroadcastWithResponse call
+func ParseGetBroadcastResponse(rsp *http.Response) (*GetBroadcastResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetBroadcastResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Broadcast
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetBroadcastResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetBroadcastResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetBroadcastResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetBroadcastResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetBroadcastResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCancelBroadcastResponse parses an HTTP response from a CancelBroadcastWithResponse call
+func ParseCancelBroadcastResponse(rsp *http.Response) (*CancelBroadcastResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelBroadcastResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Broadcast
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CancelBroadcastResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers CancelBroadcastResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CancelBroadcastResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers CancelBroadcastResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers CancelBroadcastResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 500:
+		var headers CancelBroadcastResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePauseBroadcastResponse parses an HTTP response from a PauseBroadcastWithResponse call
+func ParsePauseBroadcastResponse(rsp *http.Response) (*PauseBroadcastResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PauseBroadcastResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Broadcast
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PauseBroadcastResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers PauseBroadcastResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers PauseBroadcastResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers PauseBroadcastResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers PauseBroadcastResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 500:
+		var headers PauseBroadcastResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListBroadcastRecipientsResponse parses an HTTP response from a ListBroadcastRecipientsWithResponse call
+func ParseListBroadcastRecipientsResponse(rsp *http.Response) (*ListBroadcastRecipientsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListBroadcastRecipientsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BroadcastRecipientPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListBroadcastRecipientsResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ListBroadcastRecipientsResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListBroadcastRecipientsResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListBroadcastRecipientsResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ListBroadcastRecipientsResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListBroadcastRecipientsResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseResumeBroadcastResponse parses an HTTP response from a ResumeBroadcastWithResponse call
+func ParseResumeBroadcastResponse(rsp *http.Response) (*ResumeBroadcastResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResumeBroadcastResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Broadcast
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ResumeBroadcastResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ResumeBroadcastResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ResumeBroadcastResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ResumeBroadcastResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers ResumeBroadcastResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 500:
+		var headers ResumeBroadcastResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -10797,6 +14213,16 @@ func (p *WebhookInitiator) applyWebhookEditors(ctx context.Context, req *http.Re
 
 // WebhookInitiatorInterface is the interface specification for the webhook initiator.
 type WebhookInitiatorInterface interface {
+	// EventBroadcastCompletedWithBody fires the broadcast.completed webhook with any body
+	EventBroadcastCompletedWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	EventBroadcastCompleted(ctx context.Context, targetURL string, body EventBroadcastCompletedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EventBroadcastStartedWithBody fires the broadcast.started webhook with any body
+	EventBroadcastStartedWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	EventBroadcastStarted(ctx context.Context, targetURL string, body EventBroadcastStartedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// EventContactWindowOpenedWithBody fires the contact.window_opened webhook with any body
 	EventContactWindowOpenedWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -10841,6 +14267,54 @@ type WebhookInitiatorInterface interface {
 	EventSubscriptionChangedWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	EventSubscriptionChanged(ctx context.Context, targetURL string, body EventSubscriptionChangedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+func (p *WebhookInitiator) EventBroadcastCompletedWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEventBroadcastCompletedWebhookRequestWithBody(targetURL, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) EventBroadcastCompleted(ctx context.Context, targetURL string, body EventBroadcastCompletedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEventBroadcastCompletedWebhookRequest(targetURL, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) EventBroadcastStartedWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEventBroadcastStartedWebhookRequestWithBody(targetURL, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) EventBroadcastStarted(ctx context.Context, targetURL string, body EventBroadcastStartedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEventBroadcastStartedWebhookRequest(targetURL, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
 }
 
 func (p *WebhookInitiator) EventContactWindowOpenedWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -11057,6 +14531,68 @@ func (p *WebhookInitiator) EventSubscriptionChanged(ctx context.Context, targetU
 		return nil, err
 	}
 	return p.Client.Do(req)
+}
+
+// NewEventBroadcastCompletedWebhookRequest builds a application/json POST request for the broadcast.completed webhook
+func NewEventBroadcastCompletedWebhookRequest(targetURL string, body EventBroadcastCompletedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEventBroadcastCompletedWebhookRequestWithBody(targetURL, "application/json", bodyReader)
+}
+
+// NewEventBroadcastCompletedWebhookRequestWithBody builds a POST request for the broadcast.completed webhook with any body
+func NewEventBroadcastCompletedWebhookRequestWithBody(targetURL string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewEventBroadcastStartedWebhookRequest builds a application/json POST request for the broadcast.started webhook
+func NewEventBroadcastStartedWebhookRequest(targetURL string, body EventBroadcastStartedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEventBroadcastStartedWebhookRequestWithBody(targetURL, "application/json", bodyReader)
+}
+
+// NewEventBroadcastStartedWebhookRequestWithBody builds a POST request for the broadcast.started webhook with any body
+func NewEventBroadcastStartedWebhookRequestWithBody(targetURL string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
 }
 
 // NewEventContactWindowOpenedWebhookRequest builds a application/json POST request for the contact.window_opened webhook

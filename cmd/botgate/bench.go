@@ -31,18 +31,20 @@ import (
 // server runs as its own process (this binary, re-executed), so the figures
 // include what a deployment pays: HTTP, JSON, the database, the fake Graph.
 type benchCmd struct {
-	Postgres      string        `env:"BOTGATE_BENCH_POSTGRES" help:"PostgreSQL URL; when set, each measurement also runs on PostgreSQL (in a fresh schema)."`
-	Duration      time.Duration `default:"5s" help:"Length of each accept-rate run."`
-	Concurrency   int           `default:"32" help:"Concurrent client connections."`
-	Messages      int           `default:"20000" help:"Messages in the end-to-end run."`
-	SyncRequests  int           `default:"2000" help:"Sequential sync requests in the latency run."`
-	Queued        int           `default:"100000" help:"Messages held in the queue for the memory run (0 skips it)."`
-	Keep          bool          `help:"Keep the work directory (databases, logs)."`
-	WhatsAppOnly  bool          `name:"whatsapp-only" help:"Run only the WhatsApp pacing scenario."`
-	ScaleOut      int           `name:"scale-out" help:"Run only the scale-out scenario on PostgreSQL: end to end with 1 up to this many botgates sharing one database."`
-	RetentionLoad int           `name:"retention-load" help:"Run only the retention scenario: seed this many old finished messages (e.g. 1000000), then measure end to end with and without pruning running."`
-	Compare       string        `help:"Another botgate binary (an older build, say): every measurement runs on it and on this one, alternating, beside the same baseline."`
-	Rounds        int           `default:"1" help:"How many times each measurement runs per binary (alternating with --compare)."`
+	Postgres        string        `env:"BOTGATE_BENCH_POSTGRES" help:"PostgreSQL URL; when set, each measurement also runs on PostgreSQL (in a fresh schema)."`
+	Duration        time.Duration `default:"5s" help:"Length of each accept-rate run."`
+	Concurrency     int           `default:"32" help:"Concurrent client connections."`
+	Messages        int           `default:"20000" help:"Messages in the end-to-end run."`
+	SyncRequests    int           `default:"2000" help:"Sequential sync requests in the latency run."`
+	Queued          int           `default:"100000" help:"Messages held in the queue for the memory run (0 skips it)."`
+	Keep            bool          `help:"Keep the work directory (databases, logs)."`
+	WhatsAppOnly    bool          `name:"whatsapp-only" help:"Run only the WhatsApp pacing scenario."`
+	ScaleOut        int           `name:"scale-out" help:"Run only the scale-out scenario on PostgreSQL: end to end with 1 up to this many botgates sharing one database."`
+	RetentionLoad   int           `name:"retention-load" help:"Run only the retention scenario: seed this many old finished messages (e.g. 1000000), then measure end to end with and without pruning running."`
+	Compare         string        `help:"Another botgate binary (an older build, say): every measurement runs on it and on this one, alternating, beside the same baseline."`
+	Rounds          int           `default:"1" help:"How many times each measurement runs per binary (alternating with --compare)."`
+	Broadcast       int           `name:"broadcast" help:"Run only the broadcast scenarios: a broadcast to this many recipients (e.g. 100000) beside as many plain async sends."`
+	BroadcastExpand int           `name:"broadcast-expand" help:"With or without --broadcast: expand a broadcast of this many recipients (e.g. 1000000) with sending off, for its peak RSS."`
 }
 
 // benchBaselineCmd is the bare handler the accept rate is compared with.
@@ -170,6 +172,9 @@ func (b *benchRun) measure(kind, fakeURL, baseURL string, baseAccept, fakeSync l
 	}
 	if b.cmd.ScaleOut > 0 {
 		return b.scaleOut(kind, fakeURL, baseURL)
+	}
+	if b.cmd.Broadcast > 0 || b.cmd.BroadcastExpand > 0 {
+		return b.broadcasts(kind, fakeURL, baseURL)
 	}
 
 	// The front door alone: a process that accepts while others would send.

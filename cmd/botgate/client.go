@@ -126,6 +126,9 @@ func (a *adminClient) list(e *env, path, key string, cols []column) error {
 	if next, ok := page["next_before"]; ok {
 		defer fmt.Fprintf(e.stdout, "more: add --before %s\n", strings.Trim(string(next), `"`))
 	}
+	if next, ok := page["next"]; ok {
+		defer fmt.Fprintf(e.stdout, "more: add --cursor %s\n", strings.Trim(string(next), `"`))
+	}
 	return w.Flush()
 }
 

@@ -39,6 +39,7 @@ type cli struct {
 	Send        sendCmd        `cmd:"" help:"Send a text to a user through the Bothub API, waiting for Facebook's answer."`
 	Blocks      blocksCmd      `cmd:"" help:"Keep content blocks in files: push, pull, list, render."`
 	Templates   templatesCmd   `cmd:"" help:"Keep a WhatsApp number's message templates in files: push, pull, list, sync."`
+	Broadcasts  broadcastsCmd  `cmd:"" help:"Send one message to an audience, on schedule, and follow it: create, list, show, pause, resume, cancel, recipients."`
 	Import      importCmd      `cmd:"" help:"Import contacts, links, params, subscriptions or blocks exported from a vendor (JSON Lines or CSV)."`
 	User        userCmd        `cmd:"" help:"Manage the people who sign in to the console (on the database directly)."`
 	Bench       benchCmd       `cmd:"" help:"Measure throughput, latency and memory against a baseline, with the fake Graph API."`

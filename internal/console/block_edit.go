@@ -4,7 +4,6 @@ import (
 	"context"
 	"html/template"
 	"net/http"
-	"strings"
 
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/gateway"
@@ -141,12 +140,7 @@ func (c *Console) renderPreview(ctx context.Context, e *blockEditor) {
 	if psid == "" {
 		psid = "preview-user" // no contact yet: a user without profile or parameters
 	}
-	params := map[string]string{}
-	for _, line := range strings.Split(e.Params, "\n") {
-		if k, v, ok := strings.Cut(strings.TrimRight(line, "\r"), "="); ok && strings.TrimSpace(k) != "" {
-			params[strings.TrimSpace(k)] = v
-		}
-	}
+	params := readParamLines(e.Params)
 	bodies, err := c.Gateway.RenderBlock(ctx, bot, gateway.BlockRender{Name: name, Cards: cards, PSID: psid, Params: params})
 	if err != nil {
 		e.PrevErr = core.AsError(err).Message

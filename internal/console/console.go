@@ -41,6 +41,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/botgate/botgate/internal/broadcast"
 	"github.com/botgate/botgate/internal/fakegraph"
 	"github.com/botgate/botgate/internal/gateway"
 	"github.com/botgate/botgate/internal/graph"
@@ -69,7 +70,9 @@ type Deps struct {
 	Notify  *notify.Notifier
 	Graph   *graph.Client
 	Fake    *fakegraph.Server // the sandbox's fake Graph (phone pages); nil outside the sandbox
-	Sandbox bool
+	// Broadcasts runs the broadcasts pages; nil: they answer 404.
+	Broadcasts *broadcast.Service
+	Sandbox    bool
 	// TrustProxy: the client's address comes from X-Forwarded-For and TLS
 	// from X-Forwarded-Proto, so cookies are Secure behind a TLS proxy.
 	TrustProxy bool

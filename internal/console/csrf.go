@@ -6,9 +6,19 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/seal"
+)
+
+// maxUpload bounds a multipart form (a broadcast's recipient file: a
+// million rows of an id and a few parameters); multipartMemory is how much
+// of it is kept in memory, the rest going to a temporary file that the
+// server removes after the request.
+const (
+	maxUpload       = 128 << 20
+	multipartMemory = 8 << 20
 )
 
 // csrfToken is the token this request's forms carry. It is derived from the
@@ -34,9 +44,19 @@ func (c *Console) checkCSRF(next http.Handler) http.Handler {
 			return
 		}
 		// Handlers read r.PostForm: parse it here, bounded, whichever way
-		// the token came.
-		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-		if err := r.ParseForm(); err != nil {
+		// the token came. A signed-in user's multipart form may carry a
+		// file (a broadcast's recipients): larger, and spooled to disk
+		// beyond multipartMemory.
+		limit, multipart := int64(1<<20), strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data")
+		if multipart && currentUser(r) != nil {
+			limit = maxUpload
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		err := r.ParseForm()
+		if err == nil && multipart {
+			err = r.ParseMultipartForm(multipartMemory)
+		}
+		if err != nil {
 			c.render(w, r, http.StatusBadRequest, "error.html", core.Errorf(core.KindInvalid, "the form could not be read: %v", err))
 			return
 		}

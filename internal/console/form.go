@@ -42,6 +42,15 @@ func (f form) FieldError(field string) string {
 	return ""
 }
 
+// ExactError is the error's message when it concerns field itself, not a
+// field inside it.
+func (f form) ExactError(field string) string {
+	if f.Err == nil || f.Err.Field != field {
+		return ""
+	}
+	return f.Err.Message
+}
+
 // Value is what was typed in field, or def when the form was not posted.
 func (f form) Value(field, def string) string {
 	if v, ok := f.Values[field]; ok {
@@ -94,4 +103,17 @@ func number[T int | float64](r *http.Request, name string) (*T, error) {
 		*p = n
 	}
 	return &v, nil
+}
+
+// readParamLines reads name=value lines (blank lines and lines without = are
+// left out), as the block editor's sample parameters and a
+// broadcast's block parameters are typed.
+func readParamLines(text string) map[string]string {
+	out := map[string]string{}
+	for _, line := range strings.Split(text, "\n") {
+		if k, val, ok := strings.Cut(strings.TrimRight(line, "\r"), "="); ok && strings.TrimSpace(k) != "" {
+			out[strings.TrimSpace(k)] = val
+		}
+	}
+	return out
 }

@@ -23,8 +23,10 @@ type view struct {
 	Path    string     // the request's path, for the navigation
 	Query   url.Values // the request's query, for links that keep filters
 	Sandbox bool
-	Flash   string // a one-off notice from the page that redirected here
-	Data    any
+	// Broadcasts: this botgate runs the broadcast engine (the navigation links it).
+	Broadcasts bool
+	Flash      string // a one-off notice from the page that redirected here
+	Data       any
 }
 
 // IsAdmin tells templates whether to show the buttons that change things.
@@ -74,6 +76,19 @@ var funcs = template.FuncMap{
 		}
 		return "?" + out.Encode()
 	},
+	// utchour shows an hour of the time-zone breakdown: 2026-12-24 01:00 UTC.
+	"utchour": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	// contentLabel names a kind of broadcast content on the compose form.
+	"contentLabel": func(kind string) string {
+		return map[string]string{"message": "A Messenger message", "block": "A block", "template": "A WhatsApp template"}[kind]
+	},
+	// rstateClass colours a broadcast recipient's state.
+	"rstateClass": func(s string) string {
+		if s == "skipped" {
+			return ""
+		}
+		return statusClass(s)
+	},
 	"active": func(current, prefix string) bool {
 		if prefix == "/console/" {
 			return current == prefix
@@ -114,7 +129,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, pag
 		http.Error(w, "no template "+page, http.StatusInternalServerError)
 		return
 	}
-	v := view{User: currentUser(r), CSRF: csrfToken(r), Path: r.URL.Path, Query: r.URL.Query(), Sandbox: c.Sandbox, Data: data}
+	v := view{User: currentUser(r), CSRF: csrfToken(r), Path: r.URL.Path, Query: r.URL.Query(), Sandbox: c.Sandbox, Broadcasts: c.Broadcasts != nil, Data: data}
 	if f, err := r.Cookie(flashCookie); err == nil {
 		v.Flash, _ = url.QueryUnescape(f.Value)
 		http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/console/", MaxAge: -1})

@@ -35,6 +35,19 @@ func (c *Console) routes() {
 	m.HandleFunc("GET /console/requests", c.page(c.requestList))
 	m.HandleFunc("GET /console/requests/{id}", c.page(c.requestShow))
 
+	// Broadcasts (bcastui helper): one message to an audience; 404 without the engine.
+	m.HandleFunc("GET /console/broadcasts", c.withBroadcasts(c.page(c.broadcastList)))
+	m.HandleFunc("GET /console/broadcasts/new", c.withBroadcasts(c.page(c.broadcastNew)))
+	m.HandleFunc("POST /console/broadcasts/{bot}", c.withBroadcasts(c.requireAdmin(c.broadcastCreate)))
+	m.HandleFunc("POST /console/broadcasts/{bot}/preview", c.withBroadcasts(c.page(c.broadcastPreview)))
+	m.HandleFunc("POST /console/broadcasts/{bot}/check", c.withBroadcasts(c.page(c.broadcastCheck)))
+	m.HandleFunc("POST /console/broadcasts/{bot}/upload", c.withBroadcasts(c.requireAdmin(c.broadcastUpload)))
+	m.HandleFunc("GET /console/broadcasts/{bot}/{id}", c.withBroadcasts(c.page(c.broadcastShow)))
+	m.HandleFunc("GET /console/broadcasts/{bot}/{id}/recipients.csv", c.withBroadcasts(c.page(c.broadcastExport)))
+	m.HandleFunc("POST /console/broadcasts/{bot}/{id}/pause", c.withBroadcasts(c.requireAdmin(c.broadcastAct("pause"))))
+	m.HandleFunc("POST /console/broadcasts/{bot}/{id}/resume", c.withBroadcasts(c.requireAdmin(c.broadcastAct("resume"))))
+	m.HandleFunc("POST /console/broadcasts/{bot}/{id}/cancel", c.withBroadcasts(c.requireAdmin(c.broadcastAct("cancel"))))
+
 	// Bots and channels.
 	m.HandleFunc("GET /console/bots", c.page(c.botList))
 	m.HandleFunc("POST /console/bots", c.requireAdmin(c.botCreate))

@@ -17,11 +17,13 @@ const (
 	EventInboundPostback     = "inbound.postback"
 	EventSubscriptionChanged = "subscription.changed"
 	EventWindowOpened        = "contact.window_opened"
+	EventBroadcastStarted    = "broadcast.started"   // a broadcast's first recipient was handed over
+	EventBroadcastCompleted  = "broadcast.completed" // every recipient handed over or skipped; with the counts
 )
 
 // EventTypes lists every event type, in the order the contract shows them.
 var EventTypes = []string{EventMessageAccepted, EventMessageSent, EventMessageDelivered, EventMessageRead, EventMessageFailed,
-	EventInboundMessage, EventInboundPostback, EventSubscriptionChanged, EventWindowOpened}
+	EventInboundMessage, EventInboundPostback, EventSubscriptionChanged, EventWindowOpened, EventBroadcastStarted, EventBroadcastCompleted}
 
 // EndpointFailureLimit is how long an endpoint may fail every delivery
 // before botgate disables it.

@@ -26,6 +26,7 @@ import (
 	"github.com/botgate/botgate/internal/api/sobot"
 	v1 "github.com/botgate/botgate/internal/api/v1"
 	"github.com/botgate/botgate/internal/api/whatsapp"
+	"github.com/botgate/botgate/internal/broadcast"
 	"github.com/botgate/botgate/internal/console"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/dispatch"
@@ -160,16 +161,19 @@ type Server struct {
 	inbound    *queue.Runner
 	replies    *queue.Runner
 	uploads    *queue.Runner
+	broadcasts *queue.Runner
 	retention  *retention.Pruner
 	// templateSync runs the periodic template sync job (templates.go).
 	templateSync func(ctx context.Context)
-	listener     net.Listener
-	metricsLn    net.Listener // MetricsAddr's, when set
-	http         *http.Server
-	sandbox      *sandbox
-	Requests     *api.RequestLog // the recent API requests the console shows
-	closeOnce    sync.Once
-	closeErr     error
+	// Broadcasts creates and reports broadcasts; its runner sends them.
+	Broadcasts *broadcast.Service
+	listener   net.Listener
+	metricsLn  net.Listener // MetricsAddr's, when set
+	http       *http.Server
+	sandbox    *sandbox
+	Requests   *api.RequestLog // the recent API requests the console shows
+	closeOnce  sync.Once
+	closeErr   error
 }
 
 // New opens and migrates the database, builds every part and starts
@@ -204,7 +208,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.Metrics.MustRegister(st.Collectors()...)
 	s.Metrics.MustRegister(&metrics.Scraped{Store: st, TTL: 5 * time.Second, Log: log,
-		Kinds: []string{dispatch.JobKind, notify.JobKind, inbound.JobKind, inbound.ReplyJobKind, sobot.UploadJobKind}})
+		Kinds: []string{dispatch.JobKind, notify.JobKind, inbound.JobKind, inbound.ReplyJobKind, sobot.UploadJobKind, broadcast.JobKind}})
 	s.stats = metrics.New(s.Metrics)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -333,6 +337,12 @@ func (s *Server) build() error {
 	s.uploads = &queue.Runner{Store: s.Store, Kind: sobot.UploadJobKind, Handler: sb.HandleUpload, Owner: owner,
 		Concurrency: 8, Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	sb.WakeJobs = s.uploads.Wake
+	s.Broadcasts = &broadcast.Service{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Lease: lease}
+	// A broadcast worker's sends are async accepts: a few workers keep
+	// the send workers busy. With no send workers this process only accepts.
+	s.broadcasts = &queue.Runner{Store: s.Store, Kind: broadcast.JobKind, Handler: s.Broadcasts.Handle, Owner: owner,
+		Concurrency: min(s.cfg.SendWorkers, 4), Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
+	s.Broadcasts.Wake = s.broadcasts.Wake
 	s.retention = &retention.Pruner{Store: s.Store, Keep: s.cfg.Retention, KeepInbound: s.cfg.InboundRetention,
 		Owner: owner, Lease: lease, Log: s.log, Also: func(ctx context.Context) error {
 			if err := console.Prune(ctx, s.Store); err != nil {
@@ -349,8 +359,8 @@ func (s *Server) build() error {
 	(&whatsapp.Handler{Service: s.Gateway, Log: s.log}).Register(mux)
 	in.Register(mux)
 	sb.Register(mux)
-	(&admin.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph, Token: s.cfg.AdminToken, Log: s.log, TrustProxy: s.cfg.TrustProxy}).Register(mux)
-	own := &v1.Server{Service: s.Gateway, Store: s.Store, Notify: s.Notify, Log: s.log, IdempotencyTTL: s.cfg.IdempotencyTTL}
+	(&admin.Handler{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Broadcasts: s.Broadcasts, Graph: s.Dispatch.Graph, Token: s.cfg.AdminToken, Log: s.log, TrustProxy: s.cfg.TrustProxy}).Register(mux)
+	own := &v1.Server{Service: s.Gateway, Store: s.Store, Notify: s.Notify, Broadcasts: s.Broadcasts, Log: s.log, IdempotencyTTL: s.cfg.IdempotencyTTL}
 	if err := own.Register(mux); err != nil {
 		return err
 	}
@@ -377,6 +387,7 @@ func (s *Server) build() error {
 // mountConsole serves the console under /console/ and sends / there.
 func (s *Server) mountConsole(mux *http.ServeMux) error {
 	d := console.Deps{Store: s.Store, Gateway: s.Gateway, Notify: s.Notify, Graph: s.Dispatch.Graph,
+		Broadcasts: s.Broadcasts,
 		TrustProxy: s.cfg.TrustProxy, Log: s.log, Now: s.cfg.Now}
 	if s.sandbox != nil {
 		d.Sandbox, d.Fake = true, s.sandbox.fake
@@ -419,7 +430,7 @@ func (s *Server) URL() string { return "http://" + s.Addr() }
 func (s *Server) Run(ctx context.Context) error {
 	work, stopWork := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	for _, r := range []*queue.Runner{s.sends, s.deliveries, s.inbound, s.replies, s.uploads} {
+	for _, r := range []*queue.Runner{s.sends, s.deliveries, s.inbound, s.replies, s.uploads, s.broadcasts} {
 		wg.Add(1)
 		go func() { defer wg.Done(); r.Run(work) }()
 	}

@@ -6,11 +6,13 @@ package admin
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/botgate/botgate/internal/api"
+	"github.com/botgate/botgate/internal/broadcast"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/gateway"
 	"github.com/botgate/botgate/internal/graph"
@@ -26,8 +28,10 @@ type Handler struct {
 	Gateway *gateway.Service
 	Notify  *notify.Notifier
 	Graph   *graph.Client // profile reads for rendering blocks
-	Token   string
-	Log     *slog.Logger
+	// Broadcasts serves the broadcast routes; nil leaves them out.
+	Broadcasts *broadcast.Service
+	Token      string
+	Log        *slog.Logger
 	// TrustProxy: the audit log takes the caller's address from X-Forwarded-For.
 	TrustProxy bool
 }
@@ -84,6 +88,12 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		"DELETE /admin/v1/users/{username}": h.deleteUser,
 		"GET /admin/v1/audit":               h.listAudit,
 	}
+	if h.Broadcasts != nil {
+		maps.Copy(routes, h.broadcastRoutes())
+		mux.HandleFunc(uploadRoute, func(w http.ResponseWriter, r *http.Request) {
+			h.wrap(uploadRoute, func(ctx context.Context, r *http.Request) (int, any, error) { return h.uploadRecipients(ctx, w, r) })(w, r)
+		})
+	}
 	for pattern, fn := range routes {
 		mux.HandleFunc(pattern, h.wrap(pattern, fn))
 	}
@@ -97,12 +107,15 @@ func (h *Handler) Register(mux *http.ServeMux) {
 // queryParams are the query parameters each route reads; any other is
 // refused, so a misspelt filter is never silently ignored.
 var queryParams = map[string][]string{
-	"GET /admin/v1/messages":                {"bot_id", "request_id", "status", "recipient", "since", "until", "limit", "before"},
-	"GET /admin/v1/bots/{id}/deliveries":    {"before"},
-	"GET /admin/v1/bots/{id}/blocks/{name}": {"version"},
-	"GET /admin/v1/bots/{id}/links":         {"psid"},
-	"GET /admin/v1/audit":                   {"limit", "before"},
-	"POST /admin/v1/bots/{id}/import":       {"kind", "format", "dry_run"},
+	"GET /admin/v1/messages":                              {"bot_id", "request_id", "status", "recipient", "since", "until", "limit", "before"},
+	"GET /admin/v1/bots/{id}/deliveries":                  {"before"},
+	"GET /admin/v1/bots/{id}/blocks/{name}":               {"version"},
+	"GET /admin/v1/bots/{id}/links":                       {"psid"},
+	"GET /admin/v1/audit":                                 {"limit", "before"},
+	"POST /admin/v1/bots/{id}/import":                     {"kind", "format", "dry_run"},
+	"GET /admin/v1/bots/{id}/broadcasts":                  {"cursor", "limit"},
+	"GET /admin/v1/bots/{id}/broadcasts/{bid}/recipients": {"state", "reason", "cursor", "limit"},
+	uploadRoute: {"format"},
 }
 
 // wrap checks the bearer token and the query parameters, audits changes and
@@ -120,7 +133,7 @@ func (h *Handler) wrap(pattern string, fn func(ctx context.Context, r *http.Requ
 			return
 		}
 		// An import's body is CSV or JSON Lines, as its format parameter says.
-		if r.Method != http.MethodGet && r.Method != http.MethodDelete && !strings.HasSuffix(pattern, "/import") {
+		if r.Method != http.MethodGet && r.Method != http.MethodDelete && !streamed[pattern] {
 			if err := api.CheckContentType(r); err != nil {
 				writeError(w, r, err, logs.From(r.Context(), h.Log))
 				return

@@ -23,7 +23,7 @@ var readOnly = map[string]bool{
 // streamed are the routes whose body is a file read as it arrives
 // (imports): their audit entry names the query, not the body's fields, and
 // their dry runs are not audited.
-var streamed = map[string]bool{"POST /admin/v1/bots/{id}/import": true}
+var streamed = map[string]bool{"POST /admin/v1/bots/{id}/import": true, uploadRoute: true}
 
 // audited runs fn and, when it changed something, writes the audit entry:
 // the route, the path it acted on (or the id it created), the names of the

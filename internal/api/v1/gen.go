@@ -35,6 +35,90 @@ func (e AttemptOutcome) Valid() bool {
 	}
 }
 
+// Defines values for BroadcastRecipientState.
+const (
+	BroadcastRecipientStateDelivered BroadcastRecipientState = "delivered"
+	BroadcastRecipientStateFailed    BroadcastRecipientState = "failed"
+	BroadcastRecipientStateQueued    BroadcastRecipientState = "queued"
+	BroadcastRecipientStateRead      BroadcastRecipientState = "read"
+	BroadcastRecipientStateScheduled BroadcastRecipientState = "scheduled"
+	BroadcastRecipientStateSent      BroadcastRecipientState = "sent"
+	BroadcastRecipientStateSkipped   BroadcastRecipientState = "skipped"
+)
+
+// Valid indicates whether the value is a known member of the BroadcastRecipientState enum.
+func (e BroadcastRecipientState) Valid() bool {
+	switch e {
+	case BroadcastRecipientStateDelivered:
+		return true
+	case BroadcastRecipientStateFailed:
+		return true
+	case BroadcastRecipientStateQueued:
+		return true
+	case BroadcastRecipientStateRead:
+		return true
+	case BroadcastRecipientStateScheduled:
+		return true
+	case BroadcastRecipientStateSent:
+		return true
+	case BroadcastRecipientStateSkipped:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BroadcastScheduleLate.
+const (
+	SendNow BroadcastScheduleLate = "send_now"
+	Skip    BroadcastScheduleLate = "skip"
+)
+
+// Valid indicates whether the value is a known member of the BroadcastScheduleLate enum.
+func (e BroadcastScheduleLate) Valid() bool {
+	switch e {
+	case SendNow:
+		return true
+	case Skip:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BroadcastState.
+const (
+	BroadcastStateCancelled BroadcastState = "cancelled"
+	BroadcastStateCompleted BroadcastState = "completed"
+	BroadcastStateDraft     BroadcastState = "draft"
+	BroadcastStateExpired   BroadcastState = "expired"
+	BroadcastStatePaused    BroadcastState = "paused"
+	BroadcastStateRunning   BroadcastState = "running"
+	BroadcastStateScheduled BroadcastState = "scheduled"
+)
+
+// Valid indicates whether the value is a known member of the BroadcastState enum.
+func (e BroadcastState) Valid() bool {
+	switch e {
+	case BroadcastStateCancelled:
+		return true
+	case BroadcastStateCompleted:
+		return true
+	case BroadcastStateDraft:
+		return true
+	case BroadcastStateExpired:
+		return true
+	case BroadcastStatePaused:
+		return true
+	case BroadcastStateRunning:
+		return true
+	case BroadcastStateScheduled:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Channel.
 const (
 	Messenger Channel = "messenger"
@@ -76,6 +160,8 @@ func (e DeliveryState) Valid() bool {
 
 // Defines values for EventType.
 const (
+	BroadcastCompleted  EventType = "broadcast.completed"
+	BroadcastStarted    EventType = "broadcast.started"
 	ContactWindowOpened EventType = "contact.window_opened"
 	InboundMessage      EventType = "inbound.message"
 	InboundPostback     EventType = "inbound.postback"
@@ -90,6 +176,10 @@ const (
 // Valid indicates whether the value is a known member of the EventType enum.
 func (e EventType) Valid() bool {
 	switch e {
+	case BroadcastCompleted:
+		return true
+	case BroadcastStarted:
+		return true
 	case ContactWindowOpened:
 		return true
 	case InboundMessage:
@@ -140,21 +230,39 @@ func (e MessageStatus) Valid() bool {
 	}
 }
 
-// Defines values for SendMessageRequestMessagingType.
+// Defines values for MessagingType.
 const (
-	MESSAGETAG SendMessageRequestMessagingType = "MESSAGE_TAG"
-	RESPONSE   SendMessageRequestMessagingType = "RESPONSE"
-	UPDATE     SendMessageRequestMessagingType = "UPDATE"
+	MESSAGETAG MessagingType = "MESSAGE_TAG"
+	RESPONSE   MessagingType = "RESPONSE"
+	UPDATE     MessagingType = "UPDATE"
 )
 
-// Valid indicates whether the value is a known member of the SendMessageRequestMessagingType enum.
-func (e SendMessageRequestMessagingType) Valid() bool {
+// Valid indicates whether the value is a known member of the MessagingType enum.
+func (e MessagingType) Valid() bool {
 	switch e {
 	case MESSAGETAG:
 		return true
 	case RESPONSE:
 		return true
 	case UPDATE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListBroadcastRecipientsParamsFormat.
+const (
+	Csv  ListBroadcastRecipientsParamsFormat = "csv"
+	Json ListBroadcastRecipientsParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the ListBroadcastRecipientsParamsFormat enum.
+func (e ListBroadcastRecipientsParamsFormat) Valid() bool {
+	switch e {
+	case Csv:
+		return true
+	case Json:
 		return true
 	default:
 		return false
@@ -199,6 +307,35 @@ type Attempt struct {
 // AttemptOutcome defines model for Attempt.Outcome.
 type AttemptOutcome string
 
+// AudienceEntry One user, named in one way, with the parameters its placeholders use.
+type AudienceEntry struct {
+	Email    *string            `json:"email,omitempty"`
+	Params   *map[string]string `json:"params,omitempty"`
+	Phone    *string            `json:"phone,omitempty"`
+	Psid     *string            `json:"psid,omitempty"`
+	Username *string            `json:"username,omitempty"`
+	WaId     *string            `json:"wa_id,omitempty"`
+}
+
+// AudienceRowError defines model for AudienceRowError.
+type AudienceRowError struct {
+	// Line The row's line in the body (1 is the first; a CSV's header is line 1).
+	Line   int    `json:"line"`
+	Reason string `json:"reason"`
+}
+
+// AudienceUpload defines model for AudienceUpload.
+type AudienceUpload struct {
+	// Id aud_…: name it in a broadcast's audience.upload.
+	Id string `json:"id"`
+
+	// Refused Rows that could not be used (the first 100), with their line.
+	Refused []AudienceRowError `json:"refused"`
+
+	// Rows Rows kept.
+	Rows int64 `json:"rows"`
+}
+
 // Block defines model for Block.
 type Block struct {
 	Cards []map[string]interface{} `json:"cards"`
@@ -237,6 +374,187 @@ type BlockRef struct {
 	Name   string             `json:"name"`
 	Params *map[string]string `json:"params,omitempty"`
 }
+
+// Broadcast defines model for Broadcast.
+type Broadcast struct {
+	// Audience Exactly one way to choose the recipients.
+	Audience BroadcastAudience `json:"audience"`
+	Channel  Channel           `json:"channel"`
+
+	// Content Exactly one of message, block or template.
+	Content           BroadcastContent `json:"content"`
+	Counts            BroadcastCounts  `json:"counts"`
+	CreatedAt         time.Time        `json:"created_at"`
+	EstimatedFinishAt *time.Time       `json:"estimated_finish_at,omitempty"`
+	ExpiresAt         *time.Time       `json:"expires_at,omitempty"`
+	FailedByReason    map[string]int64 `json:"failed_by_reason"`
+	FinishedAt        *time.Time       `json:"finished_at,omitempty"`
+
+	// Hours Recipients per UTC hour of their scheduled send (the time-zone breakdown).
+	Hours []HourCount `json:"hours"`
+
+	// Id bc_…
+	Id            string   `json:"id"`
+	MessagingType *string  `json:"messaging_type,omitempty"`
+	Name          string   `json:"name"`
+	RatePerSecond *float64 `json:"rate_per_second,omitempty"`
+
+	// Schedule Absent: now. `at`: at an instant. `local_time` (with `date`): at that time in each recipient's zone.
+	Schedule        *BroadcastSchedule `json:"schedule,omitempty"`
+	SkippedByReason map[string]int64   `json:"skipped_by_reason"`
+	StartedAt       *time.Time         `json:"started_at,omitempty"`
+	State           BroadcastState     `json:"state"`
+	Tag             *string            `json:"tag,omitempty"`
+}
+
+// BroadcastAudience Exactly one way to choose the recipients.
+type BroadcastAudience struct {
+	// Filter Contacts whose parameters or tags match, e.g. `tier = gold`, `city in (Paris, Lyon)`, `tag = vip` (docs/broadcasts.md).
+	Filter *string          `json:"filter,omitempty"`
+	List   *[]AudienceEntry `json:"list,omitempty"`
+
+	// ListSize In answers: how many entries the inline list had (the list itself is not repeated).
+	ListSize *int `json:"list_size,omitempty"`
+
+	// Topic A Sobot topic: its active subscribers, by their notification tokens.
+	Topic *string `json:"topic,omitempty"`
+
+	// Upload The id of a list uploaded to POST /v1/broadcasts/audience.
+	Upload *string `json:"upload,omitempty"`
+
+	// WindowOpen The contacts whose messaging window is open now.
+	WindowOpen *bool `json:"window_open,omitempty"`
+
+	// WroteWithin Contacts who wrote within this Go duration, e.g. `168h`.
+	WroteWithin *string `json:"wrote_within,omitempty"`
+}
+
+// BroadcastContent Exactly one of message, block or template.
+type BroadcastContent struct {
+	Block *BlockRef `json:"block,omitempty"`
+
+	// Message Messenger: Graph's own message object; `{{param}}` placeholders are filled per recipient.
+	Message *map[string]interface{} `json:"message,omitempty"`
+
+	// Template WhatsApp: the Cloud API template object (name, language, components); per-recipient parameters come from the contact's parameters.
+	Template *map[string]interface{} `json:"template,omitempty"`
+}
+
+// BroadcastCounts defines model for BroadcastCounts.
+type BroadcastCounts struct {
+	Delivered int64 `json:"delivered"`
+	Failed    int64 `json:"failed"`
+	Queued    int64 `json:"queued"`
+	Read      int64 `json:"read"`
+	Scheduled int64 `json:"scheduled"`
+	Sent      int64 `json:"sent"`
+	Skipped   int64 `json:"skipped"`
+	Targeted  int64 `json:"targeted"`
+}
+
+// BroadcastCreate defines model for BroadcastCreate.
+type BroadcastCreate struct {
+	// Audience Exactly one way to choose the recipients.
+	Audience BroadcastAudience `json:"audience"`
+	Channel  Channel           `json:"channel"`
+
+	// Content Exactly one of message, block or template.
+	Content BroadcastContent `json:"content"`
+
+	// DryRun Count the audience and the skips by reason; store nothing, send nothing.
+	DryRun *bool `json:"dry_run,omitempty"`
+
+	// ExpiresAt Recipients not sent by then are skipped (expired).
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+
+	// MessagingType Messenger: recipients the policy refuses are skipped with the reason.
+	MessagingType *MessagingType `json:"messaging_type,omitempty"`
+
+	// Name Yours, to find it again; default: the broadcast's id.
+	Name *string `json:"name,omitempty"`
+
+	// RatePerSecond Messages per second at most (up to 1000), beneath the channel's own pacing; 0 or absent: the channel's only.
+	RatePerSecond *float64 `json:"rate_per_second,omitempty"`
+
+	// Schedule Absent: now. `at`: at an instant. `local_time` (with `date`): at that time in each recipient's zone.
+	Schedule *BroadcastSchedule `json:"schedule,omitempty"`
+
+	// Tag Messenger's message tag, with messaging_type MESSAGE_TAG.
+	Tag *string `json:"tag,omitempty"`
+}
+
+// BroadcastDryRun defines model for BroadcastDryRun.
+type BroadcastDryRun struct {
+	Channel Channel         `json:"channel"`
+	Counts  BroadcastCounts `json:"counts"`
+
+	// DryRun Always true.
+	DryRun            bool             `json:"dry_run"`
+	EstimatedFinishAt *time.Time       `json:"estimated_finish_at,omitempty"`
+	Hours             []HourCount      `json:"hours"`
+	SkippedByReason   map[string]int64 `json:"skipped_by_reason"`
+}
+
+// BroadcastPage defines model for BroadcastPage.
+type BroadcastPage struct {
+	Items []Broadcast `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// BroadcastRecipient defines model for BroadcastRecipient.
+type BroadcastRecipient struct {
+	// MessageId botgate's message id (msg_…), once queued.
+	MessageId *string `json:"message_id,omitempty"`
+
+	// Reason Why it was skipped or failed.
+	Reason *string `json:"reason,omitempty"`
+
+	// Recipient The user as the audience named them (PSID, wa_id, phone, username or email).
+	Recipient   string     `json:"recipient"`
+	ScheduledAt *time.Time `json:"scheduled_at,omitempty"`
+
+	// State scheduled: waits for its time; queued: handed to the gateway; then its message's status (sent, delivered, read, failed); skipped: refused before sending, `reason` says why.
+	State BroadcastRecipientState `json:"state"`
+}
+
+// BroadcastRecipientPage defines model for BroadcastRecipientPage.
+type BroadcastRecipientPage struct {
+	Items []BroadcastRecipient `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// BroadcastRecipientState scheduled: waits for its time; queued: handed to the gateway; then its message's status (sent, delivered, read, failed); skipped: refused before sending, `reason` says why.
+type BroadcastRecipientState string
+
+// BroadcastSchedule Absent: now. `at`: at an instant. `local_time` (with `date`): at that time in each recipient's zone.
+type BroadcastSchedule struct {
+	At *time.Time `json:"at,omitempty"`
+
+	// Date YYYY-MM-DD, the day of local_time.
+	Date *string `json:"date,omitempty"`
+
+	// DefaultTimezone IANA zone for recipients whose zone is unknown (default UTC).
+	DefaultTimezone *string `json:"default_timezone,omitempty"`
+
+	// Late Recipients whose local time has passed when the broadcast starts.
+	Late *BroadcastScheduleLate `json:"late,omitempty"`
+
+	// LocalTime HH:MM in each recipient's time zone.
+	LocalTime *string `json:"local_time,omitempty"`
+
+	// QuietHours [from, to] local times between which nothing is sent, e.g. ["21:00", "08:00"].
+	QuietHours *[]string `json:"quiet_hours,omitempty"`
+}
+
+// BroadcastScheduleLate Recipients whose local time has passed when the broadcast starts.
+type BroadcastScheduleLate string
+
+// BroadcastState defines model for BroadcastState.
+type BroadcastState string
 
 // Channel defines model for Channel.
 type Channel string
@@ -317,6 +635,13 @@ type EventEnvelope struct {
 
 // EventType defines model for EventType.
 type EventType string
+
+// HourCount defines model for HourCount.
+type HourCount struct {
+	// Hour The UTC hour.
+	Hour       time.Time `json:"hour"`
+	Recipients int64     `json:"recipients"`
+}
 
 // InboundEventData defines model for InboundEventData.
 type InboundEventData struct {
@@ -418,6 +743,9 @@ type MessagePart struct {
 // MessageStatus defines model for MessageStatus.
 type MessageStatus string
 
+// MessagingType Messenger's messaging type.
+type MessagingType string
+
 // Problem defines model for Problem.
 type Problem struct {
 	// Code The core's error kind: invalid, forbidden, not_found, duplicate, …
@@ -483,8 +811,10 @@ type SendMessageRequest struct {
 	// parameters by name) or `{"type":"interactive","interactive":{"type":"button|list|cta_url",…}}` (the Cloud
 	// API's shape). Templates are checked against the number's approved templates before sending; a refusal
 	// answers 422 with Graph's code in `graph_code` (docs/whatsapp.md).
-	Message       *map[string]interface{}          `json:"message,omitempty"`
-	MessagingType *SendMessageRequestMessagingType `json:"messaging_type,omitempty"`
+	Message *map[string]interface{} `json:"message,omitempty"`
+
+	// MessagingType Messenger's messaging type.
+	MessagingType *MessagingType `json:"messaging_type,omitempty"`
 
 	// Metadata Yours; kept with the message and shown with it.
 	Metadata *map[string]interface{} `json:"metadata,omitempty"`
@@ -493,9 +823,6 @@ type SendMessageRequest struct {
 	// To The user, named in exactly one way. Messenger: psid, phone, username, email, user_phone_number, notification_token. WhatsApp: wa_id (or phone).
 	To Recipient `json:"to"`
 }
-
-// SendMessageRequestMessagingType defines model for SendMessageRequest.MessagingType.
-type SendMessageRequestMessagingType string
 
 // Subscription A notification-messages topic the user opted into (or stopped).
 type Subscription struct {
@@ -689,6 +1016,42 @@ type GetBlockParams struct {
 	Version *int `form:"version,omitempty" json:"version,omitempty"`
 }
 
+// ListBroadcastsParams defines parameters for ListBroadcasts.
+type ListBroadcastsParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateBroadcastParams defines parameters for CreateBroadcast.
+type CreateBroadcastParams struct {
+	// IdempotencyKey Up to 255 printable characters; kept per bot for 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListBroadcastRecipientsParams defines parameters for ListBroadcastRecipients.
+type ListBroadcastRecipientsParams struct {
+	// Limit Items per page, 1 to 500 (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// State Only recipients in this state.
+	State *BroadcastRecipientState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Reason Only recipients skipped or failed for this reason.
+	Reason *string `form:"reason,omitempty" json:"reason,omitempty"`
+
+	// Format `csv` exports every matching recipient as CSV; `json` (the default) a page.
+	Format *ListBroadcastRecipientsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// ListBroadcastRecipientsParamsFormat defines parameters for ListBroadcastRecipients.
+type ListBroadcastRecipientsParamsFormat string
+
 // ListContactsParams defines parameters for ListContacts.
 type ListContactsParams struct {
 	// Limit Items per page, 1 to 500 (default 100).
@@ -792,6 +1155,53 @@ type CreateWhatsAppTemplateParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// EventBroadcastCompletedJSONBody defines parameters for EventBroadcastCompleted.
+type EventBroadcastCompletedJSONBody struct {
+	Data struct {
+		Channel Channel `json:"channel"`
+
+		// Counts As GET shows them when the broadcast completed; sent ≥ delivered ≥ read.
+		Counts *struct {
+			Delivered *int64 `json:"delivered,omitempty"`
+			Failed    *int64 `json:"failed,omitempty"`
+			Queued    *int64 `json:"queued,omitempty"`
+			Read      *int64 `json:"read,omitempty"`
+			Scheduled *int64 `json:"scheduled,omitempty"`
+			Sent      *int64 `json:"sent,omitempty"`
+			Skipped   *int64 `json:"skipped,omitempty"`
+			Targeted  *int64 `json:"targeted,omitempty"`
+		} `json:"counts,omitempty"`
+		FailedByReason  *map[string]int64 `json:"failed_by_reason,omitempty"`
+		FinishedAt      *time.Time        `json:"finished_at,omitempty"`
+		Id              string            `json:"id"`
+		Name            string            `json:"name"`
+		SkippedByReason *map[string]int64 `json:"skipped_by_reason,omitempty"`
+		StartedAt       *time.Time        `json:"started_at,omitempty"`
+		State           string            `json:"state"`
+
+		// Targeted Recipients resolved so far.
+		Targeted int64 `json:"targeted"`
+	} `json:"data"`
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
+// EventBroadcastStartedJSONBody defines parameters for EventBroadcastStarted.
+type EventBroadcastStartedJSONBody struct {
+	Data struct {
+		Channel   Channel    `json:"channel"`
+		Id        string     `json:"id"`
+		Name      string     `json:"name"`
+		StartedAt *time.Time `json:"started_at,omitempty"`
+		State     string     `json:"state"`
+
+		// Targeted Recipients resolved so far.
+		Targeted int64 `json:"targeted"`
+	} `json:"data"`
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
 // EventContactWindowOpenedJSONBody defines parameters for EventContactWindowOpened.
 type EventContactWindowOpenedJSONBody struct {
 	Data      WindowEventData `json:"data"`
@@ -861,6 +1271,9 @@ type CreateBlockJSONRequestBody = BlockCreate
 // PutBlockJSONRequestBody defines body for PutBlock for application/json ContentType.
 type PutBlockJSONRequestBody = BlockCards
 
+// CreateBroadcastJSONRequestBody defines body for CreateBroadcast for application/json ContentType.
+type CreateBroadcastJSONRequestBody = BroadcastCreate
+
 // UpdateContactJSONRequestBody defines body for UpdateContact for application/json ContentType.
 type UpdateContactJSONRequestBody = ContactUpdate
 
@@ -875,6 +1288,12 @@ type UpdateWebhookEndpointJSONRequestBody = WebhookEndpointUpdate
 
 // CreateWhatsAppTemplateJSONRequestBody defines body for CreateWhatsAppTemplate for application/json ContentType.
 type CreateWhatsAppTemplateJSONRequestBody = WhatsAppTemplateCreate
+
+// EventBroadcastCompletedJSONRequestBody defines body for EventBroadcastCompleted for application/json ContentType.
+type EventBroadcastCompletedJSONRequestBody EventBroadcastCompletedJSONBody
+
+// EventBroadcastStartedJSONRequestBody defines body for EventBroadcastStarted for application/json ContentType.
+type EventBroadcastStartedJSONRequestBody EventBroadcastStartedJSONBody
 
 // EventContactWindowOpenedJSONRequestBody defines body for EventContactWindowOpened for application/json ContentType.
 type EventContactWindowOpenedJSONRequestBody EventContactWindowOpenedJSONBody
@@ -923,6 +1342,30 @@ type ServerInterface interface {
 	// ListBlockVersions Every version of a block, the deletion included, newest first.
 	// (GET /v1/blocks/{name}/versions)
 	ListBlockVersions(w http.ResponseWriter, r *http.Request, name string)
+	// ListBroadcasts List the bot's broadcasts, newest first.
+	// (GET /v1/broadcasts)
+	ListBroadcasts(w http.ResponseWriter, r *http.Request, params ListBroadcastsParams)
+	// CreateBroadcast Create a broadcast, or count its audience with `dry_run`.
+	// (POST /v1/broadcasts)
+	CreateBroadcast(w http.ResponseWriter, r *http.Request, params CreateBroadcastParams)
+	// UploadAudience Upload an audience list (CSV or JSON Lines), streamed, up to 1,000,000 rows.
+	// (POST /v1/broadcasts/audience)
+	UploadAudience(w http.ResponseWriter, r *http.Request)
+	// GetBroadcast A broadcast with its live counts, reasons, time-zone breakdown and finish estimate.
+	// (GET /v1/broadcasts/{id})
+	GetBroadcast(w http.ResponseWriter, r *http.Request, id string)
+	// CancelBroadcast Stop for good; the counts say what went out.
+	// (POST /v1/broadcasts/{id}/cancel)
+	CancelBroadcast(w http.ResponseWriter, r *http.Request, id string)
+	// PauseBroadcast Stop new sends within a second; messages already queued still go.
+	// (POST /v1/broadcasts/{id}/pause)
+	PauseBroadcast(w http.ResponseWriter, r *http.Request, id string)
+	// ListBroadcastRecipients The broadcast's recipients with their state, a page as JSON or every one as CSV.
+	// (GET /v1/broadcasts/{id}/recipients)
+	ListBroadcastRecipients(w http.ResponseWriter, r *http.Request, id string, params ListBroadcastRecipientsParams)
+	// ResumeBroadcast Continue a paused broadcast where it stopped.
+	// (POST /v1/broadcasts/{id}/resume)
+	ResumeBroadcast(w http.ResponseWriter, r *http.Request, id string)
 	// ListContacts List the bot's contacts (users known from an event or a send), in id order.
 	// (GET /v1/contacts)
 	ListContacts(w http.ResponseWriter, r *http.Request, params ListContactsParams)
@@ -1163,6 +1606,305 @@ func (siw *ServerInterfaceWrapper) ListBlockVersions(w http.ResponseWriter, r *h
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListBlockVersions(w, r, name)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListBroadcasts operation middleware
+func (siw *ServerInterfaceWrapper) ListBroadcasts(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListBroadcastsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListBroadcasts(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateBroadcast operation middleware
+func (siw *ServerInterfaceWrapper) CreateBroadcast(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateBroadcastParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateBroadcast(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UploadAudience operation middleware
+func (siw *ServerInterfaceWrapper) UploadAudience(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UploadAudience(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetBroadcast operation middleware
+func (siw *ServerInterfaceWrapper) GetBroadcast(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetBroadcast(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CancelBroadcast operation middleware
+func (siw *ServerInterfaceWrapper) CancelBroadcast(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CancelBroadcast(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PauseBroadcast operation middleware
+func (siw *ServerInterfaceWrapper) PauseBroadcast(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PauseBroadcast(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListBroadcastRecipients operation middleware
+func (siw *ServerInterfaceWrapper) ListBroadcastRecipients(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListBroadcastRecipientsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", r.URL.Query(), &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "state"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "state", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "reason" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "reason", r.URL.Query(), &params.Reason, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "reason"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "reason", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", r.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "format"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "format", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListBroadcastRecipients(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ResumeBroadcast operation middleware
+func (siw *ServerInterfaceWrapper) ResumeBroadcast(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ResumeBroadcast(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2209,6 +2951,14 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/webhook-endpoints/{id}/rotate-secret", wrapper.RotateWebhookSecret)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/webhook-endpoints/{id}/deliveries", wrapper.ListWebhookDeliveries)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/replay", wrapper.ReplayWebhookDelivery)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/broadcasts", wrapper.ListBroadcasts)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/broadcasts", wrapper.CreateBroadcast)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/broadcasts/audience", wrapper.UploadAudience)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/broadcasts/{id}", wrapper.GetBroadcast)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/broadcasts/{id}/pause", wrapper.PauseBroadcast)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/broadcasts/{id}/resume", wrapper.ResumeBroadcast)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/broadcasts/{id}/cancel", wrapper.CancelBroadcast)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/broadcasts/{id}/recipients", wrapper.ListBroadcastRecipients)
 
 	return m
 }
@@ -2219,6 +2969,12 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 // webhook http.Handler returned by {Op}WebhookHandler at
 // whatever URL path they advertise to senders.
 type WebhookReceiverInterface interface {
+	// Every recipient of a broadcast was handed over or skipped; with the counts.
+	// HandleEventBroadcastCompletedWebhook handles the POST webhook for broadcast.completed.
+	HandleEventBroadcastCompletedWebhook(w http.ResponseWriter, r *http.Request)
+	// A broadcast's first recipients were handed over to be sent.
+	// HandleEventBroadcastStartedWebhook handles the POST webhook for broadcast.started.
+	HandleEventBroadcastStartedWebhook(w http.ResponseWriter, r *http.Request)
 	// The user wrote after the 24-hour window had closed (or for the first time).
 	// HandleEventContactWindowOpenedWebhook handles the POST webhook for contact.window_opened.
 	HandleEventContactWindowOpenedWebhook(w http.ResponseWriter, r *http.Request)
@@ -2251,6 +3007,46 @@ type WebhookReceiverInterface interface {
 // WebhookReceiverMiddlewareFunc wraps an http.Handler with cross-
 // cutting behavior (signature verification, logging, rate limiting, ...).
 type WebhookReceiverMiddlewareFunc func(http.Handler) http.Handler
+
+// EventBroadcastCompletedWebhookHandler returns the http.Handler for the broadcast.completed webhook.
+// Mount this at the URL path advertised to webhook senders. errHandler
+// may be nil; if so, parameter-binding errors return 400 with the error
+// message. Middlewares are applied in the order provided -- the last
+// argument becomes the outermost wrapper.
+func EventBroadcastCompletedWebhookHandler(si WebhookReceiverInterface, errHandler func(w http.ResponseWriter, r *http.Request, err error), middlewares ...WebhookReceiverMiddlewareFunc) http.Handler {
+	if errHandler == nil {
+		errHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
+	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		si.HandleEventBroadcastCompletedWebhook(w, r)
+	})
+	for _, mw := range middlewares {
+		h = mw(h)
+	}
+	return h
+}
+
+// EventBroadcastStartedWebhookHandler returns the http.Handler for the broadcast.started webhook.
+// Mount this at the URL path advertised to webhook senders. errHandler
+// may be nil; if so, parameter-binding errors return 400 with the error
+// message. Middlewares are applied in the order provided -- the last
+// argument becomes the outermost wrapper.
+func EventBroadcastStartedWebhookHandler(si WebhookReceiverInterface, errHandler func(w http.ResponseWriter, r *http.Request, err error), middlewares ...WebhookReceiverMiddlewareFunc) http.Handler {
+	if errHandler == nil {
+		errHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
+	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		si.HandleEventBroadcastStartedWebhook(w, r)
+	})
+	for _, mw := range middlewares {
+		h = mw(h)
+	}
+	return h
+}
 
 // EventContactWindowOpenedWebhookHandler returns the http.Handler for the contact.window_opened webhook.
 // Mount this at the URL path advertised to webhook senders. errHandler

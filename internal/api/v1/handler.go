@@ -16,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	apispec "github.com/botgate/botgate/api"
+	"github.com/botgate/botgate/internal/broadcast"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/gateway"
 	"github.com/botgate/botgate/internal/notify"
@@ -28,7 +29,9 @@ type Server struct {
 	Service *gateway.Service
 	Store   *store.Store
 	Notify  *notify.Notifier // replays webhook deliveries
-	Log     *slog.Logger
+	// Broadcasts creates and reports on broadcasts.
+	Broadcasts *broadcast.Service
+	Log        *slog.Logger
 	// IdempotencyTTL is how long a bot's idempotency keys are kept (24 h).
 	IdempotencyTTL time.Duration
 	// MaxWait bounds Prefer: wait=N.

@@ -35,10 +35,17 @@ type Env struct {
 // Start runs botgate on a fresh SQLite database until the test ends.
 func Start(t *testing.T, opts harness.Options) *Env {
 	t.Helper()
+	return StartOn(t, storetest.New(t, "sqlite"), opts)
+}
+
+// StartOn runs botgate on db until the test ends; with storetest.Each, a
+// page's test runs on both databases.
+func StartOn(t *testing.T, db storetest.DB, opts harness.Options) *Env {
+	t.Helper()
 	if _, err := exec.LookPath(Chromium); err != nil {
 		t.Fatalf("browser tests need %s (apt-get install -y chromium; .ci/run does it)", Chromium)
 	}
-	e := harness.Start(t, storetest.New(t, "sqlite"), opts)
+	e := harness.Start(t, db, opts)
 	return &Env{Env: e, URL: e.Server.URL()}
 }
 

@@ -1,0 +1,77 @@
+package broadcast_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/botgate/botgate/internal/broadcast"
+	"github.com/botgate/botgate/internal/harness"
+	"github.com/botgate/botgate/internal/store/storetest"
+)
+
+// A topic's active subscribers get a 09:00 broadcast at 09:00 in their
+// subscription's time zone, through their notification-messages tokens; a
+// subscriber who stopped the topic before their time is skipped as
+// unsubscribed. An uploaded list keeps its good rows and refuses the rest
+// with their lines.
+func TestTopicAndUploadAudiences(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		t0 := time.Date(2026, 12, 23, 12, 0, 0, 0, time.UTC)
+		e := start(t, db, t0, harness.Options{})
+		const page = harness.Page
+		e.importCSV("subscriptions", "page_id,psid,topic,token,status,timezone,updated_at\n"+
+			page+",700000000000001,offers,tok-shanghai,1,Asia/Shanghai,2026-12-01T00:00:00Z\n"+
+			page+",700000000000002,offers,tok-stopped,0,Europe/Paris,2026-12-01T00:00:00Z\n"+
+			page+",700000000000003,offers,tok-newyork,1,America/New_York,2026-12-01T00:00:00Z\n"+
+			page+",700000000000004,news,tok-news,1,,2026-12-01T00:00:00Z\n")
+		b, err := e.svc().Create(t.Context(), e.bot, broadcast.Spec{Name: "offers", Channel: "messenger",
+			Content:  broadcast.Content{Message: json.RawMessage(`{"text":"Today only"}`)},
+			Audience: broadcast.Audience{Topic: "offers"},
+			Schedule: broadcast.Schedule{LocalTime: "09:00", Date: "2026-12-24"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		harness.WaitFor(t, "the audience expanded", wait, func() bool { return len(e.get(b.ID).Hours) == 2 })
+		got := e.get(b.ID)
+		if got.Counts.Targeted != 2 || !got.Hours[0].Hour.Equal(time.Date(2026, 12, 24, 1, 0, 0, 0, time.UTC)) ||
+			!got.Hours[1].Hour.Equal(time.Date(2026, 12, 24, 14, 0, 0, 0, time.UTC)) {
+			t.Fatalf("topic audience: %+v %+v", got.Counts, got.Hours)
+		}
+		e.clk.Set(time.Date(2026, 12, 24, 1, 0, 0, 0, time.UTC))
+		harness.WaitFor(t, "Shanghai's 09:00", wait, func() bool { return e.Fake.SendCount() == 1 })
+		if tok := e.Fake.Sends()[0].Recipient["notification_messages_token"]; tok != "tok-shanghai" {
+			t.Fatalf("sent to %v", e.Fake.Sends()[0].Recipient)
+		}
+		// Recorded before the clock jumps again, past the send job's lease.
+		harness.WaitFor(t, "the send recorded", wait, func() bool { return e.get(b.ID).Counts.Sent == 1 })
+		e.importCSV("subscriptions", "page_id,psid,topic,token,status,timezone,updated_at\n"+
+			page+",700000000000003,offers,tok-newyork,0,America/New_York,2026-12-24T00:30:00Z\n")
+		e.clk.Set(time.Date(2026, 12, 24, 14, 0, 0, 0, time.UTC))
+		done := e.waitState(b.ID, broadcast.StateCompleted)
+		if done.Counts.Sent != 1 || done.SkippedByReason[broadcast.ReasonUnsubscribed] != 1 || sendsTo(e.Fake)["tok-newyork"] != 0 {
+			t.Errorf("after New York's 09:00: %+v %v, %d sends", done.Counts, done.SkippedByReason, e.Fake.SendCount())
+		}
+
+		up, err := e.svc().Upload(t.Context(), e.BotID, strings.NewReader("psid,name\n700000000000001,Ada\n,nobody\n700000000000003,Bob,extra\n700000000000003,Bob\n"), "csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if up.Rows != 2 || len(up.Refused) != 2 || up.Refused[0].Line != 3 || up.Refused[1].Line != 4 ||
+			up.Refused[0].Reason != "names no user; give one of psid, wa_id, phone, username, email" {
+			t.Errorf("upload: %+v", up)
+		}
+		dry, err := e.svc().Create(t.Context(), e.bot, broadcast.Spec{Channel: "messenger", DryRun: true,
+			Content:       broadcast.Content{Message: json.RawMessage(`{"text":"Hi {{name}}"}`)},
+			Audience:      broadcast.Audience{Upload: up.ID},
+			MessagingType: "MESSAGE_TAG", Tag: "ACCOUNT_UPDATE"})
+		if err != nil || dry.Counts.Targeted != 2 || dry.Counts.Scheduled != 2 {
+			t.Errorf("dry run of the upload: %+v %v", dry, err)
+		}
+		if _, err := e.svc().Create(t.Context(), e.bot, broadcast.Spec{Channel: "messenger", Content: broadcast.Content{Message: json.RawMessage(`{"text":"x"}`)},
+			Audience: broadcast.Audience{Upload: "bup_none"}, MessagingType: "UPDATE"}); err == nil || !strings.Contains(err.Error(), "no upload") {
+			t.Errorf("an unknown upload: %v", err)
+		}
+	})
+}
