@@ -165,17 +165,18 @@ func (e DeliveryState) Valid() bool {
 
 // Defines values for EventType.
 const (
-	BroadcastCompleted  EventType = "broadcast.completed"
-	BroadcastStarted    EventType = "broadcast.started"
-	ContactWindowOpened EventType = "contact.window_opened"
-	InboundMessage      EventType = "inbound.message"
-	InboundPostback     EventType = "inbound.postback"
-	MessageAccepted     EventType = "message.accepted"
-	MessageDelivered    EventType = "message.delivered"
-	MessageFailed       EventType = "message.failed"
-	MessageRead         EventType = "message.read"
-	MessageSent         EventType = "message.sent"
-	SubscriptionChanged EventType = "subscription.changed"
+	BroadcastCompleted    EventType = "broadcast.completed"
+	BroadcastStarted      EventType = "broadcast.started"
+	ContactWindowOpened   EventType = "contact.window_opened"
+	InboundMessage        EventType = "inbound.message"
+	InboundPostback       EventType = "inbound.postback"
+	MessageAccepted       EventType = "message.accepted"
+	MessageDelivered      EventType = "message.delivered"
+	MessageFailed         EventType = "message.failed"
+	MessageRead           EventType = "message.read"
+	MessageSent           EventType = "message.sent"
+	SubscriptionChanged   EventType = "subscription.changed"
+	TemplateStatusChanged EventType = "template.status_changed"
 )
 
 // Valid indicates whether the value is a known member of the EventType enum.
@@ -202,6 +203,8 @@ func (e EventType) Valid() bool {
 	case MessageSent:
 		return true
 	case SubscriptionChanged:
+		return true
+	case TemplateStatusChanged:
 		return true
 	default:
 		return false
@@ -1270,6 +1273,27 @@ type EventSubscriptionChangedJSONBody struct {
 	Type      interface{}           `json:"type"`
 }
 
+// EventTemplateStatusChangedJSONBody defines parameters for EventTemplateStatusChanged.
+type EventTemplateStatusChangedJSONBody struct {
+	Data struct {
+		At time.Time `json:"at"`
+
+		// From The status before, when known.
+		From     *string `json:"from,omitempty"`
+		Language string  `json:"language"`
+		Name     string  `json:"name"`
+
+		// Reason The reason of a rejection or pause, when Graph gives one.
+		Reason *string `json:"reason,omitempty"`
+
+		// Status APPROVED, PENDING, REJECTED, PAUSED, DISABLED, ...
+		Status string `json:"status"`
+		WabaId string `json:"waba_id"`
+	} `json:"data"`
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
 // CreateBlockJSONRequestBody defines body for CreateBlock for application/json ContentType.
 type CreateBlockJSONRequestBody = BlockCreate
 
@@ -1326,6 +1350,9 @@ type EventMessageSentJSONRequestBody EventMessageSentJSONBody
 
 // EventSubscriptionChangedJSONRequestBody defines body for EventSubscriptionChanged for application/json ContentType.
 type EventSubscriptionChangedJSONRequestBody EventSubscriptionChangedJSONBody
+
+// EventTemplateStatusChangedJSONRequestBody defines body for EventTemplateStatusChanged for application/json ContentType.
+type EventTemplateStatusChangedJSONRequestBody EventTemplateStatusChangedJSONBody
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -14267,6 +14294,11 @@ type WebhookInitiatorInterface interface {
 	EventSubscriptionChangedWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	EventSubscriptionChanged(ctx context.Context, targetURL string, body EventSubscriptionChangedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EventTemplateStatusChangedWithBody fires the template.status_changed webhook with any body
+	EventTemplateStatusChangedWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	EventTemplateStatusChanged(ctx context.Context, targetURL string, body EventTemplateStatusChangedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 func (p *WebhookInitiator) EventBroadcastCompletedWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -14523,6 +14555,30 @@ func (p *WebhookInitiator) EventSubscriptionChangedWithBody(ctx context.Context,
 
 func (p *WebhookInitiator) EventSubscriptionChanged(ctx context.Context, targetURL string, body EventSubscriptionChangedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewEventSubscriptionChangedWebhookRequest(targetURL, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) EventTemplateStatusChangedWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEventTemplateStatusChangedWebhookRequestWithBody(targetURL, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) EventTemplateStatusChanged(ctx context.Context, targetURL string, body EventTemplateStatusChangedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEventTemplateStatusChangedWebhookRequest(targetURL, body)
 	if err != nil {
 		return nil, err
 	}
@@ -14856,6 +14912,37 @@ func NewEventSubscriptionChangedWebhookRequest(targetURL string, body EventSubsc
 
 // NewEventSubscriptionChangedWebhookRequestWithBody builds a POST request for the subscription.changed webhook with any body
 func NewEventSubscriptionChangedWebhookRequestWithBody(targetURL string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewEventTemplateStatusChangedWebhookRequest builds a application/json POST request for the template.status_changed webhook
+func NewEventTemplateStatusChangedWebhookRequest(targetURL string, body EventTemplateStatusChangedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEventTemplateStatusChangedWebhookRequestWithBody(targetURL, "application/json", bodyReader)
+}
+
+// NewEventTemplateStatusChangedWebhookRequestWithBody builds a POST request for the template.status_changed webhook with any body
+func NewEventTemplateStatusChangedWebhookRequestWithBody(targetURL string, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 	_ = err
 

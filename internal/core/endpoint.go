@@ -23,7 +23,8 @@ const (
 
 // EventTypes lists every event type, in the order the contract shows them.
 var EventTypes = []string{EventMessageAccepted, EventMessageSent, EventMessageDelivered, EventMessageRead, EventMessageFailed,
-	EventInboundMessage, EventInboundPostback, EventSubscriptionChanged, EventWindowOpened, EventBroadcastStarted, EventBroadcastCompleted}
+	EventInboundMessage, EventInboundPostback, EventSubscriptionChanged, EventWindowOpened, EventBroadcastStarted, EventBroadcastCompleted,
+	EventTemplateStatus}
 
 // EndpointFailureLimit is how long an endpoint may fail every delivery
 // before botgate disables it.

@@ -209,8 +209,8 @@ func checkButton(b WATemplateButton, i int, given *WATemplateSendPart) error {
 // template's status changes (a review's result, a pause, a sync finding a
 // change): botgate's own event, beside the Meta events it forwards.
 type TemplateStatusEvent struct {
-	Event    string    `json:"event"` // template.status_changed
-	BotID    string    `json:"bot_id"`
+	Event    string    `json:"event,omitempty"`  // template.status_changed; in the webhook URL's body only
+	BotID    string    `json:"bot_id,omitempty"` // likewise
 	WABAID   string    `json:"waba_id"`
 	Name     string    `json:"name"`
 	Language string    `json:"language"`

@@ -122,15 +122,10 @@ func (h *Handler) applyTemplateChange(ctx context.Context, b *core.Bot, c waTemp
 	key := "wa:tpl:" + c.WABA + ":" + v.Name + ":" + v.Language + ":" + status + ":" + strconv.FormatInt(c.Time, 10)
 	return h.Store.Write(ctx, func(tx *store.Tx) error {
 		isNew, err := tx.FirstSeen(b.ID, key)
-		if err != nil || !isNew || b.WebhookURL == "" || !b.Forwarding {
+		if err != nil || !isNew {
 			return err
 		}
-		ev := core.TemplateStatusEvent{Event: core.EventTemplateStatus, BotID: b.ID, WABAID: c.WABA, Name: v.Name,
-			Language: v.Language, From: was, Status: status, Reason: reason, At: tx.Now()}
-		out, err := json.Marshal(ev)
-		if err != nil {
-			return err
-		}
-		return h.Notify.Enqueue(tx, &core.Delivery{BotID: b.ID, Kind: core.DeliveryEvent, URL: b.WebhookURL, Body: out})
+		return h.Notify.TemplateStatusChanged(tx, b, core.TemplateStatusEvent{WABAID: c.WABA, Name: v.Name,
+			Language: v.Language, From: was, Status: status, Reason: reason, At: tx.Now()})
 	})
 }

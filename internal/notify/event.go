@@ -77,3 +77,22 @@ func NewMessageData(m *core.MessageRecord) MessageData {
 	}
 	return d
 }
+
+// TemplateStatusChanged tells bot a template changed status, in tx: the bot's
+// webhook URL gets botgate's own event (when forwarding is on), and its
+// webhook endpoints that subscribed get template.status_changed.
+func (n *Notifier) TemplateStatusChanged(tx *store.Tx, b *core.Bot, ev core.TemplateStatusEvent) error {
+	ev.Event, ev.BotID = core.EventTemplateStatus, b.ID
+	if b.WebhookURL != "" && b.Forwarding {
+		body, err := json.Marshal(ev)
+		if err != nil {
+			return err
+		}
+		if err := n.Enqueue(tx, &core.Delivery{BotID: b.ID, Kind: core.DeliveryEvent, URL: b.WebhookURL, Body: body}); err != nil {
+			return err
+		}
+	}
+	data := ev
+	data.Event, data.BotID = "", "" // the envelope says both
+	return n.Emit(tx, b.ID, core.EventTemplateStatus, data)
+}

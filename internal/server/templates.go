@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/botgate/botgate/internal/core"
@@ -85,7 +84,7 @@ func (s *Server) templatesChanged(ctx context.Context, bot *core.Bot, changes []
 	waba := bot.WhatsApp.WABAID
 	err = s.Store.Write(ctx, func(tx *store.Tx) error {
 		for _, b := range bots {
-			if b.WhatsApp == nil || b.WhatsApp.WABAID != waba || b.WebhookURL == "" || !b.Forwarding {
+			if b.WhatsApp == nil || b.WhatsApp.WABAID != waba {
 				continue
 			}
 			for _, c := range changes {
@@ -95,12 +94,8 @@ func (s *Server) templatesChanged(ctx context.Context, bot *core.Bot, changes []
 					}
 					continue
 				}
-				body, err := json.Marshal(core.TemplateStatusEvent{Event: core.EventTemplateStatus, BotID: b.ID, WABAID: waba,
-					Name: c.Name, Language: c.Language, From: c.From, Status: c.To, Reason: c.Reason, At: tx.Now()})
-				if err != nil {
-					return err
-				}
-				if err := s.Notify.Enqueue(tx, &core.Delivery{BotID: b.ID, Kind: core.DeliveryEvent, URL: b.WebhookURL, Body: body}); err != nil {
+				if err := s.Notify.TemplateStatusChanged(tx, b, core.TemplateStatusEvent{WABAID: waba,
+					Name: c.Name, Language: c.Language, From: c.From, Status: c.To, Reason: c.Reason, At: tx.Now()}); err != nil {
 					return err
 				}
 			}

@@ -48,6 +48,9 @@ type Options struct {
 	// each group commit to disk, so a 200 survives a power loss; "normal"
 	// survives a crash of botgate but not of the machine.
 	SQLiteSync string
+	// WALFrameLimit is how many frames SQLite's WAL may hold before a
+	// checkpoint truncates it; 0 is DefaultWALFrameLimit.
+	WALFrameLimit int64
 }
 
 // Store is botgate's database.
@@ -65,6 +68,7 @@ type Store struct {
 	readStmts, writeStmts *stmtCache
 
 	stopCheckpoints chan struct{} // SQLite only
+	walFrameLimit   int64         // SQLite: WAL frames past which a checkpoint truncates the WAL
 	checkpoints     sync.WaitGroup
 }
 
@@ -89,7 +93,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if opts.BotCacheTTL == 0 {
 		opts.BotCacheTTL = 5 * time.Second
 	}
-	s := &Store{box: opts.Box, now: opts.Now}
+	s := &Store{box: opts.Box, now: opts.Now, walFrameLimit: opts.WALFrameLimit}
 	var err error
 	if IsPostgres(dsn) {
 		err = s.openPostgres(dsn)
@@ -119,6 +123,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	}
 	return s, nil
 }
+
+// DefaultWALFrameLimit is how many frames SQLite's WAL may hold before a
+// checkpoint truncates it: 16,384 pages of 4 KiB, 64 MiB.
+const DefaultWALFrameLimit = 16384
 
 func (s *Store) openSQLite(path, syncMode string) error {
 	if path == "" {
@@ -161,14 +169,20 @@ func (s *Store) openSQLite(path, syncMode string) error {
 		return err
 	}
 	s.stopCheckpoints = make(chan struct{})
+	if s.walFrameLimit == 0 {
+		s.walFrameLimit = DefaultWALFrameLimit
+	}
 	s.checkpoints.Add(1)
 	go s.checkpointer()
 	return nil
 }
 
 // checkpointer copies the WAL into the database file every second, on a
-// reader connection: PASSIVE checkpoints never wait on the writer, and the
-// WAL stays small.
+// reader connection: PASSIVE checkpoints never wait on the writer. Under a
+// steady stream of writes and reads the WAL is seldom reset, so the file
+// keeps growing (a 30-minute soak left 1.25 GB beside a 65 MB database);
+// once its frames pass walFrameLimit, a TRUNCATE checkpoint, which waits
+// briefly for readers and the writer, resets it to empty.
 func (s *Store) checkpointer() {
 	defer s.checkpoints.Done()
 	tick := time.NewTicker(time.Second)
@@ -178,8 +192,14 @@ func (s *Store) checkpointer() {
 		case <-s.stopCheckpoints:
 			return
 		case <-tick.C:
-			if _, err := s.read.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil && s.read.Ping() == nil {
+			var busy, frames, copied int64
+			if err := s.read.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
 				continue // a busy checkpoint tries again next tick
+			}
+			if frames > s.walFrameLimit {
+				// Busy (readers or the writer held on past busy_timeout):
+				// the next tick tries again.
+				_, _ = s.read.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 			}
 		}
 	}

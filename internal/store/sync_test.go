@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/botgate/botgate/internal/seal"
 )
@@ -36,4 +38,52 @@ func TestSQLiteSyncSetting(t *testing.T) {
 	if _, err := Open(context.Background(), filepath.Join(t.TempDir(), "b.db"), Options{Box: box, SQLiteSync: "off"}); err == nil {
 		t.Error(`SQLiteSync "off" was accepted`)
 	}
+}
+
+// TestSQLiteWALIsTruncated: a WAL grown past its frame limit is truncated
+// by the checkpointer, so a burst of writes does not leave a large file
+// behind for good (SQLite reuses the WAL from its start but never shrinks it).
+func TestSQLiteWALIsTruncated(t *testing.T) {
+	box, err := seal.New(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "b.db")
+	s, err := Open(context.Background(), path, Options{Box: box, WALFrameLimit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.write.Exec(`CREATE TABLE ballast (v BLOB)`); err != nil {
+		t.Fatal(err)
+	}
+	for range 50 { // about 2,000 pages of 4 KiB: ten times the limit
+		if _, err := s.write.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40)
+			INSERT INTO ballast SELECT randomblob(4000) FROM n`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	grown := walSize(t, path)
+	if grown < 200*4096 {
+		t.Fatalf("the WAL grew to %d bytes only; the test needs more than the limit", grown)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for walSize(t, path) >= 200*4096 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the WAL is still %d bytes (grown to %d), past the limit of 200 frames", walSize(t, path), grown)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func walSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path + "-wal")
+	if os.IsNotExist(err) {
+		return 0
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
 }

@@ -160,17 +160,18 @@ func (e DeliveryState) Valid() bool {
 
 // Defines values for EventType.
 const (
-	BroadcastCompleted  EventType = "broadcast.completed"
-	BroadcastStarted    EventType = "broadcast.started"
-	ContactWindowOpened EventType = "contact.window_opened"
-	InboundMessage      EventType = "inbound.message"
-	InboundPostback     EventType = "inbound.postback"
-	MessageAccepted     EventType = "message.accepted"
-	MessageDelivered    EventType = "message.delivered"
-	MessageFailed       EventType = "message.failed"
-	MessageRead         EventType = "message.read"
-	MessageSent         EventType = "message.sent"
-	SubscriptionChanged EventType = "subscription.changed"
+	BroadcastCompleted    EventType = "broadcast.completed"
+	BroadcastStarted      EventType = "broadcast.started"
+	ContactWindowOpened   EventType = "contact.window_opened"
+	InboundMessage        EventType = "inbound.message"
+	InboundPostback       EventType = "inbound.postback"
+	MessageAccepted       EventType = "message.accepted"
+	MessageDelivered      EventType = "message.delivered"
+	MessageFailed         EventType = "message.failed"
+	MessageRead           EventType = "message.read"
+	MessageSent           EventType = "message.sent"
+	SubscriptionChanged   EventType = "subscription.changed"
+	TemplateStatusChanged EventType = "template.status_changed"
 )
 
 // Valid indicates whether the value is a known member of the EventType enum.
@@ -197,6 +198,8 @@ func (e EventType) Valid() bool {
 	case MessageSent:
 		return true
 	case SubscriptionChanged:
+		return true
+	case TemplateStatusChanged:
 		return true
 	default:
 		return false
@@ -1265,6 +1268,27 @@ type EventSubscriptionChangedJSONBody struct {
 	Type      interface{}           `json:"type"`
 }
 
+// EventTemplateStatusChangedJSONBody defines parameters for EventTemplateStatusChanged.
+type EventTemplateStatusChangedJSONBody struct {
+	Data struct {
+		At time.Time `json:"at"`
+
+		// From The status before, when known.
+		From     *string `json:"from,omitempty"`
+		Language string  `json:"language"`
+		Name     string  `json:"name"`
+
+		// Reason The reason of a rejection or pause, when Graph gives one.
+		Reason *string `json:"reason,omitempty"`
+
+		// Status APPROVED, PENDING, REJECTED, PAUSED, DISABLED, ...
+		Status string `json:"status"`
+		WabaId string `json:"waba_id"`
+	} `json:"data"`
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
 // CreateBlockJSONRequestBody defines body for CreateBlock for application/json ContentType.
 type CreateBlockJSONRequestBody = BlockCreate
 
@@ -1321,6 +1345,9 @@ type EventMessageSentJSONRequestBody EventMessageSentJSONBody
 
 // EventSubscriptionChangedJSONRequestBody defines body for EventSubscriptionChanged for application/json ContentType.
 type EventSubscriptionChangedJSONRequestBody EventSubscriptionChangedJSONBody
+
+// EventTemplateStatusChangedJSONRequestBody defines body for EventTemplateStatusChanged for application/json ContentType.
+type EventTemplateStatusChangedJSONRequestBody EventTemplateStatusChangedJSONBody
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -3002,6 +3029,9 @@ type WebhookReceiverInterface interface {
 	// The user opted into, stopped or resumed a notification topic.
 	// HandleEventSubscriptionChangedWebhook handles the POST webhook for subscription.changed.
 	HandleEventSubscriptionChangedWebhook(w http.ResponseWriter, r *http.Request)
+	// A WhatsApp template's status changed (a review's result, a pause, a sync that found a change).
+	// HandleEventTemplateStatusChangedWebhook handles the POST webhook for template.status_changed.
+	HandleEventTemplateStatusChangedWebhook(w http.ResponseWriter, r *http.Request)
 }
 
 // WebhookReceiverMiddlewareFunc wraps an http.Handler with cross-
@@ -3221,6 +3251,26 @@ func EventSubscriptionChangedWebhookHandler(si WebhookReceiverInterface, errHand
 	}
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		si.HandleEventSubscriptionChangedWebhook(w, r)
+	})
+	for _, mw := range middlewares {
+		h = mw(h)
+	}
+	return h
+}
+
+// EventTemplateStatusChangedWebhookHandler returns the http.Handler for the template.status_changed webhook.
+// Mount this at the URL path advertised to webhook senders. errHandler
+// may be nil; if so, parameter-binding errors return 400 with the error
+// message. Middlewares are applied in the order provided -- the last
+// argument becomes the outermost wrapper.
+func EventTemplateStatusChangedWebhookHandler(si WebhookReceiverInterface, errHandler func(w http.ResponseWriter, r *http.Request, err error), middlewares ...WebhookReceiverMiddlewareFunc) http.Handler {
+	if errHandler == nil {
+		errHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
+	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		si.HandleEventTemplateStatusChangedWebhook(w, r)
 	})
 	for _, mw := range middlewares {
 		h = mw(h)

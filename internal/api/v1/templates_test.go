@@ -164,3 +164,37 @@ func TestTemplatesNeedAnAccount(t *testing.T) {
 		}
 	})
 }
+
+// TestTemplateStatusEvent: a template paused by Meta reaches the bot's
+// webhook endpoints that subscribed as template.status_changed, signed and
+// and in the contract's shape.
+func TestTemplateStatusEvent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		e := withTemplates(t, db)
+		in := harness.NewInbox(t)
+		create := map[string]any{"url": in.URL, "events": []string{"template.status_changed"}}
+		status, _, body := e.call(http.MethodPost, "/v1/webhook-endpoints", e.APIKey, create)
+		if status != 201 {
+			t.Fatalf("create endpoint: %d %s", status, body)
+		}
+		secret, _ := decode(t, body)["secret"].(string)
+		if status, _, body = e.call(http.MethodPost, "/v1/whatsapp/templates/sync", e.APIKey, nil); status != 200 {
+			t.Fatalf("sync: %d %s", status, body)
+		}
+		if _, err := e.Fake.SetWATemplateStatus(harness.WANumberID, "order_update", "en_US", "PAUSED", "Low quality"); err != nil {
+			t.Fatal(err)
+		}
+		got := in.Wait(t, 1, 10*time.Second)
+		ev := eventsOf(t, got)[0]
+		want := map[string]any{"waba_id": fakegraph.WABAID(harness.WANumberID), "name": "order_update", "language": "en_US",
+			"from": "APPROVED", "status": "PAUSED", "reason": "Low quality"}
+		for k, v := range want {
+			if ev.Data[k] != v {
+				t.Errorf("data[%s] = %v, want %v (event %+v)", k, ev.Data[k], v, ev)
+			}
+		}
+		if ev.Type != "template.status_changed" || !verifies(secret, got[0]) {
+			t.Fatalf("event %+v, signature verified %v", ev, verifies(secret, got[0]))
+		}
+	})
+}
