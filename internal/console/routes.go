@@ -65,6 +65,14 @@ func (c *Console) routes() {
 	m.HandleFunc("POST /console/bots/{id}/apps", c.requireAdmin(c.appCreate))
 	m.HandleFunc("POST /console/bots/{id}/apps/{app}/delete", c.requireAdmin(c.appDelete))
 
+	// WhatsApp templates: the local copy of each number's, changed through the gateway.
+	m.HandleFunc("GET /console/templates", c.page(c.templateList))
+	m.HandleFunc("POST /console/templates/{bot}/sync", c.requireAdmin(c.templateSync))
+	m.HandleFunc("GET /console/templates/{bot}/new", c.requireAdmin(c.templateNew))
+	m.HandleFunc("POST /console/templates/{bot}", c.requireAdmin(c.templateCreate))
+	m.HandleFunc("GET /console/templates/{bot}/{name}/{language}", c.page(c.templateShow))
+	m.HandleFunc("POST /console/templates/{bot}/{name}/delete", c.requireAdmin(c.templateDelete))
+
 	// Admin only: the audit log and the people who sign in.
 	m.HandleFunc("GET /console/audit", c.requireAdmin(c.auditList))
 	m.HandleFunc("GET /console/users", c.requireAdmin(c.userList))

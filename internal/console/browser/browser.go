@@ -55,12 +55,18 @@ func StartOn(t *testing.T, db storetest.DB, opts harness.Options) *Env {
 // embedded harness.Env has only T and Server set.
 func StartSandbox(t *testing.T) *Env {
 	t.Helper()
+	return StartSandboxOn(t, storetest.New(t, "sqlite"))
+}
+
+// StartSandboxOn is StartSandbox on db (storetest.Each gives both databases).
+func StartSandboxOn(t *testing.T, db storetest.DB) *Env {
+	t.Helper()
 	if _, err := exec.LookPath(Chromium); err != nil {
 		t.Fatalf("browser tests need %s (apt-get install -y chromium; .ci/run does it)", Chromium)
 	}
 	cfg := server.Defaults()
 	cfg.Addr, cfg.Sandbox, cfg.Out = "127.0.0.1:0", true, io.Discard
-	cfg.Database = storetest.New(t, "sqlite").DSN
+	cfg.Database = db.DSN
 	cfg.SecretKey = hex.EncodeToString(storetest.Key)
 	srv, err := server.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
