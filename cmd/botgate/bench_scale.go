@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strconv"
+	"strings"
 )
 
 // scaleOut runs the end-to-end load on 1, 2, … ScaleOut botgates sharing
@@ -52,6 +54,14 @@ func (b *benchRun) scaleOutWith(n int, kind, fakeURL, baseURL string) error {
 	if err != nil {
 		return err
 	}
+	// Each instance's own sends: the requests are spread evenly, but the
+	// sends go to whichever instance claims the job first, so an instance
+	// starved of jobs (or of database connections) shows here.
+	own0 := make([]float64, n)
+	for i, u := range urls {
+		own0[i] = metricSum(u, `botgate_messages_total`, `status="sent"`)
+	}
+	load0 := loadAverage()
 	cost0 := b.costOf(urls, dsn, gws)
 	e2e, err := b.endToEndOn(apis, key, fakeURL, baseURL)
 	if err != nil {
@@ -62,7 +72,21 @@ func (b *benchRun) scaleOutWith(n int, kind, fakeURL, baseURL string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(b.e.stdout, "%d instance(s) on one PostgreSQL: %d messages end to end at %.0f/s (callbacks all delivered at %.0f/s); %d sent twice\n  per message: %s\n",
-		n, b.cmd.Messages, e2e.sent, e2e.calledBack, sent-sent0-b.cmd.Messages, cost)
+	own := make([]string, n)
+	for i, u := range urls {
+		own[i] = strconv.Itoa(int(metricSum(u, `botgate_messages_total`, `status="sent"`) - own0[i]))
+	}
+	fmt.Fprintf(b.e.stdout, "%d instance(s) on one PostgreSQL: %d messages end to end at %.0f/s (callbacks all delivered at %.0f/s); %d sent twice; sent by each instance: %s; load average %s → %s\n  per message: %s\n",
+		n, b.cmd.Messages, e2e.sent, e2e.calledBack, sent-sent0-b.cmd.Messages, strings.Join(own, " / "), load0, loadAverage(), cost)
 	return nil
+}
+
+// loadAverage is the machine's one-minute load average, from /proc: other
+// work on the machine slows the rates, not the cost per message.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(data))[0]
 }
