@@ -32,6 +32,7 @@ import (
 // include what a deployment pays: HTTP, JSON, the database, the fake Graph.
 type benchCmd struct {
 	Postgres        string        `env:"BOTGATE_BENCH_POSTGRES" help:"PostgreSQL URL; when set, each measurement also runs on PostgreSQL (in a fresh schema)."`
+	PostgresOnly    bool          `name:"postgres-only" help:"With --postgres: skip the SQLite runs."`
 	Duration        time.Duration `default:"5s" help:"Length of each accept-rate run."`
 	Concurrency     int           `default:"32" help:"Concurrent client connections."`
 	Messages        int           `default:"20000" help:"Messages in the end-to-end run."`
@@ -105,6 +106,9 @@ type benchRun struct {
 }
 
 func (c *benchCmd) Run(e *env) error {
+	if c.PostgresOnly && c.Postgres == "" {
+		return errors.New("--postgres-only needs --postgres")
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -139,6 +143,9 @@ func (c *benchCmd) Run(e *env) error {
 	dbs := []string{"sqlite"}
 	if c.Postgres != "" {
 		dbs = append(dbs, "postgres")
+		if c.PostgresOnly {
+			dbs = dbs[1:]
+		}
 	}
 	bins := []string{self}
 	if c.Compare != "" {

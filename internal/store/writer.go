@@ -178,6 +178,16 @@ func (s *Store) WriteAlone(ctx context.Context, urgent bool, fn func(*Tx) error)
 }
 
 func (s *Store) runAlone(ctx context.Context, fn func(*Tx) error) ([]func(), error) {
+	// One of the write pool's alone slots: without it, a burst of callers
+	// (a WhatsApp send each) would take every writing connection and leave
+	// the group-commit writers, which every accept waits on, queued behind
+	// them for one.
+	select {
+	case s.alone <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-s.alone }()
 	sqlTx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("store: begin: %w", err)
