@@ -32,6 +32,7 @@ import (
 // include what a deployment pays: HTTP, JSON, the database, the fake Graph.
 type benchCmd struct {
 	Postgres        string        `env:"BOTGATE_BENCH_POSTGRES" help:"PostgreSQL URL; when set, each measurement also runs on PostgreSQL (in a fresh schema)."`
+	SkipSQLite      bool          `name:"skip-sqlite" help:"With --postgres: measure on PostgreSQL only (a long run, such as --queued 1000000, need not repeat SQLite's)."`
 	Duration        time.Duration `default:"5s" help:"Length of each accept-rate run."`
 	Concurrency     int           `default:"32" help:"Concurrent client connections."`
 	Messages        int           `default:"20000" help:"Messages in the end-to-end run."`
@@ -105,6 +106,9 @@ type benchRun struct {
 }
 
 func (c *benchCmd) Run(e *env) error {
+	if c.SkipSQLite && c.Postgres == "" {
+		return errors.New("--skip-sqlite needs --postgres")
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -137,6 +141,9 @@ func (c *benchCmd) Run(e *env) error {
 	fmt.Fprintf(e.stdout, "fake Graph alone, sequential sends: p50 %v, p99 %v\n\n", fakeSync.Quantile(0.5), fakeSync.Quantile(0.99))
 
 	dbs := []string{"sqlite"}
+	if c.SkipSQLite {
+		dbs = nil
+	}
 	if c.Postgres != "" {
 		dbs = append(dbs, "postgres")
 	}

@@ -588,3 +588,12 @@ func TestServeDefaultsAreTheServers(t *testing.T) {
 		t.Errorf("serve's defaults\n%+v\nserver.Defaults()\n%+v", got, want)
 	}
 }
+
+// TestBenchSkipSQLiteNeedsPostgres: --skip-sqlite without a PostgreSQL URL
+// would measure nothing; the bench says so before starting any process.
+func TestBenchSkipSQLiteNeedsPostgres(t *testing.T) {
+	out, err := runCLI(t, nil, "bench", "--skip-sqlite")
+	if err == nil || err.Error() != "--skip-sqlite needs --postgres" || out != "" {
+		t.Errorf("bench --skip-sqlite: printed %q, error %v", out, err)
+	}
+}
