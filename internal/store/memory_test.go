@@ -75,9 +75,11 @@ func TestSQLiteCacheBudget(t *testing.T) {
 	}
 }
 
-// TestSQLiteLargeSortSpills: a sort larger than a reader's page cache, which
-// SQLite now merges from a temporary file instead of holding in memory, still
-// returns every row in order.
+// TestSQLiteLargeSortSpills: a sort larger than its connection's page cache,
+// which SQLite now merges from a temporary file instead of holding in memory,
+// still returns every row in order. The connection's cache is cut to 1 MiB
+// (the least a sort keeps in memory) so that 2.5 MB of rows spill: the
+// readers' own 8 MiB would need four times the rows, slow under -race.
 func TestSQLiteLargeSortSpills(t *testing.T) {
 	box, err := seal.New(make([]byte, 32))
 	if err != nil {
@@ -88,17 +90,24 @@ func TestSQLiteLargeSortSpills(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	_, reader := sqliteCacheKiB(max(4, 2*runtime.GOMAXPROCS(0)))
-	// Rows of ~200 bytes, about twice the reader's cache in all.
-	rows := 2 * reader * 1024 / 200
+	const rows = 1250 // of ~2,000 bytes
 	if _, err := s.write.Exec(`CREATE TABLE ballast (k INTEGER, v TEXT)`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.write.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-		INSERT INTO ballast SELECT (i * 7919) % 100003, hex(randomblob(96)) FROM n`, rows); err != nil {
+		INSERT INTO ballast SELECT (i * 7919) % 1009, hex(randomblob(1000)) FROM n`, rows); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.read.Query(`SELECT k, v FROM ballast ORDER BY k, v`)
+	ctx := context.Background()
+	conn, err := s.read.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA cache_size = -1024`); err != nil {
+		t.Fatal(err)
+	}
+	got, err := conn.QueryContext(ctx, `SELECT k, v FROM ballast ORDER BY k, v`)
 	if err != nil {
 		t.Fatal(err)
 	}
