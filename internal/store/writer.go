@@ -44,8 +44,10 @@ type Tx struct {
 	hooks []func()
 }
 
-// Now is the time captured when the transaction began; every timestamp a
-// write records uses it, so one write has one time.
+// Now is the time captured when the operation began to run in the
+// transaction; every timestamp the operation records uses it, so one write
+// has one time. (Operations join a running transaction as they arrive, so
+// each takes its own time rather than the transaction's start.)
 func (t *Tx) Now() time.Time { return t.now }
 
 // Exec, Query and QueryRow run SQL in the transaction, for packages that own
@@ -399,6 +401,7 @@ func (w *writer) runOnce(b *batch) ([]func(), int, error) {
 			pending = append(pending, len(b.ops)-1)
 		}
 		i := pending[k]
+		t.now = w.s.now().UTC().Truncate(time.Millisecond)
 		if b.results[i] = run(b.ops[i].fn, t); b.results[i] != nil {
 			_ = sqlTx.Rollback()
 			// A deadlock or serialization failure is the database's, not the
