@@ -17,13 +17,16 @@ ARG VERSION=dev
 ARG COMMIT=unknown
 ARG DATE=unknown
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION} -X main.commit=${COMMIT} -X main.date=${DATE}" -o /out/botgate ./cmd/botgate
-RUN mkdir -p /out/data
+RUN mkdir -p /out/data /out/tmp
 
 FROM scratch
 # CA certificates, for calling graph.facebook.com and merchants over HTTPS.
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /out/botgate /botgate
 COPY --from=build --chown=65532:65532 /out/data /data
+# A temporary directory: SQLite spills a sort larger than its cache to a file
+# there (deleted as soon as it is opened) instead of holding it in memory.
+COPY --from=build --chown=65532:65532 /out/tmp /tmp
 USER 65532:65532
 ENV BOTGATE_ADDR=0.0.0.0:8080 \
     BOTGATE_DATABASE=/data/botgate.db

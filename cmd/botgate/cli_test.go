@@ -606,3 +606,12 @@ func TestServePGMaxConnsChecked(t *testing.T) {
 		t.Errorf("--pg-max-conns=-1: %v, want %q", err, want)
 	}
 }
+
+// TestBenchPostgresOnlyNeedsPostgres: --postgres-only without a PostgreSQL
+// URL would measure nothing; the bench says so before starting any process.
+func TestBenchPostgresOnlyNeedsPostgres(t *testing.T) {
+	out, err := runCLI(t, nil, "bench", "--postgres-only")
+	if err == nil || err.Error() != "--postgres-only needs --postgres" || out != "" {
+		t.Errorf("bench --postgres-only: printed %q, error %v", out, err)
+	}
+}

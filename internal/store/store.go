@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -134,6 +135,42 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 // checkpoint truncates it: 16,384 pages of 4 KiB, 64 MiB.
 const DefaultWALFrameLimit = 16384
 
+// sqliteMmapSize is SQLite's mmap window: none. Each connection maps the
+// database file on its own (up to the window's size), and every mapped page a
+// query touches counts in the process's RSS, as file pages, for as long as
+// the kernel leaves it there: with a 256 MiB window, a 1,000,000-recipient
+// broadcast's expansion (its counts, polled every second, join every
+// recipient with its message) had up to 175 MiB of the database file mapped
+// and peaked at 368 MB RSS, with a Go heap of at most 23 MiB. Without it,
+// reads go through pread into the page cache below, bounded by cache_size;
+// the file's pages stay in the kernel's page cache, outside the process.
+const sqliteMmapSize = 0
+
+// sqliteTempStore is where SQLite keeps temporary data: FILE, SQLite's
+// default. With MEMORY a sort that no index serves (a GROUP BY over a
+// broadcast's million recipients, read on every poll of its counts) never
+// spills: SQLite holds every row in memory, and that 1,000,000-recipient
+// expansion held 65 to 114 MB outside the Go heap, growing with the
+// recipients, while the page caches held at most 48. With FILE a sort keeps
+// at most its connection's cache_size in memory and merges the rest from a
+// temporary file (unlinked once opened, in SQLITE_TMPDIR, TMPDIR, /var/tmp or
+// /tmp: the container image has a /tmp for it); statement journals stay in
+// memory up to 64 KiB, and temporary tables in the page cache until it
+// fills, so small ones never touch a file.
+const sqliteTempStore = "FILE"
+
+// sqliteCacheKiB is the page cache (SQLite's cache_size, in KiB) of the
+// writer connection and of each reader: a cache is per connection and fills
+// to its size as queries touch pages, so its size times the connections is
+// what SQLite may hold (32 MiB each, the old setting, came to 160 MiB with 4
+// readers, more with more cores). The writer keeps 16 MiB, for the B-tree
+// pages every commit revisits (the tails of the message tables and their
+// indexes); the readers share 32 MiB, at least SQLite's default 2 MiB each: a
+// page they miss is a read from the kernel's page cache, not from the disk.
+func sqliteCacheKiB(readers int) (writer, reader int) {
+	return 16 << 10, max(2<<10, (32<<10)/readers)
+}
+
 func (s *Store) openSQLite(path, syncMode string) error {
 	if path == "" {
 		return errors.New("store: empty SQLite path")
@@ -145,16 +182,21 @@ func (s *Store) openSQLite(path, syncMode string) error {
 	default:
 		return fmt.Errorf("store: SQLite sync %q: want full or normal", syncMode)
 	}
-	// temp_store in memory: otherwise SQLite writes statement journals to temp
-	// files. mmap: reads of the database file without a syscall per page.
 	// synchronous FULL in WAL mode fsyncs the WAL once per commit, and the
 	// group-commit writer makes that once per batch rather than per message.
+	// No mmap (see sqliteMmapSize), a bounded page cache per connection (see
+	// sqliteCacheKiB) and temporary data in files (see sqliteTempStore):
+	// together they bound SQLite's share of the process's memory, whatever
+	// the database's size.
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + syncMode + ")&_pragma=foreign_keys(ON)" +
-		"&_pragma=temp_store(MEMORY)&_pragma=mmap_size(268435456)&_pragma=cache_size(-32768)"
+		"&_pragma=temp_store(" + sqliteTempStore + ")&_pragma=mmap_size(" + strconv.Itoa(sqliteMmapSize) + ")"
+	readers := max(4, 2*runtime.GOMAXPROCS(0))
+	writerCache, readerCache := sqliteCacheKiB(readers)
 	// The writer never checkpoints: copying the WAL into the database file
 	// and syncing it would stall every caller waiting on a commit. The
 	// checkpointer does it beside the writer.
-	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas+"&_pragma=wal_autocheckpoint(0)")
+	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas+
+		"&_pragma=cache_size(-"+strconv.Itoa(writerCache)+")&_pragma=wal_autocheckpoint(0)")
 	if err != nil {
 		return err
 	}
@@ -162,13 +204,13 @@ func (s *Store) openSQLite(path, syncMode string) error {
 	// connection avoids busy waits between our own writers.
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	r, err := sql.Open("sqlite", "file:"+path+"?_txlock=deferred&"+pragmas)
+	r, err := sql.Open("sqlite", "file:"+path+"?_txlock=deferred&"+pragmas+"&_pragma=cache_size(-"+strconv.Itoa(readerCache)+")")
 	if err != nil {
 		w.Close()
 		return err
 	}
-	r.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
-	r.SetMaxIdleConns(max(4, 2*runtime.GOMAXPROCS(0)))
+	r.SetMaxOpenConns(readers)
+	r.SetMaxIdleConns(readers)
 	s.read, s.write, s.dialect, s.writers = r, w, sqliteDialect, sqliteDialect.writers
 	// The writer creates the file and switches it to WAL before readers open it.
 	if err := w.Ping(); err != nil {
