@@ -57,6 +57,12 @@ func TestAdminBroadcasts(t *testing.T) {
 		if err := json.Unmarshal([]byte(got2), &b); err != nil {
 			t.Fatal(err)
 		}
+		// The audience is resolved by the broadcast's job, after the create
+		// answered: wait for its one recipient, whom the cancel below skips.
+		harness.WaitFor(t, "the upload's recipient resolved", 10*time.Second, func() bool {
+			_, got := call("GET", base+"/"+b.ID, "")
+			return strings.Contains(got, `"targeted":1`)
+		})
 		if status, got := call("POST", base+"/"+b.ID+"/pause", ""); status != 200 || !strings.Contains(got, `"state":"paused"`) {
 			t.Errorf("pause: %d %s", status, got)
 		}
