@@ -34,7 +34,7 @@ var Jobs = &Table{name: "jobs", key: "id", state: "state", attempt: "attempt", e
 	live: "state <> 'discarded'"}
 
 // Deliveries holds deliveries to merchant URLs, each its own job of kind
-// "deliver" (migration 00025). A delivery with no job has job_state ”.
+// "deliver" (migration 00025). A delivery with no job has an empty job_state.
 var Deliveries = &Table{name: "deliveries", key: "id", state: "job_state", attempt: "job_attempt", errCol: "job_error",
 	kind: "deliver", live: "job_state IN ('available', 'running', 'retryable')", record: true}
 
