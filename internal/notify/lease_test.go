@@ -247,3 +247,40 @@ func TestReplayRequeuesTheRow(t *testing.T) {
 		}
 	})
 }
+
+// A failed POST retries the delivery on its row, at the schedule's wait:
+// the admin API's next_attempt_at reads it there.
+func TestFailedDeliveryRetriesOnItsRow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		s, clock, n, _, id := setup(t, db)
+		failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "down", http.StatusInternalServerError)
+		}))
+		defer failing.Close()
+		if err := s.Write(context.Background(), func(tx *store.Tx) error {
+			_, err := tx.Exec(`UPDATE deliveries SET url = $2 WHERE id = $1`, id, failing.URL)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		n.Enqueued = queue.NewHandoff[*core.Delivery](16) // forget the enqueued copy and its old URL
+		jobs := claim(t, s, "w")
+		if err := n.Handle(context.Background(), jobs[0]); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := readJob(t, s, id), (jobRow{State: "pending", JobState: "retryable", Attempts: 1, JobAttempt: 1, Logged: 1}); got != want {
+			t.Errorf("after a 500: %+v, want %+v", got, want)
+		}
+		next, err := s.NextDeliveryAttempts(context.Background(), id, "msg_unknown")
+		if want := clock.Now().Add(time.Minute).Truncate(time.Millisecond); err != nil || len(next) != 1 || !next[id].Equal(want) {
+			t.Errorf("next attempts %v, %v; want %s at %v", next, err, id, want)
+		}
+		if again := claim(t, s, "w"); len(again) != 0 {
+			t.Errorf("claimed before its retry is due: %+v", again)
+		}
+		clock.Add(time.Minute)
+		if again := claim(t, s, "w"); len(again) != 1 || again[0].Attempt != 2 {
+			t.Errorf("claim when due: %+v, want attempt 2", again)
+		}
+	})
+}
