@@ -469,6 +469,9 @@ type BroadcastCreate struct {
 	// Content Exactly one of message, block or template.
 	Content BroadcastContent `json:"content"`
 
+	// Draft Store it as a draft: nothing is sent until it is scheduled (POST /v1/broadcasts/{id}/schedule).
+	Draft *bool `json:"draft,omitempty"`
+
 	// DryRun Count the audience and the skips by reason; store nothing, send nothing.
 	DryRun *bool `json:"dry_run,omitempty"`
 
@@ -501,6 +504,34 @@ type BroadcastDryRun struct {
 	EstimatedFinishAt *time.Time       `json:"estimated_finish_at,omitempty"`
 	Hours             []HourCount      `json:"hours"`
 	SkippedByReason   map[string]int64 `json:"skipped_by_reason"`
+}
+
+// BroadcastEdit A draft's new spec; a create's body without dry_run and draft.
+type BroadcastEdit struct {
+	// Audience Exactly one way to choose the recipients.
+	Audience BroadcastAudience `json:"audience"`
+	Channel  Channel           `json:"channel"`
+
+	// Content Exactly one of message, block or template.
+	Content BroadcastContent `json:"content"`
+
+	// ExpiresAt Recipients not sent by then are skipped (expired).
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+
+	// MessagingType Messenger: recipients the policy refuses are skipped with the reason.
+	MessagingType *MessagingType `json:"messaging_type,omitempty"`
+
+	// Name Yours, to find it again; default: the broadcast's id.
+	Name *string `json:"name,omitempty"`
+
+	// RatePerSecond Messages per second at most (up to 1000), beneath the channel's own pacing; 0 or absent: the channel's only.
+	RatePerSecond *float64 `json:"rate_per_second,omitempty"`
+
+	// Schedule Absent: now. `at`: at an instant. `local_time` (with `date`): at that time in each recipient's zone.
+	Schedule *BroadcastSchedule `json:"schedule,omitempty"`
+
+	// Tag Messenger's message tag, with messaging_type MESSAGE_TAG.
+	Tag *string `json:"tag,omitempty"`
 }
 
 // BroadcastPage defines model for BroadcastPage.
@@ -1303,6 +1334,9 @@ type PutBlockJSONRequestBody = BlockCards
 // CreateBroadcastJSONRequestBody defines body for CreateBroadcast for application/json ContentType.
 type CreateBroadcastJSONRequestBody = BroadcastCreate
 
+// UpdateBroadcastJSONRequestBody defines body for UpdateBroadcast for application/json ContentType.
+type UpdateBroadcastJSONRequestBody = BroadcastEdit
+
 // UpdateContactJSONRequestBody defines body for UpdateContact for application/json ContentType.
 type UpdateContactJSONRequestBody = ContactUpdate
 
@@ -1487,6 +1521,9 @@ type ClientInterface interface {
 	// template; to an inline list, a topic's subscribers, the contacts whose window is open, who wrote within a
 	// duration, who match a filter, or an uploaded list (`POST /v1/broadcasts/audience`); now, at an instant or at a
 	// local time in each recipient's time zone. It answers 201 with the broadcast (`scheduled` or `running`).
+	// With `"draft": true` it is checked the same way and stored as a `draft`: nothing is sent until
+	// `POST /v1/broadcasts/{id}/schedule`; until then `PUT /v1/broadcasts/{id}` replaces it and
+	// `DELETE /v1/broadcasts/{id}` removes it.
 	// With `"dry_run": true` nothing is stored or sent: the answer (200) counts the audience and the recipients
 	// the policy would skip, by reason, with the time-zone breakdown. Every broadcast message is an ordinary
 	// message (log, statuses, callbacks) with a request id made of the broadcast's and the recipient's, so none
@@ -1503,6 +1540,9 @@ type ClientInterface interface {
 	// template; to an inline list, a topic's subscribers, the contacts whose window is open, who wrote within a
 	// duration, who match a filter, or an uploaded list (`POST /v1/broadcasts/audience`); now, at an instant or at a
 	// local time in each recipient's time zone. It answers 201 with the broadcast (`scheduled` or `running`).
+	// With `"draft": true` it is checked the same way and stored as a `draft`: nothing is sent until
+	// `POST /v1/broadcasts/{id}/schedule`; until then `PUT /v1/broadcasts/{id}` replaces it and
+	// `DELETE /v1/broadcasts/{id}` removes it.
 	// With `"dry_run": true` nothing is stored or sent: the answer (200) counts the audience and the recipients
 	// the policy would skip, by reason, with the time-zone breakdown. Every broadcast message is an ordinary
 	// message (log, statuses, callbacks) with a request id made of the broadcast's and the recipient's, so none
@@ -1526,10 +1566,35 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/broadcasts/audience (the `UploadAudience` operationId).
 	UploadAudienceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DeleteBroadcast Delete a draft (only a draft, which never sent anything; cancel any other).
+	//
+	// Corresponds with DELETE /v1/broadcasts/{id} (the `DeleteBroadcast` operationId).
+	DeleteBroadcast(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetBroadcast A broadcast with its live counts, reasons, time-zone breakdown and finish estimate.
 	//
 	// Corresponds with GET /v1/broadcasts/{id} (the `GetBroadcast` operationId).
 	GetBroadcast(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateBroadcastWithBody Replace a draft's spec (only a draft; 409 otherwise).
+	//
+	// The body is a create's, without `dry_run` and `draft`, and is checked the same way; the whole spec is
+	// replaced (fields left out are left out, not kept). The broadcast stays a draft until scheduled.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/broadcasts/{id} (the `UpdateBroadcast` operationId).
+	UpdateBroadcastWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateBroadcast Replace a draft's spec (only a draft; 409 otherwise).
+	//
+	// The body is a create's, without `dry_run` and `draft`, and is checked the same way; the whole spec is
+	// replaced (fields left out are left out, not kept). The broadcast stays a draft until scheduled.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/broadcasts/{id} (the `UpdateBroadcast` operationId).
+	UpdateBroadcast(ctx context.Context, id string, body UpdateBroadcastJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CancelBroadcast Stop for good; the counts say what went out.
 	//
@@ -1554,6 +1619,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/broadcasts/{id}/resume (the `ResumeBroadcast` operationId).
 	ResumeBroadcast(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ScheduleBroadcast Schedule a draft; its own schedule (now, at, local time) counts from this moment.
+	//
+	// The draft is checked again as a create would check it now (its block, upload or expiry may have
+	// changed since it was written): a spec no longer valid is refused (400/404/422) and the draft stays a
+	// draft. Otherwise it becomes `scheduled` and sends as any broadcast does. Only a draft (409 otherwise).
+	//
+	// Corresponds with POST /v1/broadcasts/{id}/schedule (the `ScheduleBroadcast` operationId).
+	ScheduleBroadcast(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListContacts List the bot's contacts (users known from an event or a send), in id order.
 	//
@@ -1890,6 +1964,9 @@ func (c *Client) ListBroadcasts(ctx context.Context, params *ListBroadcastsParam
 // template; to an inline list, a topic's subscribers, the contacts whose window is open, who wrote within a
 // duration, who match a filter, or an uploaded list (`POST /v1/broadcasts/audience`); now, at an instant or at a
 // local time in each recipient's time zone. It answers 201 with the broadcast (`scheduled` or `running`).
+// With `"draft": true` it is checked the same way and stored as a `draft`: nothing is sent until
+// `POST /v1/broadcasts/{id}/schedule`; until then `PUT /v1/broadcasts/{id}` replaces it and
+// `DELETE /v1/broadcasts/{id}` removes it.
 // With `"dry_run": true` nothing is stored or sent: the answer (200) counts the audience and the recipients
 // the policy would skip, by reason, with the time-zone breakdown. Every broadcast message is an ordinary
 // message (log, statuses, callbacks) with a request id made of the broadcast's and the recipient's, so none
@@ -1916,6 +1993,9 @@ func (c *Client) CreateBroadcastWithBody(ctx context.Context, params *CreateBroa
 // template; to an inline list, a topic's subscribers, the contacts whose window is open, who wrote within a
 // duration, who match a filter, or an uploaded list (`POST /v1/broadcasts/audience`); now, at an instant or at a
 // local time in each recipient's time zone. It answers 201 with the broadcast (`scheduled` or `running`).
+// With `"draft": true` it is checked the same way and stored as a `draft`: nothing is sent until
+// `POST /v1/broadcasts/{id}/schedule`; until then `PUT /v1/broadcasts/{id}` replaces it and
+// `DELETE /v1/broadcasts/{id}` removes it.
 // With `"dry_run": true` nothing is stored or sent: the answer (200) counts the audience and the recipients
 // the policy would skip, by reason, with the time-zone breakdown. Every broadcast message is an ordinary
 // message (log, statuses, callbacks) with a request id made of the broadcast's and the recipient's, so none
@@ -1959,11 +2039,66 @@ func (c *Client) UploadAudienceWithBody(ctx context.Context, contentType string,
 	return c.Client.Do(req)
 }
 
+// DeleteBroadcast Delete a draft (only a draft, which never sent anything; cancel any other).
+//
+// Corresponds with DELETE /v1/broadcasts/{id} (the `DeleteBroadcast` operationId).
+func (c *Client) DeleteBroadcast(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteBroadcastRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetBroadcast A broadcast with its live counts, reasons, time-zone breakdown and finish estimate.
 //
 // Corresponds with GET /v1/broadcasts/{id} (the `GetBroadcast` operationId).
 func (c *Client) GetBroadcast(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetBroadcastRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateBroadcastWithBody Replace a draft's spec (only a draft; 409 otherwise).
+//
+// The body is a create's, without `dry_run` and `draft`, and is checked the same way; the whole spec is
+// replaced (fields left out are left out, not kept). The broadcast stays a draft until scheduled.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/broadcasts/{id} (the `UpdateBroadcast` operationId).
+func (c *Client) UpdateBroadcastWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateBroadcastRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateBroadcast Replace a draft's spec (only a draft; 409 otherwise).
+//
+// The body is a create's, without `dry_run` and `draft`, and is checked the same way; the whole spec is
+// replaced (fields left out are left out, not kept). The broadcast stays a draft until scheduled.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/broadcasts/{id} (the `UpdateBroadcast` operationId).
+func (c *Client) UpdateBroadcast(ctx context.Context, id string, body UpdateBroadcastJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateBroadcastRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2028,6 +2163,25 @@ func (c *Client) ListBroadcastRecipients(ctx context.Context, id string, params 
 // Corresponds with POST /v1/broadcasts/{id}/resume (the `ResumeBroadcast` operationId).
 func (c *Client) ResumeBroadcast(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewResumeBroadcastRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ScheduleBroadcast Schedule a draft; its own schedule (now, at, local time) counts from this moment.
+//
+// The draft is checked again as a create would check it now (its block, upload or expiry may have
+// changed since it was written): a spec no longer valid is refused (400/404/422) and the draft stays a
+// draft. Otherwise it becomes `scheduled` and sends as any broadcast does. Only a draft (409 otherwise).
+//
+// Corresponds with POST /v1/broadcasts/{id}/schedule (the `ScheduleBroadcast` operationId).
+func (c *Client) ScheduleBroadcast(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewScheduleBroadcastRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -2891,6 +3045,40 @@ func NewUploadAudienceRequestWithBody(server string, contentType string, body io
 	return req, nil
 }
 
+// NewDeleteBroadcastRequest constructs an http.Request for the DeleteBroadcast method
+func NewDeleteBroadcastRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/broadcasts/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetBroadcastRequest constructs an http.Request for the GetBroadcast method
 func NewGetBroadcastRequest(server string, id string) (*http.Request, error) {
 	var err error
@@ -2921,6 +3109,53 @@ func NewGetBroadcastRequest(server string, id string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewUpdateBroadcastRequest calls the generic UpdateBroadcast builder with application/json body
+func NewUpdateBroadcastRequest(server string, id string, body UpdateBroadcastJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateBroadcastRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewUpdateBroadcastRequestWithBody constructs an http.Request for the UpdateBroadcast method, with any body, and a specified content type
+func NewUpdateBroadcastRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/broadcasts/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -3119,6 +3354,40 @@ func NewResumeBroadcastRequest(server string, id string) (*http.Request, error) 
 	}
 
 	operationPath := fmt.Sprintf("/v1/broadcasts/%s/resume", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewScheduleBroadcastRequest constructs an http.Request for the ScheduleBroadcast method
+func NewScheduleBroadcastRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/broadcasts/%s/schedule", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -4388,6 +4657,9 @@ type ClientWithResponsesInterface interface {
 	// template; to an inline list, a topic's subscribers, the contacts whose window is open, who wrote within a
 	// duration, who match a filter, or an uploaded list (`POST /v1/broadcasts/audience`); now, at an instant or at a
 	// local time in each recipient's time zone. It answers 201 with the broadcast (`scheduled` or `running`).
+	// With `"draft": true` it is checked the same way and stored as a `draft`: nothing is sent until
+	// `POST /v1/broadcasts/{id}/schedule`; until then `PUT /v1/broadcasts/{id}` replaces it and
+	// `DELETE /v1/broadcasts/{id}` removes it.
 	// With `"dry_run": true` nothing is stored or sent: the answer (200) counts the audience and the recipients
 	// the policy would skip, by reason, with the time-zone breakdown. Every broadcast message is an ordinary
 	// message (log, statuses, callbacks) with a request id made of the broadcast's and the recipient's, so none
@@ -4404,6 +4676,9 @@ type ClientWithResponsesInterface interface {
 	// template; to an inline list, a topic's subscribers, the contacts whose window is open, who wrote within a
 	// duration, who match a filter, or an uploaded list (`POST /v1/broadcasts/audience`); now, at an instant or at a
 	// local time in each recipient's time zone. It answers 201 with the broadcast (`scheduled` or `running`).
+	// With `"draft": true` it is checked the same way and stored as a `draft`: nothing is sent until
+	// `POST /v1/broadcasts/{id}/schedule`; until then `PUT /v1/broadcasts/{id}` replaces it and
+	// `DELETE /v1/broadcasts/{id}` removes it.
 	// With `"dry_run": true` nothing is stored or sent: the answer (200) counts the audience and the recipients
 	// the policy would skip, by reason, with the time-zone breakdown. Every broadcast message is an ordinary
 	// message (log, statuses, callbacks) with a request id made of the broadcast's and the recipient's, so none
@@ -4427,12 +4702,39 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/broadcasts/audience (the `UploadAudience` operationId).
 	UploadAudienceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadAudienceResponse, error)
 
+	// DeleteBroadcastWithResponse Delete a draft (only a draft, which never sent anything; cancel any other).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/broadcasts/{id} (the `DeleteBroadcast` operationId).
+	DeleteBroadcastWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*DeleteBroadcastResponse, error)
+
 	// GetBroadcastWithResponse A broadcast with its live counts, reasons, time-zone breakdown and finish estimate.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/broadcasts/{id} (the `GetBroadcast` operationId).
 	GetBroadcastWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetBroadcastResponse, error)
+
+	// UpdateBroadcastWithBodyWithResponse Replace a draft's spec (only a draft; 409 otherwise).
+	//
+	// The body is a create's, without `dry_run` and `draft`, and is checked the same way; the whole spec is
+	// replaced (fields left out are left out, not kept). The broadcast stays a draft until scheduled.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/broadcasts/{id} (the `UpdateBroadcast` operationId).
+	UpdateBroadcastWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateBroadcastResponse, error)
+
+	// UpdateBroadcastWithResponse Replace a draft's spec (only a draft; 409 otherwise).
+	//
+	// The body is a create's, without `dry_run` and `draft`, and is checked the same way; the whole spec is
+	// replaced (fields left out are left out, not kept). The broadcast stays a draft until scheduled.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/broadcasts/{id} (the `UpdateBroadcast` operationId).
+	UpdateBroadcastWithResponse(ctx context.Context, id string, body UpdateBroadcastJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateBroadcastResponse, error)
 
 	// CancelBroadcastWithResponse Stop for good; the counts say what went out.
 	//
@@ -4465,6 +4767,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/broadcasts/{id}/resume (the `ResumeBroadcast` operationId).
 	ResumeBroadcastWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ResumeBroadcastResponse, error)
+
+	// ScheduleBroadcastWithResponse Schedule a draft; its own schedule (now, at, local time) counts from this moment.
+	//
+	// The draft is checked again as a create would check it now (its block, upload or expiry may have
+	// changed since it was written): a spec no longer valid is refused (400/404/422) and the draft stays a
+	// draft. Otherwise it becomes `scheduled` and sends as any broadcast does. Only a draft (409 otherwise).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/broadcasts/{id}/schedule (the `ScheduleBroadcast` operationId).
+	ScheduleBroadcastWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ScheduleBroadcastResponse, error)
 
 	// ListContactsWithResponse List the bot's contacts (users known from an event or a send), in id order.
 	//
@@ -5842,6 +6155,117 @@ func (r UploadAudienceResponse) ContentType() string {
 	return ""
 }
 
+// DeleteBroadcastResponse204Headers the declared response headers of an HTTP 204 response for DeleteBroadcast
+type DeleteBroadcastResponse204Headers struct {
+	XRequestId *string
+}
+
+// DeleteBroadcastResponse401Headers the declared response headers of an HTTP 401 response for DeleteBroadcast
+type DeleteBroadcastResponse401Headers struct {
+	XRequestId *string
+}
+
+// DeleteBroadcastResponse403Headers the declared response headers of an HTTP 403 response for DeleteBroadcast
+type DeleteBroadcastResponse403Headers struct {
+	XRequestId *string
+}
+
+// DeleteBroadcastResponse404Headers the declared response headers of an HTTP 404 response for DeleteBroadcast
+type DeleteBroadcastResponse404Headers struct {
+	XRequestId *string
+}
+
+// DeleteBroadcastResponse409Headers the declared response headers of an HTTP 409 response for DeleteBroadcast
+type DeleteBroadcastResponse409Headers struct {
+	XRequestId *string
+}
+
+// DeleteBroadcastResponse500Headers the declared response headers of an HTTP 500 response for DeleteBroadcast
+type DeleteBroadcastResponse500Headers struct {
+	XRequestId *string
+}
+
+type DeleteBroadcastResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *DeleteBroadcastResponse204Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteBroadcastResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeleteBroadcastResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DeleteBroadcastResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *DeleteBroadcastResponse409Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *DeleteBroadcastResponse500Headers
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteBroadcastResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteBroadcastResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteBroadcastResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteBroadcastResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteBroadcastResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteBroadcastResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteBroadcastResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteBroadcastResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteBroadcastResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetBroadcastResponse200Headers the declared response headers of an HTTP 200 response for GetBroadcast
 type GetBroadcastResponse200Headers struct {
 	XRequestId *string
@@ -5940,6 +6364,180 @@ func (r GetBroadcastResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetBroadcastResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateBroadcastResponse200Headers the declared response headers of an HTTP 200 response for UpdateBroadcast
+type UpdateBroadcastResponse200Headers struct {
+	XRequestId *string
+}
+
+// UpdateBroadcastResponse400Headers the declared response headers of an HTTP 400 response for UpdateBroadcast
+type UpdateBroadcastResponse400Headers struct {
+	XRequestId *string
+}
+
+// UpdateBroadcastResponse401Headers the declared response headers of an HTTP 401 response for UpdateBroadcast
+type UpdateBroadcastResponse401Headers struct {
+	XRequestId *string
+}
+
+// UpdateBroadcastResponse403Headers the declared response headers of an HTTP 403 response for UpdateBroadcast
+type UpdateBroadcastResponse403Headers struct {
+	XRequestId *string
+}
+
+// UpdateBroadcastResponse404Headers the declared response headers of an HTTP 404 response for UpdateBroadcast
+type UpdateBroadcastResponse404Headers struct {
+	XRequestId *string
+}
+
+// UpdateBroadcastResponse409Headers the declared response headers of an HTTP 409 response for UpdateBroadcast
+type UpdateBroadcastResponse409Headers struct {
+	XRequestId *string
+}
+
+// UpdateBroadcastResponse413Headers the declared response headers of an HTTP 413 response for UpdateBroadcast
+type UpdateBroadcastResponse413Headers struct {
+	XRequestId *string
+}
+
+// UpdateBroadcastResponse415Headers the declared response headers of an HTTP 415 response for UpdateBroadcast
+type UpdateBroadcastResponse415Headers struct {
+	XRequestId *string
+}
+
+// UpdateBroadcastResponse422Headers the declared response headers of an HTTP 422 response for UpdateBroadcast
+type UpdateBroadcastResponse422Headers struct {
+	XRequestId *string
+}
+
+// UpdateBroadcastResponse500Headers the declared response headers of an HTTP 500 response for UpdateBroadcast
+type UpdateBroadcastResponse500Headers struct {
+	XRequestId *string
+}
+
+type UpdateBroadcastResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Broadcast
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateBroadcastResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *UpdateBroadcastResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateBroadcastResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *UpdateBroadcastResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *UpdateBroadcastResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *UpdateBroadcastResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *UpdateBroadcastResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *UpdateBroadcastResponse415Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *UpdateBroadcastResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *UpdateBroadcastResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateBroadcastResponse) GetJSON200() *Broadcast {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateBroadcastResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateBroadcastResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateBroadcastResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateBroadcastResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateBroadcastResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateBroadcastResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateBroadcastResponse) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateBroadcastResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateBroadcastResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateBroadcastResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateBroadcastResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateBroadcastResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateBroadcastResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6412,6 +7010,152 @@ func (r ResumeBroadcastResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ResumeBroadcastResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ScheduleBroadcastResponse200Headers the declared response headers of an HTTP 200 response for ScheduleBroadcast
+type ScheduleBroadcastResponse200Headers struct {
+	XRequestId *string
+}
+
+// ScheduleBroadcastResponse400Headers the declared response headers of an HTTP 400 response for ScheduleBroadcast
+type ScheduleBroadcastResponse400Headers struct {
+	XRequestId *string
+}
+
+// ScheduleBroadcastResponse401Headers the declared response headers of an HTTP 401 response for ScheduleBroadcast
+type ScheduleBroadcastResponse401Headers struct {
+	XRequestId *string
+}
+
+// ScheduleBroadcastResponse403Headers the declared response headers of an HTTP 403 response for ScheduleBroadcast
+type ScheduleBroadcastResponse403Headers struct {
+	XRequestId *string
+}
+
+// ScheduleBroadcastResponse404Headers the declared response headers of an HTTP 404 response for ScheduleBroadcast
+type ScheduleBroadcastResponse404Headers struct {
+	XRequestId *string
+}
+
+// ScheduleBroadcastResponse409Headers the declared response headers of an HTTP 409 response for ScheduleBroadcast
+type ScheduleBroadcastResponse409Headers struct {
+	XRequestId *string
+}
+
+// ScheduleBroadcastResponse422Headers the declared response headers of an HTTP 422 response for ScheduleBroadcast
+type ScheduleBroadcastResponse422Headers struct {
+	XRequestId *string
+}
+
+// ScheduleBroadcastResponse500Headers the declared response headers of an HTTP 500 response for ScheduleBroadcast
+type ScheduleBroadcastResponse500Headers struct {
+	XRequestId *string
+}
+
+type ScheduleBroadcastResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Broadcast
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ScheduleBroadcastResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ScheduleBroadcastResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ScheduleBroadcastResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ScheduleBroadcastResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ScheduleBroadcastResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ScheduleBroadcastResponse409Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ScheduleBroadcastResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ScheduleBroadcastResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ScheduleBroadcastResponse) GetJSON200() *Broadcast {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ScheduleBroadcastResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ScheduleBroadcastResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ScheduleBroadcastResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ScheduleBroadcastResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ScheduleBroadcastResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ScheduleBroadcastResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ScheduleBroadcastResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ScheduleBroadcastResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ScheduleBroadcastResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ScheduleBroadcastResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ScheduleBroadcastResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9082,6 +9826,9 @@ func (c *ClientWithResponses) ListBroadcastsWithResponse(ctx context.Context, pa
 // template; to an inline list, a topic's subscribers, the contacts whose window is open, who wrote within a
 // duration, who match a filter, or an uploaded list (`POST /v1/broadcasts/audience`); now, at an instant or at a
 // local time in each recipient's time zone. It answers 201 with the broadcast (`scheduled` or `running`).
+// With `"draft": true` it is checked the same way and stored as a `draft`: nothing is sent until
+// `POST /v1/broadcasts/{id}/schedule`; until then `PUT /v1/broadcasts/{id}` replaces it and
+// `DELETE /v1/broadcasts/{id}` removes it.
 // With `"dry_run": true` nothing is stored or sent: the answer (200) counts the audience and the recipients
 // the policy would skip, by reason, with the time-zone breakdown. Every broadcast message is an ordinary
 // message (log, statuses, callbacks) with a request id made of the broadcast's and the recipient's, so none
@@ -9104,6 +9851,9 @@ func (c *ClientWithResponses) CreateBroadcastWithBodyWithResponse(ctx context.Co
 // template; to an inline list, a topic's subscribers, the contacts whose window is open, who wrote within a
 // duration, who match a filter, or an uploaded list (`POST /v1/broadcasts/audience`); now, at an instant or at a
 // local time in each recipient's time zone. It answers 201 with the broadcast (`scheduled` or `running`).
+// With `"draft": true` it is checked the same way and stored as a `draft`: nothing is sent until
+// `POST /v1/broadcasts/{id}/schedule`; until then `PUT /v1/broadcasts/{id}` replaces it and
+// `DELETE /v1/broadcasts/{id}` removes it.
 // With `"dry_run": true` nothing is stored or sent: the answer (200) counts the audience and the recipients
 // the policy would skip, by reason, with the time-zone breakdown. Every broadcast message is an ordinary
 // message (log, statuses, callbacks) with a request id made of the broadcast's and the recipient's, so none
@@ -9139,6 +9889,19 @@ func (c *ClientWithResponses) UploadAudienceWithBodyWithResponse(ctx context.Con
 	return ParseUploadAudienceResponse(rsp)
 }
 
+// DeleteBroadcastWithResponse Delete a draft (only a draft, which never sent anything; cancel any other).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/broadcasts/{id} (the `DeleteBroadcast` operationId).
+func (c *ClientWithResponses) DeleteBroadcastWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*DeleteBroadcastResponse, error) {
+	rsp, err := c.DeleteBroadcast(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteBroadcastResponse(rsp)
+}
+
 // GetBroadcastWithResponse A broadcast with its live counts, reasons, time-zone breakdown and finish estimate.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -9150,6 +9913,38 @@ func (c *ClientWithResponses) GetBroadcastWithResponse(ctx context.Context, id s
 		return nil, err
 	}
 	return ParseGetBroadcastResponse(rsp)
+}
+
+// UpdateBroadcastWithBodyWithResponse Replace a draft's spec (only a draft; 409 otherwise).
+//
+// The body is a create's, without `dry_run` and `draft`, and is checked the same way; the whole spec is
+// replaced (fields left out are left out, not kept). The broadcast stays a draft until scheduled.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/broadcasts/{id} (the `UpdateBroadcast` operationId).
+func (c *ClientWithResponses) UpdateBroadcastWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateBroadcastResponse, error) {
+	rsp, err := c.UpdateBroadcastWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateBroadcastResponse(rsp)
+}
+
+// UpdateBroadcastWithResponse Replace a draft's spec (only a draft; 409 otherwise).
+//
+// The body is a create's, without `dry_run` and `draft`, and is checked the same way; the whole spec is
+// replaced (fields left out are left out, not kept). The broadcast stays a draft until scheduled.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/broadcasts/{id} (the `UpdateBroadcast` operationId).
+func (c *ClientWithResponses) UpdateBroadcastWithResponse(ctx context.Context, id string, body UpdateBroadcastJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateBroadcastResponse, error) {
+	rsp, err := c.UpdateBroadcast(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateBroadcastResponse(rsp)
 }
 
 // CancelBroadcastWithResponse Stop for good; the counts say what went out.
@@ -9206,6 +10001,23 @@ func (c *ClientWithResponses) ResumeBroadcastWithResponse(ctx context.Context, i
 		return nil, err
 	}
 	return ParseResumeBroadcastResponse(rsp)
+}
+
+// ScheduleBroadcastWithResponse Schedule a draft; its own schedule (now, at, local time) counts from this moment.
+//
+// The draft is checked again as a create would check it now (its block, upload or expiry may have
+// changed since it was written): a spec no longer valid is refused (400/404/422) and the draft stays a
+// draft. Otherwise it becomes `scheduled` and sends as any broadcast does. Only a draft (409 otherwise).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/broadcasts/{id}/schedule (the `ScheduleBroadcast` operationId).
+func (c *ClientWithResponses) ScheduleBroadcastWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ScheduleBroadcastResponse, error) {
+	rsp, err := c.ScheduleBroadcast(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseScheduleBroadcastResponse(rsp)
 }
 
 // ListContactsWithResponse List the bot's contacts (users known from an event or a send), in id order.
@@ -10847,6 +11659,126 @@ func ParseUploadAudienceResponse(rsp *http.Response) (*UploadAudienceResponse, e
 	return response, nil
 }
 
+// ParseDeleteBroadcastResponse parses an HTTP response from a DeleteBroadcastWithResponse call
+func ParseDeleteBroadcastResponse(rsp *http.Response) (*DeleteBroadcastResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteBroadcastResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers DeleteBroadcastResponse204Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 401:
+		var headers DeleteBroadcastResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeleteBroadcastResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers DeleteBroadcastResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers DeleteBroadcastResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 500:
+		var headers DeleteBroadcastResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetBroadcastResponse parses an HTTP response from a GetBroadcastWithResponse call
 func ParseGetBroadcastResponse(rsp *http.Response) (*GetBroadcastResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -10941,6 +11873,198 @@ func ParseGetBroadcastResponse(rsp *http.Response) (*GetBroadcastResponse, error
 		response.Headers404 = &headers
 	case rsp.StatusCode == 500:
 		var headers GetBroadcastResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateBroadcastResponse parses an HTTP response from a UpdateBroadcastWithResponse call
+func ParseUpdateBroadcastResponse(rsp *http.Response) (*UpdateBroadcastResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateBroadcastResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Broadcast
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateBroadcastResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers UpdateBroadcastResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers UpdateBroadcastResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers UpdateBroadcastResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers UpdateBroadcastResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers UpdateBroadcastResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers UpdateBroadcastResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers UpdateBroadcastResponse415Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 422:
+		var headers UpdateBroadcastResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers UpdateBroadcastResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -11440,6 +12564,164 @@ func ParseResumeBroadcastResponse(rsp *http.Response) (*ResumeBroadcastResponse,
 		response.Headers409 = &headers
 	case rsp.StatusCode == 500:
 		var headers ResumeBroadcastResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseScheduleBroadcastResponse parses an HTTP response from a ScheduleBroadcastWithResponse call
+func ParseScheduleBroadcastResponse(rsp *http.Response) (*ScheduleBroadcastResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ScheduleBroadcastResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Broadcast
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ScheduleBroadcastResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ScheduleBroadcastResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ScheduleBroadcastResponse401Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ScheduleBroadcastResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ScheduleBroadcastResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers ScheduleBroadcastResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 422:
+		var headers ScheduleBroadcastResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers ScheduleBroadcastResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

@@ -32,6 +32,7 @@ import (
 // include what a deployment pays: HTTP, JSON, the database, the fake Graph.
 type benchCmd struct {
 	Postgres        string        `env:"BOTGATE_BENCH_POSTGRES" help:"PostgreSQL URL; when set, each measurement also runs on PostgreSQL (in a fresh schema)."`
+	PostgresOnly    bool          `name:"postgres-only" help:"With --postgres: skip the SQLite runs."`
 	Duration        time.Duration `default:"5s" help:"Length of each accept-rate run."`
 	Concurrency     int           `default:"32" help:"Concurrent client connections."`
 	Messages        int           `default:"20000" help:"Messages in the end-to-end run."`
@@ -105,6 +106,9 @@ type benchRun struct {
 }
 
 func (c *benchCmd) Run(e *env) error {
+	if c.PostgresOnly && c.Postgres == "" {
+		return errors.New("--postgres-only needs --postgres")
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -139,6 +143,9 @@ func (c *benchCmd) Run(e *env) error {
 	dbs := []string{"sqlite"}
 	if c.Postgres != "" {
 		dbs = append(dbs, "postgres")
+		if c.PostgresOnly {
+			dbs = dbs[1:]
+		}
 	}
 	bins := []string{self}
 	if c.Compare != "" {
@@ -221,11 +228,16 @@ func (b *benchRun) measure(kind, fakeURL, baseURL string, baseAccept, fakeSync l
 	fmt.Fprintf(out, "end to end, %d async messages accepted and sent to the fake Graph: %.0f messages/s (accepting at %.0f/s meanwhile; all callbacks delivered at %.0f messages/s)\n",
 		b.cmd.Messages, e2e.sent, e2e.accepted, e2e.calledBack)
 	fmt.Fprintf(out, "per message, end to end: %s\n", b.cost(gwURL, dsn, gw).since(cost0, b.cmd.Messages))
-	count, p50, p99, err := commitWindow(gwURL)
+	count, p50, p99, err := histogram(gwURL, "botgate_send_commit_window_seconds")
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "commit window (Graph answered → our record committed) over those %d sends: p50 %v, p99 %v\n", count, p50, p99)
+	// Most of the window is a write transaction's length: the one the
+	// record joined, from its begin to its commit.
+	if count, p50, p99, err = histogram(gwURL, "botgate_store_transaction_seconds"); err == nil {
+		fmt.Fprintf(out, "group commits (begin → committed) over the whole run, %d: p50 %v, p99 %v\n", count, p50, p99)
+	}
 
 	sync := b.syncLatency(gwURL+"/api", key, false)
 	over := func(q float64) time.Duration { return sync.Quantile(q) - fakeSync.Quantile(q) }
@@ -591,9 +603,9 @@ func waitFor(u string, n int, timeout time.Duration) error {
 	}
 }
 
-// commitWindow reads the commit-window histogram from botgate's metrics and
-// estimates its quantiles by interpolating inside buckets.
-func commitWindow(gwURL string) (int, time.Duration, time.Duration, error) {
+// histogram reads a histogram of seconds from botgate's metrics and
+// estimates its median and 99th percentile by interpolating inside buckets.
+func histogram(gwURL, name string) (int, time.Duration, time.Duration, error) {
 	resp, err := http.Get(gwURL + "/metrics")
 	if err != nil {
 		return 0, 0, 0, err
@@ -607,7 +619,7 @@ func commitWindow(gwURL string) (int, time.Duration, time.Duration, error) {
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		line := sc.Text()
-		rest, ok := strings.CutPrefix(line, `botgate_send_commit_window_seconds_bucket{le="`)
+		rest, ok := strings.CutPrefix(line, name+`_bucket{le="`)
 		if !ok {
 			continue
 		}
@@ -617,7 +629,7 @@ func commitWindow(gwURL string) (int, time.Duration, time.Duration, error) {
 		buckets = append(buckets, bucket{l, n})
 	}
 	if len(buckets) == 0 {
-		return 0, 0, 0, errors.New("no commit-window histogram in /metrics")
+		return 0, 0, 0, fmt.Errorf("no %s histogram in /metrics", name)
 	}
 	total := buckets[len(buckets)-1].count
 	q := func(p float64) time.Duration {

@@ -102,9 +102,10 @@ func procCPU(pid int) time.Duration {
 	return time.Duration(utime+stime) * time.Second / clockTicks
 }
 
-// metricSum adds up every series of a counter in gwURL's /metrics; 0 when
-// the metric is absent.
-func metricSum(gwURL, name string) float64 {
+// metricSum adds up every series of a counter in gwURL's /metrics whose
+// labels contain each of labels (e.g. `status="sent"`); 0 when the metric
+// is absent.
+func metricSum(gwURL, name string, labels ...string) float64 {
 	resp, err := http.Get(gwURL + "/metrics")
 	if err != nil {
 		return 0
@@ -117,10 +118,22 @@ func metricSum(gwURL, name string) float64 {
 		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
 			continue
 		}
+		if !containsAll(line[:strings.LastIndexByte(line, ' ')], labels) {
+			continue
+		}
 		v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
 		if err == nil {
 			sum += v
 		}
 	}
 	return sum
+}
+
+func containsAll(s string, parts []string) bool {
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			return false
+		}
+	}
+	return true
 }

@@ -17,7 +17,10 @@ import (
 // the admin API (docs/broadcasts.md).
 type broadcastsCmd struct {
 	adminClient
-	Create     broadcastsCreateCmd     `cmd:"" help:"Create a broadcast from a JSON or YAML file (the body of POST /v1/broadcasts); --dry-run counts its audience only."`
+	Create     broadcastsCreateCmd     `cmd:"" help:"Create a broadcast from a JSON or YAML file (the body of POST /v1/broadcasts); --dry-run counts its audience only; --draft saves it unsent."`
+	Edit       broadcastsEditCmd       `cmd:"" help:"Replace a draft with the broadcast in a JSON or YAML file (as create takes it)."`
+	Schedule   broadcastsScheduleCmd   `cmd:"" help:"Schedule a draft: checked again, then it sends on its own schedule."`
+	Delete     broadcastsDeleteCmd     `cmd:"" help:"Delete a draft (only a draft; cancel any other broadcast)."`
 	List       broadcastsListCmd       `cmd:"" help:"List a bot's broadcasts, newest first."`
 	Show       broadcastsShowCmd       `cmd:"" help:"Show a broadcast: state, counts, skips and failures by reason, recipients per UTC hour, finish estimate."`
 	Pause      broadcastsPauseCmd      `cmd:"" help:"Pause a broadcast: no new sends within a second."`
@@ -39,19 +42,22 @@ type broadcastsCreateCmd struct {
 	Bot    string `required:"" help:"Bot id."`
 	File   string `arg:"" type:"existingfile" help:"A .json, .yaml or .yml file holding the broadcast."`
 	DryRun bool   `name:"dry-run" help:"Count the audience and the skips by reason; store nothing, send nothing."`
+	Draft  bool   `help:"Save it as a draft: nothing is sent until 'broadcasts schedule'."`
 }
 
 func (c *broadcastsCreateCmd) Run(e *env, b *broadcastsCmd) error {
-	list, err := readFileList[map[string]any](c.File)
+	if c.DryRun && c.Draft {
+		return fmt.Errorf("--dry-run stores nothing and --draft stores a draft: give one")
+	}
+	body, err := readBroadcastFile(c.File)
 	if err != nil {
-		return fmt.Errorf("%s: %w", c.File, err)
+		return err
 	}
-	if len(list) != 1 || list[0] == nil {
-		return fmt.Errorf("%s: holds %d broadcasts; a file holds one JSON object", c.File, len(list))
-	}
-	body := list[0]
 	if c.DryRun {
 		body["dry_run"] = true
+	}
+	if c.Draft {
+		body["draft"] = true
 	}
 	data, err := b.do(e, http.MethodPost, broadcastsPath(c.Bot), body)
 	if err != nil {
@@ -61,6 +67,55 @@ func (c *broadcastsCreateCmd) Run(e *env, b *broadcastsCmd) error {
 		return printJSON(e, data)
 	}
 	return printBroadcast(e, data)
+}
+
+// readBroadcastFile reads the one broadcast a file holds.
+func readBroadcastFile(file string) (map[string]any, error) {
+	list, err := readFileList[map[string]any](file)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if len(list) != 1 || list[0] == nil {
+		return nil, fmt.Errorf("%s: holds %d broadcasts; a file holds one JSON object", file, len(list))
+	}
+	return list[0], nil
+}
+
+type broadcastsEditCmd struct {
+	Bot  string `required:"" help:"Bot id."`
+	ID   string `arg:"" help:"The draft's id."`
+	File string `arg:"" type:"existingfile" help:"A .json, .yaml or .yml file holding the whole new broadcast (it replaces the draft's)."`
+}
+
+func (c *broadcastsEditCmd) Run(e *env, b *broadcastsCmd) error {
+	body, err := readBroadcastFile(c.File)
+	if err != nil {
+		return err
+	}
+	data, err := b.do(e, http.MethodPut, broadcastsPath(c.Bot, c.ID), body)
+	if err != nil {
+		return err
+	}
+	if b.jsonOut() {
+		return printJSON(e, data)
+	}
+	return printBroadcast(e, data)
+}
+
+type broadcastsScheduleCmd broadcastsShowCmd
+
+func (c *broadcastsScheduleCmd) Run(e *env, b *broadcastsCmd) error {
+	return b.change(e, http.MethodPost, broadcastsPath(c.Bot, c.ID, "schedule"))
+}
+
+type broadcastsDeleteCmd broadcastsShowCmd
+
+func (c *broadcastsDeleteCmd) Run(e *env, b *broadcastsCmd) error {
+	if _, err := b.do(e, http.MethodDelete, broadcastsPath(c.Bot, c.ID), nil); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "deleted %s\n", c.ID)
+	return nil
 }
 
 type broadcastsListCmd struct {

@@ -108,3 +108,69 @@ func TestBroadcastsCommands(t *testing.T) {
 		t.Fatal("create from a missing file succeeded")
 	}
 }
+
+// TestBroadcastsDraftCommands: create --draft saves a draft that sends
+// nothing; edit replaces it from another file; schedule sends the edited
+// text; a scheduled broadcast is no draft to edit or delete; delete
+// removes a draft.
+func TestBroadcastsDraftCommands(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		env := harness.Start(t, db, harness.Options{})
+		cli := adminCLI{t: t, flags: []string{"--bot", env.BotID, "--server", env.Server.URL(), "--admin-token", harness.AdminToken}}
+		dir := t.TempDir()
+		words := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+		write := func(name, text string) string {
+			file := filepath.Join(dir, name)
+			body := "name: Spring sale\nchannel: messenger\nmessaging_type: MESSAGE_TAG\ntag: ACCOUNT_UPDATE\n" +
+				"content: {message: {text: \"" + text + "\"}}\naudience: {list: [{psid: \"" + harness.User + "\"}]}\n"
+			if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return file
+		}
+		first, second := write("first.yaml", "Spring sale: 10% off"), write("second.yaml", "Spring sale: 15% off")
+
+		var d struct {
+			ID    string `json:"id"`
+			State string `json:"state"`
+		}
+		cli.decode(&d, "broadcasts", "create", "--draft", first)
+		if d.State != "draft" {
+			t.Fatalf("create --draft: %+v", d)
+		}
+		if out := words(cli.ok("broadcasts", "list")); !strings.Contains(out, d.ID+" Spring sale messenger draft 0 0 0 0 ") {
+			t.Fatalf("list printed:\n%s", out)
+		}
+		if err := cli.fails("broadcasts", "create", "--draft", "--dry-run", first); !strings.Contains(err.Error(), "give one") {
+			t.Fatalf("--draft --dry-run: %v", err)
+		}
+		if out := words(cli.ok("broadcasts", "edit", d.ID, second)); !strings.HasPrefix(out, d.ID+" Spring sale messenger draft") {
+			t.Fatalf("edit printed:\n%s", out)
+		}
+		if n := len(env.Fake.SentTo(harness.User)); n != 0 {
+			t.Fatalf("a draft sent %d messages", n)
+		}
+		if out := words(cli.ok("broadcasts", "schedule", d.ID)); !strings.HasPrefix(out, d.ID+" Spring sale messenger ") || strings.Contains(out, " draft") {
+			t.Fatalf("schedule printed:\n%s", out)
+		}
+		harness.WaitFor(t, "the broadcast to complete", 30*time.Second, func() bool {
+			return strings.Contains(cli.ok("broadcasts", "show", d.ID), "completed") && len(env.Fake.SentTo(harness.User)) == 1
+		})
+		if sent := env.Fake.SentTo(harness.User); sent[0].Parsed["message"].(map[string]any)["text"] != "Spring sale: 15% off" {
+			t.Fatalf("sent %v", sent[0].Parsed)
+		}
+		for _, args := range [][]string{{"edit", d.ID, first}, {"schedule", d.ID}, {"delete", d.ID}} {
+			if err := cli.fails(append([]string{"broadcasts"}, args...)...); !strings.Contains(err.Error(), "HTTP 409") || !strings.Contains(err.Error(), "only a draft can be") {
+				t.Fatalf("%v of a completed broadcast: %v", args, err)
+			}
+		}
+
+		cli.decode(&d, "broadcasts", "create", "--draft", first)
+		if out := cli.ok("broadcasts", "delete", d.ID); out != "deleted "+d.ID+"\n" {
+			t.Fatalf("delete printed %q", out)
+		}
+		if err := cli.fails("broadcasts", "show", d.ID); !strings.Contains(err.Error(), "HTTP 404") {
+			t.Fatalf("show of a deleted draft: %v", err)
+		}
+	})
+}

@@ -588,3 +588,21 @@ func TestServeDefaultsAreTheServers(t *testing.T) {
 		t.Errorf("serve's defaults\n%+v\nserver.Defaults()\n%+v", got, want)
 	}
 }
+
+// TestServePGMaxConnsChecked: a PostgreSQL connection budget too small for
+// every kind of work is refused at start, from the flag or the environment,
+// before anything is opened (nothing listens at the database's address).
+func TestServePGMaxConnsChecked(t *testing.T) {
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--database", "postgres://postgres@127.0.0.1:1/none", "--secret-key", strings.Repeat("ab", 32)}
+	want := "--pg-max-conns 5: at least 6 are needed (a group-commit writer, a transaction alone, a spare for migrations, three readers)"
+	if _, err := runCLI(t, nil, append(args, "--pg-max-conns", "5")...); err == nil || err.Error() != want {
+		t.Errorf("--pg-max-conns 5: %v, want %q", err, want)
+	}
+	if _, err := runCLI(t, map[string]string{"BOTGATE_PG_MAX_CONNS": "5"}, args...); err == nil || err.Error() != want {
+		t.Errorf("BOTGATE_PG_MAX_CONNS=5: %v, want %q", err, want)
+	}
+	want = strings.Replace(want, "5:", "-1:", 1)
+	if _, err := runCLI(t, nil, append(args, "--pg-max-conns=-1")...); err == nil || err.Error() != want {
+		t.Errorf("--pg-max-conns=-1: %v, want %q", err, want)
+	}
+}

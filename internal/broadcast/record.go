@@ -19,10 +19,14 @@ type record struct {
 	expanded                        bool
 	targeted                        int64
 	created                         time.Time
-	started, finished               *time.Time
+	// start is when the broadcast was scheduled: its recipients' times
+	// (now, late, local time) count from it. A draft's is its creation,
+	// until Schedule sets it.
+	start             time.Time
+	started, finished *time.Time
 }
 
-const recordColumns = `id, bot_id, name, channel, state, spec, expand_cursor, expanded, targeted, created_at, started_at, finished_at`
+const recordColumns = `id, bot_id, name, channel, state, spec, expand_cursor, expanded, targeted, created_at, scheduled_at, started_at, finished_at`
 
 type scanner interface{ Scan(...any) error }
 
@@ -30,15 +34,19 @@ func scanRecord(row scanner) (*record, error) {
 	var r record
 	var spec string
 	var created int64
-	var started, finished sql.NullInt64
+	var scheduled, started, finished sql.NullInt64
 	if err := row.Scan(&r.id, &r.botID, &r.name, &r.channel, &r.state, &spec, &r.cursor, &r.expanded, &r.targeted,
-		&created, &started, &finished); err != nil {
+		&created, &scheduled, &started, &finished); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(spec), &r.spec); err != nil {
 		return nil, err
 	}
 	r.created = time.UnixMilli(created).UTC()
+	r.start = r.created
+	if t := msTime(scheduled); t != nil {
+		r.start = *t
+	}
 	r.started, r.finished = msTime(started), msTime(finished)
 	return &r, nil
 }

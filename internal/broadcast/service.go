@@ -2,6 +2,7 @@ package broadcast
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -52,7 +53,9 @@ func (s *Service) lease() time.Duration {
 
 // Create checks spec and stores the broadcast for bot, scheduled; its jobs
 // expand the audience and send. With spec.DryRun it stores nothing and
-// returns the audience's size and skips by reason.
+// returns the audience's size and skips by reason. With spec.Draft it
+// stores a draft: checked like any broadcast, but with no jobs, so nothing
+// expands or sends until Schedule.
 func (s *Service) Create(ctx context.Context, bot *core.Bot, spec Spec) (*Broadcast, error) {
 	if _, err := s.check(ctx, bot, &spec); err != nil {
 		return nil, err
@@ -60,15 +63,21 @@ func (s *Service) Create(ctx context.Context, bot *core.Bot, spec Spec) (*Broadc
 	if spec.DryRun {
 		return s.dryRun(ctx, bot, &spec)
 	}
-	raw, err := json.Marshal(spec)
+	draft := spec.Draft
+	raw, err := storedSpec(spec)
 	if err != nil {
 		return nil, err
 	}
 	id := core.NewID("bc_", s.Store.Now())
 	err = s.Store.Write(ctx, func(tx *store.Tx) error {
 		now := tx.Now().UnixMilli()
-		if _, err := tx.Exec(`INSERT INTO broadcasts (id, bot_id, name, channel, state, spec, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, 'scheduled', $5, $6, $6)`, id, bot.ID, spec.Name, spec.Channel, string(raw), now); err != nil {
+		if draft {
+			_, err := tx.Exec(`INSERT INTO broadcasts (id, bot_id, name, channel, state, spec, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, 'draft', $5, $6, $6)`, id, bot.ID, spec.Name, spec.Channel, raw, now)
+			return err
+		}
+		if _, err := tx.Exec(`INSERT INTO broadcasts (id, bot_id, name, channel, state, spec, created_at, updated_at, scheduled_at)
+			VALUES ($1, $2, $3, $4, 'scheduled', $5, $6, $6, $6)`, id, bot.ID, spec.Name, spec.Channel, raw, now); err != nil {
 			return err
 		}
 		return s.enqueue(tx, id)
@@ -77,6 +86,111 @@ func (s *Service) Create(ctx context.Context, bot *core.Bot, spec Spec) (*Broadc
 		return nil, err
 	}
 	return s.Get(ctx, bot.ID, id)
+}
+
+// storedSpec is the spec as a broadcast keeps it: what to send, to whom,
+// when; whether it is a draft is its state's to say.
+func storedSpec(spec Spec) (string, error) {
+	spec.DryRun, spec.Draft = false, false
+	raw, err := json.Marshal(spec)
+	return string(raw), err
+}
+
+// Update replaces a draft's spec with spec, checked exactly as Create
+// checks one; only a draft may change (KindConflict otherwise), since a
+// scheduled broadcast may already have recipients timed by the old spec.
+func (s *Service) Update(ctx context.Context, bot *core.Bot, id string, spec Spec) (*Broadcast, error) {
+	if r, err := s.load(ctx, bot.ID, id); err != nil {
+		return nil, err
+	} else if r.state != StateDraft {
+		return nil, notDraftErr(r, "edited")
+	}
+	if _, err := s.check(ctx, bot, &spec); err != nil {
+		return nil, err
+	}
+	raw, err := storedSpec(spec)
+	if err != nil {
+		return nil, err
+	}
+	return s.change(ctx, bot.ID, id, func(tx *store.Tx, r *record) error {
+		// The state is checked by the update itself: a Schedule racing this
+		// one in another transaction leaves nothing to match.
+		res, err := tx.Exec(`UPDATE broadcasts SET name = $2, channel = $3, spec = $4, updated_at = $5 WHERE id = $1 AND state = 'draft'`,
+			r.id, spec.Name, spec.Channel, raw, tx.Now().UnixMilli())
+		if err != nil {
+			return err
+		}
+		return notDraft(res, r, "edited")
+	})
+}
+
+// Schedule turns a draft into a scheduled broadcast: its spec is checked
+// again (its audience, block or upload may have changed since it was
+// written), then it gets the jobs Create gives a broadcast; its own
+// schedule (now, at, local time) counts from this moment.
+func (s *Service) Schedule(ctx context.Context, bot *core.Bot, id string) (*Broadcast, error) {
+	r, err := s.load(ctx, bot.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.state != StateDraft {
+		return nil, notDraftErr(r, "scheduled")
+	}
+	spec := r.spec
+	if _, err := s.check(ctx, bot, &spec); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, bot.ID, id, func(tx *store.Tx, r *record) error {
+		now := tx.Now().UnixMilli()
+		res, err := tx.Exec(`UPDATE broadcasts SET state = 'scheduled', scheduled_at = $2, updated_at = $2 WHERE id = $1 AND state = 'draft'`, r.id, now)
+		if err != nil {
+			return err
+		}
+		if err := notDraft(res, r, "scheduled"); err != nil {
+			return err
+		}
+		return s.enqueue(tx, r.id)
+	})
+}
+
+// Delete removes a draft with its rows. Only a draft: it never sent
+// anything, while any other broadcast's rows are the record of what it
+// sent (cancel one to stop it).
+func (s *Service) Delete(ctx context.Context, botID, id string) error {
+	return s.Store.Write(ctx, func(tx *store.Tx) error {
+		r, err := loadTx(tx, id)
+		if err == nil && r.botID != botID {
+			err = core.Errorf(core.KindNotFound, "no broadcast %s", id)
+		}
+		if err != nil {
+			return err
+		}
+		res, err := tx.Exec(`DELETE FROM broadcasts WHERE id = $1 AND state = 'draft'`, r.id)
+		if err != nil {
+			return err
+		}
+		if err := notDraft(res, r, "deleted"); err != nil {
+			return err
+		}
+		_, err = tx.Exec(`DELETE FROM broadcast_recipients WHERE broadcast_id = $1`, r.id)
+		return err
+	})
+}
+
+// notDraft is the conflict of an update that matched no draft.
+func notDraft(res sql.Result, r *record, done string) error {
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	return notDraftErr(r, done)
+}
+
+func notDraftErr(r *record, done string) error {
+	if r.state == StateDraft {
+		// Read as a draft, changed by another request meanwhile.
+		return core.Errorf(core.KindConflict, "broadcast %s changed meanwhile; only a draft can be %s", r.id, done)
+	}
+	return core.Errorf(core.KindConflict, "broadcast %s is %s; only a draft can be %s", r.id, r.state, done)
 }
 
 // enqueue adds the broadcast's workers' jobs, in tx, and wakes this
@@ -150,6 +264,9 @@ func (s *Service) List(ctx context.Context, botID, cursor string, limit int) ([]
 // see it before their next send, within a second.
 func (s *Service) Pause(ctx context.Context, botID, id string) (*Broadcast, error) {
 	return s.change(ctx, botID, id, func(tx *store.Tx, r *record) error {
+		if r.state == StateDraft {
+			return core.Errorf(core.KindConflict, "broadcast %s is a draft: it sends nothing until it is scheduled, so there is nothing to pause", id)
+		}
 		if !live(r.state) {
 			return core.Errorf(core.KindConflict, "broadcast %s is %s; only a scheduled or running one can be paused", id, r.state)
 		}
@@ -160,6 +277,9 @@ func (s *Service) Pause(ctx context.Context, botID, id string) (*Broadcast, erro
 // Resume continues a paused broadcast where it stopped.
 func (s *Service) Resume(ctx context.Context, botID, id string) (*Broadcast, error) {
 	return s.change(ctx, botID, id, func(tx *store.Tx, r *record) error {
+		if r.state == StateDraft {
+			return core.Errorf(core.KindConflict, "broadcast %s is a draft: schedule it to start it", id)
+		}
 		if r.state != StatePaused {
 			return core.Errorf(core.KindConflict, "broadcast %s is %s; only a paused one can be resumed", id, r.state)
 		}
@@ -175,7 +295,8 @@ func (s *Service) Resume(ctx context.Context, botID, id string) (*Broadcast, err
 }
 
 // Cancel stops a broadcast for good: recipients not yet handed over are
-// skipped as cancelled; what went out stays in its counts.
+// skipped as cancelled; what went out stays in its counts. A cancelled
+// draft is kept, cancelled (Delete removes a draft instead).
 func (s *Service) Cancel(ctx context.Context, botID, id string) (*Broadcast, error) {
 	return s.change(ctx, botID, id, func(tx *store.Tx, r *record) error {
 		if final(r.state) {

@@ -58,6 +58,9 @@ type Spec struct {
 	RatePerSecond float64    `json:"rate_per_second,omitempty"` // 0: only the channel's own pacing
 	ExpiresAt     *time.Time `json:"expires_at,omitempty"`
 	DryRun        bool       `json:"dry_run,omitempty"` // count the audience and skips by reason; store nothing, send nothing
+	// Draft stores the broadcast as a draft: no jobs, nothing sent, until
+	// Schedule. Not kept in the stored spec: the state says it.
+	Draft bool `json:"draft,omitempty"`
 }
 
 // Content is one of a Messenger message, a block, or a WhatsApp template.

@@ -147,6 +147,6 @@ func (c *Console) renderPreview(ctx context.Context, e *blockEditor) {
 		return
 	}
 	for _, b := range bodies {
-		e.Preview = append(e.Preview, phone(core.ChannelMessenger, b))
+		e.Preview = append(e.Preview, phone(core.ChannelMessenger, b, nil))
 	}
 }

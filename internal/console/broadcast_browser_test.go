@@ -305,3 +305,114 @@ func TestBrowserBroadcastViewer(t *testing.T) {
 		t.Errorf("after the forged pause: %v %v", got.State, err)
 	}
 }
+
+// A draft from the compose page: saved, listed as a draft, sending
+// nothing; edited (the form comes back filled; the text changed); then
+// scheduled after a confirmation, it runs to completion and Graph receives
+// the edited text, each user once. Another draft is deleted after a
+// confirmation. The audit log has each step.
+func TestBrowserBroadcastDraft(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		e := broadcastEnv(t, db)
+		tab := e.Open()
+		tab.SignIn("ada", e.User("ada", core.RoleAdmin))
+		to := []string{harness.User, harness.OtherUser}
+		fillCompose(tab, e.BotID, "Spring sale", to, "")
+		tab.Run(chromedp.Click(`#save-draft`), chromedp.WaitVisible(`#draft`))
+		if got := liveText(tab, `p.flash`); got != "Draft Spring sale saved; nothing is sent until you schedule it" {
+			t.Errorf("after saving: %q", got)
+		}
+		if got := liveText(tab, `#state`); got != "draft" {
+			t.Fatalf("state %q", got)
+		}
+		if got := tab.Text(`#draft-spec`); !strings.Contains(got, "Our winter sale starts today.") || !strings.Contains(got, "a list of 2") {
+			t.Errorf("the draft's spec shows %q", got)
+		}
+		tab.Run(chromedp.WaitVisible(`#draft #preview .pv-screen`))
+		if got := tab.Text(`#draft #preview`); !strings.Contains(got, "Hello Ada! Our winter sale starts today.") {
+			t.Errorf("the draft's preview shows %q", got)
+		}
+		if n := count(tab, `#controls button[value=pause], #controls button[value=cancel], #recipients`); n != 0 {
+			t.Errorf("a draft shows %d pause/cancel/recipients elements", n)
+		}
+		tab.Screenshot("broadcast_draft")
+
+		tab.Go("/console/broadcasts?bot=" + e.BotID)
+		tab.Run(chromedp.WaitVisible(`table.broadcasts`))
+		if got := tab.Text(`table.broadcasts tbody tr:first-child .pill.draft`); got != "draft" {
+			t.Errorf("the list's badge: %q", got)
+		}
+		tab.Screenshot("broadcasts_draft")
+
+		// Edit: the compose form, filled from the draft.
+		tab.Run(chromedp.Click(`table.broadcasts tbody tr:first-child a`), chromedp.WaitVisible(`#edit-draft`))
+		tab.Run(chromedp.Click(`#edit-draft`), chromedp.WaitVisible(`#compose`))
+		value := func(sel string) string {
+			return browser.Get(tab, chromedp.Evaluate[string](`document.querySelector(`+quote(sel)+`).value`))
+		}
+		name, list, message := value(`input[name=name]`), value(`textarea[name="audience.list"]`), value(`textarea[name="content.message"]`)
+		if name != "Spring sale" || list != strings.Join(to, "\n") || !strings.Contains(message, "Our winter sale starts today.") {
+			t.Fatalf("the edit form: name %q, list %q, message %q", name, list, message)
+		}
+		setValue(tab, `textarea[name="content.message"]`, `{"text": "Hello {{first_name}}! Spring sale: edited."}`)
+		tab.Run(chromedp.WaitVisible(`#preview .pv-screen`))
+		harness.WaitFor(t, "the preview of the edit", 10*time.Second, func() bool {
+			return strings.Contains(liveText(tab, `#preview`), "Hello Ada! Spring sale: edited.")
+		})
+		browser.Get(tab, chromedp.Evaluate[bool](`window.scrollTo(0, 0) === undefined`))
+		tab.Screenshot("broadcast_edit")
+		tab.Run(chromedp.Click(`#save-draft`), chromedp.WaitVisible(`#draft`))
+		if got := liveText(tab, `p.flash`); got != "Draft Spring sale saved" {
+			t.Errorf("after the edit: %q", got)
+		}
+		if got := tab.Text(`#draft-spec`); !strings.Contains(got, "Spring sale: edited.") || strings.Contains(got, "winter") {
+			t.Errorf("the edited draft shows %q", got)
+		}
+		if n := len(e.Fake.Sends()); n != 0 {
+			t.Fatalf("the draft sent %d messages", n)
+		}
+
+		// Schedule, confirmed: it runs; Graph receives the edited text.
+		browser.Get(tab, chromedp.Evaluate[bool](`window.confirm = (q) => { sessionStorage.asked = q; return true; }; true`))
+		tab.Run(chromedp.Click(`#schedule-draft`), chromedp.WaitVisible(`#recipients`))
+		if asked := browser.Get(tab, chromedp.Evaluate[string](`sessionStorage.asked || ""`)); !strings.HasPrefix(asked, "Schedule this broadcast?") {
+			t.Errorf("schedule asked %q", asked)
+		}
+		harness.WaitFor(t, "the broadcast completed on its page", 60*time.Second, func() bool {
+			return liveText(tab, `#state`) == "completed" && counted(tab, "sent") == "2"
+		})
+		edited, original := graphSends(e, "Spring sale: edited."), graphSends(e, "winter sale")
+		if len(edited) != 2 || edited[harness.User] != 1 || edited[harness.OtherUser] != 1 || len(original) != 0 {
+			t.Errorf("Graph received %v edited and %v original sends", edited, original)
+		}
+		tab.Screenshot("broadcast_draft_done")
+
+		// Another draft, deleted after a confirmation.
+		fillCompose(tab, e.BotID, "Never sent", to, "")
+		tab.Run(chromedp.Click(`#save-draft`), chromedp.WaitVisible(`#draft`))
+		browser.Get(tab, chromedp.Evaluate[bool](`window.confirm = (q) => { sessionStorage.asked = q; return true; }; true`))
+		tab.Run(chromedp.Click(`#delete-draft`), chromedp.WaitVisible(`table.broadcasts`))
+		if asked := browser.Get(tab, chromedp.Evaluate[string](`sessionStorage.asked || ""`)); !strings.HasPrefix(asked, "Delete this draft?") {
+			t.Errorf("delete asked %q", asked)
+		}
+		if got := liveText(tab, `p.flash`); got != "Draft Never sent deleted" {
+			t.Errorf("after delete: %q", got)
+		}
+		if got := tab.Text(`table.broadcasts tbody`); strings.Contains(got, "Never sent") || count(tab, `table.broadcasts tbody tr`) != 1 {
+			t.Errorf("the list after delete: %q", got)
+		}
+		entries, err := e.Server.Store.ListAudit(context.Background(), "", 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actions []string
+		for _, a := range entries {
+			if a.Via == "console" && strings.HasPrefix(a.Action, "broadcast.") {
+				actions = append(actions, a.Action)
+			}
+		}
+		if got := strings.Join(actions, " "); got != "broadcast.delete broadcast.create broadcast.schedule broadcast.edit broadcast.create" {
+			t.Errorf("audit log, newest first: %q", got)
+		}
+	})
+}

@@ -28,6 +28,7 @@ type composer struct {
 	Skipped     []reason
 	Hours       hoursChart
 	Upload      *broadcast.Upload
+	Editing     string // the draft's id when the form edits one
 
 	ContentKinds, AudienceKinds, ListKinds, ScheduleKinds []string
 	Types, Tags, Zones                                    []string
@@ -98,6 +99,7 @@ func (c *Console) broadcastCreate(w http.ResponseWriter, r *http.Request) {
 	spec, err := specFromForm(r.PostForm)
 	var b *broadcast.Broadcast
 	if err == nil {
+		spec.Draft = r.PostForm.Get("draft") == "1"
 		var bot *core.Bot
 		if bot, err = c.store.GetBot(r.Context(), botID); err == nil {
 			b, err = c.Broadcasts.Create(r.Context(), bot, spec)
@@ -112,7 +114,11 @@ func (c *Console) broadcastCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.audit(r, "broadcast.create", botID+"/"+b.ID, b.Name+" ("+b.State+")")
-	redirect(w, r, "/console/broadcasts/"+botID+"/"+b.ID, "Broadcast "+b.Name+" "+b.State)
+	notice := "Broadcast " + b.Name + " " + b.State
+	if b.State == broadcast.StateDraft {
+		notice = "Draft " + b.Name + " saved; nothing is sent until you schedule it"
+	}
+	redirect(w, r, "/console/broadcasts/"+botID+"/"+b.ID, notice)
 }
 
 // formError tells whether err is the kind shown beside the form (the input
@@ -141,7 +147,7 @@ func (c *Console) compose(w http.ResponseWriter, r *http.Request, status int, bo
 		c.fail(w, r, err)
 		return
 	}
-	d := &composer{Bot: bot, Form: f, Sample: f.Value("sample", ""),
+	d := &composer{Bot: bot, Form: f, Sample: f.Value("sample", ""), Editing: f.Value("editing", ""),
 		ContentKinds: contentKinds, AudienceKinds: audienceKinds, ListKinds: listKinds, ScheduleKinds: scheduleKinds,
 		Types: []string{core.TypeMessageTag, core.TypeUpdate, core.TypeResponse}, Tags: core.CurrentTags, Zones: zones}
 	if adjust != nil {

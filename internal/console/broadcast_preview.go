@@ -55,7 +55,7 @@ func (c *Console) previewFor(r *http.Request, f form, d *composer) {
 		return
 	}
 	for _, body := range bodies {
-		d.Preview = append(d.Preview, phone(spec.Channel, body))
+		d.Preview = append(d.Preview, phone(spec.Channel, body, c.templatesOf(r.Context(), d.Bot.ID)))
 	}
 	d.PrevWarning = v.Warning
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/botgate/botgate/internal/broadcast"
+	"github.com/botgate/botgate/internal/core"
 )
 
 // broadcastPage is a broadcast's page: its live part (state, counts,
@@ -19,6 +20,7 @@ type broadcastPage struct {
 	CanPause   bool
 	CanResume  bool
 	CanCancel  bool
+	Draft      *draftView // a draft's spec and preview; nil for any other state
 	Filter     map[string]string
 	States     []string
 	Reasons    []string // the skip reasons counted, for the filter
@@ -47,12 +49,19 @@ func (c *Console) broadcastShow(w http.ResponseWriter, r *http.Request) {
 		Live:      live(b.State) || b.Counts.Queued > 0,
 		CanPause:  b.State == broadcast.StateRunning || b.State == broadcast.StateScheduled,
 		CanResume: b.State == broadcast.StatePaused,
-		CanCancel: live(b.State) || b.State == broadcast.StateDraft,
+		// A draft is deleted rather than cancelled: it never sent anything.
+		CanCancel: live(b.State),
 		Filter:    filters(r, "state", "reason"), States: recipientStates}
 	// Skip reasons only: the engine keeps a failure's reason on its
 	// message, so the reason filter matches skipped recipients.
 	for _, rs := range d.Skipped {
 		d.Reasons = append(d.Reasons, rs.Reason)
+	}
+	if b.State == broadcast.StateDraft {
+		if d.Draft, err = c.draftOf(r, b); err != nil {
+			c.fail(w, r, err)
+			return
+		}
 	}
 	if r.Header.Get("HX-Request") == "true" {
 		// A poll from a page loaded in another state: reload it whole, so
@@ -71,7 +80,8 @@ func (c *Console) broadcastShow(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, http.StatusOK, "broadcast_show.html", d)
 }
 
-// broadcastAct pauses, resumes or cancels a broadcast (admins).
+// broadcastAct pauses, resumes, cancels or schedules (a draft) a broadcast
+// (admins).
 func (c *Console) broadcastAct(act string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -85,6 +95,11 @@ func (c *Console) broadcastAct(act string) http.HandlerFunc {
 			b, err = c.Broadcasts.Resume(ctx, botID, id)
 		case "cancel":
 			b, err = c.Broadcasts.Cancel(ctx, botID, id)
+		case "schedule":
+			var bot *core.Bot
+			if bot, err = c.store.GetBot(ctx, botID); err == nil {
+				b, err = c.Broadcasts.Schedule(ctx, bot, id)
+			}
 		}
 		if err != nil {
 			c.fail(w, r, err)

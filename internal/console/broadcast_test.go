@@ -130,3 +130,81 @@ func between(s, from, to string) string {
 	out, _, _ := strings.Cut(rest, to)
 	return out
 }
+
+// Drafts through the console's forms: "Save as draft" stores a draft; the
+// edit form comes back filled (the list, the schedule, the expiry); a
+// refused edit shows beside the field and keeps editing the same draft; a
+// viewer and a request without the CSRF token change nothing; a broadcast
+// that is no longer a draft cannot be edited, scheduled or deleted.
+func TestBroadcastDraftForms(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		e := harness.Start(t, db, harness.Options{})
+		admin := signInAs(t, e, "ada", core.RoleAdmin)
+		viewer := signInAs(t, e, "vic", core.RoleViewer)
+		admin.get("/console/broadcasts/new?bot="+e.BotID, http.StatusOK)
+		f := composeForm("Later", harness.User, harness.OtherUser)
+		f.Set("schedule", "at")
+		f.Set("schedule.at", "2099-01-02T09:30")
+		f.Set("expires_at", "2099-01-03T00:00")
+		f.Set("draft", "1")
+		status, page := admin.post("/console/broadcasts/"+e.BotID, f)
+		if status != http.StatusOK || !strings.Contains(page, "Draft Later saved; nothing is sent until you schedule it") {
+			t.Fatalf("save as draft: %d %s", status, page)
+		}
+		id := between(page, `<small class="mono">`, `</small>`)
+		mustContain(t, page, "the draft's page", `id="state">draft</span>`, `id="draft-spec"`, "at 2099-01-02 09:30:00 UTC", `id="schedule-draft"`)
+
+		page = admin.get("/console/broadcasts/"+e.BotID+"/"+id+"/edit", http.StatusOK)
+		mustContain(t, page, "the edit form", `action="/console/broadcasts/`+e.BotID+`/`+id+`/edit"`, `name="editing" value="`+id+`"`,
+			`value="Later"`, harness.User+"\n"+harness.OtherUser+"</textarea>", `name="schedule" value="at" checked`,
+			`name="schedule.at" value="2099-01-02T09:30"`, `name="expires_at" value="2099-01-03T00:00"`, `id="save-draft"`)
+
+		bad := composeForm("Later", harness.User)
+		bad.Set("content.message", `{"text": "oops`)
+		status, page = admin.post("/console/broadcasts/"+e.BotID+"/"+id+"/edit", bad)
+		if status != http.StatusBadRequest {
+			t.Fatalf("a refused edit: %d", status)
+		}
+		mustContain(t, page, "the refused edit", `class="error field-error">content.message: is not JSON`, `name="editing" value="`+id+`"`)
+
+		// Neither a viewer nor a forged request changes the draft.
+		if status, _ := viewer.post("/console/broadcasts/"+e.BotID+"/"+id+"/delete", nil); status != http.StatusForbidden {
+			t.Errorf("a viewer's delete: %d", status)
+		}
+		if status, _ := viewer.post("/console/broadcasts/"+e.BotID+"/"+id+"/schedule", nil); status != http.StatusForbidden {
+			t.Errorf("a viewer's schedule: %d", status)
+		}
+		resp, err := admin.http.PostForm(admin.base+"/console/broadcasts/"+e.BotID+"/"+id+"/schedule", url.Values{"csrf": {"00" + strings.Repeat("ab", 31)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("a schedule without the right CSRF token: %d", resp.StatusCode)
+		}
+		if b, err := e.Server.Broadcasts.Get(t.Context(), e.BotID, id); err != nil || b.State != "draft" {
+			t.Fatalf("after refused requests: %+v %v", b, err)
+		}
+
+		edit := composeForm("Later, edited", harness.User)
+		edit.Set("editing", id)
+		status, page = admin.post("/console/broadcasts/"+e.BotID+"/"+id+"/edit", edit)
+		if status != http.StatusOK || !strings.Contains(page, "Draft Later, edited saved") || !strings.Contains(page, "a list of 1") {
+			t.Fatalf("edit: %d %s", status, page)
+		}
+		status, page = admin.post("/console/broadcasts/"+e.BotID+"/"+id+"/schedule", nil)
+		if status != http.StatusOK || !strings.Contains(page, "Broadcast ") || strings.Contains(page, `id="state">draft`) {
+			t.Fatalf("schedule: %d %s", status, page)
+		}
+		admin.get("/console/broadcasts/"+e.BotID+"/"+id+"/edit", http.StatusConflict)
+		for _, act := range []string{"edit", "schedule", "delete"} {
+			var form url.Values
+			if act == "edit" {
+				form = composeForm("Too late", harness.User)
+			}
+			if status, page := admin.post("/console/broadcasts/"+e.BotID+"/"+id+"/"+act, form); status != http.StatusConflict || !strings.Contains(page, "only a draft can be") {
+				t.Errorf("%s after scheduling: %d %s", act, status, page)
+			}
+		}
+	})
+}

@@ -125,8 +125,10 @@ func stateClass(s string) string {
 		return "ok"
 	case broadcast.StateCancelled, broadcast.StateExpired:
 		return "bad"
-	case broadcast.StatePaused, broadcast.StateScheduled, broadcast.StateDraft:
+	case broadcast.StatePaused, broadcast.StateScheduled:
 		return "warn"
+	case broadcast.StateDraft:
+		return "draft"
 	}
 	return ""
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/botgate/botgate/internal/core"
+	"github.com/botgate/botgate/internal/preview"
 	"github.com/botgate/botgate/internal/store"
 )
 
@@ -82,8 +83,9 @@ func (c *Console) renderContact(w http.ResponseWriter, r *http.Request, status i
 		c.fail(w, r, err)
 		return
 	}
+	defs := c.templatesOf(ctx, d.BotID)
 	for _, t := range turns {
-		d.Turns = append(d.Turns, turnOf(t))
+		d.Turns = append(d.Turns, turnOf(t, defs))
 	}
 	if len(turns) == 50 {
 		d.Earlier = turns[0].At.Format(time.RFC3339Nano)
@@ -93,14 +95,14 @@ func (c *Console) renderContact(w http.ResponseWriter, r *http.Request, status i
 
 // turnOf shows a user's event as a bubble with what they wrote or tapped,
 // and a bot's message as the phone showed it (its parts as sent to Graph).
-func turnOf(t store.Turn) turnView {
+func turnOf(t store.Turn, defs preview.Templates) turnView {
 	if in := t.Inbound; in != nil {
 		return turnView{At: t.At, Inbound: true, Kind: in.Kind, Text: inboundText(in)}
 	}
 	m := t.Outbound
 	v := turnView{At: t.At, Message: m.ID, Status: string(m.Status)}
 	for _, p := range m.Parts {
-		v.Preview += phone(m.Channel, p.Body)
+		v.Preview += phone(m.Channel, p.Body, defs)
 	}
 	if len(m.Parts) == 0 {
 		v.Fallback = summary(&m.Request)

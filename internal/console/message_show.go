@@ -75,9 +75,10 @@ func (c *Console) messageShow(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
+	defs := c.templatesOf(ctx, m.BotID)
 	for _, a := range attempts {
 		data.Attempts = append(data.Attempts, attemptView{Seq: a.Seq, StatusCode: a.StatusCode, At: a.At, Duration: a.Duration,
-			Outcome: a.Outcome, Error: a.Error, GraphID: a.GraphID, Preview: phone(m.Channel, a.Request),
+			Outcome: a.Outcome, Error: a.Error, GraphID: a.GraphID, Preview: phone(m.Channel, a.Request, defs),
 			Request: pretty(a.Request), Response: pretty(a.Response)})
 	}
 	if m.Status == core.StatusAccepted {

@@ -17,12 +17,14 @@ import (
 // phone shows it (always through internal/preview, fed the body as sent to
 // Graph), JSON shown readably, a message summed up in a line.
 
-// phone renders a body as sent to Graph the way the user's app shows it.
-func phone(channel string, body json.RawMessage) template.HTML {
+// phone renders a body as sent to Graph the way the user's app shows it;
+// defs finds the definitions of the WhatsApp templates it may send (nil:
+// a template send shows its values only).
+func phone(channel string, body json.RawMessage, defs preview.Templates) template.HTML {
 	var h template.HTML
 	var err error
 	if channel == core.ChannelWhatsApp {
-		h, err = preview.WhatsApp(body)
+		h, err = preview.WhatsAppWith(body, preview.Taps{}, defs)
 	} else {
 		h, err = preview.Messenger(body)
 	}
@@ -34,6 +36,33 @@ func phone(channel string, body json.RawMessage) template.HTML {
 		app = "pv-whatsapp"
 	}
 	return template.HTML(`<div class="pv-screen `+app+`">`) + h + template.HTML(`</div>`)
+}
+
+// templatesOf finds the definitions of the templates a bot's WhatsApp
+// number sends, each read once per page from the synced copy. A bot
+// without WhatsApp has none.
+func (c *Console) templatesOf(ctx context.Context, botID string) preview.Templates {
+	var wabaID string
+	found := map[string]*core.WATemplateDef{}
+	return func(name, language string) *core.WATemplateDef {
+		if wabaID == "" {
+			b, err := c.store.GetBot(ctx, botID)
+			if err != nil || b.WhatsApp == nil {
+				return nil
+			}
+			wabaID = b.WhatsApp.WABAID
+		}
+		key := name + "\x00" + language
+		if d, ok := found[key]; ok {
+			return d
+		}
+		d, err := c.store.GetTemplate(ctx, wabaID, name, language)
+		if err != nil {
+			d = nil // not synced (or gone): the values alone are shown
+		}
+		found[key] = d
+		return d
+	}
 }
 
 // pretty indents JSON for reading; anything else is returned as is.

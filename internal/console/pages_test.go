@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/botgate/botgate/internal/core"
+	"github.com/botgate/botgate/internal/fakegraph"
 	"github.com/botgate/botgate/internal/harness"
 	"github.com/botgate/botgate/internal/store"
 	"github.com/botgate/botgate/internal/store/storetest"
@@ -171,6 +172,27 @@ func TestPages(t *testing.T) {
 		mustContain(t, admin.get("/console/messages?channel=whatsapp&recipient=%2B447700900123", http.StatusOK), "WhatsApp list", waID)
 		mustContain(t, admin.get("/console/messages/"+waID, http.StatusOK), "WhatsApp message", `class="pv-screen pv-whatsapp"`, "Your table is ready",
 			"&#34;messaging_product&#34;: &#34;whatsapp&#34;")
+
+		// A template send shows the approved text with the values sent in
+		// place, read from the synced copy of the account's templates.
+		e.Fake.AddWATemplate(harness.WANumberID, fakegraph.WATemplate{Name: "table_ready", Language: "en_US", Category: "UTILITY",
+			Components: []map[string]any{{"type": "BODY", "text": "Table {{1}} is ready, {{2}}."}}})
+		e.Admin(http.MethodPut, "/admin/v1/bots/"+e.BotID+"/whatsapp", map[string]any{"bot_phone": harness.WAPhone,
+			"phone_number_id": harness.WANumberID, "waba_id": fakegraph.WABAID(harness.WANumberID)}, http.StatusOK, nil)
+		e.Admin(http.MethodPost, "/admin/v1/bots/"+e.BotID+"/whatsapp/templates/sync", nil, http.StatusOK, nil)
+		if status, body := e.WhatsApp(`{"id":"wa-2","to":"447700900123","timestamp":"1700000000","source":"botchat","type":"template",
+			"template":{"name":"table_ready","language":{"code":"en_US"},"components":[{"type":"body","parameters":[{"type":"text","text":"12"},{"type":"text","text":"Ana"}]}]}}`); status != http.StatusOK {
+			t.Fatalf("WhatsApp template send: %d %s", status, body)
+		}
+		var tplID string
+		harness.WaitFor(t, "the template sent", 5*time.Second, func() bool {
+			p, err := e.Server.Store.MessagePage(ctx, store.MessageFilter{RequestID: "wa-2", Status: core.StatusSent})
+			if err == nil && len(p.Messages) == 1 {
+				tplID = p.Messages[0].ID
+			}
+			return tplID != ""
+		})
+		mustContain(t, admin.get("/console/messages/"+tplID, http.StatusOK), "WhatsApp template message", `<div class="pv-text">Table 12 is ready, Ana.</div>`)
 
 		// Contacts: the window, parameters (editable by an admin only) and the conversation.
 		contacts := admin.get("/console/contacts?bot="+e.BotID, http.StatusOK)

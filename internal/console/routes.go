@@ -47,6 +47,10 @@ func (c *Console) routes() {
 	m.HandleFunc("POST /console/broadcasts/{bot}/{id}/pause", c.withBroadcasts(c.requireAdmin(c.broadcastAct("pause"))))
 	m.HandleFunc("POST /console/broadcasts/{bot}/{id}/resume", c.withBroadcasts(c.requireAdmin(c.broadcastAct("resume"))))
 	m.HandleFunc("POST /console/broadcasts/{bot}/{id}/cancel", c.withBroadcasts(c.requireAdmin(c.broadcastAct("cancel"))))
+	m.HandleFunc("POST /console/broadcasts/{bot}/{id}/schedule", c.withBroadcasts(c.requireAdmin(c.broadcastAct("schedule"))))
+	m.HandleFunc("GET /console/broadcasts/{bot}/{id}/edit", c.withBroadcasts(c.page(c.broadcastEdit)))
+	m.HandleFunc("POST /console/broadcasts/{bot}/{id}/edit", c.withBroadcasts(c.requireAdmin(c.broadcastUpdate)))
+	m.HandleFunc("POST /console/broadcasts/{bot}/{id}/delete", c.withBroadcasts(c.requireAdmin(c.broadcastDelete)))
 
 	// Bots and channels.
 	m.HandleFunc("GET /console/bots", c.page(c.botList))

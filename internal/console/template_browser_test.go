@@ -46,8 +46,9 @@ func testBrowserTemplates(t *testing.T, db storetest.DB) {
 	tab.Screenshot("templates")
 
 	tab.Run(chromedp.Click(`a[href="/console/templates/`+botID+`/order_update/en_US"]`), chromedp.WaitVisible(`#template-preview`))
-	if got := tab.Text(`#template-preview`); !strings.Contains(got, "#1001") || !strings.Contains(got, "Track it") {
-		t.Fatalf("the preview shows %q, want the example #1001 and the Track it button", got)
+	// The phone shows the approved text with the example in place, as the user reads it.
+	if got := tab.Text(`#template-preview`); !strings.Contains(got, "Hi! Your order #1001 has shipped.") || !strings.Contains(got, "Track it") {
+		t.Fatalf("the preview shows %q, want the body with the example #1001 in place and the Track it button", got)
 	}
 	if got := tab.Text(`.template-components`); !strings.Contains(got, "Hi! Your order {{1}} has shipped.") {
 		t.Fatalf("the components show %q", got)

@@ -30,7 +30,7 @@ func (c *Console) templateShow(w http.ResponseWriter, r *http.Request) {
 		Class      string
 		Components string
 		Preview    template.HTML
-	}{b, t, templateStatusClass(t.Status), prettyValue(t.Components), phone(core.ChannelWhatsApp, exampleBody(t))})
+	}{b, t, templateStatusClass(t.Status), prettyValue(t.Components), phone(core.ChannelWhatsApp, exampleBody(t), func(string, string) *core.WATemplateDef { return t })})
 }
 
 // exampleBody is the Cloud API body of a send of t with its example values.

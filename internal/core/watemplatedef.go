@@ -58,6 +58,13 @@ const CategoryMarketing = "MARKETING"
 
 var templateVarRE = regexp.MustCompile(`\{\{\s*([A-Za-z0-9_]+)\s*\}\}`)
 
+// FillTemplate puts values in a template text's placeholders, each by its
+// name or number ({{1}} is values["1"]); one without a value is left empty,
+// as Graph would refuse the send before anyone saw it.
+func FillTemplate(text string, values map[string]string) string {
+	return templateVarRE.ReplaceAllStringFunc(text, func(m string) string { return values[templateVarRE.FindStringSubmatch(m)[1]] })
+}
+
 // TemplatePlaceholders are the parameters a text names, in order.
 func TemplatePlaceholders(text string) []string {
 	var out []string
@@ -157,7 +164,7 @@ func (d *WATemplateDef) checkText(part, text string, given *WATemplateSendPart, 
 		}
 		values[key] = p.Text
 	}
-	hydrated := templateVarRE.ReplaceAllStringFunc(text, func(m string) string { return values[templateVarRE.FindStringSubmatch(m)[1]] })
+	hydrated := FillTemplate(text, values)
 	if n := utf8.RuneCountInString(hydrated); n > max {
 		return TemplateRefusal(WATemplateTooLong, field, "the %s with its parameters is %d characters; at most %d are allowed", part, n, max)
 	}

@@ -74,6 +74,13 @@ func MessengerTaps(message json.RawMessage, taps Taps) (template.HTML, error) {
 
 // WhatsAppTaps is WhatsApp with tappable buttons (see Taps).
 func WhatsAppTaps(body json.RawMessage, taps Taps) (template.HTML, error) {
+	return WhatsAppWith(body, taps, nil)
+}
+
+// WhatsAppWith is WhatsAppTaps that shows a template send as the phone
+// does, with its definition's texts and the send's values in place, when
+// templates knows the definition; otherwise the send's values alone.
+func WhatsAppWith(body json.RawMessage, taps Taps, templates Templates) (template.HTML, error) {
 	var m waMessage
 	if err := decode(body, &m); err != nil {
 		return "", err
@@ -81,14 +88,22 @@ func WhatsAppTaps(body json.RawMessage, taps Taps) (template.HTML, error) {
 	if m.Type == "" && m.Text != nil {
 		m.Type = "text" // the Cloud API's default
 	}
-	return execute("whatsapp", view{Msg: m, Taps: tapsView(taps)})
+	v := view{Msg: m, Taps: tapsView(taps)}
+	if t := m.Template; t != nil && templates != nil {
+		if d := templates(string(t.Name), string(t.Language.Code)); d != nil {
+			v.Shown = showTemplate(t, d)
+		}
+	}
+	return execute("whatsapp", v)
 }
 
 // view is what the templates get: the message and, when the phone renders
-// it, where taps go.
+// it, where taps go; for a template send whose definition is known, what
+// the phone shows of it.
 type view struct {
-	Msg  any
-	Taps *Taps
+	Msg   any
+	Taps  *Taps
+	Shown *shownTemplate
 }
 
 func tapsView(t Taps) *Taps {

@@ -58,6 +58,9 @@ type Config struct {
 	Console          bool   // serve the web console under /console/
 	TrustProxy       bool   // the client's address and scheme come from X-Forwarded-For/-Proto
 	SQLiteSync       string // "full" (default: a 200 survives a power loss) or "normal" (survives a crash of botgate only)
+	// PGMaxConns bounds this process's PostgreSQL connections, reading and
+	// writing together (0: store.DefaultPGMaxConns); SQLite ignores it.
+	PGMaxConns int
 	// MetricsAddr, when set, serves /metrics on a listener of its own too,
 	// so Prometheus can scrape it on a private address.
 	MetricsAddr string
@@ -119,7 +122,7 @@ func processClock() func() time.Time {
 // Defaults returns the configuration `botgate serve` starts from.
 func Defaults() Config {
 	return Config{
-		Addr: "127.0.0.1:8080", Database: "./botgate.db", SQLiteSync: "full", GraphURL: "https://graph.facebook.com", GraphVersion: "v25.0",
+		Addr: "127.0.0.1:8080", Database: "./botgate.db", SQLiteSync: "full", PGMaxConns: store.DefaultPGMaxConns, GraphURL: "https://graph.facebook.com", GraphVersion: "v25.0",
 		SyncTimeout: 10 * time.Second, GraphTimeout: 20 * time.Second, SendWorkers: 64, SendAttempts: 10, SendRetryBase: 2 * time.Second,
 		DeliveryWorkers: 64, CallbackTimeout: 10 * time.Second, CallbackSchedule: notify.DefaultSchedule,
 		Console: true, ShutdownGrace: 15 * time.Second, JobLease: 2 * time.Minute, Retention: 30 * 24 * time.Hour, InboundRetention: 7 * 24 * time.Hour,
@@ -140,6 +143,8 @@ func (c Config) check() error {
 		return fmt.Errorf("inbound retention %v is shorter than %v: Meta redelivers webhooks for hours (WhatsApp's for days), and each must act once", c.InboundRetention, minInboundRetention)
 	case c.Retention < 0:
 		return errors.New("retention must be 0 (keep forever) or more")
+	case c.PGMaxConns != 0 && c.PGMaxConns < store.MinPGMaxConns:
+		return fmt.Errorf("--pg-max-conns %d: at least %d are needed (a group-commit writer, a transaction alone, a spare for migrations, three readers)", c.PGMaxConns, store.MinPGMaxConns)
 	case c.ProfileTTL < 0 || c.SobotTokenTTL < 0 || c.SobotSignSkew < 0 || c.JobLease <= 0 || c.SyncTimeout <= 0:
 		return errors.New("profile TTL, Sobot token TTL and sign skew must not be negative; the job lease and sync timeout must be positive")
 	}
@@ -256,7 +261,7 @@ func OpenStore(ctx context.Context, cfg Config) (*store.Store, error) {
 	if cfg.Now == nil {
 		cfg.Now, cfg.realClock = processClock(), true
 	}
-	st, err := store.Open(ctx, cfg.Database, store.Options{Now: cfg.Now, DatabaseClock: cfg.realClock, Box: box, SQLiteSync: cfg.SQLiteSync})
+	st, err := store.Open(ctx, cfg.Database, store.Options{Now: cfg.Now, DatabaseClock: cfg.realClock, Box: box, SQLiteSync: cfg.SQLiteSync, PGMaxConns: cfg.PGMaxConns})
 	if err != nil {
 		return nil, err
 	}

@@ -12,3 +12,13 @@ func (s *Store) MigrateDownTo(ctx context.Context, version int64) error {
 	_, err := s.migrator.DownTo(ctx, version)
 	return err
 }
+
+// Writers is how many group-commit writers s runs.
+func Writers(s *Store) int { return s.writers }
+
+// UrgentWaiting is how many urgent operations wait for a writer.
+func UrgentWaiting(s *Store) int { return len(s.writer.urgent) }
+
+// OneReader makes s read on a single connection, so that a test's later
+// read sees the session state (prepared statements) of its earlier ones.
+func OneReader(s *Store) { s.read.SetMaxOpenConns(1) }

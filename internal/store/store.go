@@ -51,6 +51,10 @@ type Options struct {
 	// WALFrameLimit is how many frames SQLite's WAL may hold before a
 	// checkpoint truncates it; 0 is DefaultWALFrameLimit.
 	WALFrameLimit int64
+	// PGMaxConns bounds the PostgreSQL connections this store opens, its
+	// reading and writing pools together; 0 is DefaultPGMaxConns. Several
+	// instances share one server's max_connections. SQLite ignores it.
+	PGMaxConns int
 }
 
 // Store is botgate's database.
@@ -64,6 +68,8 @@ type Store struct {
 	clock    *dbClock // PostgreSQL with Options.DatabaseClock
 	bots     *botCache
 	migrator *goose.Provider
+	writers  int           // group-commit writers
+	alone    chan struct{} // PostgreSQL: a slot per WriteAlone transaction allowed at once
 
 	readStmts, writeStmts *stmtCache
 
@@ -96,7 +102,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	s := &Store{box: opts.Box, now: opts.Now, walFrameLimit: opts.WALFrameLimit}
 	var err error
 	if IsPostgres(dsn) {
-		err = s.openPostgres(dsn)
+		err = s.openPostgres(dsn, opts.PGMaxConns)
 	} else {
 		err = s.openSQLite(SQLitePath(dsn), opts.SQLiteSync)
 	}
@@ -116,7 +122,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	s.bots = newBotCache(opts.BotCacheTTL, opts.Now)
 	pgxCaches := s.dialect.name == "postgres"
 	s.readStmts, s.writeStmts = newStmtCache(s.read, pgxCaches, false), newStmtCache(s.write, pgxCaches, true)
-	s.writer = newWriter(s, s.dialect.writers)
+	s.writer = newWriter(s, s.writers)
 	if err := s.newMigrator(); err != nil {
 		s.Close()
 		return nil, err
@@ -163,7 +169,7 @@ func (s *Store) openSQLite(path, syncMode string) error {
 	}
 	r.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
 	r.SetMaxIdleConns(max(4, 2*runtime.GOMAXPROCS(0)))
-	s.read, s.write, s.dialect = r, w, sqliteDialect
+	s.read, s.write, s.dialect, s.writers = r, w, sqliteDialect, sqliteDialect.writers
 	// The writer creates the file and switches it to WAL before readers open it.
 	if err := w.Ping(); err != nil {
 		return err
@@ -205,29 +211,35 @@ func (s *Store) checkpointer() {
 	}
 }
 
-// aloneConns is how many WriteAlone transactions run at once on PostgreSQL.
-const aloneConns = 4
-
-func (s *Store) openPostgres(dsn string) error {
+func (s *Store) openPostgres(dsn string, maxConns int) error {
+	if maxConns == 0 {
+		maxConns = DefaultPGMaxConns
+	}
+	budget, err := splitPG(maxConns)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
 	// Writers get their own connections: sharing one pool with the reads of
 	// dozens of workers left commits queued behind reads for connections.
 	w, err := openPgx(dsn, "write")
 	if err != nil {
 		return err
 	}
-	// Beyond the writers: migrations, and transactions of their own
-	// (WriteAlone) that wait on contended rows without stalling a batch.
-	w.SetMaxOpenConns(postgresDialect.writers + 1 + aloneConns)
-	w.SetMaxIdleConns(postgresDialect.writers + 1 + aloneConns)
+	// Beyond the writers: transactions of their own (WriteAlone) that wait
+	// on contended rows without stalling a batch, and a spare for
+	// migrations and readiness checks.
+	w.SetMaxOpenConns(budget.writes())
+	w.SetMaxIdleConns(budget.writes())
 	r, err := openPgx(dsn, "read")
 	if err != nil {
 		w.Close()
 		return err
 	}
-	r.SetMaxOpenConns(32)
-	r.SetMaxIdleConns(32)
+	r.SetMaxOpenConns(budget.reads)
+	r.SetMaxIdleConns(budget.reads)
 	r.SetConnMaxIdleTime(5 * time.Minute)
 	s.read, s.write, s.dialect = r, w, postgresDialect
+	s.writers, s.alone = budget.writers, make(chan struct{}, budget.alone)
 	return nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"sync"
 	"time"
 
@@ -27,6 +26,14 @@ const (
 	batchWait = time.Millisecond
 )
 
+// urgentWait is how long an urgent operation's transaction goes on taking
+// in queued work after the urgent one joined it. An urgent record (Graph's
+// answer to a send) joins the transaction that is running when it arrives,
+// instead of waiting for it to commit and then riding in the next one, so
+// the time in which a crash would repeat a send is about this long plus one
+// commit, however much queued work the writer has.
+const urgentWait = time.Millisecond
+
 // Tx is a write transaction shared by the operations of one group commit.
 // Its methods use the transaction's own context, so they take none.
 type Tx struct {
@@ -37,8 +44,10 @@ type Tx struct {
 	hooks []func()
 }
 
-// Now is the time captured when the transaction began; every timestamp a
-// write records uses it, so one write has one time.
+// Now is the time captured when the operation began to run in the
+// transaction; every timestamp the operation records uses it, so one write
+// has one time. (Operations join a running transaction as they arrive, so
+// each takes its own time rather than the transaction's start.)
 func (t *Tx) Now() time.Time { return t.now }
 
 // Exec, Query and QueryRow run SQL in the transaction, for packages that own
@@ -169,6 +178,16 @@ func (s *Store) WriteAlone(ctx context.Context, urgent bool, fn func(*Tx) error)
 }
 
 func (s *Store) runAlone(ctx context.Context, fn func(*Tx) error) ([]func(), error) {
+	// One of the write pool's alone slots: without it, a burst of callers
+	// (a WhatsApp send each) would take every writing connection and leave
+	// the group-commit writers, which every accept waits on, queued behind
+	// them for one.
+	select {
+	case s.alone <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-s.alone }()
 	sqlTx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("store: begin: %w", err)
@@ -203,25 +222,16 @@ func (w *writer) close() {
 
 func (w *writer) loop() {
 	defer w.wg.Done()
-	batch := make([]*op, 0, maxBatch)
 	for {
+		var first *op
 		select {
-		case o := <-w.urgent:
-			batch = append(batch[:0], o)
-		case o := <-w.ops:
-			batch = append(batch[:0], o)
+		case first = <-w.urgent:
+		case first = <-w.ops:
 		case <-w.stop:
 			w.drain()
 			return
 		}
-		batch = fill(batch, w.urgent)
-		batch = fill(batch, w.ops)
-		urgent := slices.ContainsFunc(batch, func(o *op) bool { return o.urgent })
-		if !urgent && len(batch) < minBatch {
-			batch = w.gather(batch)
-		}
-		w.batch.Observe(float64(len(batch)))
-		w.commit(batch)
+		w.commit(first)
 	}
 }
 
@@ -233,7 +243,7 @@ func (w *writer) drain() {
 		for {
 			select {
 			case o := <-lane:
-				w.commit([]*op{o})
+				w.commit(o)
 				continue
 			default:
 			}
@@ -242,35 +252,67 @@ func (w *writer) drain() {
 	}
 }
 
-// gather waits up to batchWait for more operations, and stops early when an
-// urgent one arrives or the batch is big enough.
-func (w *writer) gather(batch []*op) []*op {
-	timer := time.NewTimer(batchWait)
-	defer timer.Stop()
-	for len(batch) < minBatch {
-		select {
-		case o := <-w.urgent:
-			return fill(fill(append(batch, o), w.urgent), w.ops)
-		case o := <-w.ops:
-			batch = append(batch, o)
-		case <-timer.C:
-			return batch
-		}
-	}
-	return batch
+// batch is the operations of one group commit, in the order they joined,
+// with each one's result.
+type batch struct {
+	ops     []*op
+	results []error
+	// urgentSince is when the first urgent operation joined; zero if none has.
+	urgentSince time.Time
+	// tried: the batch ran once. A batch run again (after a failure or a
+	// deadlock) takes in nothing more, so a retry does not grow into a
+	// longer transaction that meets the same conflicts.
+	tried bool
 }
 
-// fill adds what waits in lane to batch, up to maxBatch, without blocking.
-func fill(batch []*op, lane chan *op) []*op {
-	for len(batch) < maxBatch {
-		select {
-		case o := <-lane:
-			batch = append(batch, o)
-		default:
-			return batch
-		}
+func (b *batch) add(o *op) {
+	b.ops = append(b.ops, o)
+	// An operation whose caller gave up before it ran is not run.
+	b.results = append(b.results, o.ctx.Err())
+	if o.urgent && b.urgentSince.IsZero() {
+		b.urgentSince = time.Now()
 	}
-	return batch
+}
+
+// more returns the next operation to join b's transaction, or nil when b
+// should commit. Urgent operations join first, whenever they arrive, up to
+// maxBatch. Queued ones join until an urgent operation has waited
+// urgentWait; while nothing urgent is in the batch, a small one waits up to
+// batchWait from began for company.
+func (w *writer) more(b *batch, began time.Time) *op {
+	if len(b.ops) >= maxBatch {
+		return nil
+	}
+	select {
+	case o := <-w.urgent:
+		return o
+	default:
+	}
+	if !b.urgentSince.IsZero() && time.Since(b.urgentSince) >= urgentWait {
+		return nil
+	}
+	select {
+	case o := <-w.ops:
+		return o
+	default:
+	}
+	if !b.urgentSince.IsZero() || len(b.ops) >= minBatch {
+		return nil
+	}
+	wait := batchWait - time.Since(began)
+	if wait <= 0 {
+		return nil
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case o := <-w.urgent:
+		return o
+	case o := <-w.ops:
+		return o
+	case <-timer.C:
+		return nil
+	}
 }
 
 // Collectors are the store's Prometheus series.
@@ -282,12 +324,15 @@ func (s *Store) Collectors() []prometheus.Collector {
 // deadlock or serialization failure.
 const maxTransientRetries = 8
 
-func (w *writer) commit(batch []*op) {
-	results := make([]error, len(batch))
+// commit runs first and whatever joins it in one transaction, and tells
+// each caller its operation's result.
+func (w *writer) commit(first *op) {
+	b := &batch{}
+	b.add(first)
 	var hooks []func()
 	var err error
 	for try := 0; ; try++ {
-		hooks, err = w.try(batch, results)
+		hooks, err = w.try(b)
 		if err == nil || !w.s.dialect.transient(err) || try == maxTransientRetries {
 			break
 		}
@@ -295,17 +340,18 @@ func (w *writer) commit(batch []*op) {
 		// meet again in the same order.
 		time.Sleep(time.Duration(rand.Int64N(int64(time.Duration(try+1) * 2 * time.Millisecond))))
 	}
+	w.batch.Observe(float64(len(b.ops)))
 	// Hooks run before callers are released, so a caller sees their effects.
 	if err == nil {
 		for _, h := range hooks {
 			h()
 		}
 	}
-	for i, o := range batch {
-		if err != nil && results[i] == nil {
-			results[i] = err
+	for i, o := range b.ops {
+		if err != nil && b.results[i] == nil {
+			b.results[i] = err
 		}
-		o.done <- results[i]
+		o.done <- b.results[i]
 	}
 	w.s.writeStmts.prepareWanted(context.Background())
 }
@@ -315,27 +361,20 @@ func (w *writer) commit(batch []*op) {
 // when one fails, the transaction is rolled back and the rest run again
 // without it. Failures are rare (a duplicate request id), so a batch usually
 // runs once.
-func (w *writer) try(batch []*op, results []error) ([]func(), error) {
-	pending := make([]int, 0, len(batch))
-	for i, o := range batch {
-		if results[i] = o.ctx.Err(); results[i] == nil {
-			pending = append(pending, i)
-		}
-	}
-	for len(pending) > 0 {
-		hooks, failed, err := w.runOnce(batch, pending, results)
+func (w *writer) try(b *batch) ([]func(), error) {
+	for {
+		hooks, failed, err := w.runOnce(b)
 		if err != nil || failed < 0 {
 			return hooks, err
 		}
-		pending = slices.DeleteFunc(pending, func(i int) bool { return i == failed })
 	}
-	return nil, nil
 }
 
-// runOnce runs the pending operations in a transaction. It commits and
-// returns their hooks, or stops at the first operation that fails, rolls
-// back, and returns that operation's index.
-func (w *writer) runOnce(batch []*op, pending []int, results []error) ([]func(), int, error) {
+// runOnce runs the batch's operations that have not failed in a
+// transaction, taking in more as more returns them. It commits and returns
+// their hooks, or stops at the first operation that fails (its result set),
+// rolls back, and returns that operation's index.
+func (w *writer) runOnce(b *batch) ([]func(), int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	began := time.Now()
@@ -345,16 +384,50 @@ func (w *writer) runOnce(batch []*op, pending []int, results []error) ([]func(),
 	}
 	// Times are kept to the millisecond, so a write's values equal what a read returns.
 	t := &Tx{ctx: ctx, tx: sqlTx, s: w.s, now: w.s.now().UTC().Truncate(time.Millisecond)}
-	for _, i := range pending {
-		if results[i] = run(batch[i].fn, t); results[i] != nil {
+	// Which operations this run tries: those that have not failed (nor
+	// been given up by their callers), decided before any of them runs.
+	pending := make([]int, 0, len(b.ops))
+	for i := range b.ops {
+		if b.results[i] == nil {
+			pending = append(pending, i)
+		}
+	}
+	pull := !b.tried
+	b.tried = true
+	for k := 0; ; k++ {
+		if k == len(pending) {
+			if !pull {
+				break
+			}
+			o := w.more(b, began)
+			if o == nil {
+				break
+			}
+			b.add(o)
+			if b.results[len(b.ops)-1] != nil {
+				k--
+				continue
+			}
+			pending = append(pending, len(b.ops)-1)
+		}
+		i := pending[k]
+		t.now = w.s.now().UTC().Truncate(time.Millisecond)
+		if b.results[i] = run(b.ops[i].fn, t); b.results[i] != nil {
 			_ = sqlTx.Rollback()
 			// A deadlock or serialization failure is the database's, not the
 			// operation's: the whole batch is tried again, this one included.
-			if w.s.dialect.transient(results[i]) {
-				return nil, -1, results[i]
+			if w.s.dialect.transient(b.results[i]) {
+				err := b.results[i]
+				b.results[i] = nil
+				return nil, -1, err
 			}
 			return nil, i, nil
 		}
+	}
+	if len(pending) == 0 {
+		// Every operation failed or was given up: nothing to commit.
+		_ = sqlTx.Rollback()
+		return nil, -1, nil
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return nil, -1, fmt.Errorf("store: commit: %w", err)

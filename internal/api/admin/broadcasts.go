@@ -14,8 +14,9 @@ import (
 	"github.com/botgate/botgate/internal/core"
 )
 
-// Broadcasts (docs/broadcasts.md): create (or dry-run), list, show, pause,
-// resume, cancel, the recipients, and uploaded recipient lists. The
+// Broadcasts (docs/broadcasts.md): create (or dry-run, or save as a
+// draft), list, show, edit, schedule or delete a draft, pause, resume,
+// cancel, the recipients, and uploaded recipient lists. The
 // engine is internal/broadcast; this is its admin face.
 
 func (h *Handler) broadcastRoutes() map[string]func(ctx context.Context, r *http.Request) (int, any, error) {
@@ -23,6 +24,9 @@ func (h *Handler) broadcastRoutes() map[string]func(ctx context.Context, r *http
 		"POST /admin/v1/bots/{id}/broadcasts":                 h.createBroadcast,
 		"GET /admin/v1/bots/{id}/broadcasts":                  h.listBroadcasts,
 		"GET /admin/v1/bots/{id}/broadcasts/{bid}":            h.getBroadcast,
+		"PUT /admin/v1/bots/{id}/broadcasts/{bid}":            h.updateBroadcast,
+		"DELETE /admin/v1/bots/{id}/broadcasts/{bid}":         h.deleteBroadcast,
+		"POST /admin/v1/bots/{id}/broadcasts/{bid}/schedule":  h.scheduleBroadcast,
 		"POST /admin/v1/bots/{id}/broadcasts/{bid}/pause":     h.changeBroadcast((*broadcast.Service).Pause),
 		"POST /admin/v1/bots/{id}/broadcasts/{bid}/resume":    h.changeBroadcast((*broadcast.Service).Resume),
 		"POST /admin/v1/bots/{id}/broadcasts/{bid}/cancel":    h.changeBroadcast((*broadcast.Service).Cancel),
@@ -53,6 +57,46 @@ func (h *Handler) createBroadcast(ctx context.Context, r *http.Request) (int, an
 		return http.StatusOK, b, nil
 	}
 	return http.StatusCreated, b, nil
+}
+
+// updateBroadcast replaces a draft's spec: a create's body without dry_run
+// and draft.
+func (h *Handler) updateBroadcast(ctx context.Context, r *http.Request) (int, any, error) {
+	bot, err := h.liveBot(ctx, r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	spec, err := decodeSpec(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	// Refused rather than ignored: an edit that asks for a dry run would
+	// otherwise replace the draft.
+	if spec.DryRun {
+		return 0, nil, core.Invalid("dry_run", "is not a field of an edit; POST a dry run instead")
+	}
+	if spec.Draft {
+		return 0, nil, core.Invalid("draft", "is not a field of an edit; an edited draft stays a draft")
+	}
+	b, err := h.Broadcasts.Update(ctx, bot, r.PathValue("bid"), spec)
+	return http.StatusOK, b, err
+}
+
+func (h *Handler) scheduleBroadcast(ctx context.Context, r *http.Request) (int, any, error) {
+	bot, err := h.liveBot(ctx, r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	b, err := h.Broadcasts.Schedule(ctx, bot, r.PathValue("bid"))
+	return http.StatusOK, b, err
+}
+
+func (h *Handler) deleteBroadcast(ctx context.Context, r *http.Request) (int, any, error) {
+	bot, err := h.liveBot(ctx, r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, h.Broadcasts.Delete(ctx, bot.ID, r.PathValue("bid"))
 }
 
 // broadcastList is a page of broadcasts; next is the cursor of the next page.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/botgate/botgate/internal/harness"
 	"github.com/botgate/botgate/internal/store/storetest"
@@ -77,6 +78,73 @@ func TestAdminBroadcasts(t *testing.T) {
 		}
 		status, got = call("GET", "/admin/v1/audit", "")
 		for _, action := range []string{"POST /bots/{id}/broadcasts/{bid}/pause", "POST /bots/{id}/broadcasts/{bid}/cancel", "POST /bots/{id}/broadcasts/uploads"} {
+			if !strings.Contains(got, action) {
+				t.Errorf("audit log lacks %s: %s", action, got)
+			}
+		}
+	})
+}
+
+// Drafts through the admin API: created with "draft": true, edited with PUT
+// (dry_run refused there), scheduled, deleted; a wrong state is a conflict
+// in the admin envelope; each change is audited.
+func TestAdminBroadcastDrafts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		env := harness.Start(t, db, harness.Options{})
+		base := "/admin/v1/bots/" + env.BotID + "/broadcasts"
+		auth := http.Header{"Authorization": {"Bearer " + harness.AdminToken}, "Content-Type": {"application/json"}}
+		call := func(method, path, body string) (int, string) {
+			status, got := env.Do(method, path, auth, []byte(body))
+			return status, string(got)
+		}
+		spec := func(text, extra string) string {
+			return `{"name":"later","channel":"messenger","content":{"message":{"text":"` + text + `"}},
+				"audience":{"list":[{"psid":"` + harness.User + `"}]},"messaging_type":"MESSAGE_TAG","tag":"ACCOUNT_UPDATE"` + extra + `}`
+		}
+		status, got := call("POST", base, spec("First", `,"draft":true`))
+		var d struct{ ID, State string }
+		if err := json.Unmarshal([]byte(got), &d); status != 201 || err != nil || d.State != "draft" || strings.Contains(got, `"draft":true`) {
+			t.Fatalf("create a draft: %d %s", status, got)
+		}
+		if status, got := call("PUT", base+"/"+d.ID, spec("Second", `,"dry_run":true`)); status != 400 ||
+			harness.Compact(t, []byte(got)) != `{"error":{"code":"invalid","message":"dry_run: is not a field of an edit; POST a dry run instead","field":"dry_run"}}` {
+			t.Errorf("edit with dry_run: %d %s", status, got)
+		}
+		if status, got := call("PUT", base+"/"+d.ID, spec("Second", "")); status != 200 || !strings.Contains(got, `"text":"Second"`) || !strings.Contains(got, `"state":"draft"`) {
+			t.Errorf("edit: %d %s", status, got)
+		}
+		if status, got := call("POST", base+"/"+d.ID+"/pause", ""); status != 409 ||
+			harness.Compact(t, []byte(got)) != `{"error":{"code":"conflict","message":"broadcast `+d.ID+` is a draft: it sends nothing until it is scheduled, so there is nothing to pause"}}` {
+			t.Errorf("pause a draft: %d %s", status, got)
+		}
+		if status, got := call("POST", base+"/"+d.ID+"/schedule", ""); status != 200 || strings.Contains(got, `"state":"draft"`) {
+			t.Errorf("schedule: %d %s", status, got)
+		}
+		for _, c := range [][3]string{{"PUT", "", spec("Third", "")}, {"POST", "/schedule", ""}, {"DELETE", "", ""}} {
+			if status, got := call(c[0], base+"/"+d.ID+c[1], c[2]); status != 409 || !strings.Contains(got, `"code":"conflict"`) || !strings.Contains(got, "only a draft can be") {
+				t.Errorf("%s%s after scheduling: %d %s", c[0], c[1], status, got)
+			}
+		}
+		harness.WaitFor(t, "the send", time.Minute, func() bool { return len(env.Fake.SentTo(harness.User)) == 1 })
+		if sent := env.Fake.SentTo(harness.User); sent[0].Parsed["message"].(map[string]any)["text"] != "Second" {
+			t.Errorf("sent %v", sent[0].Parsed)
+		}
+
+		_, got = call("POST", base, spec("Gone", `,"draft":true`))
+		var g struct{ ID string }
+		if err := json.Unmarshal([]byte(got), &g); err != nil {
+			t.Fatal(err)
+		}
+		if status, got := call("DELETE", base+"/"+g.ID, ""); status != 204 || got != "" {
+			t.Errorf("delete: %d %s", status, got)
+		}
+		for _, c := range [][3]string{{"GET", "", ""}, {"DELETE", "", ""}, {"PUT", "", spec("x", "")}, {"POST", "/schedule", ""}} {
+			if status, got := call(c[0], base+"/"+g.ID+c[1], c[2]); status != 404 || !strings.Contains(got, `"code":"not_found"`) {
+				t.Errorf("%s%s of a deleted draft: %d %s", c[0], c[1], status, got)
+			}
+		}
+		_, got = call("GET", "/admin/v1/audit", "")
+		for _, action := range []string{"PUT /bots/{id}/broadcasts/{bid}", "POST /bots/{id}/broadcasts/{bid}/schedule", "DELETE /bots/{id}/broadcasts/{bid}"} {
 			if !strings.Contains(got, action) {
 				t.Errorf("audit log lacks %s: %s", action, got)
 			}

@@ -24,6 +24,24 @@ type broadcastBody struct {
 	RatePerSecond float64      `json:"rate_per_second"`
 	ExpiresAt     string       `json:"expires_at"`
 	DryRun        bool         `json:"dry_run"`
+	Draft         bool         `json:"draft"`
+}
+
+// broadcastEditBody is PUT /v1/broadcasts/{id}'s body: a create's without
+// dry_run and draft, which are refused as unknown fields. Its fields match
+// broadcastBody's one for one, so it converts to it.
+type broadcastEditBody struct {
+	Name          string       `json:"name"`
+	Channel       string       `json:"channel"`
+	Content       contentBody  `json:"content"`
+	Audience      audienceBody `json:"audience"`
+	Schedule      scheduleBody `json:"schedule"`
+	MessagingType string       `json:"messaging_type"`
+	Tag           string       `json:"tag"`
+	RatePerSecond float64      `json:"rate_per_second"`
+	ExpiresAt     string       `json:"expires_at"`
+	DryRun        bool         `json:"-"`
+	Draft         bool         `json:"-"`
 }
 
 type contentBody struct {
@@ -77,9 +95,44 @@ func readBroadcast(r *http.Request) (broadcast.Spec, error) {
 	if err := readJSON(r, &in); err != nil {
 		return broadcast.Spec{}, err
 	}
+	return specOf(in)
+}
+
+// UpdateBroadcast replaces a draft's spec.
+func (h *Server) UpdateBroadcast(w http.ResponseWriter, r *http.Request, id string) {
+	var in broadcastEditBody
+	err := readJSON(r, &in)
+	var spec broadcast.Spec
+	if err == nil {
+		spec, err = specOf(broadcastBody(in))
+	}
+	var b *broadcast.Broadcast
+	if err == nil {
+		b, err = h.Broadcasts.Update(r.Context(), botOf(r.Context()), id, spec)
+	}
+	h.answerBroadcast(w, r, b, err)
+}
+
+// ScheduleBroadcast schedules a draft.
+func (h *Server) ScheduleBroadcast(w http.ResponseWriter, r *http.Request, id string) {
+	b, err := h.Broadcasts.Schedule(r.Context(), botOf(r.Context()), id)
+	h.answerBroadcast(w, r, b, err)
+}
+
+// DeleteBroadcast removes a draft.
+func (h *Server) DeleteBroadcast(w http.ResponseWriter, r *http.Request, id string) {
+	if err := h.Broadcasts.Delete(r.Context(), botOf(r.Context()).ID, id); err != nil {
+		writeProblem(w, r, err, h.Log)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// specOf is a create or edit body as the engine's spec.
+func specOf(in broadcastBody) (broadcast.Spec, error) {
 	a := in.Audience
 	spec := broadcast.Spec{Name: in.Name, Channel: in.Channel, MessagingType: in.MessagingType, Tag: in.Tag,
-		RatePerSecond: in.RatePerSecond, DryRun: in.DryRun,
+		RatePerSecond: in.RatePerSecond, DryRun: in.DryRun, Draft: in.Draft,
 		Content:  broadcast.Content{Message: in.Content.Message, Template: in.Content.Template},
 		Audience: broadcast.Audience{Topic: a.Topic, WindowOpen: a.WindowOpen, Filter: a.Filter, Upload: a.Upload}}
 	if bl := in.Content.Block; bl != nil {

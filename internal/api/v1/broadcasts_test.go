@@ -345,3 +345,103 @@ func TestAudienceUpload(t *testing.T) {
 		}
 	})
 }
+
+// TestBroadcastDraft: a draft is created with "draft": true and sends
+// nothing; PUT replaces its spec (checked like a create, dry_run and draft
+// refused); pause and resume are conflicts; schedule sends the edited text;
+// then it is no draft to edit, schedule or delete. DELETE removes a draft.
+// Scopes: read reads a draft, only manage changes one.
+func TestBroadcastDraft(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		e := start(t, db, harness.Options{})
+		writes(t, e)
+		one := map[string]any{"list": []any{map[string]any{"psid": harness.User}}}
+		status, h, body := e.call("POST", "/v1/broadcasts", e.APIKey, sale(map[string]any{"draft": true, "audience": one}))
+		b, counts := broadcastOf(t, body)
+		id, _ := b["id"].(string)
+		if status != 201 || b["state"] != "draft" || h.Get("Location") != "/v1/broadcasts/"+id || counts["targeted"] != float64(0) || b["started_at"] != nil {
+			t.Fatalf("create a draft: %d %s", status, body)
+		}
+		_, _, body = e.call("GET", "/v1/broadcasts", e.APIKey, nil)
+		if items := decode(t, body)["items"].([]any); len(items) != 1 || items[0].(map[string]any)["state"] != "draft" {
+			t.Fatalf("list: %s", body)
+		}
+		for _, action := range []string{"pause", "resume"} {
+			status, h, body := e.call("POST", "/v1/broadcasts/"+id+"/"+action, e.APIKey, nil)
+			if p := problemOf(t, status, h, body, 409, "conflict"); !strings.Contains(p["detail"].(string), "is a draft") {
+				t.Fatalf("%s a draft: %s", action, body)
+			}
+		}
+
+		// An edit is a create's body, checked the same way.
+		for field, edit := range map[string]map[string]any{
+			"dry_run":  sale(map[string]any{"dry_run": true}),
+			"draft":    sale(map[string]any{"draft": true}),
+			"content":  sale(map[string]any{"content": map[string]any{}}),
+			"audience": sale(map[string]any{"audience": map[string]any{}}),
+		} {
+			status, h, body := e.call("PUT", "/v1/broadcasts/"+id, e.APIKey, edit)
+			p := problemOf(t, status, h, body, 400, "invalid")
+			if errs, _ := p["errors"].([]any); len(errs) != 1 || errs[0].(map[string]any)["field"] != field {
+				t.Fatalf("edit refused on %s: %s", field, body)
+			}
+		}
+		edited := sale(map[string]any{"name": "Winter sale, edited", "audience": one,
+			"content": map[string]any{"message": map[string]any{"text": "Winter sale: 30% off today"}}})
+		status, _, body = e.call("PUT", "/v1/broadcasts/"+id, e.APIKey, edited)
+		b, _ = broadcastOf(t, body)
+		if status != 200 || b["state"] != "draft" || b["name"] != "Winter sale, edited" ||
+			b["content"].(map[string]any)["message"].(map[string]any)["text"] != "Winter sale: 30% off today" {
+			t.Fatalf("edit: %d %s", status, body)
+		}
+		if n := len(e.Fake.SentTo(harness.User)); n != 0 {
+			t.Fatalf("a draft sent %d messages", n)
+		}
+
+		status, _, body = e.call("POST", "/v1/broadcasts/"+id+"/schedule", e.APIKey, nil)
+		if b, _ = broadcastOf(t, body); status != 200 || (b["state"] != "scheduled" && b["state"] != "running" && b["state"] != "completed") {
+			t.Fatalf("schedule: %d %s", status, body)
+		}
+		completed(t, e, id)
+		if sent := e.Fake.SentTo(harness.User); len(sent) != 1 || sent[0].Parsed["message"].(map[string]any)["text"] != "Winter sale: 30% off today" {
+			t.Fatalf("fake Graph got %d sends: %v", len(sent), sent)
+		}
+		for _, c := range [][2]string{{"PUT", ""}, {"POST", "/schedule"}, {"DELETE", ""}} {
+			status, h, body := e.call(c[0], "/v1/broadcasts/"+id+c[1], e.APIKey, edited)
+			if c[0] != "PUT" {
+				status, h, body = e.call(c[0], "/v1/broadcasts/"+id+c[1], e.APIKey, nil)
+			}
+			if p := problemOf(t, status, h, body, 409, "conflict"); !strings.Contains(p["detail"].(string), "is completed; only a draft can be") {
+				t.Fatalf("%v a completed broadcast: %s", c, body)
+			}
+		}
+
+		// Delete a draft: gone. Unknown ids are not found; a read key reads, never changes.
+		_, _, body = e.call("POST", "/v1/broadcasts", e.APIKey, sale(map[string]any{"draft": true}))
+		gone, _ := decode(t, body)["id"].(string)
+		var reader struct {
+			Key string `json:"key"`
+		}
+		e.Admin("POST", "/admin/v1/bots/"+e.BotID+"/api-keys", map[string]any{"scopes": []string{"read"}}, 201, &reader)
+		if status, _, body := e.call("GET", "/v1/broadcasts/"+gone, reader.Key, nil); status != 200 || decode(t, body)["state"] != "draft" {
+			t.Fatalf("a read key reads a draft: %d %s", status, body)
+		}
+		for _, c := range [][2]string{{"PUT", ""}, {"POST", "/schedule"}, {"DELETE", ""}} {
+			var in any
+			if c[0] == "PUT" {
+				in = edited
+			}
+			status, h, body := e.call(c[0], "/v1/broadcasts/"+gone+c[1], reader.Key, in)
+			problemOf(t, status, h, body, 403, "forbidden")
+			status, h, body = e.call(c[0], "/v1/broadcasts/bc_nope"+c[1], e.APIKey, in)
+			problemOf(t, status, h, body, 404, "not_found")
+		}
+		if status, _, body := e.call("DELETE", "/v1/broadcasts/"+gone, e.APIKey, nil); status != 204 || len(body) != 0 {
+			t.Fatalf("delete: %d %s", status, body)
+		}
+		status, h, body = e.call("GET", "/v1/broadcasts/"+gone, e.APIKey, nil)
+		problemOf(t, status, h, body, 404, "not_found")
+		status, h, body = e.call("DELETE", "/v1/broadcasts/"+gone, e.APIKey, nil)
+		problemOf(t, status, h, body, 404, "not_found")
+	})
+}

@@ -464,6 +464,9 @@ type BroadcastCreate struct {
 	// Content Exactly one of message, block or template.
 	Content BroadcastContent `json:"content"`
 
+	// Draft Store it as a draft: nothing is sent until it is scheduled (POST /v1/broadcasts/{id}/schedule).
+	Draft *bool `json:"draft,omitempty"`
+
 	// DryRun Count the audience and the skips by reason; store nothing, send nothing.
 	DryRun *bool `json:"dry_run,omitempty"`
 
@@ -496,6 +499,34 @@ type BroadcastDryRun struct {
 	EstimatedFinishAt *time.Time       `json:"estimated_finish_at,omitempty"`
 	Hours             []HourCount      `json:"hours"`
 	SkippedByReason   map[string]int64 `json:"skipped_by_reason"`
+}
+
+// BroadcastEdit A draft's new spec; a create's body without dry_run and draft.
+type BroadcastEdit struct {
+	// Audience Exactly one way to choose the recipients.
+	Audience BroadcastAudience `json:"audience"`
+	Channel  Channel           `json:"channel"`
+
+	// Content Exactly one of message, block or template.
+	Content BroadcastContent `json:"content"`
+
+	// ExpiresAt Recipients not sent by then are skipped (expired).
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+
+	// MessagingType Messenger: recipients the policy refuses are skipped with the reason.
+	MessagingType *MessagingType `json:"messaging_type,omitempty"`
+
+	// Name Yours, to find it again; default: the broadcast's id.
+	Name *string `json:"name,omitempty"`
+
+	// RatePerSecond Messages per second at most (up to 1000), beneath the channel's own pacing; 0 or absent: the channel's only.
+	RatePerSecond *float64 `json:"rate_per_second,omitempty"`
+
+	// Schedule Absent: now. `at`: at an instant. `local_time` (with `date`): at that time in each recipient's zone.
+	Schedule *BroadcastSchedule `json:"schedule,omitempty"`
+
+	// Tag Messenger's message tag, with messaging_type MESSAGE_TAG.
+	Tag *string `json:"tag,omitempty"`
 }
 
 // BroadcastPage defines model for BroadcastPage.
@@ -1298,6 +1329,9 @@ type PutBlockJSONRequestBody = BlockCards
 // CreateBroadcastJSONRequestBody defines body for CreateBroadcast for application/json ContentType.
 type CreateBroadcastJSONRequestBody = BroadcastCreate
 
+// UpdateBroadcastJSONRequestBody defines body for UpdateBroadcast for application/json ContentType.
+type UpdateBroadcastJSONRequestBody = BroadcastEdit
+
 // UpdateContactJSONRequestBody defines body for UpdateContact for application/json ContentType.
 type UpdateContactJSONRequestBody = ContactUpdate
 
@@ -1378,9 +1412,15 @@ type ServerInterface interface {
 	// UploadAudience Upload an audience list (CSV or JSON Lines), streamed, up to 1,000,000 rows.
 	// (POST /v1/broadcasts/audience)
 	UploadAudience(w http.ResponseWriter, r *http.Request)
+	// DeleteBroadcast Delete a draft (only a draft, which never sent anything; cancel any other).
+	// (DELETE /v1/broadcasts/{id})
+	DeleteBroadcast(w http.ResponseWriter, r *http.Request, id string)
 	// GetBroadcast A broadcast with its live counts, reasons, time-zone breakdown and finish estimate.
 	// (GET /v1/broadcasts/{id})
 	GetBroadcast(w http.ResponseWriter, r *http.Request, id string)
+	// UpdateBroadcast Replace a draft's spec (only a draft; 409 otherwise).
+	// (PUT /v1/broadcasts/{id})
+	UpdateBroadcast(w http.ResponseWriter, r *http.Request, id string)
 	// CancelBroadcast Stop for good; the counts say what went out.
 	// (POST /v1/broadcasts/{id}/cancel)
 	CancelBroadcast(w http.ResponseWriter, r *http.Request, id string)
@@ -1393,6 +1433,9 @@ type ServerInterface interface {
 	// ResumeBroadcast Continue a paused broadcast where it stopped.
 	// (POST /v1/broadcasts/{id}/resume)
 	ResumeBroadcast(w http.ResponseWriter, r *http.Request, id string)
+	// ScheduleBroadcast Schedule a draft; its own schedule (now, at, local time) counts from this moment.
+	// (POST /v1/broadcasts/{id}/schedule)
+	ScheduleBroadcast(w http.ResponseWriter, r *http.Request, id string)
 	// ListContacts List the bot's contacts (users known from an event or a send), in id order.
 	// (GET /v1/contacts)
 	ListContacts(w http.ResponseWriter, r *http.Request, params ListContactsParams)
@@ -1743,6 +1786,32 @@ func (siw *ServerInterfaceWrapper) UploadAudience(w http.ResponseWriter, r *http
 	handler.ServeHTTP(w, r)
 }
 
+// DeleteBroadcast operation middleware
+func (siw *ServerInterfaceWrapper) DeleteBroadcast(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteBroadcast(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetBroadcast operation middleware
 func (siw *ServerInterfaceWrapper) GetBroadcast(w http.ResponseWriter, r *http.Request) {
 
@@ -1760,6 +1829,32 @@ func (siw *ServerInterfaceWrapper) GetBroadcast(w http.ResponseWriter, r *http.R
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetBroadcast(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateBroadcast operation middleware
+func (siw *ServerInterfaceWrapper) UpdateBroadcast(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateBroadcast(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1932,6 +2027,32 @@ func (siw *ServerInterfaceWrapper) ResumeBroadcast(w http.ResponseWriter, r *htt
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ResumeBroadcast(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ScheduleBroadcast operation middleware
+func (siw *ServerInterfaceWrapper) ScheduleBroadcast(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ScheduleBroadcast(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2981,7 +3102,10 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/broadcasts", wrapper.ListBroadcasts)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/broadcasts", wrapper.CreateBroadcast)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/broadcasts/audience", wrapper.UploadAudience)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/broadcasts/{id}", wrapper.DeleteBroadcast)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/broadcasts/{id}", wrapper.GetBroadcast)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v1/broadcasts/{id}", wrapper.UpdateBroadcast)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/broadcasts/{id}/schedule", wrapper.ScheduleBroadcast)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/broadcasts/{id}/pause", wrapper.PauseBroadcast)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/broadcasts/{id}/resume", wrapper.ResumeBroadcast)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/broadcasts/{id}/cancel", wrapper.CancelBroadcast)
