@@ -26,8 +26,12 @@ import (
 	"github.com/botgate/botgate/internal/store"
 )
 
-// JobKind is the queue kind of deliveries.
+// JobKind is the queue kind of deliveries. A delivery is its own job: its
+// row in deliveries carries the job's state (queue.Deliveries).
 const JobKind = "deliver"
+
+// Jobs is where deliveries' jobs live, for the delivery runner.
+var Jobs = queue.Deliveries
 
 // DefaultSchedule is the wait after each failed attempt: 8 attempts spread
 // over about 31 hours, so a merchant's day-long outage loses nothing.
@@ -59,15 +63,12 @@ func (n *Notifier) maxAttempts() int {
 	return len(n.Schedule.Waits) + 1
 }
 
-// Enqueue records a delivery and its job in tx.
+// Enqueue records a delivery, which is its own job, in tx: one INSERT.
 func (n *Notifier) Enqueue(tx *store.Tx, d *core.Delivery) error {
 	if d.ID == "" {
 		d.ID = core.NewID("msg_", tx.Now())
 	}
-	if err := tx.InsertDelivery(d); err != nil {
-		return err
-	}
-	if err := queue.Enqueue(tx, JobKind, d.ID, n.maxAttempts(), tx.Now()); err != nil {
+	if err := tx.InsertDelivery(d, Jobs.NewJob(n.maxAttempts(), tx.Now())...); err != nil {
 		return err
 	}
 	tx.AfterCommit(func() {
@@ -118,7 +119,7 @@ func (n *Notifier) Handle(ctx context.Context, job queue.Job) error {
 		case last:
 			state = core.DeliveryFailed
 		}
-		if err := tx.RecordDeliveryAttempt(d.ID, attempt, state); err != nil {
+		if err := tx.InsertDeliveryAttempt(d.ID, attempt); err != nil {
 			return err
 		}
 		if err := n.logOnMessage(tx, d, attempt, state, timedOut, job); err != nil {
@@ -136,13 +137,16 @@ func (n *Notifier) Handle(ctx context.Context, job queue.Job) error {
 				return err
 			}
 		}
+		// The delivery's new state and its job's end, in one UPDATE that a
+		// stale claim cannot make.
+		outcome := queue.Again
 		switch state {
 		case core.DeliveryDelivered:
-			return queue.Complete(tx, job)
+			outcome = queue.Done
 		case core.DeliveryFailed:
-			return queue.Discard(tx, job, describe(attempt))
+			outcome = queue.GiveUp
 		}
-		return queue.Retry(tx, job, tx.Now().Add(wait), describe(attempt))
+		return queue.Settle(tx, job, outcome, tx.Now().Add(wait), describe(attempt), tx.DeliveryResult(attempt, state)...)
 	})
 	if err == nil {
 		n.observe(d, job, attempt, delivered, last, wait)
@@ -292,10 +296,8 @@ func (n *Notifier) Replay(ctx context.Context, id string) (*core.Delivery, error
 	var d *core.Delivery
 	err := n.Store.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		if d, err = tx.ReopenDelivery(id, func(d *core.Delivery) string { return n.currentURL(ctx, d) }); err != nil {
-			return err
-		}
-		if err := queue.Enqueue(tx, JobKind, id, n.maxAttempts(), tx.Now()); err != nil {
+		if d, err = tx.ReopenDelivery(id, func(d *core.Delivery) string { return n.currentURL(ctx, d) },
+			Jobs.NewJob(n.maxAttempts(), tx.Now())...); err != nil {
 			return err
 		}
 		if n.Wake != nil {

@@ -35,6 +35,8 @@ type Job struct {
 	// finds too little time left must not start outside work (a send) that
 	// a newer claim may be doing too. Zero: not known.
 	Until time.Time
+
+	tab *Table // where the job lives; nil: the jobs table
 }
 
 // States.
@@ -78,6 +80,12 @@ func claimToken(owner string) string {
 // Claim takes up to limit runnable jobs of one kind for owner (a process),
 // leasing them.
 func Claim(tx *store.Tx, kind, owner string, lease time.Duration, limit int) ([]Job, error) {
+	return ClaimFrom(tx, Jobs, kind, owner, lease, limit)
+}
+
+// ClaimFrom is Claim on table t; a record table's kind is its own, and kind
+// is ignored.
+func ClaimFrom(tx *store.Tx, t *Table, kind, owner string, lease time.Duration, limit int) ([]Job, error) {
 	token := claimToken(owner)
 	// PostgreSQL processes sharing the table skip each other's locked rows;
 	// SQLite has one writer, so there is nothing to skip.
@@ -86,19 +94,37 @@ func Claim(tx *store.Tx, kind, owner string, lease time.Duration, limit int) ([]
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
 	now := tx.Now().UnixMilli()
-	rows, err := tx.Query(`UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = $1, run_at = $2, updated_at = $3
-		WHERE id IN (SELECT id FROM jobs WHERE kind = $4 AND state <> 'discarded' AND run_at <= $3 ORDER BY run_at LIMIT $5`+lock+`)
-		RETURNING id, kind, ref, attempt, max_attempts, created_at, hold`,
-		token, tx.Now().Add(lease).UnixMilli(), now, kind, limit)
+	var q string
+	args := []any{token, tx.Now().Add(lease).UnixMilli(), now, limit}
+	if t.record {
+		// A record's own updated_at says when its content changed, not its job.
+		q = `UPDATE ` + t.name + ` SET ` + t.state + ` = 'running', ` + t.attempt + ` = ` + t.attempt + ` + 1, lease_owner = $1, run_at = $2
+		WHERE ` + t.key + ` IN (SELECT ` + t.key + ` FROM ` + t.name + ` WHERE ` + t.live + ` AND run_at <= $3 ORDER BY run_at LIMIT $4` + lock + `)
+		RETURNING ` + t.key + `, ` + t.attempt + `, max_attempts, created_at, 0`
+		kind = t.kind
+	} else {
+		q = `UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = $1, run_at = $2, updated_at = $3
+		WHERE id IN (SELECT id FROM jobs WHERE kind = $5 AND state <> 'discarded' AND run_at <= $3 ORDER BY run_at LIMIT $4` + lock + `)
+		RETURNING ref, attempt, max_attempts, created_at, hold, id`
+		args = append(args, kind)
+	}
+	rows, err := tx.Query(q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("queue: claim: %w", err)
 	}
 	defer rows.Close()
 	var jobs []Job
 	for rows.Next() {
-		j := Job{Owner: token}
+		j := Job{Owner: token, Kind: kind}
+		if t.record {
+			j.tab = t
+		}
 		var created, hold int64
-		if err := rows.Scan(&j.ID, &j.Kind, &j.Ref, &j.Attempt, &j.MaxAttempts, &created, &hold); err != nil {
+		dest := []any{&j.Ref, &j.Attempt, &j.MaxAttempts, &created, &hold}
+		if !t.record {
+			dest = append(dest, &j.ID)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		j.CreatedAt = time.UnixMilli(created).UTC()
@@ -113,20 +139,36 @@ func Claim(tx *store.Tx, kind, owner string, lease time.Duration, limit int) ([]
 // NextRunAt returns when the soonest job of kind becomes claimable (a retry
 // coming due, a lease running out), and false when there is none.
 func NextRunAt(ctx context.Context, s *store.Store, kind string) (time.Time, bool) {
+	return nextRunAt(ctx, s, Jobs, kind)
+}
+
+func nextRunAt(ctx context.Context, s *store.Store, t *Table, kind string) (time.Time, bool) {
 	var at sql.NullInt64
-	if err := s.ReadRow(ctx, `SELECT MIN(run_at) FROM jobs WHERE kind = $1 AND state <> 'discarded'`, kind).Scan(&at); err != nil || !at.Valid {
+	var err error
+	if t.record {
+		err = s.ReadRow(ctx, `SELECT MIN(run_at) FROM `+t.name+` WHERE `+t.live).Scan(&at)
+	} else {
+		err = s.ReadRow(ctx, `SELECT MIN(run_at) FROM jobs WHERE kind = $1 AND state <> 'discarded'`, kind).Scan(&at)
+	}
+	if err != nil || !at.Valid {
 		return time.Time{}, false
 	}
 	return time.UnixMilli(at.Int64), true
 }
 
-// Complete deletes a finished job.
+// Complete deletes a finished job (a record's job is cleared).
 func Complete(tx *store.Tx, j Job) error {
+	if j.table().record {
+		return Settle(tx, j, Done, time.Time{}, "")
+	}
 	return owned(tx.Exec(`DELETE FROM jobs WHERE id = $1 AND lease_owner = $2 AND attempt = $3 AND state = 'running'`, j.ID, j.Owner, j.Attempt))
 }
 
 // Retry returns a job to the queue, to run again from at.
 func Retry(tx *store.Tx, j Job, at time.Time, reason string) error {
+	if j.table().record {
+		return Settle(tx, j, Again, at, reason)
+	}
 	return owned(tx.Exec(`UPDATE jobs SET state = 'retryable', run_at = $4, lease_owner = '', last_error = $5, updated_at = $6, hold = 0
 		WHERE id = $1 AND lease_owner = $2 AND attempt = $3 AND state = 'running'`,
 		j.ID, j.Owner, j.Attempt, at.UnixMilli(), reason, tx.Now().UnixMilli()))
@@ -137,6 +179,9 @@ func Retry(tx *store.Tx, j Job, at time.Time, reason string) error {
 // not fail. hold, when not zero, is a turn reserved for it at at, which its
 // next claim reads as Job.Hold.
 func Postpone(tx *store.Tx, j Job, at, hold time.Time, reason string) error {
+	if j.table().record {
+		return errors.New("queue: Postpone on a record table")
+	}
 	var h int64
 	if !hold.IsZero() {
 		h = hold.UnixMicro()
@@ -151,6 +196,9 @@ func Postpone(tx *store.Tx, j Job, at, hold time.Time, reason string) error {
 
 // Discard keeps a job that ran out of attempts, for inspection.
 func Discard(tx *store.Tx, j Job, reason string) error {
+	if j.table().record {
+		return Settle(tx, j, GiveUp, time.Time{}, reason)
+	}
 	return owned(tx.Exec(`UPDATE jobs SET state = 'discarded', lease_owner = '', last_error = $4, updated_at = $5
 		WHERE id = $1 AND lease_owner = $2 AND attempt = $3 AND state = 'running'`,
 		j.ID, j.Owner, j.Attempt, reason, tx.Now().UnixMilli()))
@@ -158,6 +206,9 @@ func Discard(tx *store.Tx, j Job, reason string) error {
 
 // Extend lengthens a running job's lease, for work that outlasts it.
 func Extend(tx *store.Tx, j Job, lease time.Duration) error {
+	if t := j.table(); t.record {
+		return t.update(tx, j, []store.Column{{Name: "run_at", Value: tx.Now().Add(lease).UnixMilli()}})
+	}
 	return owned(tx.Exec(`UPDATE jobs SET run_at = $4, updated_at = $5 WHERE id = $1 AND lease_owner = $2 AND attempt = $3 AND state = 'running'`,
 		j.ID, j.Owner, j.Attempt, tx.Now().Add(lease).UnixMilli(), tx.Now().UnixMilli()))
 }
@@ -186,6 +237,9 @@ func EnqueueOnce(tx *store.Tx, kind, ref string, runAt time.Time) error {
 // Reschedule returns a periodic job that did its work to the queue, to run
 // again from at, as if new.
 func Reschedule(tx *store.Tx, j Job, at time.Time) error {
+	if j.table().record {
+		return errors.New("queue: Reschedule on a record table")
+	}
 	return owned(tx.Exec(`UPDATE jobs SET state = 'available', attempt = 0, run_at = $4, lease_owner = '', last_error = '', updated_at = $5, hold = 0
 		WHERE id = $1 AND lease_owner = $2 AND attempt = $3 AND state = 'running'`,
 		j.ID, j.Owner, j.Attempt, at.UnixMilli(), tx.Now().UnixMilli()))

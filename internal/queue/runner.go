@@ -20,6 +20,7 @@ type Handler func(ctx context.Context, job Job) error
 type Runner struct {
 	Store       *store.Store
 	Kind        string
+	Table       *Table // where its jobs live; nil: the jobs table
 	Handler     Handler
 	Owner       string        // this process, e.g. host:pid:random
 	Concurrency int           // handlers running at once; with none, Run returns at once
@@ -51,6 +52,9 @@ func (r *Runner) init() {
 		}
 		if r.Log == nil {
 			r.Log = slog.Default()
+		}
+		if r.Table == nil {
+			r.Table = Jobs
 		}
 	})
 }
@@ -129,7 +133,7 @@ func (r *Runner) Run(ctx context.Context) {
 // job comes due, but no longer than Poll, so work another process adds
 // is found too.
 func (r *Runner) idle(ctx context.Context) time.Duration {
-	next, ok := NextRunAt(ctx, r.Store, r.Kind)
+	next, ok := nextRunAt(ctx, r.Store, r.Table, r.Kind)
 	if !ok {
 		return r.Poll
 	}
@@ -149,7 +153,7 @@ func (r *Runner) claim(ctx context.Context, free int) []Job {
 	until := time.Now().Add(r.Lease)
 	err := r.Store.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		jobs, err = Claim(tx, r.Kind, r.Owner, r.Lease, min(free, claimBatch))
+		jobs, err = ClaimFrom(tx, r.Table, r.Kind, r.Owner, r.Lease, min(free, claimBatch))
 		return err
 	})
 	if err != nil {

@@ -47,13 +47,21 @@ func (s Stats) Total() KindStats {
 	return t
 }
 
-// ReadStats counts the jobs table in one read-only query on the reader pool.
+// ReadStats counts the jobs table, and the jobs of record tables, in one read-only query on the reader pool.
 // It scans the table, so callers that poll (metrics scrapes, a dashboard
 // page) should cache it for a few seconds.
 func ReadStats(ctx context.Context, s *store.Store) (Stats, error) {
 	now := s.Now()
-	rows, err := s.Read(ctx, `SELECT kind, state, CASE WHEN run_at <= $1 THEN 1 ELSE 0 END, COUNT(*), MIN(run_at)
-		FROM jobs GROUP BY 1, 2, 3`, now.UnixMilli())
+	q := `SELECT kind, state, CASE WHEN run_at <= $1 THEN 1 ELSE 0 END, COUNT(*), MIN(run_at)
+		FROM jobs GROUP BY 1, 2, 3`
+	// Record tables are large (their rows outlive their jobs): each part
+	// reads only the rows of one partial index, the live jobs or the dead.
+	for _, t := range records {
+		q += ` UNION ALL SELECT '` + t.kind + `', ` + t.state + `, CASE WHEN run_at <= $1 THEN 1 ELSE 0 END, COUNT(*), MIN(run_at)
+		FROM ` + t.name + ` WHERE ` + t.live + ` GROUP BY 2, 3
+		UNION ALL SELECT '` + t.kind + `', ` + t.state + `, 0, COUNT(*), 0 FROM ` + t.name + ` WHERE ` + t.state + ` = 'discarded' GROUP BY 2`
+	}
+	rows, err := s.Read(ctx, q, now.UnixMilli())
 	if err != nil {
 		return Stats{}, fmt.Errorf("queue: stats: %w", err)
 	}

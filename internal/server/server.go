@@ -311,7 +311,7 @@ func (s *Server) build() error {
 		Schedule: queue.Schedule{Waits: s.cfg.CallbackSchedule, Jitter: 0.1}, Log: s.log, Stats: s.stats,
 		Enqueued: queue.NewHandoff[*core.Delivery](handoffSize),
 	}
-	s.deliveries = &queue.Runner{Store: s.Store, Kind: notify.JobKind, Handler: s.Notify.Handle, Owner: owner,
+	s.deliveries = &queue.Runner{Store: s.Store, Kind: notify.JobKind, Table: notify.Jobs, Handler: s.Notify.Handle, Owner: owner,
 		Concurrency: s.cfg.DeliveryWorkers, Lease: s.cfg.JobLease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	s.Notify.Wake = s.deliveries.Wake
 	graphClient := graph.New(s.graphURL(), s.cfg.GraphVersion, graph.NewHTTPClient(s.cfg.GraphTimeout))

@@ -5,28 +5,36 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/botgate/botgate/internal/core"
 )
 
 const deliveryColumns = `id, bot_id, kind, message_id, endpoint_id, url, body, state, attempts, last_status, last_error, created_at, updated_at, delivered_at`
 
-// InsertDelivery records a delivery owed to a merchant URL.
-func (tx *Tx) InsertDelivery(d *core.Delivery) error {
+// InsertDelivery records a delivery owed to a merchant URL; job, when
+// given, is the delivery's job columns (queue.Deliveries.NewJob): the row is
+// its own job, and nothing else is written to queue it.
+func (tx *Tx) InsertDelivery(d *core.Delivery, job ...Column) error {
 	d.State, d.CreatedAt, d.UpdatedAt = core.DeliveryPending, tx.Now(), tx.Now()
-	_, err := tx.Exec(`INSERT INTO deliveries (id, bot_id, kind, message_id, endpoint_id, url, body, state, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
-		d.ID, d.BotID, d.Kind, d.MessageID, d.EndpointID, d.URL, string(d.Body), d.State, ms(tx.Now()))
+	cols := "id, bot_id, kind, message_id, endpoint_id, url, body, state, created_at, updated_at"
+	marks := "$1, $2, $3, $4, $5, $6, $7, $8, $9, $9"
+	args := []any{d.ID, d.BotID, d.Kind, d.MessageID, d.EndpointID, d.URL, string(d.Body), d.State, ms(tx.Now())}
+	for _, c := range job {
+		args = append(args, c.Value)
+		cols += ", " + c.Name
+		marks += fmt.Sprintf(", $%d", len(args))
+	}
+	_, err := tx.Exec(`INSERT INTO deliveries (`+cols+`) VALUES (`+marks+`)`, args...)
 	return err
 }
 
 // RecordDeliveryAttempt stores one POST's outcome and the delivery's new state.
 func (tx *Tx) RecordDeliveryAttempt(id string, a core.DeliveryAttempt, state string) error {
-	if _, err := tx.Exec(`INSERT INTO delivery_attempts (delivery_id, n, at, duration_us, status_code, error, request_headers, response_headers, response_body)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		id, a.N, ms(a.At), a.Duration.Microseconds(), a.StatusCode, a.Error, headerText(a.RequestHeaders), headerText(a.ResponseHeaders),
-		a.ResponseBody); err != nil {
+	if err := tx.InsertDeliveryAttempt(id, a); err != nil {
 		return err
 	}
 	delivered := sql.NullInt64{}
@@ -37,6 +45,57 @@ func (tx *Tx) RecordDeliveryAttempt(id string, a core.DeliveryAttempt, state str
 		delivered_at = COALESCE($7, delivered_at) WHERE id = $1`,
 		id, state, a.N, a.StatusCode, a.Error, ms(tx.Now()), delivered)
 	return err
+}
+
+// InsertDeliveryAttempt adds one POST to a delivery's log.
+func (tx *Tx) InsertDeliveryAttempt(id string, a core.DeliveryAttempt) error {
+	_, err := tx.Exec(`INSERT INTO delivery_attempts (delivery_id, n, at, duration_us, status_code, error, request_headers, response_headers, response_body)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		id, a.N, ms(a.At), a.Duration.Microseconds(), a.StatusCode, a.Error, headerText(a.RequestHeaders), headerText(a.ResponseHeaders),
+		a.ResponseBody)
+	return err
+}
+
+// DeliveryResult is the columns of a delivery that an attempt changes, for
+// the UPDATE that also finishes its job (queue.Settle).
+func (tx *Tx) DeliveryResult(a core.DeliveryAttempt, state string) []Column {
+	cols := []Column{{"state", state}, {"attempts", a.N}, {"last_status", a.StatusCode}, {"last_error", a.Error},
+		{"updated_at", ms(tx.Now())}}
+	if state == core.DeliveryDelivered {
+		cols = append(cols, Column{"delivered_at", ms(tx.Now())})
+	}
+	return cols
+}
+
+// NextDeliveryAttempts returns when each of the deliveries ids that waits
+// for its next attempt will get it; the others (done, failed, being posted
+// now) are absent.
+func (s *Store) NextDeliveryAttempts(ctx context.Context, ids ...string) (map[string]time.Time, error) {
+	out := map[string]time.Time{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	marks := make([]string, len(ids))
+	for i, id := range ids {
+		args[i] = id
+		marks[i] = fmt.Sprintf("$%d", i+1)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT id, run_at FROM deliveries WHERE job_state IN ('available', 'retryable')
+		AND id IN (`+strings.Join(marks, ", ")+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var at int64
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, err
+		}
+		out[id] = fromMS(at)
+	}
+	return out, rows.Err()
 }
 
 // GetDelivery returns one delivery.
@@ -129,8 +188,10 @@ func scanDelivery(row scanner) (*core.Delivery, error) {
 }
 
 // ReopenDelivery makes a delivery pending again, for a replay, to the URL
-// currentURL gives (the bot's URL for it now; "" keeps the recorded one).
-func (tx *Tx) ReopenDelivery(id string, currentURL func(d *core.Delivery) string) (*core.Delivery, error) {
+// currentURL gives (the bot's URL for it now; "" keeps the recorded one),
+// setting job (queue.Deliveries.NewJob) as its job: a claim still running
+// on it can no longer finish it.
+func (tx *Tx) ReopenDelivery(id string, currentURL func(d *core.Delivery) string, job ...Column) (*core.Delivery, error) {
 	d, err := scanDelivery(tx.QueryRow(`SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`, id))
 	if core.ErrorKind(err) == core.KindNotFound {
 		return nil, core.Errorf(core.KindNotFound, "no delivery %s", id)
@@ -142,6 +203,19 @@ func (tx *Tx) ReopenDelivery(id string, currentURL func(d *core.Delivery) string
 		d.URL = u
 	}
 	d.State, d.UpdatedAt = core.DeliveryPending, tx.Now()
-	_, err = tx.Exec(`UPDATE deliveries SET state = $2, url = $3, updated_at = $4 WHERE id = $1`, id, d.State, d.URL, ms(d.UpdatedAt))
+	set := "state = $2, url = $3, updated_at = $4"
+	args := []any{id, d.State, d.URL, ms(d.UpdatedAt)}
+	for _, c := range job {
+		args = append(args, c.Value)
+		set += fmt.Sprintf(", %s = $%d", c.Name, len(args))
+	}
+	_, err = tx.Exec(`UPDATE deliveries SET `+set+` WHERE id = $1`, args...)
 	return d, err
+}
+
+// Column is a column's new value, for writes whose columns another package
+// chooses (a record's job columns: see queue.Table).
+type Column struct {
+	Name  string
+	Value any
 }

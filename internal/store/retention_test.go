@@ -59,13 +59,24 @@ func seedDelivery(tx *store.Tx, messageID, state string) error {
 	if messageID == "" {
 		d.Kind = "event"
 	}
+	// A pending delivery is queued, as notify.Enqueue queues it: its row is
+	// its own job, which pruning must leave alone.
+	if state == core.DeliveryPending {
+		return tx.InsertDelivery(d, queue.Deliveries.NewJob(8, tx.Now())...)
+	}
 	if err := tx.InsertDelivery(d); err != nil {
 		return err
 	}
-	if state == core.DeliveryPending {
-		return nil
+	if err := tx.RecordDeliveryAttempt(d.ID, core.DeliveryAttempt{N: 1, At: tx.Now(), StatusCode: 200}, state); err != nil {
+		return err
 	}
-	return tx.RecordDeliveryAttempt(d.ID, core.DeliveryAttempt{N: 1, At: tx.Now(), StatusCode: 200}, state)
+	if state == core.DeliveryFailed {
+		// Given up on: its dead job stays on the row, for inspection, until
+		// the delivery goes.
+		_, err := tx.Exec(`UPDATE deliveries SET job_state = 'discarded', job_error = 'HTTP 500' WHERE id = $1`, d.ID)
+		return err
+	}
+	return nil
 }
 
 // rows counts each table's rows.

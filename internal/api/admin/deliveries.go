@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/botgate/botgate/internal/core"
-	"github.com/botgate/botgate/internal/notify"
 )
 
 func (h *Handler) listDeliveries(ctx context.Context, r *http.Request) (int, any, error) {
@@ -61,7 +60,7 @@ func (h *Handler) nextAttempts(ctx context.Context, ds ...*core.Delivery) error 
 	for i, d := range ds {
 		ids[i] = d.ID
 	}
-	next, err := h.Store.NextAttempts(ctx, notify.JobKind, ids...)
+	next, err := h.Store.NextDeliveryAttempts(ctx, ids...)
 	for _, d := range ds {
 		if t, ok := next[d.ID]; ok {
 			d.NextAttemptAt = &t
