@@ -28,6 +28,9 @@ type draftView struct {
 	Facts   []fact
 	Preview []template.HTML
 	PrevErr string
+	// NoForm says why the compose form cannot edit this draft without
+	// losing part of it; "" when it can.
+	NoForm string
 }
 
 type fact struct{ Label, Value string }
@@ -42,6 +45,10 @@ func (c *Console) broadcastEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	if b.State != broadcast.StateDraft {
 		c.fail(w, r, core.Errorf(core.KindConflict, "broadcast %s is %s; only a draft can be edited", id, b.State))
+		return
+	}
+	if why := formCannotHold(b.Spec); why != "" {
+		c.fail(w, r, core.Errorf(core.KindConflict, "%s", why))
 		return
 	}
 	c.compose(w, r, http.StatusOK, botID, formFromSpec(b.ID, b.Spec), nil)
@@ -104,7 +111,27 @@ func (c *Console) draftOf(r *http.Request, b *broadcast.Broadcast) (*draftView, 
 		d.Sample = contacts.Contacts[0].PSID
 	}
 	c.previewFor(r, formFromSpec(b.ID, b.Spec), d)
-	return &draftView{Facts: specFacts(b.Spec), Preview: d.Preview, PrevErr: d.PrevErr}, nil
+	return &draftView{Facts: specFacts(b.Spec), Preview: d.Preview, PrevErr: d.PrevErr, NoForm: formCannotHold(b.Spec)}, nil
+}
+
+// formCannotHold says why the compose form would lose part of a spec made
+// through the API: its list gives recipients their own parameters, or names
+// them in more than one way, and the form writes a list of one way without
+// parameters. Saving the form would replace the draft with less than it
+// holds, so such a draft is edited through the API or the CLI.
+func formCannotHold(s broadcast.Spec) string {
+	const how = "; edit it with PUT /v1/broadcasts/{id} or botgate broadcasts edit"
+	for i, e := range s.Audience.List {
+		if len(e.Params) > 0 {
+			return "This draft's recipient list gives recipients their own parameters, which the form cannot show" + how
+		}
+		if way, _ := listWay(e); i > 0 {
+			if first, _ := listWay(s.Audience.List[0]); way != first {
+				return "This draft's recipient list names recipients in more than one way, which the form cannot show" + how
+			}
+		}
+	}
+	return ""
 }
 
 // formTime is how a datetime-local input shows a UTC time.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/botgate/botgate/internal/broadcast"
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/harness"
 	"github.com/botgate/botgate/internal/store/storetest"
@@ -206,5 +207,25 @@ func TestBroadcastDraftForms(t *testing.T) {
 				t.Errorf("%s after scheduling: %d %s", act, status, page)
 			}
 		}
+
+		// A draft made through the API whose list gives a recipient parameters
+		// is not offered to the form, which would save it without them.
+		bot, err := e.Server.Store.GetBot(t.Context(), e.BotID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		api, err := e.Server.Broadcasts.Create(t.Context(), bot, broadcast.Spec{Name: "Codes", Channel: core.ChannelMessenger, Draft: true,
+			Content:       broadcast.Content{Message: []byte(`{"text":"Your code: {{code}}"}`)},
+			Audience:      broadcast.Audience{List: []broadcast.ListEntry{{PSID: harness.User, Params: map[string]string{"code": "A1"}}}},
+			MessagingType: core.TypeUpdate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page = admin.get("/console/broadcasts/"+e.BotID+"/"+api.ID, http.StatusOK)
+		mustContain(t, page, "the API draft's page", `id="edit-draft-api"`, "gives recipients their own parameters", `id="schedule-draft"`)
+		if strings.Contains(page, `id="edit-draft"`) {
+			t.Error("the API draft's page offers the form's Edit")
+		}
+		admin.get("/console/broadcasts/"+e.BotID+"/"+api.ID+"/edit", http.StatusConflict)
 	})
 }
