@@ -284,3 +284,45 @@ func TestFailedDeliveryRetriesOnItsRow(t *testing.T) {
 		}
 	})
 }
+
+// A delivery whose endpoint was deleted before it came up fails without a
+// POST, its job ended: left pending, retention would never prune it.
+func TestDeliveryToDeletedEndpointFails(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		clock := storetest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		s := db.Open(t, store.Options{Now: clock.Now})
+		ctx := context.Background()
+		name := "gone"
+		bot, err := s.NewBot(ctx, &core.BotChange{Name: &name}, "whsec_test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rcv, url := newReceiver(t)
+		e := &core.WebhookEndpoint{ID: "we_1", BotID: bot.ID, URL: url, Events: []string{core.EventMessageSent}, Secret: notify.NewSecret()}
+		if err := s.CreateEndpoint(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		n := &notify.Notifier{Store: s, Client: http.DefaultClient, Timeout: 10 * time.Second,
+			Schedule: queue.Schedule{Waits: []time.Duration{time.Minute}}, Enqueued: queue.NewHandoff[*core.Delivery](16)}
+		d := &core.Delivery{BotID: bot.ID, Kind: core.DeliveryEndpoint, EndpointID: e.ID, URL: url, Body: []byte(`{"type":"message.sent"}`)}
+		if err := s.Write(ctx, func(tx *store.Tx) error { return n.Enqueue(tx, d) }); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteEndpoint(ctx, bot.ID, e.ID); err != nil {
+			t.Fatal(err)
+		}
+		jobs := claim(t, s, "w")
+		if len(jobs) != 1 {
+			t.Fatalf("claimed %d", len(jobs))
+		}
+		if err := n.Handle(ctx, jobs[0]); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := readJob(t, s, d.ID), (jobRow{State: "failed", JobState: "discarded", JobAttempt: 1}); got != want {
+			t.Errorf("delivery %+v, want %+v", got, want)
+		}
+		if c := rcv.count(d.ID); c != 0 {
+			t.Errorf("%d POSTs to a deleted endpoint", c)
+		}
+	})
+}

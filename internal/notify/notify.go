@@ -94,7 +94,11 @@ func (n *Notifier) Handle(ctx context.Context, job queue.Job) error {
 	}
 	secrets, err := n.secrets(ctx, d)
 	if errors.Is(err, errNoEndpoint) {
-		return n.Store.Write(ctx, func(tx *store.Tx) error { return queue.Discard(tx, job, err.Error()) })
+		// Failed, not left pending: retention prunes failed deliveries, and
+		// the console shows why nothing was posted.
+		return n.Store.Write(ctx, func(tx *store.Tx) error {
+			return queue.Settle(tx, job, queue.GiveUp, time.Time{}, err.Error(), tx.DeliveryDropped(err.Error())...)
+		})
 	}
 	if err != nil {
 		return err

@@ -67,6 +67,12 @@ func (tx *Tx) DeliveryResult(a core.DeliveryAttempt, state string) []Column {
 	return cols
 }
 
+// DeliveryDropped is the columns of a delivery given up without a POST
+// (its endpoint deleted or disabled), for the UPDATE that ends its job.
+func (tx *Tx) DeliveryDropped(reason string) []Column {
+	return []Column{{"state", core.DeliveryFailed}, {"last_error", reason}, {"updated_at", ms(tx.Now())}}
+}
+
 // NextDeliveryAttempts returns when each of the deliveries ids that waits
 // for its next attempt will get it; the others (done, failed, being posted
 // now) are absent.

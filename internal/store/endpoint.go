@@ -87,8 +87,8 @@ func (s *Store) RotateEndpointSecret(ctx context.Context, e *core.WebhookEndpoin
 	return err
 }
 
-// DeleteEndpoint removes an endpoint; its pending deliveries are dropped
-// when they come up.
+// DeleteEndpoint removes an endpoint; its pending deliveries fail, without
+// a POST, when they come up.
 func (s *Store) DeleteEndpoint(ctx context.Context, botID, id string) error {
 	err := s.Write(ctx, func(tx *Tx) error {
 		res, err := tx.Exec(`DELETE FROM webhook_endpoints WHERE id = $1 AND bot_id = $2`, id, botID)
