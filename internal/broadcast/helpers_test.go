@@ -97,11 +97,18 @@ func (e *env) get(id string) *broadcast.Broadcast {
 func (e *env) waitState(id, state string) *broadcast.Broadcast {
 	e.T.Helper()
 	var b *broadcast.Broadcast
-	harness.WaitFor(e.T, "broadcast "+state, wait, func() bool {
+	deadline := time.Now().Add(wait)
+	for {
 		b = e.get(id)
-		return b.State == state
-	})
-	return b
+		if b.State == state {
+			return b
+		}
+		if time.Now().After(deadline) {
+			e.T.Fatalf("timed out after %v waiting for broadcast %s; it is %s with %+v, skipped %v, estimated finish %v",
+				wait, state, b.State, b.Counts, b.SkippedByReason, b.EstimatedFinishAt)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func psids(n int, base int) []string {

@@ -167,6 +167,16 @@ func (s *Service) sendDue(ctx context.Context, r *record, job queue.Job) error {
 		return err
 	}
 	if tierFull {
+		// A full tier holds back only recipients still waiting: with none
+		// left, the broadcast is done now, not when a place frees (a day,
+		// when its last message's place is counted as on its way).
+		var waiting sql.NullInt64
+		if err := s.Store.ReadRow(ctx, `SELECT MIN(seq) FROM broadcast_recipients WHERE broadcast_id = $1 AND state = 'scheduled'`, r.id).Scan(&waiting); err != nil {
+			return err
+		}
+		if !waiting.Valid {
+			return s.idle(ctx, r, job)
+		}
 		free, err := s.tierFrees(ctx, r)
 		if err != nil {
 			return err

@@ -39,6 +39,8 @@ func TestWhatsAppOverTheTierContinuesNextDay(t *testing.T) {
 			t.Fatal(err)
 		}
 		harness.WaitFor(t, "today's two sends", wait, func() bool { return e.Fake.WhatsAppSendCount() == 2 })
+		// The recipients' rows record the hand-over after the batch's sends.
+		harness.WaitFor(t, "today's two handed over", wait, func() bool { return e.get(b.ID).Counts.Scheduled == 4 })
 		// The opted-out user is last in the list: it waits its turn with the rest.
 		got := e.get(b.ID)
 		if got.State != broadcast.StateRunning || got.Counts.Scheduled != 4 ||
@@ -84,4 +86,27 @@ func markOptedOut(t *testing.T, e *env, contact string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A WhatsApp broadcast whose recipients fill the number's tier exactly is
+// completed once they are handed over, on the same day: a full tier holds
+// back only recipients still waiting, and none is.
+func TestWhatsAppBroadcastFillingTheTierCompletes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		e := start(t, db, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), harness.Options{})
+		e.AttachWhatsApp(map[string]any{"tiers": []int{2}, "requests_per_second": 100, "burst": 200, "new_users_per_second": 100})
+		e.reloadBot()
+		list := []broadcast.ListEntry{{WaID: "+447700900100", Params: map[string]string{"name": "N0"}}, {WaID: "+447700900101", Params: map[string]string{"name": "N1"}}}
+		b, err := e.svc().Create(t.Context(), e.bot, broadcast.Spec{Name: "two", Channel: "whatsapp",
+			Content:  broadcast.Content{Template: json.RawMessage(`{"name":"promo","language":{"code":"en_US"},"params":{"name":"{{name}}"}}`)},
+			Audience: broadcast.Audience{List: list}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := e.waitState(b.ID, broadcast.StateCompleted)
+		if done.Counts.Targeted != 2 || done.Counts.Scheduled != 0 {
+			t.Errorf("completed: %+v", done.Counts)
+		}
+		harness.WaitFor(t, "both sends", wait, func() bool { return e.Fake.WhatsAppSendCount() == 2 })
+	})
 }
