@@ -170,11 +170,9 @@ func (s *Service) sendDue(ctx context.Context, r *record, job queue.Job) error {
 		// A full tier holds back only recipients still waiting: with none
 		// left, the broadcast is done now, not when a place frees (a day,
 		// when its last message's place is counted as on its way).
-		var waiting sql.NullInt64
-		if err := s.Store.ReadRow(ctx, `SELECT MIN(seq) FROM broadcast_recipients WHERE broadcast_id = $1 AND state = 'scheduled'`, r.id).Scan(&waiting); err != nil {
+		if _, waiting, err := s.nextDue(ctx, r); err != nil {
 			return err
-		}
-		if !waiting.Valid {
+		} else if !waiting {
 			return s.idle(ctx, r, job)
 		}
 		free, err := s.tierFrees(ctx, r)
@@ -353,12 +351,11 @@ func (s *Service) markStarted(tx *store.Tx, r *record) error {
 // idle: nothing is due. The job sleeps until the next recipient is, or
 // completes the broadcast when none is left.
 func (s *Service) idle(ctx context.Context, r *record, job queue.Job) error {
-	var next sql.NullInt64
-	if err := s.Store.ReadRow(ctx, `SELECT MIN(due_at) FROM broadcast_recipients WHERE broadcast_id = $1 AND state = 'scheduled'`, r.id).Scan(&next); err != nil {
+	at, waiting, err := s.nextDue(ctx, r)
+	if err != nil {
 		return err
 	}
-	if next.Valid {
-		at := time.UnixMilli(next.Int64)
+	if waiting {
 		if exp := r.spec.ExpiresAt; exp != nil && exp.Before(at) {
 			at = *exp
 		}
@@ -386,6 +383,14 @@ func (s *Service) idle(ctx context.Context, r *record, job queue.Job) error {
 		}
 		return queue.Complete(tx, job)
 	})
+}
+
+// nextDue is when the broadcast's next recipient still waiting is due, and
+// false when none is waiting.
+func (s *Service) nextDue(ctx context.Context, r *record) (time.Time, bool, error) {
+	var next sql.NullInt64
+	err := s.Store.ReadRow(ctx, `SELECT MIN(due_at) FROM broadcast_recipients WHERE broadcast_id = $1 AND state = 'scheduled'`, r.id).Scan(&next)
+	return time.UnixMilli(next.Int64), next.Valid, err
 }
 
 // eventData is a broadcast.* event's data.

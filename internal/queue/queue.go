@@ -136,12 +136,8 @@ func ClaimFrom(tx *store.Tx, t *Table, kind, owner string, lease time.Duration, 
 	return jobs, rows.Err()
 }
 
-// NextRunAt returns when the soonest job of kind becomes claimable (a retry
-// coming due, a lease running out), and false when there is none.
-func NextRunAt(ctx context.Context, s *store.Store, kind string) (time.Time, bool) {
-	return nextRunAt(ctx, s, Jobs, kind)
-}
-
+// nextRunAt returns when the soonest job of kind in t becomes claimable (a
+// retry coming due, a lease running out), and false when there is none.
 func nextRunAt(ctx context.Context, s *store.Store, t *Table, kind string) (time.Time, bool) {
 	var at sql.NullInt64
 	var err error

@@ -2,7 +2,6 @@ package queue
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/botgate/botgate/internal/store"
@@ -92,13 +91,8 @@ func Settle(tx *store.Tx, j Job, outcome Outcome, at time.Time, reason string, s
 
 // update sets columns of j's row if j's claim still holds it.
 func (t *Table) update(tx *store.Tx, j Job, set []store.Column) error {
-	args := []any{j.key(), j.Owner, j.Attempt}
-	parts := make([]string, len(set))
-	for i, c := range set {
-		args = append(args, c.Value)
-		parts[i] = fmt.Sprintf("%s = $%d", c.Name, len(args))
-	}
-	return owned(tx.Exec(`UPDATE `+t.name+` SET `+strings.Join(parts, ", ")+` WHERE `+t.owns(), args...))
+	assign, args := store.Assignments(set, []any{j.key(), j.Owner, j.Attempt})
+	return owned(tx.Exec(`UPDATE `+t.name+` SET `+assign+` WHERE `+t.owns(), args...))
 }
 
 // owns is the lease rule: $1 the row, $2 the claim's token, $3 its attempt,

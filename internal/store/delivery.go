@@ -32,21 +32,6 @@ func (tx *Tx) InsertDelivery(d *core.Delivery, job ...Column) error {
 	return err
 }
 
-// RecordDeliveryAttempt stores one POST's outcome and the delivery's new state.
-func (tx *Tx) RecordDeliveryAttempt(id string, a core.DeliveryAttempt, state string) error {
-	if err := tx.InsertDeliveryAttempt(id, a); err != nil {
-		return err
-	}
-	delivered := sql.NullInt64{}
-	if state == core.DeliveryDelivered {
-		delivered = sql.NullInt64{Int64: ms(tx.Now()), Valid: true}
-	}
-	_, err := tx.Exec(`UPDATE deliveries SET state = $2, attempts = $3, last_status = $4, last_error = $5, updated_at = $6,
-		delivered_at = COALESCE($7, delivered_at) WHERE id = $1`,
-		id, state, a.N, a.StatusCode, a.Error, ms(tx.Now()), delivered)
-	return err
-}
-
 // InsertDeliveryAttempt adds one POST to a delivery's log.
 func (tx *Tx) InsertDeliveryAttempt(id string, a core.DeliveryAttempt) error {
 	_, err := tx.Exec(`INSERT INTO delivery_attempts (delivery_id, n, at, duration_us, status_code, error, request_headers, response_headers, response_body)
@@ -209,12 +194,7 @@ func (tx *Tx) ReopenDelivery(id string, currentURL func(d *core.Delivery) string
 		d.URL = u
 	}
 	d.State, d.UpdatedAt = core.DeliveryPending, tx.Now()
-	set := "state = $2, url = $3, updated_at = $4"
-	args := []any{id, d.State, d.URL, ms(d.UpdatedAt)}
-	for _, c := range job {
-		args = append(args, c.Value)
-		set += fmt.Sprintf(", %s = $%d", c.Name, len(args))
-	}
+	set, args := Assignments(append([]Column{{"state", d.State}, {"url", d.URL}, {"updated_at", ms(d.UpdatedAt)}}, job...), []any{id})
 	_, err = tx.Exec(`UPDATE deliveries SET `+set+` WHERE id = $1`, args...)
 	return d, err
 }
@@ -224,4 +204,15 @@ func (tx *Tx) ReopenDelivery(id string, currentURL func(d *core.Delivery) string
 type Column struct {
 	Name  string
 	Value any
+}
+
+// Assignments is set as an UPDATE's "name = $n, …" list, its values
+// appended to args after the parameters args already numbers.
+func Assignments(set []Column, args []any) (string, []any) {
+	parts := make([]string, len(set))
+	for i, c := range set {
+		args = append(args, c.Value)
+		parts[i] = fmt.Sprintf("%s = $%d", c.Name, len(args))
+	}
+	return strings.Join(parts, ", "), args
 }

@@ -1,6 +1,10 @@
 package store
 
-import "context"
+import (
+	"context"
+
+	"github.com/botgate/botgate/internal/core"
+)
 
 // MigrateTo and MigrateDownTo move the schema to a version, for upgrade tests.
 func (s *Store) MigrateTo(ctx context.Context, version int64) error {
@@ -22,3 +26,15 @@ func UrgentWaiting(s *Store) int { return len(s.writer.urgent) }
 // OneReader makes s read on a single connection, so that a test's later
 // read sees the session state (prepared statements) of its earlier ones.
 func OneReader(s *Store) { s.read.SetMaxOpenConns(1) }
+
+// RecordDeliveryAttempt stores one POST's outcome and the delivery's new
+// state, as the notifier's settling UPDATE does, for tests that seed
+// deliveries without a job.
+func (tx *Tx) RecordDeliveryAttempt(id string, a core.DeliveryAttempt, state string) error {
+	if err := tx.InsertDeliveryAttempt(id, a); err != nil {
+		return err
+	}
+	set, args := Assignments(tx.DeliveryResult(a, state), []any{id})
+	_, err := tx.Exec(`UPDATE deliveries SET `+set+` WHERE id = $1`, args...)
+	return err
+}
