@@ -44,16 +44,19 @@ var pruneAPIRequests = map[string]string{
 }
 
 // InsertAPIRequests records requests and prunes their bots' older ones.
+// The rows go in as multi-row INSERTs: one statement (on PostgreSQL, one
+// round trip) for many requests, where a flush of busy seconds holds
+// hundreds.
 func (s *Store) InsertAPIRequests(ctx context.Context, reqs []*APIRequest) error {
 	return s.Write(ctx, func(tx *Tx) error {
 		bots := map[string]bool{}
-		for _, r := range reqs {
-			if _, err := tx.Exec(`INSERT INTO api_requests (id, bot_id, face, method, path, status, request, response, remote, duration_us, at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, r.ID, r.BotID, r.Face, r.Method, r.Path, r.Status, r.Request,
-				r.Response, r.Remote, r.Duration.Microseconds(), ms(r.At)); err != nil {
-				return err
-			}
+		rows := make([][]any, len(reqs))
+		for i, r := range reqs {
+			rows[i] = []any{r.ID, r.BotID, r.Face, r.Method, r.Path, r.Status, r.Request, r.Response, r.Remote, r.Duration.Microseconds(), ms(r.At)}
 			bots[r.BotID] = true
+		}
+		if err := tx.insertRows("api_requests", apiRequestColumns, rows); err != nil {
+			return err
 		}
 		for bot := range bots {
 			if _, err := tx.Exec(pruneAPIRequests[tx.Dialect()], bot); err != nil {

@@ -88,3 +88,45 @@ func TestAPIRequestPruneSkipsLockedRows(t *testing.T) {
 		t.Errorf("after it let go: %s, want %s", got, want)
 	}
 }
+
+// TestAPIRequestsMultiRowInsert: a flush of 101 requests goes in as
+// multi-row INSERTs (chunks of 64, 32, 4 and 1) and every request reads back
+// whole, on both databases.
+func TestAPIRequestsMultiRowInsert(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		s := db.Open(t, store.Options{})
+		ctx := context.Background()
+		var reqs []*store.APIRequest
+		for n := range 101 {
+			at := t0.Add(time.Duration(n) * time.Millisecond)
+			reqs = append(reqs, &store.APIRequest{ID: core.NewID("req_", at), BotID: []string{"bot_a", "bot_b"}[n%2], Face: "bothub",
+				Method: "POST", Path: fmt.Sprintf("/api/%d", n), Status: 200 + n, Request: fmt.Sprintf(`{"n":%d}`, n), Response: `{"ok":true}`,
+				Remote: "127.0.0.1:1", Duration: time.Duration(n) * time.Microsecond, At: at})
+		}
+		if err := s.InsertAPIRequests(ctx, reqs); err != nil {
+			t.Fatalf("insert: %v", err)
+		}
+		for _, bot := range []string{"bot_a", "bot_b"} {
+			page, err := s.ListAPIRequests(ctx, store.APIRequestFilter{BotID: bot, Limit: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []*store.APIRequest
+			for i := len(reqs) - 1; i >= 0; i-- { // newest first
+				if reqs[i].BotID == bot {
+					want = append(want, reqs[i])
+				}
+			}
+			if len(page.Requests) != len(want) {
+				t.Fatalf("%s: %d requests read back, want %d", bot, len(page.Requests), len(want))
+			}
+			for i, got := range page.Requests {
+				w := want[i]
+				if got.ID != w.ID || got.Path != w.Path || got.Status != w.Status || got.Request != w.Request || got.Response != w.Response ||
+					got.Remote != w.Remote || got.Duration != w.Duration || !got.At.Equal(w.At) {
+					t.Fatalf("%s: request %d read back as %+v, want %+v", bot, i, got, w)
+				}
+			}
+		}
+	})
+}
