@@ -32,7 +32,15 @@ type RequestLog struct {
 	pending chan *store.APIRequest
 	once    sync.Once
 	Dropped atomic.Int64
+	pruned  map[string]time.Time // when each bot's older requests were last pruned (Run's own)
 }
+
+// pruneEvery is how often a bot's requests past store.APIRequestsKept are
+// pruned. Pruning reads a bot's newest thousand index entries to find where
+// to cut, so pruning on every flush (each group commit, on a busy server)
+// cost as much as the inserts. A bot may keep up to a second's requests
+// past the limit, until its next request a second later.
+const pruneEvery = time.Second
 
 // MaxLoggedBody bounds each body kept in the log.
 const MaxLoggedBody = 8 << 10
@@ -116,7 +124,18 @@ func (l *RequestLog) flush(batch []*store.APIRequest) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := l.Store.InsertAPIRequests(ctx, batch); err != nil && l.Log != nil {
+	if l.pruned == nil {
+		l.pruned = map[string]time.Time{}
+	}
+	var prune []string
+	now := time.Now()
+	for _, r := range batch {
+		if last, ok := l.pruned[r.BotID]; !ok || now.Sub(last) >= pruneEvery {
+			l.pruned[r.BotID] = now
+			prune = append(prune, r.BotID)
+		}
+	}
+	if err := l.Store.InsertAPIRequests(ctx, batch, prune); err != nil && l.Log != nil {
 		l.Log.Warn("api: recording recent requests failed", "requests", len(batch), "err", err)
 	}
 }

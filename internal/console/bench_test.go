@@ -314,7 +314,7 @@ func load(b *testing.B, s *store.Store, n int, checkpoint func()) loaded {
 			reqs = append(reqs, &store.APIRequest{ID: core.NewID("req_", at), BotID: bot, Face: "bothub", Method: "POST", Path: "/api",
 				Status: status, Request: `{"recipient":{"id":"1"}}`, Response: `{"error":{"code":10001}}`, At: at})
 		}
-		if err := s.InsertAPIRequests(ctx, reqs); err != nil {
+		if err := s.InsertAPIRequests(ctx, reqs, nil); err != nil {
 			b.Fatal(err)
 		}
 		if bot == d.bot {

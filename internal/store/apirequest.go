@@ -26,7 +26,8 @@ type APIRequest struct {
 }
 
 // APIRequestsKept is how many requests are kept per bot (and for callers
-// not recognised): the newest, the older ones pruned as new ones come.
+// not recognised): the newest, the older ones pruned as new ones come (by
+// the request log, at most once a second per bot).
 const APIRequestsKept = 1000
 
 // pruneAPIRequests deletes a bot's requests older than its newest
@@ -43,22 +44,20 @@ var pruneAPIRequests = map[string]string{
 		WHERE bot_id = $1 ORDER BY id DESC LIMIT 1 OFFSET %d) FOR UPDATE SKIP LOCKED)`, APIRequestsKept),
 }
 
-// InsertAPIRequests records requests and prunes their bots' older ones.
-// The rows go in as multi-row INSERTs: one statement (on PostgreSQL, one
-// round trip) for many requests, where a flush of busy seconds holds
-// hundreds.
-func (s *Store) InsertAPIRequests(ctx context.Context, reqs []*APIRequest) error {
+// InsertAPIRequests records requests and prunes the older ones of the bots
+// in prune. The rows go in as multi-row INSERTs: one statement (on
+// PostgreSQL, one round trip) for many requests, where a flush of busy
+// seconds holds hundreds.
+func (s *Store) InsertAPIRequests(ctx context.Context, reqs []*APIRequest, prune []string) error {
 	return s.Write(ctx, func(tx *Tx) error {
-		bots := map[string]bool{}
 		rows := make([][]any, len(reqs))
 		for i, r := range reqs {
 			rows[i] = []any{r.ID, r.BotID, r.Face, r.Method, r.Path, r.Status, r.Request, r.Response, r.Remote, r.Duration.Microseconds(), ms(r.At)}
-			bots[r.BotID] = true
 		}
 		if err := tx.insertRows("api_requests", apiRequestColumns, rows); err != nil {
 			return err
 		}
-		for bot := range bots {
+		for _, bot := range prune {
 			if _, err := tx.Exec(pruneAPIRequests[tx.Dialect()], bot); err != nil {
 				return err
 			}

@@ -35,7 +35,7 @@ func TestAPIRequestPruneSkipsLockedRows(t *testing.T) {
 				Status: 200, Request: fmt.Sprintf(`{"n":%d}`, n), Response: `{}`, At: at})
 			n++
 		}
-		if err := s.InsertAPIRequests(ctx, reqs); err != nil {
+		if err := s.InsertAPIRequests(ctx, reqs, []string{"bot_a"}); err != nil {
 			t.Fatalf("insert: %v", err)
 		}
 	}
@@ -103,7 +103,7 @@ func TestAPIRequestsMultiRowInsert(t *testing.T) {
 				Method: "POST", Path: fmt.Sprintf("/api/%d", n), Status: 200 + n, Request: fmt.Sprintf(`{"n":%d}`, n), Response: `{"ok":true}`,
 				Remote: "127.0.0.1:1", Duration: time.Duration(n) * time.Microsecond, At: at})
 		}
-		if err := s.InsertAPIRequests(ctx, reqs); err != nil {
+		if err := s.InsertAPIRequests(ctx, reqs, nil); err != nil {
 			t.Fatalf("insert: %v", err)
 		}
 		for _, bot := range []string{"bot_a", "bot_b"} {

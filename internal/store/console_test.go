@@ -391,7 +391,7 @@ func TestAPIRequestsBoundedPerBot(t *testing.T) {
 		reqs = append(reqs, &store.APIRequest{ID: core.NewID("req_", t0), Face: "whatsapp", Method: "POST", Path: "/channels/x/messages",
 			Status: 401, Request: "", Response: `{"error":"unauthorized"}`, At: t0})
 		for chunk := range slices.Chunk(reqs, 300) {
-			if err := s.InsertAPIRequests(ctx, chunk); err != nil {
+			if err := s.InsertAPIRequests(ctx, chunk, []string{"bot_a", ""}); err != nil {
 				t.Fatal(err)
 			}
 		}
