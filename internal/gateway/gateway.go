@@ -23,9 +23,9 @@ import (
 type Service struct {
 	Store       *store.Store
 	Dispatch    *dispatch.Dispatcher
-	WakeSends   func()        // wakes the send workers after an async accept commits
-	Owner       string        // this process, for the leases of sync sends
-	Lease       time.Duration // how long a sync send may hold its job before others take it
+	Sends       *queue.Runner // this process's send workers, which send what it accepts when they have room
+	Owner       string        // this process, for the leases of the sends it claims as it accepts them
+	Lease       time.Duration // how long such a claim holds before others may take the job
 	SyncTimeout time.Duration // bound on a sync request, retries included
 	MaxAttempts int           // Graph calls an async send gets before it fails
 	// TemplatesChanged hears of template status changes a sync found, to
@@ -85,6 +85,12 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 	if req.Sync {
 		write = s.Store.WriteUrgent // a caller is waiting on it
 	}
+	// An async message is claimed by this process as it is accepted when
+	// its send workers have room, and handed to them: no claim statement,
+	// and no other process reads it back. The lease makes it anyone's
+	// should this process die first.
+	local := !req.Sync && s.Sends.Reserve()
+	until := time.Now().Add(s.Lease)
 	err = write(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertMessage(m, encoded); err != nil {
 			return err
@@ -107,13 +113,27 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 			job, err = queue.EnqueueClaimed(tx, dispatch.JobKind, m.ID, s.MaxAttempts, s.Owner, s.Lease)
 			return err
 		}
+		if local {
+			if job, err = queue.EnqueueClaimed(tx, dispatch.JobKind, m.ID, s.MaxAttempts, s.Owner, s.Lease); err != nil {
+				return err
+			}
+			job.Until = until
+			tx.AfterCommit(func() {
+				s.Dispatch.Accepted.Put(m.ID, m)
+				s.Sends.Offer(job)
+			})
+			return nil
+		}
 		err = queue.Enqueue(tx, dispatch.JobKind, m.ID, s.MaxAttempts, tx.Now())
 		tx.AfterCommit(func() {
 			s.Dispatch.Accepted.Put(m.ID, m)
-			s.WakeSends()
+			s.Sends.Wake()
 		})
 		return err
 	})
+	if err != nil && local {
+		s.Sends.Release()
+	}
 	if err != nil || !req.Sync {
 		return m, err
 	}

@@ -203,3 +203,81 @@ func TestBackoffGrowsAndStaysBounded(t *testing.T) {
 		t.Fatalf("schedule delays %v %v %v", s.Delay(1), s.Delay(2), s.Delay(9))
 	}
 }
+
+// TestRunnerRunsOfferedJobsWithoutClaiming: a job claimed for this process
+// as it was enqueued (Reserve, EnqueueClaimed, Offer) runs as claimed — the
+// same token and attempt, so its handler's Complete holds — while jobs
+// enqueued for anyone are claimed as before; places are bounded by the
+// runner's concurrency and given back by Release, and none is given once
+// Run has returned.
+func TestRunnerRunsOfferedJobsWithoutClaiming(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		s := db.Open(t, store.Options{})
+		ran := make(chan queue.Job, 4)
+		handler := func(ctx context.Context, j queue.Job) error {
+			ran <- j
+			return s.Write(ctx, func(tx *store.Tx) error { return queue.Complete(tx, j) })
+		}
+		r := &queue.Runner{Store: s, Kind: "send", Handler: handler, Owner: "p1", Concurrency: 2, Poll: 10 * time.Millisecond}
+		if !r.Reserve() || !r.Reserve() {
+			t.Fatal("a runner of two workers refused its first two places")
+		}
+		if r.Reserve() {
+			t.Fatal("a third place was given to a runner of two workers")
+		}
+		r.Release()
+		var offered queue.Job
+		write(t, s, func(tx *store.Tx) error {
+			var err error
+			offered, err = queue.EnqueueClaimed(tx, "send", "local", 3, "p1", time.Minute)
+			if err != nil {
+				return err
+			}
+			return queue.Enqueue(tx, "send", "anyone", 3, tx.Now())
+		})
+		r.Offer(offered)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); r.Run(ctx) }()
+		got := map[string]queue.Job{}
+		for range 2 {
+			select {
+			case j := <-ran:
+				got[j.Ref] = j
+			case <-time.After(30 * time.Second):
+				t.Fatalf("ran %v, want both jobs", got)
+			}
+		}
+		if j := got["local"]; j.Owner != offered.Owner || j.Attempt != 1 || j.ID != offered.ID {
+			t.Fatalf("offered job ran as %+v, want %+v", j, offered)
+		}
+		if j := got["anyone"]; j.Owner == offered.Owner || !strings.HasPrefix(j.Owner, "p1#") || j.Attempt != 1 {
+			t.Fatalf("enqueued job ran as %+v: it should have been claimed on its own", j)
+		}
+		waitNoJobs(t, s)
+		cancel()
+		<-done
+		if r.Reserve() {
+			t.Fatal("a place was given after Run returned")
+		}
+	})
+}
+
+// waitNoJobs waits until every job has completed (its row deleted).
+func waitNoJobs(t *testing.T, s *store.Store) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		if err := s.ReadRow(context.Background(), `SELECT COUNT(*) FROM jobs`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d jobs left", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

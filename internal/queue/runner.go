@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/botgate/botgate/internal/logs"
@@ -33,11 +34,20 @@ type Runner struct {
 	once   sync.Once
 	wake   chan struct{}
 	sample logs.Sampler // a database outage fails every claim and job at once
+
+	// local holds jobs this process claimed as it enqueued them (Reserve,
+	// then Offer once committed): they run without a claim statement and
+	// without another process reading their records back. reserved counts
+	// the places taken in it, Offered or not yet.
+	local    chan Job
+	reserved atomic.Int64
+	stopped  atomic.Bool // Run has returned: nothing takes from local any more
 }
 
 func (r *Runner) init() {
 	r.once.Do(func() {
 		r.wake = make(chan struct{}, 1)
+		r.local = make(chan Job, max(r.Concurrency, 0))
 		if r.Lease <= 0 {
 			r.Lease = time.Minute
 		}
@@ -68,6 +78,36 @@ func (r *Runner) Wake() {
 	}
 }
 
+// Reserve takes a place for a job the caller is about to enqueue already
+// claimed for this process (EnqueueClaimed, in the transaction that creates
+// its work), so that the runner runs it without claiming it. It reports
+// false when the runner has no place: the caller enqueues the job for any
+// process to claim. A reserved place is given back by Offer once the
+// transaction committed, or by Release if it did not.
+func (r *Runner) Reserve() bool {
+	r.init()
+	for !r.stopped.Load() {
+		n := r.reserved.Load()
+		if n >= int64(cap(r.local)) {
+			return false
+		}
+		if r.reserved.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+	return false
+}
+
+// Release gives back a place Reserve took for a job that was not enqueued.
+func (r *Runner) Release() { r.reserved.Add(-1) }
+
+// Offer hands the runner a job claimed in a committed transaction under a
+// place Reserve took. It never blocks: the place is the job's room.
+func (r *Runner) Offer(j Job) {
+	r.local <- j
+	r.Wake()
+}
+
 // Run claims and runs jobs until ctx ends, then gives in-flight handlers up to
 // Grace to finish before cancelling them. Jobs it leaves unfinished keep their
 // leases and are taken again when those end.
@@ -76,13 +116,36 @@ func (r *Runner) Run(ctx context.Context) {
 	if r.Concurrency <= 0 {
 		return
 	}
+	// A job reserved or offered as Run returns keeps its lease, and is
+	// claimed by any process once that ends, like a job Run leaves running.
+	defer r.stopped.Store(true)
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 	slots := make(chan struct{}, r.Concurrency)
 	var wg sync.WaitGroup
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	start := func(j Job) {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done(); r.Wake() }()
+			r.run(work, j)
+		}()
+	}
 	for ctx.Err() == nil {
+		// Jobs claimed at their enqueue first: they are this process's
+		// already, and their leases are running.
+		for len(slots) < r.Concurrency {
+			select {
+			case j := <-r.local:
+				r.reserved.Add(-1)
+				start(j)
+				continue
+			default:
+			}
+			break
+		}
 		free := r.Concurrency - len(slots)
 		// Claim in batches: a claim per freed slot would put a write per job
 		// on the database. An idle runner claims whatever there is at once.
@@ -95,12 +158,7 @@ func (r *Runner) Run(ctx context.Context) {
 		}
 		jobs := r.claim(ctx, free)
 		for _, j := range jobs {
-			slots <- struct{}{}
-			wg.Add(1)
-			go func() {
-				defer func() { <-slots; wg.Done(); r.Wake() }()
-				r.run(work, j)
-			}()
+			start(j)
 		}
 		if free > 0 && len(jobs) == min(free, claimBatch) {
 			continue // a full claim: there may be more waiting
