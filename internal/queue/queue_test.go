@@ -281,3 +281,31 @@ func waitNoJobs(t *testing.T, s *store.Store) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestRunnerGivesBackOfferedJobs: jobs offered to a runner that stops
+// before starting them go back to the queue, claimable at once by the next
+// process instead of when their leases end, with no attempt used.
+func TestRunnerGivesBackOfferedJobs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		s := db.Open(t, store.Options{})
+		r := &queue.Runner{Store: s, Kind: "send", Owner: "p1", Concurrency: 2,
+			Handler: func(context.Context, queue.Job) error { t.Error("a job ran after Run's context ended"); return nil }}
+		if !r.Reserve() {
+			t.Fatal("no place")
+		}
+		var offered queue.Job
+		write(t, s, func(tx *store.Tx) error {
+			var err error
+			offered, err = queue.EnqueueClaimed(tx, "send", "local", 3, "p1", time.Minute)
+			return err
+		})
+		r.Offer(offered)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		r.Run(ctx)
+		jobs := claim(t, s, "p2", 10)
+		if len(jobs) != 1 || jobs[0].Ref != "local" || jobs[0].Attempt != 1 {
+			t.Fatalf("after the runner stopped, the next process claimed %+v; want the offered job, attempt 1", jobs)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -116,9 +117,7 @@ func (r *Runner) Run(ctx context.Context) {
 	if r.Concurrency <= 0 {
 		return
 	}
-	// A job reserved or offered as Run returns keeps its lease, and is
-	// claimed by any process once that ends, like a job Run leaves running.
-	defer r.stopped.Store(true)
+	defer r.giveBack()
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 	slots := make(chan struct{}, r.Concurrency)
@@ -176,6 +175,7 @@ func (r *Runner) Run(ctx context.Context) {
 			}
 		}
 	}
+	r.stopped.Store(true) // accepts from now on queue their jobs for anyone
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	select {
@@ -184,6 +184,41 @@ func (r *Runner) Run(ctx context.Context) {
 		r.Log.Warn("queue: handlers still running after the grace period; cancelling them", "kind", r.Kind)
 		cancelWork()
 		<-done
+	}
+}
+
+// giveBack ends the runner's offered jobs: those that never started go back
+// to the queue, so that the next process (a restart, another instance)
+// takes them at once rather than when their leases end. A job offered as
+// this runs, or whose giving back fails, keeps its lease and is taken
+// when that ends, like a job Run leaves running.
+func (r *Runner) giveBack() {
+	var jobs []Job
+	for {
+		select {
+		case j := <-r.local:
+			r.reserved.Add(-1)
+			jobs = append(jobs, j)
+			continue
+		default:
+		}
+		break
+	}
+	if len(jobs) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := r.Store.Write(ctx, func(tx *store.Tx) error {
+		for _, j := range jobs {
+			if err := Postpone(tx, j, tx.Now(), time.Time{}, ""); err != nil && !errors.Is(err, ErrLeaseLost) {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		r.Log.Warn("queue: offered jobs not given back; they run when their leases end", "kind", r.Kind, "jobs", len(jobs), "err", err)
 	}
 }
 
