@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -89,25 +90,47 @@ func (l *RequestLog) Wrap(next http.Handler) http.Handler {
 	})
 }
 
+// flushEvery is the least time between two writes of the log. Each write
+// is a commit, an fsync on SQLite: written as they came, the log's commits
+// were as many as the requests' own when requests came one at a time (a
+// sync send waited behind them). The console shows a request at most this
+// much later.
+const flushEvery = 50 * time.Millisecond
+
 // Run writes recorded requests in batches until ctx ends, then writes what
 // is still buffered.
 func (l *RequestLog) Run(ctx context.Context) {
 	l.init()
+	var last time.Time
 	for {
 		var batch []*store.APIRequest
 		select {
 		case e := <-l.pending:
 			batch = append(batch, e)
 		case <-ctx.Done():
-			l.flush(drain(l.pending, nil))
+			l.flush(drain(l.pending, nil, cap(l.pending)))
 			return
 		}
-		l.flush(drain(l.pending, batch))
+		if wait := flushEvery - time.Since(last); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+			}
+			t.Stop()
+		}
+		last = time.Now()
+		l.flush(drain(l.pending, batch, maxFlush))
 	}
 }
 
-func drain(ch chan *store.APIRequest, batch []*store.APIRequest) []*store.APIRequest {
-	for len(batch) < 500 {
+// maxFlush bounds one write of the log: at one write per flushEvery it
+// keeps up with 20,000 requests a second, past which the buffer fills and
+// requests go unrecorded (counted).
+const maxFlush = 1024
+
+func drain(ch chan *store.APIRequest, batch []*store.APIRequest, limit int) []*store.APIRequest {
+	for len(batch) < limit {
 		select {
 		case e := <-ch:
 			batch = append(batch, e)
@@ -118,12 +141,16 @@ func drain(ch chan *store.APIRequest, batch []*store.APIRequest) []*store.APIReq
 	return batch
 }
 
+// flushChunk is the most requests one operation of the writer inserts: the
+// writer takes a send's result into its transaction between operations,
+// so one long insert would hold that result, and the time a crash would
+// repeat its send, back.
+const flushChunk = 64
+
 func (l *RequestLog) flush(batch []*store.APIRequest) {
 	if len(batch) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	if l.pruned == nil {
 		l.pruned = map[string]time.Time{}
 	}
@@ -135,9 +162,20 @@ func (l *RequestLog) flush(batch []*store.APIRequest) {
 			prune = append(prune, r.BotID)
 		}
 	}
-	if err := l.Store.InsertAPIRequests(ctx, batch, prune); err != nil && l.Log != nil {
-		l.Log.Warn("api: recording recent requests failed", "requests", len(batch), "err", err)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// The chunks go to the writer together, as operations of one commit.
+	var wg sync.WaitGroup
+	for chunk := range slices.Chunk(batch, flushChunk) {
+		bots := prune
+		prune = nil // once, with the first chunk
+		wg.Go(func() {
+			if err := l.Store.InsertAPIRequests(ctx, chunk, bots); err != nil && l.Log != nil {
+				l.Log.Warn("api: recording recent requests failed", "requests", len(chunk), "err", err)
+			}
+		})
 	}
+	wg.Wait()
 }
 
 // recorder keeps the status and the start of the body a handler answers.
