@@ -86,7 +86,13 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 		write = s.Store.WriteUrgent // a caller is waiting on it
 	}
 	err = write(ctx, func(tx *store.Tx) error {
-		if err := tx.InsertMessage(m, encoded); err != nil {
+		// The message is its own send job: a sync one claimed by this
+		// process, which sends it at once.
+		jobCols := queue.Messages.NewJob(s.MaxAttempts, tx.Now())
+		if req.Sync {
+			job, jobCols = queue.Messages.NewClaimedJob(m.ID, s.MaxAttempts, s.Owner, tx.Now(), s.Lease)
+		}
+		if err := tx.InsertMessage(m, encoded, jobCols...); err != nil {
 			return err
 		}
 		if err := s.Dispatch.Notify.Emit(tx, bot.ID, core.EventMessageAccepted, notify.NewMessageData(m)); err != nil {
@@ -102,17 +108,13 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 				return err
 			}
 		}
-		var err error
-		if req.Sync {
-			job, err = queue.EnqueueClaimed(tx, dispatch.JobKind, m.ID, s.MaxAttempts, s.Owner, s.Lease)
-			return err
+		if !req.Sync {
+			tx.AfterCommit(func() {
+				s.Dispatch.Accepted.Put(m.ID, m)
+				s.WakeSends()
+			})
 		}
-		err = queue.Enqueue(tx, dispatch.JobKind, m.ID, s.MaxAttempts, tx.Now())
-		tx.AfterCommit(func() {
-			s.Dispatch.Accepted.Put(m.ID, m)
-			s.WakeSends()
-		})
-		return err
+		return nil
 	})
 	if err != nil || !req.Sync {
 		return m, err
