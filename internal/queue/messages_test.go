@@ -201,6 +201,18 @@ func TestMessagesPostponeWithHoldAndClaimAtInsert(t *testing.T) {
 		if got := sendRows(t, s); !slices.Equal(got, want) {
 			t.Errorf("after a retry and the sync send's end:\n got %+v\nwant %+v", got, want)
 		}
+		// The console reads a message's job, and the next retry, from the messages.
+		ctx := context.Background()
+		p, err := queue.Find(ctx, s, "send", "msg_1")
+		if want := (queue.Pending{State: "retryable", Attempt: 1, RunAt: time.UnixMilli(now + 1000).UTC(), LastError: "HTTP 500"}); err != nil || p == nil || *p != want {
+			t.Errorf("Find(msg_1) = %+v, %v; want %+v", p, err, want)
+		}
+		if p, err := queue.Find(ctx, s, "send", "msg_2"); p != nil || err != nil {
+			t.Errorf("Find(msg_2), whose job ended = %+v, %v; want none", p, err)
+		}
+		if at, ok, err := queue.NextRetry(ctx, s, "send"); err != nil || !ok || !at.Equal(time.UnixMilli(now+1000)) {
+			t.Errorf("NextRetry = %v, %v, %v; want %v", at, ok, err, time.UnixMilli(now+1000))
+		}
 		// Deliveries keep no turn: a postpone holding one is refused.
 		write(t, s, func(tx *store.Tx) error {
 			d := &core.Delivery{ID: "msg_d", BotID: "bot_1", Kind: "callback", URL: "https://m.example/cb", Body: []byte(`{}`)}
@@ -212,7 +224,7 @@ func TestMessagesPostponeWithHoldAndClaimAtInsert(t *testing.T) {
 			ds, err = queue.ClaimFrom(tx, queue.Deliveries, "", "a", time.Minute, 1)
 			return err
 		})
-		err := s.Write(context.Background(), func(tx *store.Tx) error { return queue.Postpone(tx, ds[0], clk.Now(), clk.Now(), "x") })
+		err = s.Write(ctx, func(tx *store.Tx) error { return queue.Postpone(tx, ds[0], clk.Now(), clk.Now(), "x") })
 		if err == nil || err.Error() != "queue: deliveries keeps no held turns" {
 			t.Errorf("postponing a delivery with a turn: %v", err)
 		}
