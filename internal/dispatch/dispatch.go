@@ -259,14 +259,11 @@ func (d *Dispatcher) sent(ctx context.Context, bot *core.Bot, m *core.MessageRec
 		if psid == "" && m.Request.Recipient.ID != "" {
 			psid = res.RecipientID
 		}
-		if err := tx.MarkSent(m.ID, res.RecipientID, psid); err != nil {
+		if err := finishJob(tx, job, func(end store.More) (bool, error) { return tx.FinishSent(m.ID, res.RecipientID, psid, end) }); err != nil {
 			return err
 		}
 		m.Status, m.RecipientID, m.PSID, m.Parts = core.StatusSent, res.RecipientID, psid, parts
-		if err := d.callback(tx, bot, m); err != nil {
-			return err
-		}
-		return finishJob(tx, job)
+		return d.callback(tx, bot, m)
 	})
 	// The window in which a crash would send this part again: Graph has
 	// answered, our record of it is not yet committed.
@@ -347,17 +344,14 @@ func (d *Dispatcher) fail(ctx context.Context, bot *core.Bot, m *core.MessageRec
 				return err
 			}
 		}
-		if err := tx.MarkFailed(m.ID, e); err != nil {
+		if err := finishJob(tx, job, func(end store.More) (bool, error) { return tx.FinishFailed(m.ID, e, end) }); err != nil {
 			return err
 		}
 		if err := tx.NoteMarketingRefusal(m.BotID, m.PSID, e); err != nil {
 			return err
 		}
 		m.Status, m.Error = core.StatusFailed, e
-		if err := d.callback(tx, bot, m); err != nil {
-			return err
-		}
-		return finishJob(tx, job)
+		return d.callback(tx, bot, m)
 	})
 	if err == nil {
 		d.Stats.Message(m.Request.Face, string(m.Channel), string(core.StatusFailed))
@@ -371,9 +365,18 @@ func (d *Dispatcher) fail(ctx context.Context, bot *core.Bot, m *core.MessageRec
 	return err
 }
 
-// finishJob completes the job; a lost lease means another claim runs it now,
-// and that claim will find the message finished.
-func finishJob(tx *store.Tx, job queue.Job) error {
+// finishJob records the message's end with mark, which also ends its job
+// in the same UPDATE (queue.Ends) when the message moves. When it does not
+// (a status report got there first) the job is completed on its own. A lost
+// lease leaves the job to the claim that runs it now, which finds the
+// message finished; the message's end is recorded either way, for Graph
+// took or refused the send.
+func finishJob(tx *store.Tx, job queue.Job, mark func(end store.More) (moved bool, err error)) error {
+	end := queue.Ends(job)
+	moved, err := mark(end)
+	if err != nil || moved && end != nil {
+		return err
+	}
 	if err := queue.Complete(tx, job); err != nil && !errors.Is(err, queue.ErrLeaseLost) {
 		return err
 	}

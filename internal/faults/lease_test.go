@@ -37,7 +37,7 @@ func TestStaleClaimDoesNotSend(t *testing.T) {
 			harness.WaitFor(t, owner+" claims the send", 60*time.Second, func() bool {
 				err := env.Server.Store.Write(context.Background(), func(tx *store.Tx) error {
 					var err error
-					jobs, err = queue.Claim(tx, dispatch.JobKind, owner, lease, 1)
+					jobs, err = queue.ClaimFrom(tx, queue.Messages, dispatch.JobKind, owner, lease, 1)
 					return err
 				})
 				return err == nil && len(jobs) == 1

@@ -92,7 +92,14 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 	local := !req.Sync && s.Sends.Reserve()
 	until := time.Now().Add(s.Lease)
 	err = write(ctx, func(tx *store.Tx) error {
-		if err := tx.InsertMessage(m, encoded); err != nil {
+		// The message is its own send job: claimed by this process, which
+		// sends it at once, when sync or when its workers have room.
+		jobCols := queue.Messages.NewJob(s.MaxAttempts, tx.Now())
+		if req.Sync || local {
+			job, jobCols = queue.Messages.NewClaimedJob(m.ID, s.MaxAttempts, s.Owner, tx.Now(), s.Lease)
+			job.Until = until
+		}
+		if err := tx.InsertMessage(m, encoded, jobCols...); err != nil {
 			return err
 		}
 		if err := s.Dispatch.Notify.Emit(tx, bot.ID, core.EventMessageAccepted, notify.NewMessageData(m)); err != nil {
@@ -108,28 +115,17 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 				return err
 			}
 		}
-		var err error
-		if req.Sync {
-			job, err = queue.EnqueueClaimed(tx, dispatch.JobKind, m.ID, s.MaxAttempts, s.Owner, s.Lease)
-			return err
-		}
-		if local {
-			if job, err = queue.EnqueueClaimed(tx, dispatch.JobKind, m.ID, s.MaxAttempts, s.Owner, s.Lease); err != nil {
-				return err
-			}
-			job.Until = until
+		if !req.Sync {
 			tx.AfterCommit(func() {
 				s.Dispatch.Accepted.Put(m.ID, m)
-				s.Sends.Offer(job)
+				if local {
+					s.Sends.Offer(job)
+				} else {
+					s.Sends.Wake()
+				}
 			})
-			return nil
 		}
-		err = queue.Enqueue(tx, dispatch.JobKind, m.ID, s.MaxAttempts, tx.Now())
-		tx.AfterCommit(func() {
-			s.Dispatch.Accepted.Put(m.ID, m)
-			s.Sends.Wake()
-		})
-		return err
+		return nil
 	})
 	if err != nil && local {
 		s.Sends.Release()

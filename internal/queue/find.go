@@ -19,13 +19,19 @@ type Pending struct {
 
 // Find returns the job of kind working on ref, or nil when there is none
 // (never enqueued, or completed). The console shows a message's next
-// attempt with it. It reads the jobs table without an index on ref: the
-// table holds only unfinished jobs, and callers ask only for unfinished work.
+// attempt with it. A record table's job is on the record; the jobs table is
+// read without an index on ref: it holds only unfinished jobs, and callers
+// ask only for unfinished work.
 func Find(ctx context.Context, s *store.Store, kind, ref string) (*Pending, error) {
 	var p Pending
 	var at int64
-	err := s.ReadRow(ctx, `SELECT state, attempt, run_at, last_error FROM jobs WHERE kind = $1 AND ref = $2 ORDER BY id DESC LIMIT 1`,
-		kind, ref).Scan(&p.State, &p.Attempt, &at, &p.LastError)
+	var row *sql.Row
+	if t := recordOf(kind); t != nil {
+		row = s.ReadRow(ctx, `SELECT `+t.state+`, `+t.attempt+`, run_at, `+t.errCol+` FROM `+t.name+` WHERE `+t.key+` = $1 AND `+t.state+` <> ''`, ref)
+	} else {
+		row = s.ReadRow(ctx, `SELECT state, attempt, run_at, last_error FROM jobs WHERE kind = $1 AND ref = $2 ORDER BY id DESC LIMIT 1`, kind, ref)
+	}
+	err := row.Scan(&p.State, &p.Attempt, &at, &p.LastError)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -40,7 +46,12 @@ func Find(ctx context.Context, s *store.Store, kind, ref string) (*Pending, erro
 // false when none is retrying.
 func NextRetry(ctx context.Context, s *store.Store, kind string) (at time.Time, ok bool, err error) {
 	var next sql.NullInt64
-	err = s.ReadRow(ctx, `SELECT MIN(run_at) FROM jobs WHERE kind = $1 AND state = 'retryable'`, kind).Scan(&next)
+	if t := recordOf(kind); t != nil {
+		// In the words of the claim index too, so SQLite reads it rather than every record.
+		err = s.ReadRow(ctx, `SELECT MIN(run_at) FROM `+t.name+` WHERE `+t.live+` AND `+t.state+` = 'retryable'`).Scan(&next)
+	} else {
+		err = s.ReadRow(ctx, `SELECT MIN(run_at) FROM jobs WHERE kind = $1 AND state = 'retryable'`, kind).Scan(&next)
+	}
 	if err != nil || !next.Valid {
 		return time.Time{}, false, err
 	}

@@ -9,6 +9,7 @@
 package queue
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -59,17 +60,6 @@ func Enqueue(tx *store.Tx, kind, ref string, maxAttempts int, runAt time.Time) e
 	return err
 }
 
-// EnqueueClaimed adds a job already claimed by owner (a process), for work
-// the caller starts at once (a sync send). If the caller dies, the lease
-// ends and any worker takes the job.
-func EnqueueClaimed(tx *store.Tx, kind, ref string, maxAttempts int, owner string, lease time.Duration) (Job, error) {
-	j := Job{Kind: kind, Ref: ref, Attempt: 1, MaxAttempts: maxAttempts, Owner: claimToken(owner), CreatedAt: tx.Now()}
-	err := tx.QueryRow(`INSERT INTO jobs (kind, ref, state, attempt, max_attempts, run_at, lease_owner, created_at, updated_at)
-		VALUES ($1, $2, 'running', 1, $3, $4, $5, $6, $6) RETURNING id`,
-		kind, ref, maxAttempts, tx.Now().Add(lease).UnixMilli(), j.Owner, tx.Now().UnixMilli()).Scan(&j.ID)
-	return j, err
-}
-
 // claimToken marks one claim: the process's owner name and 65 random bits.
 // A job's id may be reused once it is deleted (SQLite reuses the highest
 // rowid), but a stale claim's token never matches a newer claim of that id.
@@ -100,7 +90,7 @@ func ClaimFrom(tx *store.Tx, t *Table, kind, owner string, lease time.Duration, 
 		// A record's own updated_at says when its content changed, not its job.
 		q = `UPDATE ` + t.name + ` SET ` + t.state + ` = 'running', ` + t.attempt + ` = ` + t.attempt + ` + 1, lease_owner = $1, run_at = $2
 		WHERE ` + t.key + ` IN (SELECT ` + t.key + ` FROM ` + t.name + ` WHERE ` + t.live + ` AND run_at <= $3 ORDER BY run_at LIMIT $4` + lock + `)
-		RETURNING ` + t.key + `, ` + t.attempt + `, max_attempts, created_at, 0`
+		RETURNING ` + t.key + `, ` + t.attempt + `, max_attempts, created_at, ` + cmp.Or(t.hold, "0")
 		kind = t.kind
 	} else {
 		q = `UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = $1, run_at = $2, updated_at = $3
@@ -154,20 +144,18 @@ func nextRunAt(ctx context.Context, s *store.Store, t *Table, kind string) (time
 
 // Complete deletes a finished job (a record's job is cleared).
 func Complete(tx *store.Tx, j Job) error {
-	if j.table().record {
+	t := j.table()
+	if t.record {
 		return Settle(tx, j, Done, time.Time{}, "")
 	}
-	return owned(tx.Exec(`DELETE FROM jobs WHERE id = $1 AND lease_owner = $2 AND attempt = $3 AND state = 'running'`, j.ID, j.Owner, j.Attempt))
+	cond, args := t.owns(j, nil)
+	return owned(tx.Exec(`DELETE FROM jobs WHERE `+cond, args...))
 }
 
 // Retry returns a job to the queue, to run again from at.
 func Retry(tx *store.Tx, j Job, at time.Time, reason string) error {
-	if j.table().record {
-		return Settle(tx, j, Again, at, reason)
-	}
-	return owned(tx.Exec(`UPDATE jobs SET state = 'retryable', run_at = $4, lease_owner = '', last_error = $5, updated_at = $6, hold = 0
-		WHERE id = $1 AND lease_owner = $2 AND attempt = $3 AND state = 'running'`,
-		j.ID, j.Owner, j.Attempt, at.UnixMilli(), reason, tx.Now().UnixMilli()))
+	t := j.table()
+	return t.update(tx, j, t.ending(Again, at, reason))
 }
 
 // Postpone returns a job that has not started its work to the queue, to run
@@ -175,38 +163,34 @@ func Retry(tx *store.Tx, j Job, at time.Time, reason string) error {
 // not fail. hold, when not zero, is a turn reserved for it at at, which its
 // next claim reads as Job.Hold.
 func Postpone(tx *store.Tx, j Job, at, hold time.Time, reason string) error {
-	if j.table().record {
-		return errors.New("queue: Postpone on a record table")
-	}
-	var h int64
-	if !hold.IsZero() {
-		h = hold.UnixMicro()
-	}
+	t := j.table()
 	// run_at is in milliseconds: rounding up keeps the job from running
 	// before its turn.
-	runAt := at.Add(time.Millisecond - time.Nanosecond).UnixMilli()
-	return owned(tx.Exec(`UPDATE jobs SET state = 'available', attempt = attempt - 1, run_at = $4, lease_owner = '', last_error = $5, updated_at = $6, hold = $7
-		WHERE id = $1 AND lease_owner = $2 AND attempt = $3 AND state = 'running'`,
-		j.ID, j.Owner, j.Attempt, runAt, reason, tx.Now().UnixMilli(), h))
+	set := []store.Column{{Name: t.state, Value: StateAvailable}, {Name: t.attempt, Value: j.Attempt - 1},
+		{Name: "run_at", Value: at.Add(time.Millisecond - time.Nanosecond).UnixMilli()}, {Name: "lease_owner", Value: ""},
+		{Name: t.errCol, Value: reason}}
+	switch {
+	case t.hold != "":
+		var h int64
+		if !hold.IsZero() {
+			h = hold.UnixMicro()
+		}
+		set = append(set, store.Column{Name: t.hold, Value: h})
+	case !hold.IsZero():
+		return fmt.Errorf("queue: %s keeps no held turns", t.name)
+	}
+	return t.update(tx, j, set)
 }
 
 // Discard keeps a job that ran out of attempts, for inspection.
 func Discard(tx *store.Tx, j Job, reason string) error {
-	if j.table().record {
-		return Settle(tx, j, GiveUp, time.Time{}, reason)
-	}
-	return owned(tx.Exec(`UPDATE jobs SET state = 'discarded', lease_owner = '', last_error = $4, updated_at = $5
-		WHERE id = $1 AND lease_owner = $2 AND attempt = $3 AND state = 'running'`,
-		j.ID, j.Owner, j.Attempt, reason, tx.Now().UnixMilli()))
+	t := j.table()
+	return t.update(tx, j, t.ending(GiveUp, time.Time{}, reason))
 }
 
 // Extend lengthens a running job's lease, for work that outlasts it.
 func Extend(tx *store.Tx, j Job, lease time.Duration) error {
-	if t := j.table(); t.record {
-		return t.update(tx, j, []store.Column{{Name: "run_at", Value: tx.Now().Add(lease).UnixMilli()}})
-	}
-	return owned(tx.Exec(`UPDATE jobs SET run_at = $4, updated_at = $5 WHERE id = $1 AND lease_owner = $2 AND attempt = $3 AND state = 'running'`,
-		j.ID, j.Owner, j.Attempt, tx.Now().Add(lease).UnixMilli(), tx.Now().UnixMilli()))
+	return j.table().update(tx, j, []store.Column{{Name: "run_at", Value: tx.Now().Add(lease).UnixMilli()}})
 }
 
 func owned(res sql.Result, err error) error {
@@ -233,12 +217,12 @@ func EnqueueOnce(tx *store.Tx, kind, ref string, runAt time.Time) error {
 // Reschedule returns a periodic job that did its work to the queue, to run
 // again from at, as if new.
 func Reschedule(tx *store.Tx, j Job, at time.Time) error {
-	if j.table().record {
+	t := j.table()
+	if t.record {
 		return errors.New("queue: Reschedule on a record table")
 	}
-	return owned(tx.Exec(`UPDATE jobs SET state = 'available', attempt = 0, run_at = $4, lease_owner = '', last_error = '', updated_at = $5, hold = 0
-		WHERE id = $1 AND lease_owner = $2 AND attempt = $3 AND state = 'running'`,
-		j.ID, j.Owner, j.Attempt, at.UnixMilli(), tx.Now().UnixMilli()))
+	return t.update(tx, j, []store.Column{{Name: t.state, Value: StateAvailable}, {Name: t.attempt, Value: 0}, {Name: "run_at", Value: at.UnixMilli()},
+		{Name: "lease_owner", Value: ""}, {Name: t.errCol, Value: ""}, {Name: t.hold, Value: int64(0)}})
 }
 
 // SetAside discards a job that cannot be worked on — its record is gone or

@@ -204,11 +204,11 @@ func TestBackoffGrowsAndStaysBounded(t *testing.T) {
 	}
 }
 
-// TestRunnerRunsOfferedJobsWithoutClaiming: a job claimed for this process
-// as it was enqueued (Reserve, EnqueueClaimed, Offer) runs as claimed — the
-// same token and attempt, so its handler's Complete holds — while jobs
-// enqueued for anyone are claimed as before; places are bounded by the
-// runner's concurrency and given back by Release, and none is given once
+// TestRunnerRunsOfferedJobsWithoutClaiming: a send claimed for this
+// process as it was accepted (Reserve, NewClaimedJob, Offer) runs as
+// claimed — the same token and attempt, so its handler's completion holds —
+// while sends queued for anyone are claimed as before; places are bounded by
+// the runner's concurrency and given back by Release, and none is given once
 // Run has returned.
 func TestRunnerRunsOfferedJobsWithoutClaiming(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
@@ -218,7 +218,7 @@ func TestRunnerRunsOfferedJobsWithoutClaiming(t *testing.T) {
 			ran <- j
 			return s.Write(ctx, func(tx *store.Tx) error { return queue.Complete(tx, j) })
 		}
-		r := &queue.Runner{Store: s, Kind: "send", Handler: handler, Owner: "p1", Concurrency: 2, Poll: 10 * time.Millisecond}
+		r := &queue.Runner{Store: s, Kind: "send", Table: queue.Messages, Handler: handler, Owner: "p1", Concurrency: 2, Poll: 10 * time.Millisecond}
 		if !r.Reserve() || !r.Reserve() {
 			t.Fatal("a runner of two workers refused its first two places")
 		}
@@ -228,12 +228,12 @@ func TestRunnerRunsOfferedJobsWithoutClaiming(t *testing.T) {
 		r.Release()
 		var offered queue.Job
 		write(t, s, func(tx *store.Tx) error {
-			var err error
-			offered, err = queue.EnqueueClaimed(tx, "send", "local", 3, "p1", time.Minute)
-			if err != nil {
+			var cols []store.Column
+			offered, cols = queue.Messages.NewClaimedJob("msg_local", 3, "p1", tx.Now(), time.Minute)
+			if err := insertMessage(tx, "msg_local", cols); err != nil {
 				return err
 			}
-			return queue.Enqueue(tx, "send", "anyone", 3, tx.Now())
+			return insertMessage(tx, "msg_anyone", queue.Messages.NewJob(3, tx.Now()))
 		})
 		r.Offer(offered)
 		ctx, cancel := context.WithCancel(context.Background())
@@ -248,11 +248,11 @@ func TestRunnerRunsOfferedJobsWithoutClaiming(t *testing.T) {
 				t.Fatalf("ran %v, want both jobs", got)
 			}
 		}
-		if j := got["local"]; j.Owner != offered.Owner || j.Attempt != 1 || j.ID != offered.ID {
+		if j := got["msg_local"]; j.Owner != offered.Owner || j.Attempt != 1 {
 			t.Fatalf("offered job ran as %+v, want %+v", j, offered)
 		}
-		if j := got["anyone"]; j.Owner == offered.Owner || !strings.HasPrefix(j.Owner, "p1#") || j.Attempt != 1 {
-			t.Fatalf("enqueued job ran as %+v: it should have been claimed on its own", j)
+		if j := got["msg_anyone"]; j.Owner == offered.Owner || !strings.HasPrefix(j.Owner, "p1#") || j.Attempt != 1 {
+			t.Fatalf("queued job ran as %+v: it should have been claimed on its own", j)
 		}
 		waitNoJobs(t, s)
 		cancel()
@@ -263,13 +263,13 @@ func TestRunnerRunsOfferedJobsWithoutClaiming(t *testing.T) {
 	})
 }
 
-// waitNoJobs waits until every job has completed (its row deleted).
+// waitNoJobs waits until every send job has completed.
 func waitNoJobs(t *testing.T, s *store.Store) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var n int
-		if err := s.ReadRow(context.Background(), `SELECT COUNT(*) FROM jobs`).Scan(&n); err != nil {
+		if err := s.ReadRow(context.Background(), `SELECT COUNT(*) FROM messages WHERE job_state <> ''`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n == 0 {
@@ -288,23 +288,23 @@ func waitNoJobs(t *testing.T, s *store.Store) {
 func TestRunnerGivesBackOfferedJobs(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		s := db.Open(t, store.Options{})
-		r := &queue.Runner{Store: s, Kind: "send", Owner: "p1", Concurrency: 2,
+		r := &queue.Runner{Store: s, Kind: "send", Table: queue.Messages, Owner: "p1", Concurrency: 2,
 			Handler: func(context.Context, queue.Job) error { t.Error("a job ran after Run's context ended"); return nil }}
 		if !r.Reserve() {
 			t.Fatal("no place")
 		}
 		var offered queue.Job
 		write(t, s, func(tx *store.Tx) error {
-			var err error
-			offered, err = queue.EnqueueClaimed(tx, "send", "local", 3, "p1", time.Minute)
-			return err
+			var cols []store.Column
+			offered, cols = queue.Messages.NewClaimedJob("msg_local", 3, "p1", tx.Now(), time.Minute)
+			return insertMessage(tx, "msg_local", cols)
 		})
 		r.Offer(offered)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		r.Run(ctx)
-		jobs := claim(t, s, "p2", 10)
-		if len(jobs) != 1 || jobs[0].Ref != "local" || jobs[0].Attempt != 1 {
+		jobs := claimSends(t, s, "p2", time.Minute)
+		if len(jobs) != 1 || jobs[0].Ref != "msg_local" || jobs[0].Attempt != 1 {
 			t.Fatalf("after the runner stopped, the next process claimed %+v; want the offered job, attempt 1", jobs)
 		}
 	})

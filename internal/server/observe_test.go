@@ -113,13 +113,15 @@ func TestLogsAndMetricsAfterTraffic(t *testing.T) {
 			t.Fatalf("unsigned WhatsApp webhook: %d", status)
 		}
 		err := env.Server.Store.Write(context.Background(), func(tx *store.Tx) error {
-			return queue.Enqueue(tx, "send", "msg_gone", 3, tx.Now())
+			// A reply job whose ref cannot be read: set aside, kept dead. (A
+			// send job cannot lose its message: the message is the job.)
+			return queue.Enqueue(tx, "reply", "gone", 3, tx.Now())
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		harness.WaitFor(t, "the job to be set aside", 10*time.Second, func() bool {
-			return len(logbuf.Find("job set aside", map[string]any{"ref": "msg_gone"})) == 1
+			return len(logbuf.Find("job set aside", map[string]any{"ref": "gone"})) == 1
 		})
 		harness.WaitFor(t, "the gave-up delivery's line", 10*time.Second, func() bool {
 			return len(logbuf.Find("delivery given up", nil)) == 1
@@ -147,7 +149,7 @@ func TestLogsAndMetricsAfterTraffic(t *testing.T) {
 			{"webhook refused", map[string]any{"object": "page", "why": "signature"}},
 			{"webhook refused", map[string]any{"object": "whatsapp_business_account", "why": "signature"}},
 			{"http request", map[string]any{"route": "POST /webhooks/messenger", "status": 403, "face": "inbound"}},
-			{"job set aside", map[string]any{"kind": "send", "ref": "msg_gone", "reason": "message not found"}},
+			{"job set aside", map[string]any{"kind": "reply", "ref": "gone"}},
 		}
 		for _, w := range want {
 			if got := logbuf.Find(w.msg, w.attrs); len(got) != 1 {
@@ -201,7 +203,8 @@ func TestLogsAndMetricsAfterTraffic(t *testing.T) {
 			{"botgate_api_errors_total", []string{"face", "sobot", "kind", "unauthenticated"}, 1},
 			{"botgate_api_errors_total", []string{}, 3},
 			{"botgate_http_request_seconds", []string{"route", "POST /webhooks/messenger"}, 3},
-			{"botgate_queue_jobs", []string{"kind", "send", "state", "dead"}, 1},
+			{"botgate_queue_jobs", []string{"kind", "reply", "state", "dead"}, 1},
+			{"botgate_queue_jobs", []string{"kind", "send", "state", "dead"}, 0},
 			{"botgate_queue_jobs", []string{"kind", "send", "state", "waiting"}, 0},
 			{"botgate_queue_jobs", []string{"kind", "deliver", "state", "dead"}, 1},
 			{"botgate_queue_oldest_waiting_seconds", []string{"kind", "send"}, 0},

@@ -326,7 +326,7 @@ func (s *Server) build() error {
 	}
 	lease := s.cfg.JobLease
 	s.templateSync = func(ctx context.Context) { s.runTemplateSync(ctx, owner, lease) }
-	s.sends = &queue.Runner{Store: s.Store, Kind: dispatch.JobKind, Handler: s.Dispatch.Handle, Owner: owner,
+	s.sends = &queue.Runner{Store: s.Store, Kind: dispatch.JobKind, Table: queue.Messages, Handler: s.Dispatch.Handle, Owner: owner,
 		Concurrency: s.cfg.SendWorkers, Lease: lease, Grace: s.cfg.ShutdownGrace, Log: s.log}
 	s.Gateway = &gateway.Service{Store: s.Store, Dispatch: s.Dispatch, Sends: s.sends, Owner: owner,
 		Lease: lease, SyncTimeout: s.cfg.SyncTimeout, MaxAttempts: s.cfg.SendAttempts, TemplatesChanged: s.templatesChanged}

@@ -30,11 +30,7 @@ func BenchmarkAccept(b *testing.B) {
 						Request: core.SendRequest{Face: "bothub", Method: "send_message", RequestID: fmt.Sprint(n),
 							Recipient: core.Recipient{ID: "524807506000000"}, MessagingType: "RESPONSE", Cards: []core.Message{{Text: "Your order has shipped"}}}}
 					err := s.Write(context.Background(), func(tx *store.Tx) error {
-						if err := tx.InsertMessage(m, mustEncode(m)); err != nil {
-							return err
-						}
-						err := queue.Enqueue(tx, "send", m.ID, 10, tx.Now())
-						return err
+						return tx.InsertMessage(m, mustEncode(m), queue.Messages.NewJob(10, tx.Now())...)
 					})
 					if err != nil {
 						b.Fatal(err)

@@ -52,7 +52,7 @@ func TestDeliveryJobsMigration(t *testing.T) {
 		exec(job, "deliver", "msg_c", "discarded", 8, 1, "", "gave up")
 		exec(job, "send", "msg_s", "available", 0, now, "", "")
 
-		if err := s.Migrate(ctx); err != nil {
+		if err := s.MigrateTo(ctx, 25); err != nil {
 			t.Fatal(err)
 		}
 		type row struct {
@@ -114,6 +114,11 @@ func TestDeliveryJobsMigration(t *testing.T) {
 		if err != nil || len(claimed) != 1 || claimed[0].Ref != "msg_a" || claimed[0].Attempt != 2 || claimed[0].MaxAttempts != 8 {
 			t.Fatalf("claim after the upgrade: %+v, %v; want msg_a, attempt 2 of 8", claimed, err)
 		}
+		// The queue's statistics read the messages' send jobs too (00026);
+		// the orphan send job is set aside there.
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
 		st, err := queue.ReadStats(ctx, s)
 		if err != nil {
 			t.Fatal(err)
@@ -126,7 +131,7 @@ func TestDeliveryJobsMigration(t *testing.T) {
 		if err := s.MigrateDownTo(ctx, 21); err != nil {
 			t.Fatal(err)
 		}
-		if got, want := jobs(), []string{"deliver msg_a running", "deliver msg_b running", "deliver msg_c discarded", "send msg_s available"}; !slices.Equal(got, want) {
+		if got, want := jobs(), []string{"deliver msg_a running", "deliver msg_b running", "deliver msg_c discarded", "send msg_s discarded"}; !slices.Equal(got, want) {
 			t.Errorf("jobs after the downgrade: %v, want %v", got, want)
 		}
 	})

@@ -162,7 +162,7 @@ func (tx *Tx) FailByGraphID(botID, graphID string, e *core.Error) (string, error
 	if err := tx.NoteMarketingRefusal(botID, contact, e); err != nil {
 		return "", err
 	}
-	moved, err := tx.markFailed(messageID, e)
+	moved, err := tx.FinishFailed(messageID, e, nil)
 	if err != nil || !moved {
 		return "", err
 	}

@@ -21,14 +21,22 @@ const messageColumns = `id, bot_id, request_id, channel, face, method, sync, sta
 func EncodeRequest(r *core.SendRequest) ([]byte, error) { return json.Marshal(r) }
 
 // InsertMessage records an accepted message, its request encoded by
-// EncodeRequest. A request id the bot used before is KindDuplicate, and
-// nothing is written.
-func (tx *Tx) InsertMessage(m *core.MessageRecord, req []byte) error {
+// EncodeRequest; job is its send job's columns (queue.Messages.NewJob or
+// NewClaimedJob): the row is its own job, and nothing else is written to
+// queue it. A request id the bot used before is KindDuplicate, and nothing
+// is written.
+func (tx *Tx) InsertMessage(m *core.MessageRecord, req []byte, job ...Column) error {
 	m.CreatedAt, m.UpdatedAt, m.Status = tx.Now(), tx.Now(), core.StatusAccepted
-	res, err := tx.Exec(`INSERT INTO messages (id, bot_id, request_id, channel, face, method, sync, status, psid, request, created_at, updated_at, request_hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) ON CONFLICT (bot_id, request_id) DO NOTHING`,
-		m.ID, m.BotID, m.Request.RequestID, m.Channel, m.Request.Face, m.Request.Method, m.Request.Sync, m.Status, m.PSID, string(req), ms(tx.Now()),
-		m.Request.RequestHash)
+	cols := "id, bot_id, request_id, channel, face, method, sync, status, psid, request, created_at, updated_at, request_hash"
+	marks := "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12"
+	args := []any{m.ID, m.BotID, m.Request.RequestID, m.Channel, m.Request.Face, m.Request.Method, m.Request.Sync, m.Status, m.PSID, string(req),
+		ms(tx.Now()), m.Request.RequestHash}
+	for _, c := range job {
+		args = append(args, c.Value)
+		cols += ", " + c.Name
+		marks += fmt.Sprintf(", $%d", len(args))
+	}
+	res, err := tx.Exec(`INSERT INTO messages (`+cols+`) VALUES (`+marks+`) ON CONFLICT (bot_id, request_id) DO NOTHING`, args...)
 	if err != nil {
 		return err
 	}
@@ -75,18 +83,29 @@ func fromStatuses(next core.Status) string {
 // SetStatus moves a message forward to next. A move the status order
 // forbids (a late delivery after read) is skipped, and SetStatus reports false.
 func (tx *Tx) SetStatus(id string, next core.Status) (bool, error) {
-	return tx.setStatus(id, next, "", nil)
+	return tx.setStatus(id, next, "", nil, nil)
 }
 
-// setStatus updates the status, its time column, and extra columns in one statement.
-func (tx *Tx) setStatus(id string, next core.Status, extra string, args []any) (bool, error) {
+// More adds assignments to an UPDATE's SET list, numbering its values after
+// args: columns another package chooses in a record's write (queue.Ends).
+type More func(args []any) (set string, _ []any)
+
+// setStatus updates the status, its time column, extra columns and more in
+// one statement.
+func (tx *Tx) setStatus(id string, next core.Status, extra string, args []any, more More) (bool, error) {
 	from := fromStatuses(next)
 	column := statusColumn[next]
 	if from == "" || column == "" {
 		return false, nil
 	}
+	args = append([]any{id, string(next), ms(tx.Now())}, args...)
+	if more != nil {
+		var set string
+		set, args = more(args)
+		extra += ", " + set
+	}
 	res, err := tx.Exec(`UPDATE messages SET status = $2, updated_at = $3, `+column+` = $3`+extra+
-		` WHERE id = $1 AND status IN (`+from+`)`, append([]any{id, string(next), ms(tx.Now())}, args...)...)
+		` WHERE id = $1 AND status IN (`+from+`)`, args...)
 	if err != nil {
 		return false, err
 	}
@@ -96,24 +115,32 @@ func (tx *Tx) setStatus(id string, next core.Status, extra string, args []any) (
 
 // MarkSent records that Graph accepted every part of a message.
 func (tx *Tx) MarkSent(id, recipientID, psid string) error {
-	_, err := tx.setStatus(id, core.StatusSent, `, recipient_id = $4, psid = CASE WHEN psid = '' THEN $5 ELSE psid END`,
-		[]any{recipientID, psid})
+	_, err := tx.FinishSent(id, recipientID, psid, nil)
 	return err
+}
+
+// FinishSent is MarkSent that also ends the message's send job (job, from
+// queue.Ends) in the same UPDATE; it reports whether the message moved to
+// sent (when it did not, the job is left as it was).
+func (tx *Tx) FinishSent(id, recipientID, psid string, job More) (bool, error) {
+	return tx.setStatus(id, core.StatusSent, `, recipient_id = $4, psid = CASE WHEN psid = '' THEN $5 ELSE psid END`,
+		[]any{recipientID, psid}, job)
 }
 
 // MarkFailed records why a message failed.
 func (tx *Tx) MarkFailed(id string, e *core.Error) error {
-	_, err := tx.markFailed(id, e)
+	_, err := tx.FinishFailed(id, e, nil)
 	return err
 }
 
-// markFailed records why a message failed, and reports whether it moved.
-func (tx *Tx) markFailed(id string, e *core.Error) (bool, error) {
+// FinishFailed is MarkFailed that also ends the message's send job, as
+// FinishSent; it reports whether the message moved to failed.
+func (tx *Tx) FinishFailed(id string, e *core.Error, job More) (bool, error) {
 	data, err := json.Marshal(e)
 	if err != nil {
 		return false, err
 	}
-	return tx.setStatus(id, core.StatusFailed, `, error = $4`, []any{string(data)})
+	return tx.setStatus(id, core.StatusFailed, `, error = $4`, []any{string(data)}, job)
 }
 
 // GetMessage returns a message with its parts.

@@ -7,33 +7,33 @@ import (
 	"time"
 )
 
-// NextAttempts returns when the waiting job of kind for each of refs (a
-// message or delivery id) will next run; refs with no waiting job (done,
-// failed, or being worked on now) are absent.
-func (s *Store) NextAttempts(ctx context.Context, kind string, refs ...string) (map[string]time.Time, error) {
+// NextSendAttempts returns when each of the messages ids that waits for its
+// send's next attempt will get it; the others (sent, failed, being sent now)
+// are absent. A message is its own send job (queue.Messages).
+func (s *Store) NextSendAttempts(ctx context.Context, ids ...string) (map[string]time.Time, error) {
 	out := map[string]time.Time{}
-	if len(refs) == 0 {
+	if len(ids) == 0 {
 		return out, nil
 	}
-	args := []any{kind}
-	marks := make([]string, len(refs))
-	for i, r := range refs {
-		args = append(args, r)
-		marks[i] = fmt.Sprintf("$%d", i+2)
+	args := make([]any, len(ids))
+	marks := make([]string, len(ids))
+	for i, id := range ids {
+		args[i] = id
+		marks[i] = fmt.Sprintf("$%d", i+1)
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT ref, run_at FROM jobs WHERE kind = $1 AND state IN ('available', 'retryable')
-		AND ref IN (`+strings.Join(marks, ", ")+`)`, args...)
+	rows, err := s.read.QueryContext(ctx, `SELECT id, run_at FROM messages WHERE job_state IN ('available', 'retryable')
+		AND id IN (`+strings.Join(marks, ", ")+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var ref string
+		var id string
 		var at int64
-		if err := rows.Scan(&ref, &at); err != nil {
+		if err := rows.Scan(&id, &at); err != nil {
 			return nil, err
 		}
-		out[ref] = fromMS(at)
+		out[id] = fromMS(at)
 	}
 	return out, rows.Err()
 }

@@ -31,7 +31,10 @@ type Pruned struct {
 // PruneMessages deletes up to limit finished messages created before before,
 // with their attempts, events, callback deliveries and delivery attempts.
 // A message whose work is unfinished stays: its send is queued, running or
-// waiting for a retry (status accepted), or one of its deliveries is pending.
+// waiting for a retry (its own job is live; its status, accepted), or one
+// of its deliveries is pending. A message whose send was given up on (its
+// job dead, kept for inspection) goes like a finished one: its dead job goes
+// with it.
 // after is where the previous batch of the same pass stopped ("" at first),
 // so the unfinished ones are not read again; Pruned.Last is where this one stopped.
 func (s *Store) PruneMessages(ctx context.Context, before time.Time, after string, limit int) (Pruned, error) {
@@ -40,8 +43,8 @@ func (s *Store) PruneMessages(ctx context.Context, before time.Time, after strin
 		lock = " FOR UPDATE SKIP LOCKED" // another process's batch, or a status change, keeps its rows
 	}
 	return s.prune(ctx, after, limit, func(tx *Tx) ([]string, []string, error) {
-		ids, err := tx.pick(`SELECT id FROM messages WHERE id > $1 AND id < $2 AND created_at < $3 AND status <> 'accepted'
-			ORDER BY id LIMIT $4`+lock, max(after, "msg_"), core.FirstID("msg_", before), ms(before), limit)
+		ids, err := tx.pick(`SELECT id FROM messages WHERE id > $1 AND id < $2 AND created_at < $3
+			AND job_state IN ('', 'discarded') AND (status <> 'accepted' OR job_state = 'discarded') ORDER BY id LIMIT $4`+lock, max(after, "msg_"), core.FirstID("msg_", before), ms(before), limit)
 		if err != nil || len(ids) == 0 {
 			return nil, nil, err
 		}
@@ -95,8 +98,9 @@ func (s *Store) PruneDeliveries(ctx context.Context, before time.Time, after str
 	})
 }
 
-// PruneDeadJobs deletes up to limit jobs given up on (kept for inspection)
-// last touched before before.
+// PruneDeadJobs deletes up to limit jobs of the jobs table given up on
+// (kept for inspection) last touched before before. A record's dead job
+// (a message's, a delivery's) goes with its record.
 func (s *Store) PruneDeadJobs(ctx context.Context, before time.Time, limit int) (Pruned, error) {
 	return s.pruneBatch(ctx, limit, `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 'discarded' AND updated_at < $1 LIMIT $2)`, ms(before), limit)
 }

@@ -22,7 +22,12 @@ func seedMessage(t *testing.T, s *store.Store, requestID string, status core.Sta
 	m := &core.MessageRecord{ID: core.NewID("msg_", s.Now()), BotID: "bot_1", Channel: core.ChannelMessenger,
 		Request: core.SendRequest{RequestID: requestID, Face: "bothub", Method: "send_message"}}
 	err := s.Write(context.Background(), func(tx *store.Tx) error {
-		if err := tx.InsertMessage(m, mustEncode(m)); err != nil {
+		// A message is its own send job: queued until it is sent or fails.
+		var job []store.Column
+		if status == core.StatusAccepted {
+			job = queue.Messages.NewJob(5, tx.Now())
+		}
+		if err := tx.InsertMessage(m, mustEncode(m), job...); err != nil {
 			return err
 		}
 		if err := tx.AddAttempt(&core.Attempt{MessageID: m.ID, At: tx.Now(), Request: json.RawMessage(`{}`), StatusCode: 200,
@@ -114,7 +119,18 @@ func TestRetentionKeepsUnfinishedWork(t *testing.T) {
 		gone = append(gone, seedMessage(t, s, "failed", core.StatusFailed, core.DeliveryFailed))
 		queued := seedMessage(t, s, "queued", core.StatusAccepted, "")
 		calling := seedMessage(t, s, "calling", core.StatusSent, core.DeliveryPending)
+		// Given up on: its send job dead on the row, it goes with its message.
+		gone = append(gone, seedMessage(t, s, "given-up", core.StatusAccepted, ""))
+		// Sent, but its job still running: a claim whose lease ran out
+		// recorded the send, and the newer claim has yet to complete the job.
+		racing := seedMessage(t, s, "racing", core.StatusSent, "")
 		err := s.Write(ctx, func(tx *store.Tx) error {
+			if _, err := tx.Exec(`UPDATE messages SET job_state = 'discarded', job_error = 'gave up' WHERE id = $1`, gone[4]); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(`UPDATE messages SET job_state = 'running', lease_owner = 'newer#1', job_attempt = 2 WHERE id = $1`, racing); err != nil {
+				return err
+			}
 			if err := seedDelivery(tx, "", core.DeliveryDelivered); err != nil {
 				return err
 			}
@@ -126,8 +142,8 @@ func TestRetentionKeepsUnfinishedWork(t *testing.T) {
 					return err
 				}
 			}
-			_, err := tx.Exec(`INSERT INTO jobs (kind, ref, state, max_attempts, run_at, created_at, updated_at) VALUES ('send', $1, 'discarded', 1, 0, $2, $2)`,
-				gone[3], day0.UnixMilli())
+			_, err := tx.Exec(`INSERT INTO jobs (kind, ref, state, max_attempts, run_at, created_at, updated_at) VALUES ('reply', 'x', 'discarded', 1, 0, $1, $1)`,
+				day0.UnixMilli())
 			return err
 		})
 		if err != nil {
@@ -144,7 +160,7 @@ func TestRetentionKeepsUnfinishedWork(t *testing.T) {
 
 		// Batches of 2: a full batch is followed by another, until a short one.
 		got, err := (&retention.Pruner{Store: s, Keep: 30 * 24 * time.Hour, Batch: 2, Pause: 0.01}).Pass(ctx, queue.Job{})
-		if want := (retention.Counts{Messages: 4, Deliveries: 1, DeadJobs: 1, Conversations: 3}); err != nil || got != want {
+		if want := (retention.Counts{Messages: 5, Deliveries: 1, DeadJobs: 1, Conversations: 3}); err != nil || got != want {
 			t.Fatalf("pass = %+v, %v; want %+v", got, err, want)
 		}
 		for _, id := range gone {
@@ -152,15 +168,15 @@ func TestRetentionKeepsUnfinishedWork(t *testing.T) {
 				t.Errorf("message %s: %v, want not found", id, err)
 			}
 		}
-		for _, id := range []string{queued, calling, recent} {
+		for _, id := range []string{queued, calling, racing, recent} {
 			if _, err := s.GetMessage(ctx, id); err != nil {
 				t.Errorf("message %s: %v, want kept", id, err)
 			}
 		}
 		// Kept: queued (attempt, event), calling (attempt, event, its pending
-		// delivery), recent (attempt, event, delivery and its POST), the
-		// pending event delivery.
-		if got, want := rows(t, s), "messages=3 attempts=3 message_events=3 deliveries=3 delivery_attempts=1 jobs=0 inbound_messages=1 "; got != want {
+		// delivery), racing (attempt, event), recent (attempt, event, delivery
+		// and its POST), the pending event delivery.
+		if got, want := rows(t, s), "messages=4 attempts=4 message_events=4 deliveries=3 delivery_attempts=1 jobs=0 inbound_messages=1 "; got != want {
 			t.Errorf("rows after the pass:\n got %s\nwant %s", got, want)
 		}
 	})

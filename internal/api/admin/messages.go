@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/botgate/botgate/internal/core"
-	"github.com/botgate/botgate/internal/dispatch"
 	"github.com/botgate/botgate/internal/store"
 )
 
@@ -96,7 +95,7 @@ func (h *Handler) listMessages(ctx context.Context, r *http.Request) (int, any, 
 	for i, m := range msgs {
 		ids[i] = m.ID
 	}
-	next, err := h.Store.NextAttempts(ctx, dispatch.JobKind, ids...)
+	next, err := h.Store.NextSendAttempts(ctx, ids...)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -128,7 +127,7 @@ func (h *Handler) getMessage(ctx context.Context, r *http.Request) (int, any, er
 	if err != nil {
 		return 0, nil, err
 	}
-	next, err := h.Store.NextAttempts(ctx, dispatch.JobKind, m.ID)
+	next, err := h.Store.NextSendAttempts(ctx, m.ID)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -1,0 +1,80 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/botgate/botgate/internal/harness"
+	"github.com/botgate/botgate/internal/server"
+	"github.com/botgate/botgate/internal/store/storetest"
+)
+
+// Accepting a message writes no jobs row: the message is its own send job.
+// An async one waits on its row for a worker, and the admin API shows its
+// next attempt from there; a sync one is claimed as it is inserted and
+// ends its job in the UPDATE that marks it sent.
+func TestAcceptWritesNoJobsRow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		env := harness.Start(t, db, harness.Options{Config: func(c *server.Config) {
+			c.SendWorkers = 0 // the async message stays queued
+			c.SendAttempts = 7
+		}})
+		send := func(id string, sync bool) string {
+			t.Helper()
+			body, _ := json.Marshal(map[string]any{"request": map[string]any{"method": "send_message", "id": id, "sync": sync},
+				"recipient": map[string]any{"id": harness.User}, "messaging_type": "RESPONSE", "message": map[string]any{"text": "Hi"}})
+			status, out := env.Bothub(string(body))
+			if status != http.StatusOK {
+				t.Fatalf("%s: %d %s", id, status, out)
+			}
+			var list struct{ Messages []struct{ ID string } }
+			env.Admin(http.MethodGet, "/admin/v1/messages?request_id="+id, nil, http.StatusOK, &list)
+			if len(list.Messages) != 1 {
+				t.Fatalf("%s: %d messages", id, len(list.Messages))
+			}
+			return list.Messages[0].ID
+		}
+		async := send("async-1", false)
+		sync := send("sync-1", true)
+
+		type row struct {
+			Status, JobState, Owner string
+			Attempt, Max            int
+		}
+		read := func(id string) row {
+			t.Helper()
+			var r row
+			err := env.Server.Store.ReadRow(context.Background(), `SELECT status, job_state, lease_owner, job_attempt, max_attempts FROM messages WHERE id = $1`,
+				id).Scan(&r.Status, &r.JobState, &r.Owner, &r.Attempt, &r.Max)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		if got, want := read(async), (row{"accepted", "available", "", 0, 7}); got != want {
+			t.Errorf("async message: %+v, want %+v", got, want)
+		}
+		if got, want := read(sync), (row{"sent", "", "", 1, 7}); got != want {
+			t.Errorf("sync message: %+v, want %+v", got, want)
+		}
+		var jobs int
+		if err := env.Server.Store.ReadRow(context.Background(), `SELECT COUNT(*) FROM jobs WHERE kind = 'send'`).Scan(&jobs); err != nil || jobs != 0 {
+			t.Errorf("send jobs in jobs: %d, %v; want 0", jobs, err)
+		}
+		var detail struct {
+			NextAttemptAt *time.Time `json:"next_attempt_at"`
+		}
+		env.Admin(http.MethodGet, "/admin/v1/messages/"+async, nil, http.StatusOK, &detail)
+		if detail.NextAttemptAt == nil {
+			t.Errorf("the queued message shows no next attempt")
+		}
+		detail.NextAttemptAt = nil
+		env.Admin(http.MethodGet, "/admin/v1/messages/"+sync, nil, http.StatusOK, &detail)
+		if detail.NextAttemptAt != nil {
+			t.Errorf("the sent message shows a next attempt: %v", detail.NextAttemptAt)
+		}
+	})
+}
