@@ -117,7 +117,10 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 		}
 		if !req.Sync {
 			tx.AfterCommit(func() {
-				s.Dispatch.Accepted.Put(m.ID, m)
+				// The send workers get their own copy: they record the send
+				// on it while the caller still reads m for its answer.
+				sending := *m
+				s.Dispatch.Accepted.Put(m.ID, &sending)
 				if local {
 					s.Sends.Offer(job)
 				} else {
