@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/botgate/botgate/internal/core"
 )
@@ -56,37 +55,6 @@ func (tx *Tx) DeliveryResult(a core.DeliveryAttempt, state string) []Column {
 // (its endpoint deleted or disabled), for the UPDATE that ends its job.
 func (tx *Tx) DeliveryDropped(reason string) []Column {
 	return []Column{{"state", core.DeliveryFailed}, {"last_error", reason}, {"updated_at", ms(tx.Now())}}
-}
-
-// NextDeliveryAttempts returns when each of the deliveries ids that waits
-// for its next attempt will get it; the others (done, failed, being posted
-// now) are absent.
-func (s *Store) NextDeliveryAttempts(ctx context.Context, ids ...string) (map[string]time.Time, error) {
-	out := map[string]time.Time{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	args := make([]any, len(ids))
-	marks := make([]string, len(ids))
-	for i, id := range ids {
-		args[i] = id
-		marks[i] = fmt.Sprintf("$%d", i+1)
-	}
-	rows, err := s.read.QueryContext(ctx, `SELECT id, run_at FROM deliveries WHERE job_state IN ('available', 'retryable')
-		AND id IN (`+strings.Join(marks, ", ")+`)`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var at int64
-		if err := rows.Scan(&id, &at); err != nil {
-			return nil, err
-		}
-		out[id] = fromMS(at)
-	}
-	return out, rows.Err()
 }
 
 // GetDelivery returns one delivery.

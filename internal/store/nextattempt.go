@@ -11,6 +11,19 @@ import (
 // send's next attempt will get it; the others (sent, failed, being sent now)
 // are absent. A message is its own send job (queue.Messages).
 func (s *Store) NextSendAttempts(ctx context.Context, ids ...string) (map[string]time.Time, error) {
+	return s.nextAttempts(ctx, "messages", ids)
+}
+
+// NextDeliveryAttempts returns when each of the deliveries ids that waits
+// for its next attempt will get it; the others (done, failed, being posted
+// now) are absent.
+func (s *Store) NextDeliveryAttempts(ctx context.Context, ids ...string) (map[string]time.Time, error) {
+	return s.nextAttempts(ctx, "deliveries", ids)
+}
+
+// nextAttempts reads when each of a record table's rows ids (each its own
+// job) runs next, for those waiting to.
+func (s *Store) nextAttempts(ctx context.Context, table string, ids []string) (map[string]time.Time, error) {
 	out := map[string]time.Time{}
 	if len(ids) == 0 {
 		return out, nil
@@ -21,7 +34,7 @@ func (s *Store) NextSendAttempts(ctx context.Context, ids ...string) (map[string
 		args[i] = id
 		marks[i] = fmt.Sprintf("$%d", i+1)
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT id, run_at FROM messages WHERE job_state IN ('available', 'retryable')
+	rows, err := s.read.QueryContext(ctx, `SELECT id, run_at FROM `+table+` WHERE job_state IN ('available', 'retryable')
 		AND id IN (`+strings.Join(marks, ", ")+`)`, args...)
 	if err != nil {
 		return nil, err
