@@ -80,7 +80,7 @@ func (r *Runner) Wake() {
 }
 
 // Reserve takes a place for a job the caller is about to enqueue already
-// claimed for this process (EnqueueClaimed, in the transaction that creates
+// claimed for this process (Table.NewClaimedJob, in the transaction that creates
 // its work), so that the runner runs it without claiming it. It reports
 // false when the runner has no place: the caller enqueues the job for any
 // process to claim. A reserved place is given back by Offer once the
