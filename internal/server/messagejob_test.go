@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,6 +76,69 @@ func TestAcceptWritesNoJobsRow(t *testing.T) {
 		env.Admin(http.MethodGet, "/admin/v1/messages/"+sync, nil, http.StatusOK, &detail)
 		if detail.NextAttemptAt != nil {
 			t.Errorf("the sent message shows a next attempt: %v", detail.NextAttemptAt)
+		}
+	})
+}
+
+// An async message accepted while this process's send workers have room is
+// claimed for the process in its accept transaction and handed to them;
+// once they have none, the next waits for any process to claim it. With one
+// worker held by a slow Graph, three accepts leave two messages claimed by
+// this process (the one being sent, and one claimed at accept, waiting for
+// the worker: a worker that claimed for itself would hold one) and one
+// queued; all three are then sent, once each.
+func TestAsyncAcceptClaimsWhileWorkersHaveRoom(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		env := harness.Start(t, db, harness.Options{Config: func(c *server.Config) { c.SendWorkers = 1 }})
+		env.Fake.SetLatency(2 * time.Second) // the first second or two is when the states are checked
+		for _, id := range []string{"a1", "a2", "a3"} {
+			body, _ := json.Marshal(map[string]any{"request": map[string]any{"method": "send_message", "id": id, "sync": false},
+				"recipient": map[string]any{"id": harness.User}, "messaging_type": "RESPONSE", "message": map[string]any{"text": id}})
+			if status, out := env.Bothub(string(body)); status != http.StatusOK {
+				t.Fatalf("%s: %d %s", id, status, out)
+			}
+		}
+		states := func() map[string]int {
+			rows, err := env.Server.Store.Read(context.Background(), `SELECT job_state, lease_owner FROM messages`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			out := map[string]int{}
+			owners := map[string]bool{}
+			for rows.Next() {
+				var state, owner string
+				if err := rows.Scan(&state, &owner); err != nil {
+					t.Fatal(err)
+				}
+				out[state]++
+				if owner != "" {
+					owners[strings.SplitN(owner, "#", 2)[0]] = true
+				}
+			}
+			out["owners"] = len(owners)
+			return out
+		}
+		var got map[string]int
+		deadline := time.Now().Add(5 * time.Second)
+		for got = states(); !(got["running"] == 2 && got["available"] == 1 && got["owners"] == 1); got = states() {
+			if time.Now().After(deadline) {
+				t.Fatalf("job states %v; want two claimed by this process (running), one queued (available)", got)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		harness.WaitFor(t, "all three sent", 30*time.Second, func() bool {
+			got = states()
+			return got[""] == 3
+		})
+		sent := map[string]int{}
+		for _, s := range env.Fake.Sends() {
+			msg, _ := s.Parsed["message"].(map[string]any)
+			text, _ := msg["text"].(string)
+			sent[text]++
+		}
+		if sent["a1"] != 1 || sent["a2"] != 1 || sent["a3"] != 1 {
+			t.Fatalf("Graph received %v, want each message once", sent)
 		}
 	})
 }
