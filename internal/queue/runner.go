@@ -136,14 +136,11 @@ func (r *Runner) Run(ctx context.Context) {
 		// Jobs claimed at their enqueue first: they are this process's
 		// already, and their leases are running.
 		for len(slots) < r.Concurrency {
-			select {
-			case j := <-r.local:
-				r.reserved.Add(-1)
-				start(j)
-				continue
-			default:
+			j, ok := r.takeLocal()
+			if !ok {
+				break
 			}
-			break
+			start(j)
 		}
 		free := r.Concurrency - len(slots)
 		// Claim in batches: a claim per freed slot would put a write per job
@@ -187,6 +184,17 @@ func (r *Runner) Run(ctx context.Context) {
 	}
 }
 
+// takeLocal takes an offered job, if one waits, freeing its place.
+func (r *Runner) takeLocal() (Job, bool) {
+	select {
+	case j := <-r.local:
+		r.reserved.Add(-1)
+		return j, true
+	default:
+		return Job{}, false
+	}
+}
+
 // giveBack ends the runner's offered jobs: those that never started go back
 // to the queue, so that the next process (a restart, another instance)
 // takes them at once rather than when their leases end. A job offered as
@@ -194,15 +202,8 @@ func (r *Runner) Run(ctx context.Context) {
 // when that ends, like a job Run leaves running.
 func (r *Runner) giveBack() {
 	var jobs []Job
-	for {
-		select {
-		case j := <-r.local:
-			r.reserved.Add(-1)
-			jobs = append(jobs, j)
-			continue
-		default:
-		}
-		break
+	for j, ok := r.takeLocal(); ok; j, ok = r.takeLocal() {
+		jobs = append(jobs, j)
 	}
 	if len(jobs) == 0 {
 		return

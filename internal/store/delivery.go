@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/botgate/botgate/internal/core"
@@ -22,11 +23,7 @@ func (tx *Tx) InsertDelivery(d *core.Delivery, job ...Column) error {
 	cols := "id, bot_id, kind, message_id, endpoint_id, url, body, state, created_at, updated_at"
 	marks := "$1, $2, $3, $4, $5, $6, $7, $8, $9, $9"
 	args := []any{d.ID, d.BotID, d.Kind, d.MessageID, d.EndpointID, d.URL, string(d.Body), d.State, ms(tx.Now())}
-	for _, c := range job {
-		args = append(args, c.Value)
-		cols += ", " + c.Name
-		marks += fmt.Sprintf(", $%d", len(args))
-	}
+	cols, marks, args = withColumns(cols, marks, args, job)
 	_, err := tx.Exec(`INSERT INTO deliveries (`+cols+`) VALUES (`+marks+`)`, args...)
 	return err
 }
@@ -183,4 +180,16 @@ func Assignments(set []Column, args []any) (string, []any) {
 		parts[i] = fmt.Sprintf("%s = $%d", c.Name, len(args))
 	}
 	return strings.Join(parts, ", "), args
+}
+
+// withColumns adds more columns to an INSERT's column list and its
+// "$n, …" list, their values appended to args after the parameters args
+// already numbers.
+func withColumns(cols, marks string, args []any, more []Column) (string, string, []any) {
+	for _, c := range more {
+		args = append(args, c.Value)
+		cols += ", " + c.Name
+		marks += ", $" + strconv.Itoa(len(args))
+	}
+	return cols, marks, args
 }

@@ -31,11 +31,7 @@ func (tx *Tx) InsertMessage(m *core.MessageRecord, req []byte, job ...Column) er
 	marks := "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12"
 	args := []any{m.ID, m.BotID, m.Request.RequestID, m.Channel, m.Request.Face, m.Request.Method, m.Request.Sync, m.Status, m.PSID, string(req),
 		ms(tx.Now()), m.Request.RequestHash}
-	for _, c := range job {
-		args = append(args, c.Value)
-		cols += ", " + c.Name
-		marks += fmt.Sprintf(", $%d", len(args))
-	}
+	cols, marks, args = withColumns(cols, marks, args, job)
 	res, err := tx.Exec(`INSERT INTO messages (`+cols+`) VALUES (`+marks+`) ON CONFLICT (bot_id, request_id) DO NOTHING`, args...)
 	if err != nil {
 		return err
