@@ -9,7 +9,6 @@ import (
 
 	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/queue"
-	"github.com/botgate/botgate/internal/seal"
 	"github.com/botgate/botgate/internal/store"
 	"github.com/botgate/botgate/internal/store/storetest"
 )
@@ -21,26 +20,9 @@ import (
 func TestDeliveryJobsMigration(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		ctx := context.Background()
-		box, err := seal.New(storetest.Key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := store.Open(ctx, db.DSN, store.Options{Box: box})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		if err := s.MigrateTo(ctx, 21); err != nil {
-			t.Fatal(err)
-		}
+		s, exec := openAt(t, db, 21)
 		now := time.Now().UnixMilli()
 		lease := now + time.Hour.Milliseconds()
-		exec := func(q string, args ...any) {
-			t.Helper()
-			if err := s.Write(ctx, func(tx *store.Tx) error { _, err := tx.Exec(q, args...); return err }); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
 		for _, d := range []struct{ id, state string }{{"msg_a", "pending"}, {"msg_b", "pending"}, {"msg_c", "failed"}, {"msg_d", "delivered"}} {
 			exec(`INSERT INTO deliveries (id, bot_id, kind, url, body, state, created_at, updated_at) VALUES ($1, 'bot', 'callback', 'http://x', '{}', $2, 1, 1)`,
 				d.id, d.state)
@@ -106,7 +88,7 @@ func TestDeliveryJobsMigration(t *testing.T) {
 		}
 		// The waiting delivery is claimable; the running one keeps its lease.
 		var claimed []queue.Job
-		err = s.Write(ctx, func(tx *store.Tx) error {
+		err := s.Write(ctx, func(tx *store.Tx) error {
 			var err error
 			claimed, err = queue.ClaimFrom(tx, notify.Jobs, "", "new", time.Minute, 10)
 			return err

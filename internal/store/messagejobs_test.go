@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/botgate/botgate/internal/queue"
-	"github.com/botgate/botgate/internal/seal"
 	"github.com/botgate/botgate/internal/store"
 	"github.com/botgate/botgate/internal/store/storetest"
 )
@@ -21,26 +20,9 @@ import (
 func TestMessageJobsMigration(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		ctx := context.Background()
-		box, err := seal.New(storetest.Key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := store.Open(ctx, db.DSN, store.Options{Box: box})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		if err := s.MigrateTo(ctx, 25); err != nil {
-			t.Fatal(err)
-		}
+		s, exec := openAt(t, db, 25)
 		now := time.Now().UnixMilli()
 		lease := now + time.Hour.Milliseconds()
-		exec := func(q string, args ...any) {
-			t.Helper()
-			if err := s.Write(ctx, func(tx *store.Tx) error { _, err := tx.Exec(q, args...); return err }); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
 		for _, m := range []struct{ id, status string }{{"msg_a", "accepted"}, {"msg_b", "accepted"}, {"msg_c", "accepted"}, {"msg_d", "sent"}} {
 			exec(`INSERT INTO messages (id, bot_id, request_id, channel, face, method, sync, status, request, created_at, updated_at)
 				VALUES ($1, 'bot', $1, 'messenger', 'bothub', 'send_message', FALSE, $2, '{}', 1, 1)`, m.id, m.status)
@@ -108,7 +90,7 @@ func TestMessageJobsMigration(t *testing.T) {
 		// The waiting send is claimable, holding its turn; the running one
 		// keeps its lease.
 		var claimed []queue.Job
-		err = s.Write(ctx, func(tx *store.Tx) error {
+		err := s.Write(ctx, func(tx *store.Tx) error {
 			var err error
 			claimed, err = queue.ClaimFrom(tx, queue.Messages, "", "new", time.Minute, 10)
 			return err
