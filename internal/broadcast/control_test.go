@@ -58,12 +58,17 @@ func (e *env) settled(id string) int64 {
 // Pause stops a paced broadcast's sends; resume continues where it
 // stopped; cancel stops another for good, skipping the rest as cancelled.
 // Every recipient reaches Graph at most once throughout.
+//
+// A worker records a batch's outcomes when the batch ends, so the counts
+// first move a second in (a batch is a second of the rate). The rates leave
+// the pause five seconds and the cancel half a minute before everything is
+// handed over: a busy CI machine once took over two seconds to cancel.
 func TestPauseResumeCancel(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		e := startReal(t, db)
-		const n = 150
-		b := e.paced(n, 0, 50)
-		harness.WaitFor(t, "sends under way", wait, func() bool { return handedOver(e.get(b.ID)) >= 20 })
+		const n = 60
+		b := e.paced(n, 0, 10)
+		harness.WaitFor(t, "sends under way", wait, func() bool { return handedOver(e.get(b.ID)) > 0 })
 		p, err := e.svc().Pause(t.Context(), e.BotID, b.ID)
 		if err != nil || p.State != broadcast.StatePaused {
 			t.Fatalf("pause: %+v %v", p, err)
@@ -83,8 +88,8 @@ func TestPauseResumeCancel(t *testing.T) {
 			t.Errorf("resumed broadcast: %+v", done.Counts)
 		}
 
-		c := e.paced(n, 1000, 50)
-		harness.WaitFor(t, "sends under way", wait, func() bool { return handedOver(e.get(c.ID)) >= 20 })
+		c := e.paced(n, 1000, 2)
+		harness.WaitFor(t, "sends under way", wait, func() bool { return handedOver(e.get(c.ID)) > 0 })
 		if r, err := e.svc().Cancel(t.Context(), e.BotID, c.ID); err != nil || r.State != broadcast.StateCancelled {
 			t.Fatalf("cancel: %+v %v", r, err)
 		}
