@@ -35,6 +35,11 @@ type Turn struct {
 	Outbound *core.MessageRecord // with its parts: the bodies Graph accepted
 }
 
+// conversationSQL reads a user's newest messages; "psid <> ”" lets the
+// partial index on psid serve it (see advanceUpToSQL).
+const conversationSQL = `SELECT ` + messageColumns + ` FROM messages WHERE bot_id = $1 AND psid = $2 AND psid <> '' AND id < $3
+	ORDER BY id DESC LIMIT $4`
+
 // Conversation returns the newest turns between a bot and a user before
 // before (zero: now), oldest first, at most limit of them.
 func (s *Store) Conversation(ctx context.Context, botID, psid string, before time.Time, limit int) ([]Turn, error) {
@@ -44,8 +49,7 @@ func (s *Store) Conversation(ctx context.Context, botID, psid string, before tim
 	if before.IsZero() {
 		before = s.now().Add(time.Hour) // clocks of other processes may run ahead
 	}
-	out, err := s.scanMessages(ctx, `SELECT `+messageColumns+` FROM messages WHERE bot_id = $1 AND psid = $2 AND psid <> '' AND id < $3
-		ORDER BY id DESC LIMIT $4`, botID, psid, idAt("msg_", before), limit)
+	out, err := s.scanMessages(ctx, conversationSQL, botID, psid, idAt("msg_", before), limit)
 	if err != nil {
 		return nil, err
 	}

@@ -38,3 +38,9 @@ func (tx *Tx) RecordDeliveryAttempt(id string, a core.DeliveryAttempt, state str
 	_, err := tx.Exec(`UPDATE deliveries SET `+set+` WHERE id = $1`, args...)
 	return err
 }
+
+// AdvanceUpToSQL is the statement a delivery or read watermark runs.
+func AdvanceUpToSQL(status core.Status) string { return advanceUpToSQL(status) }
+
+// ConversationSQL is the statement that reads a user's newest messages.
+const ConversationSQL = conversationSQL

@@ -212,11 +212,7 @@ func (tx *Tx) messageByGraphID(botID, graphID string) (string, error) {
 // delivery and read events cover all earlier messages. It returns the ids of
 // the messages that moved, in the order they were sent.
 func (tx *Tx) AdvanceUpTo(botID, psid string, watermark time.Time, status core.Status) ([]string, error) {
-	column := statusColumn[status]
-	rows, err := tx.Query(`UPDATE messages SET status = $4, updated_at = $5, `+column+` = $5
-		WHERE bot_id = $1 AND psid = $2 AND sent_at <= $3 AND status IN (`+fromStatuses(status)+`)
-		RETURNING id, sent_at`,
-		botID, psid, ms(watermark), string(status), ms(tx.Now()))
+	rows, err := tx.Query(advanceUpToSQL(status), botID, psid, ms(watermark), string(status), ms(tx.Now()))
 	if err != nil {
 		return nil, err
 	}
@@ -242,6 +238,17 @@ func (tx *Tx) AdvanceUpTo(botID, psid string, watermark time.Time, status core.S
 		ids[i] = r.id
 	}
 	return ids, nil
+}
+
+// advanceUpToSQL is AdvanceUpTo's statement. "psid <> ”" is what lets the
+// user's index serve it: the index on psid is partial, and neither planner
+// can tell from "psid = $2" alone (PostgreSQL's generic plan, SQLite's
+// every plan) that the row is in it. Without it both walked the bot's
+// every sent or delivered message for each delivery or read event.
+func advanceUpToSQL(status core.Status) string {
+	return `UPDATE messages SET status = $4, updated_at = $5, ` + statusColumn[status] + ` = $5
+		WHERE bot_id = $1 AND psid = $2 AND psid <> '' AND sent_at <= $3 AND status IN (` + fromStatuses(status) + `)
+		RETURNING id, sent_at`
 }
 
 // Subscription is a user's notification-messages opt-in for one topic.
