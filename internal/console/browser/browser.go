@@ -123,30 +123,50 @@ func (e *Env) Open() *Tab {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	e.T.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	e.T.Cleanup(func() { cancel(); cancelAlloc() })
+	// The first run starts chromium and its tab on the context it is given,
+	// so it must be the tab's own: ending a shorter one would close them.
 	if err := chromedp.Do(ctx); err != nil {
 		e.T.Fatalf("start chromium: %v", err)
 	}
 	return &Tab{T: e.T, Env: e, Ctx: ctx}
 }
 
+// stepTimeout bounds one Run or Get, not the tab's life: a test of many
+// steps on a busy machine must not fail for their sum.
+const stepTimeout = time.Minute
+
 // Run runs chromedp actions, failing the test on error.
 func (t *Tab) Run(actions ...chromedp.Action[chromedp.Void]) {
 	t.T.Helper()
-	if err := chromedp.Do(t.Ctx, actions...); err != nil {
-		t.T.Fatalf("browser: %v", err)
+	ctx, cancel := context.WithTimeout(t.Ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.fail(err)
 	}
 }
 
 // Get runs one chromedp action that returns a value.
 func Get[T any](t *Tab, action chromedp.Action[T]) T {
 	t.T.Helper()
-	v, err := chromedp.Run(t.Ctx, action)
+	ctx, cancel := context.WithTimeout(t.Ctx, stepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, action)
 	if err != nil {
-		t.T.Fatalf("browser: %v", err)
+		t.fail(err)
 	}
 	return v
+}
+
+// fail ends the test with err and what the page showed then, so that a
+// step that waited in vain says what was there instead.
+func (t *Tab) fail(err error) {
+	t.T.Helper()
+	ctx, cancel := context.WithTimeout(t.Ctx, 5*time.Second)
+	defer cancel()
+	url, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href`))
+	text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+	t.T.Fatalf("browser: %v\nat %s the page shows:\n%s", err, url, text)
 }
 
 // Go opens a console path (e.g. "/console/bots").
