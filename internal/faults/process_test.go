@@ -106,6 +106,15 @@ func startProc(t *testing.T, env []string, args ...string) *proc {
 	}
 	go func() { p.exited <- p.cmd.Wait() }()
 	t.Cleanup(func() {
+		// A process that ended before the test did says how (a signal
+		// from outside the test, say): a test that just sees its port
+		// refuse connections cannot tell.
+		select {
+		case err := <-p.exited:
+			t.Errorf("botgate %s had exited before the test ended: %v", p.URL, err)
+			p.exited <- err
+		default:
+		}
 		_ = p.cmd.Process.Kill()
 		<-p.exited
 		if t.Failed() {
