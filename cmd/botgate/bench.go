@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -238,6 +239,9 @@ func (b *benchRun) measure(kind, fakeURL, baseURL string, baseAccept, fakeSync l
 	if count, p50, p99, err = histogram(gwURL, "botgate_store_transaction_seconds"); err == nil {
 		fmt.Fprintf(out, "group commits (begin → committed) over the whole run, %d: p50 %v, p99 %v\n", count, p50, p99)
 	}
+	if err := b.halfLoadWindow(gwURL, key, fakeURL, baseURL, e2e.sent); err != nil {
+		return err
+	}
 
 	sync := b.syncLatency(gwURL+"/api", key, false)
 	over := func(q float64) time.Duration { return sync.Quantile(q) - fakeSync.Quantile(q) }
@@ -262,6 +266,33 @@ func (b *benchRun) measure(kind, fakeURL, baseURL string, baseAccept, fakeSync l
 	fmt.Fprintln(out)
 	return nil
 }
+
+// halfLoadWindow measures the commit window again with the requests
+// coming at half the end-to-end rate just reached, for halfLoadTime. At
+// saturation the window is mostly the writer waiting for a core; at half
+// load it is what the design itself costs: the record's transaction and
+// its commit.
+func (b *benchRun) halfLoadWindow(gwURL, key, fakeURL, baseURL string, rate float64) error {
+	const name = "botgate_send_commit_window_seconds"
+	before, err := readHistogram(gwURL, name)
+	if err != nil {
+		return err
+	}
+	n := int(rate / 2 * halfLoadTime.Seconds())
+	if _, err := b.endToEndAt([]string{gwURL + "/api"}, key, fakeURL, baseURL, n, rate/2); err != nil {
+		return err
+	}
+	after, err := readHistogram(gwURL, name)
+	if err != nil {
+		return err
+	}
+	w := after.since(before)
+	fmt.Fprintf(b.e.stdout, "commit window at half that rate (%d async messages at %.0f/s): p50 %v, p99 %v\n", w.count(), rate/2, w.quantile(0.5), w.quantile(0.99))
+	return nil
+}
+
+// halfLoadTime is how long the half-load run sends.
+const halfLoadTime = 5 * time.Second
 
 func (b *benchRun) accept(u, key string) load.Result {
 	ctx, cancel := context.WithTimeout(b.e.ctx, b.cmd.Duration)
@@ -288,6 +319,12 @@ func (b *benchRun) endToEnd(u, key, fakeURL, baseURL string) (e2eRates, error) {
 // endToEndOn is endToEnd with the requests spread over several botgates
 // sharing one database.
 func (b *benchRun) endToEndOn(us []string, key, fakeURL, baseURL string) (e2eRates, error) {
+	return b.endToEndAt(us, key, fakeURL, baseURL, b.cmd.Messages, 0)
+}
+
+// endToEndAt sends n async requests, at rate per second when rate > 0,
+// and measures until the last was sent and its callback delivered.
+func (b *benchRun) endToEndAt(us []string, key, fakeURL, baseURL string, n int, rate float64) (e2eRates, error) {
 	var r e2eRates
 	sent0, err := fakeCount(fakeURL)
 	if err != nil {
@@ -299,22 +336,21 @@ func (b *benchRun) endToEndOn(us []string, key, fakeURL, baseURL string) (e2eRat
 	}
 	prefix := seal.Random(4) // the retention run loads the same botgate twice
 	start := time.Now()
-	res := load.Run(b.e.ctx, b.cmd.Concurrency, b.cmd.Messages, func(ctx context.Context, w, seq int) error {
+	res := load.RunAt(b.e.ctx, b.cmd.Concurrency, n, rate, func(ctx context.Context, w, seq int) error {
 		return b.post(ctx, us[w%len(us)], key, asyncRequest(fmt.Sprintf("e2e-%s-%d", prefix, seq)))
 	})
 	if res.Errors > 0 {
 		return r, fmt.Errorf("end-to-end run: %d of %d requests failed", res.Errors, res.Requests)
 	}
-	n := float64(b.cmd.Messages)
 	r.accepted = res.Rate()
-	if err := waitFor(fakeURL+"/_fake/sends/count", sent0+b.cmd.Messages, 10*time.Minute); err != nil {
+	if err := waitFor(fakeURL+"/_fake/sends/count", sent0+n, 10*time.Minute); err != nil {
 		return r, err
 	}
-	r.sent = n / time.Since(start).Seconds()
-	if err := waitFor(baseURL+"/callbacks/count", calls0+b.cmd.Messages, 10*time.Minute); err != nil {
+	r.sent = float64(n) / time.Since(start).Seconds()
+	if err := waitFor(baseURL+"/callbacks/count", calls0+n, 10*time.Minute); err != nil {
 		return r, err
 	}
-	r.calledBack = n / time.Since(start).Seconds()
+	r.calledBack = float64(n) / time.Since(start).Seconds()
 	return r, nil
 }
 
@@ -603,54 +639,76 @@ func waitFor(u string, n int, timeout time.Duration) error {
 	}
 }
 
-// histogram reads a histogram of seconds from botgate's metrics and
-// estimates its median and 99th percentile by interpolating inside buckets.
+// histogram reads a histogram from botgate's /metrics: how many it
+// counted, and its p50 and p99 (interpolated within buckets).
 func histogram(gwURL, name string) (int, time.Duration, time.Duration, error) {
-	resp, err := http.Get(gwURL + "/metrics")
+	h, err := readHistogram(gwURL, name)
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	defer resp.Body.Close()
-	type bucket struct {
-		le    float64
-		count float64
+	return h.count(), h.quantile(0.5), h.quantile(0.99), nil
+}
+
+// buckets is a Prometheus histogram's cumulative buckets, by upper bound.
+type buckets []struct {
+	le    float64
+	count float64
+}
+
+func readHistogram(gwURL, name string) (buckets, error) {
+	resp, err := http.Get(gwURL + "/metrics")
+	if err != nil {
+		return nil, err
 	}
-	var buckets []bucket
+	defer resp.Body.Close()
+	var h buckets
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
-		line := sc.Text()
-		rest, ok := strings.CutPrefix(line, name+`_bucket{le="`)
+		rest, ok := strings.CutPrefix(sc.Text(), name+`_bucket{le="`)
 		if !ok {
 			continue
 		}
 		le, count, _ := strings.Cut(rest, `"} `)
 		l, _ := strconv.ParseFloat(le, 64)
 		n, _ := strconv.ParseFloat(count, 64)
-		buckets = append(buckets, bucket{l, n})
+		h = append(h, struct{ le, count float64 }{l, n})
 	}
-	if len(buckets) == 0 {
-		return 0, 0, 0, fmt.Errorf("no %s histogram in /metrics", name)
+	if len(h) == 0 {
+		return nil, fmt.Errorf("no %s histogram in /metrics", name)
 	}
-	total := buckets[len(buckets)-1].count
-	q := func(p float64) time.Duration {
-		rank := p * total
-		lower, below := 0.0, 0.0
-		for _, bk := range buckets {
-			if bk.count >= rank {
-				if math.IsInf(bk.le, 1) {
-					return time.Duration(lower * float64(time.Second))
-				}
-				frac := 1.0
-				if bk.count > below {
-					frac = (rank - below) / (bk.count - below)
-				}
-				return time.Duration((lower + frac*(bk.le-lower)) * float64(time.Second))
-			}
-			lower, below = bk.le, bk.count
+	return h, nil
+}
+
+// since is what h counted after before, an earlier reading of it.
+func (h buckets) since(before buckets) buckets {
+	out := slices.Clone(h)
+	for i := range out {
+		if i < len(before) {
+			out[i].count -= before[i].count
 		}
-		return 0
 	}
-	return int(total), q(0.5).Round(time.Microsecond), q(0.99).Round(time.Microsecond), nil
+	return out
+}
+
+func (h buckets) count() int { return int(h[len(h)-1].count) }
+
+func (h buckets) quantile(p float64) time.Duration {
+	rank := p * h[len(h)-1].count
+	lower, below := 0.0, 0.0
+	for _, bk := range h {
+		if bk.count >= rank {
+			if math.IsInf(bk.le, 1) {
+				return time.Duration(lower * float64(time.Second)).Round(time.Microsecond)
+			}
+			frac := 1.0
+			if bk.count > below {
+				frac = (rank - below) / (bk.count - below)
+			}
+			return time.Duration((lower + frac*(bk.le-lower)) * float64(time.Second)).Round(time.Microsecond)
+		}
+		lower, below = bk.le, bk.count
+	}
+	return 0
 }
 
 // peakRSS reads a process's peak resident set size (VmHWM) from /proc.

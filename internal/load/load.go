@@ -44,6 +44,17 @@ type Do func(ctx context.Context, worker, seq int) error
 
 // Run runs workers until ctx ends or n requests were issued (n ≤ 0: no limit).
 func Run(ctx context.Context, workers, n int, do Do) Result {
+	return run(ctx, workers, n, 0, do)
+}
+
+// RunAt is Run issuing requests at rate per second, the i-th at i/rate from
+// the start (open loop), so long as a worker is free for it: the load of a
+// given share of a server's capacity, rather than all it can take.
+func RunAt(ctx context.Context, workers, n int, rate float64, do Do) Result {
+	return run(ctx, workers, n, rate, do)
+}
+
+func run(ctx context.Context, workers, n int, rate float64, do Do) Result {
 	var issued atomic.Int64
 	var mu sync.Mutex
 	var all []time.Duration
@@ -59,6 +70,16 @@ func Run(ctx context.Context, workers, n int, do Do) Result {
 				seq := int(issued.Add(1)) - 1
 				if n > 0 && seq >= n {
 					break
+				}
+				if rate > 0 {
+					due := start.Add(time.Duration(float64(seq) / rate * float64(time.Second)))
+					select {
+					case <-ctx.Done():
+					case <-time.After(time.Until(due)):
+					}
+					if ctx.Err() != nil {
+						break
+					}
 				}
 				t := time.Now()
 				if err := do(ctx, w, seq); err != nil {

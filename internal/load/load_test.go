@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -42,5 +43,24 @@ func TestRunStopsWithTheContext(t *testing.T) {
 	})
 	if res.Errors != 0 || res.Requests == 0 {
 		t.Fatalf("requests %d errors %d; a run cut off by its context counts no errors", res.Requests, res.Errors)
+	}
+}
+
+// RunAt issues the i-th request no sooner than i/rate after the start.
+func TestRunAtPacesRequests(t *testing.T) {
+	const n, rate = 50, 500.0
+	start := time.Now()
+	var early atomic.Int64
+	res := RunAt(context.Background(), 8, n, rate, func(_ context.Context, _, seq int) error {
+		if time.Since(start) < time.Duration(float64(seq)/rate*float64(time.Second)) {
+			early.Add(1)
+		}
+		return nil
+	})
+	if res.Requests != n || res.Errors != 0 || early.Load() != 0 {
+		t.Fatalf("requests %d errors %d early %d; want %d, 0, 0", res.Requests, res.Errors, early.Load(), n)
+	}
+	if min := time.Duration(float64(n-1) / rate * float64(time.Second)); res.Elapsed < min {
+		t.Fatalf("the run took %v, less than the %v its last request was due at", res.Elapsed, min)
 	}
 }
