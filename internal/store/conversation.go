@@ -35,8 +35,8 @@ type Turn struct {
 	Outbound *core.MessageRecord // with its parts: the bodies Graph accepted
 }
 
-// conversationSQL reads a user's newest messages; "psid <> ”" lets the
-// partial index on psid serve it (see advanceUpToSQL).
+// conversationSQL reads a user's newest messages; its condition that psid
+// is not empty lets the partial index on psid serve it (see advanceUpToSQL).
 const conversationSQL = `SELECT ` + messageColumns + ` FROM messages WHERE bot_id = $1 AND psid = $2 AND psid <> '' AND id < $3
 	ORDER BY id DESC LIMIT $4`
 

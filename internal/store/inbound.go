@@ -240,11 +240,14 @@ func (tx *Tx) AdvanceUpTo(botID, psid string, watermark time.Time, status core.S
 	return ids, nil
 }
 
-// advanceUpToSQL is AdvanceUpTo's statement. "psid <> ”" is what lets the
-// user's index serve it: the index on psid is partial, and neither planner
-// can tell from "psid = $2" alone (PostgreSQL's generic plan, SQLite's
-// every plan) that the row is in it. Without it both walked the bot's
-// every sent or delivered message for each delivery or read event.
+// advanceUpToSQL is AdvanceUpTo's statement. Its condition that psid is
+// not empty is what lets the user's index serve it: the index on psid is
+// partial, and a planner that does not know $2's value (SQLite's every
+// plan, PostgreSQL's generic one) cannot tell from "psid = $2" that the row
+// is in it. Without it SQLite walked the bot's every sent or delivered
+// message for each delivery or read event (BenchmarkWatermark: 390 times as
+// long with 100,000 sent), and PostgreSQL had to plan each call for its
+// values (1.5 times as long).
 func advanceUpToSQL(status core.Status) string {
 	return `UPDATE messages SET status = $4, updated_at = $5, ` + statusColumn[status] + ` = $5
 		WHERE bot_id = $1 AND psid = $2 AND psid <> '' AND sent_at <= $3 AND status IN (` + fromStatuses(status) + `)
