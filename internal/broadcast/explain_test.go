@@ -71,36 +71,8 @@ func TestExplainPlans(t *testing.T) {
 			{"topic page", `SELECT psid, token, timezone FROM subscriptions WHERE bot_id = $1 AND title = $2 AND psid > $3 AND status = 1 AND (expires_at IS NULL OR expires_at > $4) ORDER BY psid LIMIT 500`, []any{"b", "t", "", now}},
 			{"upload page", `SELECT line, way, value, params FROM broadcast_upload_rows WHERE upload_id = $1 AND line > $2 ORDER BY line LIMIT 500`, []any{"u", 0}},
 		} {
-			explain := "EXPLAIN QUERY PLAN "
-			if db.Kind == "postgres" {
-				explain = "EXPLAIN "
-			}
-			var plan []string
-			err := st.Write(ctx, func(tx *store.Tx) error {
-				plan = plan[:0]
-				rows, err := tx.Query(explain+q.sql, q.args...)
-				if err != nil {
-					return err
-				}
-				defer rows.Close()
-				cols, _ := rows.Columns()
-				for rows.Next() {
-					vals := make([]any, len(cols))
-					ptrs := make([]any, len(cols))
-					for i := range vals {
-						ptrs[i] = &vals[i]
-					}
-					if err := rows.Scan(ptrs...); err != nil {
-						return err
-					}
-					plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
-				}
-				return rows.Err()
-			})
-			if err != nil {
-				t.Fatalf("%s: %v", q.name, err)
-			}
-			t.Logf("%s %s:\n  %s", db.Kind, q.name, strings.Join(plan, "\n  "))
+			plan := db.Plan(t, st, false, q.sql, q.args...)
+			t.Logf("%s %s:\n  %s", db.Kind, q.name, strings.ReplaceAll(plan, "\n", "\n  "))
 		}
 	})
 }

@@ -31,7 +31,7 @@ func TestUserQueriesUseThePSIDIndex(t *testing.T) {
 			{"watermark", store.AdvanceUpToSQL(core.StatusRead), []any{"bot", "p007", 50, "read", 2}},
 			{"conversation", store.ConversationSQL, []any{"bot", "p007", "msg_999", 50}},
 		} {
-			if plan := explainGeneric(t, s, db.Kind, q.sql, q.args); !strings.Contains(plan, "messages_psid_any") {
+			if plan := db.Plan(t, s, true, q.sql, q.args...); !strings.Contains(plan, "messages_psid_any") {
 				t.Errorf("%s: the plan does not use the index on psid:\n%s", q.name, plan)
 			}
 		}
@@ -111,54 +111,4 @@ func BenchmarkWatermark(b *testing.B) {
 			}
 		})
 	}
-}
-
-// explainGeneric returns the plan of query with args: SQLite's (it plans
-// every statement without its values), PostgreSQL's generic one.
-func explainGeneric(t *testing.T, s *store.Store, kind, query string, args []any) string {
-	t.Helper()
-	var plan []string
-	err := s.Write(context.Background(), func(tx *store.Tx) error {
-		plan = plan[:0]
-		explain := "EXPLAIN QUERY PLAN " + query
-		if kind == "postgres" {
-			for _, q := range []string{`SET LOCAL plan_cache_mode = force_generic_plan`, `PREPARE explained AS ` + query} {
-				if _, err := tx.Exec(q); err != nil {
-					return err
-				}
-			}
-			defer tx.Exec(`DEALLOCATE explained`)
-			// EXECUTE takes its values as literals; the plan is the
-			// generic one whatever they are.
-			values := make([]string, len(args))
-			for i, a := range args {
-				values[i] = fmt.Sprint(a)
-				if _, ok := a.(string); ok {
-					values[i] = "'" + a.(string) + "'"
-				}
-			}
-			explain, args = `EXPLAIN EXECUTE explained(`+strings.Join(values, ", ")+`)`, nil
-		}
-		rows, err := tx.Query(explain, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			for i := range vals {
-				vals[i] = new(any)
-			}
-			if err := rows.Scan(vals...); err != nil {
-				return err
-			}
-			plan = append(plan, fmt.Sprint(*vals[len(vals)-1].(*any)))
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Join(plan, "\n")
 }
