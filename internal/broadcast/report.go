@@ -11,6 +11,13 @@ import (
 	"github.com/botgate/botgate/internal/core"
 )
 
+// broadcast is r without its counts.
+func (r *record) broadcast() *Broadcast {
+	return &Broadcast{ID: r.id, BotID: r.botID, Name: r.name, Channel: r.channel, State: r.state, Spec: r.spec,
+		SkippedByReason: map[string]int64{}, FailedByReason: map[string]int64{}, CreatedAt: r.created,
+		StartedAt: r.started, FinishedAt: r.finished}
+}
+
 // report reads a broadcast's live counts from its recipients joined with
 // their messages' own statuses, its UTC-hour breakdown and, while it
 // sends, its estimated finish.
@@ -20,9 +27,7 @@ import (
 // counts the messages that reached Graph, delivered and read those of them
 // the user's phone reported (so read ≤ delivered ≤ sent).
 func (s *Service) report(ctx context.Context, r *record) (*Broadcast, error) {
-	b := &Broadcast{ID: r.id, BotID: r.botID, Name: r.name, Channel: r.channel, State: r.state, Spec: r.spec,
-		SkippedByReason: map[string]int64{}, FailedByReason: map[string]int64{}, CreatedAt: r.created,
-		StartedAt: r.started, FinishedAt: r.finished}
+	b := r.broadcast()
 	rows, err := s.Store.Read(ctx, `SELECT r.state, r.reason, COALESCE(m.status, ''), COUNT(*) FROM broadcast_recipients r
 		LEFT JOIN messages m ON m.id = r.message_id WHERE r.broadcast_id = $1 GROUP BY r.state, r.reason, m.status`, r.id)
 	if err != nil {

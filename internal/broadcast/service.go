@@ -9,6 +9,7 @@ import (
 
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/gateway"
+	"github.com/botgate/botgate/internal/memo"
 	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/queue"
 	"github.com/botgate/botgate/internal/store"
@@ -35,6 +36,9 @@ type Service struct {
 	// Lease is how long a worker holds the recipients it took before
 	// another may take them (default: one minute); the queue's job lease.
 	Lease time.Duration
+
+	counts     memo.Cache[counted]                    // dear counts, shared by viewers for a while
+	keepCounts func(cost time.Duration) time.Duration // countKeep; tests change it
 }
 
 func (s *Service) workers() int {
@@ -207,13 +211,14 @@ func (s *Service) enqueue(tx *store.Tx, id string) error {
 	return nil
 }
 
-// Get returns one broadcast of botID with its live counts.
+// Get returns one broadcast of botID with its live counts: for a large
+// broadcast, its counts of up to a few seconds ago (countKeep).
 func (s *Service) Get(ctx context.Context, botID, id string) (*Broadcast, error) {
 	r, err := s.load(ctx, botID, id)
 	if err != nil {
 		return nil, err
 	}
-	return s.report(ctx, r)
+	return s.liveReport(ctx, r)
 }
 
 // List returns botID's broadcasts, newest first, a page at a time; the
@@ -251,7 +256,7 @@ func (s *Service) List(ctx context.Context, botID, cursor string, limit int) ([]
 	}
 	out := make([]Broadcast, 0, len(recs))
 	for _, r := range recs {
-		b, err := s.report(ctx, r)
+		b, err := s.liveReport(ctx, r)
 		if err != nil {
 			return nil, "", err
 		}
@@ -325,6 +330,7 @@ func (s *Service) change(ctx context.Context, botID, id string, fn func(*store.T
 	if err != nil {
 		return nil, err
 	}
+	s.counts.Forget(id) // the change shows at once
 	return s.Get(ctx, botID, id)
 }
 

@@ -45,6 +45,7 @@ import (
 	"github.com/botgate/botgate/internal/fakegraph"
 	"github.com/botgate/botgate/internal/gateway"
 	"github.com/botgate/botgate/internal/graph"
+	"github.com/botgate/botgate/internal/memo"
 	"github.com/botgate/botgate/internal/notify"
 	"github.com/botgate/botgate/internal/store"
 )
@@ -89,7 +90,7 @@ type Console struct {
 	log   *slog.Logger
 	now   func() time.Time
 	// overviews holds the overview computed per bot filter for a moment.
-	overviews overviewCache
+	overviews memo.Cache[overviewData]
 }
 
 // New parses every template and builds the routes.

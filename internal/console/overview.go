@@ -7,6 +7,7 @@ import (
 
 	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/dispatch"
+	"github.com/botgate/botgate/internal/memo"
 	"github.com/botgate/botgate/internal/queue"
 	"github.com/botgate/botgate/internal/store"
 )
@@ -48,6 +49,12 @@ type overviewData struct {
 	ChartFrom time.Time
 }
 
+// overviewTTL is how long a computed overview is shown again to a poll.
+// Every open tab polls the overview every 5 seconds; with many tabs open,
+// each bot filter still costs the database one computation per overviewTTL.
+// A page loaded in full (someone navigating to it) is computed afresh.
+const overviewTTL = 3 * time.Second
+
 // overview sums up the last hour and day for every bot or one; the page
 // polls itself (htmx) while open, and polls are answered from what was
 // computed at most overviewTTL ago for the same bot filter, however many
@@ -57,7 +64,8 @@ func (c *Console) overview(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("HX-Request") == "true" {
 		maxAge = overviewTTL
 	}
-	d, err := c.overviews.get(r.URL.Query().Get("bot"), maxAge, func(botID string) (overviewData, error) {
+	botID := r.URL.Query().Get("bot")
+	d, err := c.overviews.Get(botID, memo.MaxAge(maxAge), func() (overviewData, error) {
 		return c.computeOverview(r, botID)
 	})
 	if err != nil {
