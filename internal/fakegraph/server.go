@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -55,6 +56,7 @@ type Server struct {
 	templateReview time.Duration
 	waTemplates    map[string][]WATemplate
 	hookClient     *http.Client // delivers the webhooks of the user actions
+	inFlight       atomic.Int64 // Graph calls received and not yet answered
 
 	mu          sync.Mutex
 	ids         *rand.Rand        // message, attachment and trace ids
@@ -153,6 +155,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.control.ServeHTTP(w, r)
 		return
 	}
+	s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
 	c := &call{req: r, received: s.now(), query: r.URL.Query()}
 	c.version, c.node, c.edge, c.extra = splitPath(r.URL.Path)
 	c.token = tokenFrom(r, c.query)
@@ -167,6 +171,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(rep.status)
 	w.Write(rep.body)
 }
+
+// InFlight is how many Graph calls the server has received and not yet
+// answered: a test can tell that a caller is waiting on the latency.
+func (s *Server) InFlight() int { return int(s.inFlight.Load()) }
 
 // route is the one place that maps a Graph path to its handler. WhatsApp
 // Cloud sends share the "{id}/messages" shape with Messenger's: they are told

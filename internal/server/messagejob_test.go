@@ -90,12 +90,20 @@ func TestAcceptWritesNoJobsRow(t *testing.T) {
 func TestAsyncAcceptClaimsWhileWorkersHaveRoom(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		env := harness.Start(t, db, harness.Options{Config: func(c *server.Config) { c.SendWorkers = 1 }})
-		env.Fake.SetLatency(2 * time.Second) // the first second or two is when the states are checked
+		env.Fake.SetLatency(3 * time.Second) // the states are checked while the first send waits
 		for _, id := range []string{"a1", "a2", "a3"} {
 			body, _ := json.Marshal(map[string]any{"request": map[string]any{"method": "send_message", "id": id, "sync": false},
 				"recipient": map[string]any{"id": harness.User}, "messaging_type": "RESPONSE", "message": map[string]any{"text": id}})
 			if status, out := env.Bothub(string(body)); status != http.StatusOK {
 				t.Fatalf("%s: %d %s", id, status, out)
+			}
+			if id == "a1" {
+				// The worker has a1 (its place among those claimed at
+				// accept is free again) once a1 is at Graph. On a busy
+				// machine a2 could otherwise be accepted before the worker
+				// took a1, find no place, and be queued: right, but not
+				// what this test is about.
+				harness.WaitFor(t, "a1 at Graph", 10*time.Second, func() bool { return env.Fake.InFlight() == 1 })
 			}
 		}
 		states := func() map[string]int {
