@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 )
 
@@ -29,13 +27,11 @@ func (s *Store) nextAttempts(ctx context.Context, table string, ids []string) (m
 		return out, nil
 	}
 	args := make([]any, len(ids))
-	marks := make([]string, len(ids))
 	for i, id := range ids {
 		args[i] = id
-		marks[i] = fmt.Sprintf("$%d", i+1)
 	}
 	rows, err := s.read.QueryContext(ctx, `SELECT id, run_at FROM `+table+` WHERE job_state IN ('available', 'retryable')
-		AND id IN (`+strings.Join(marks, ", ")+`)`, args...)
+		AND id IN (`+placeholders(1, len(ids))+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
