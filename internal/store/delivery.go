@@ -24,17 +24,15 @@ func (tx *Tx) InsertDelivery(d *core.Delivery, job ...Column) error {
 	marks := "$1, $2, $3, $4, $5, $6, $7, $8, $9, $9"
 	args := []any{d.ID, d.BotID, d.Kind, d.MessageID, d.EndpointID, d.URL, string(d.Body), d.State, ms(tx.Now())}
 	cols, marks, args = withColumns(cols, marks, args, job)
-	_, err := tx.Exec(`INSERT INTO deliveries (`+cols+`) VALUES (`+marks+`)`, args...)
-	return err
+	return tx.execLater("deliveries", `INSERT INTO deliveries (`+cols+`) VALUES (`+marks+`)`, args...)
 }
 
 // InsertDeliveryAttempt adds one POST to a delivery's log.
 func (tx *Tx) InsertDeliveryAttempt(id string, a core.DeliveryAttempt) error {
-	_, err := tx.Exec(`INSERT INTO delivery_attempts (delivery_id, n, at, duration_us, status_code, error, request_headers, response_headers, response_body)
+	return tx.execLater("delivery_attempts", `INSERT INTO delivery_attempts (delivery_id, n, at, duration_us, status_code, error, request_headers, response_headers, response_body)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		id, a.N, ms(a.At), a.Duration.Microseconds(), a.StatusCode, a.Error, headerText(a.RequestHeaders), headerText(a.ResponseHeaders),
 		a.ResponseBody)
-	return err
 }
 
 // DeliveryResult is the columns of a delivery that an attempt changes, for

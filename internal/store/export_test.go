@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/botgate/botgate/internal/core"
 )
 
@@ -44,3 +46,11 @@ func AdvanceUpToSQL(status core.Status) string { return advanceUpToSQL(status) }
 
 // ConversationSQL is the statement that reads a user's newest messages.
 const ConversationSQL = conversationSQL
+
+// WriteStatements is how many statements the write pool has sent
+// PostgreSQL (zero on SQLite).
+func WriteStatements() float64 {
+	var m dto.Metric
+	_ = roundTrips.WithLabelValues("write").Write(&m)
+	return m.GetCounter().GetValue()
+}

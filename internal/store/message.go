@@ -54,10 +54,9 @@ func (tx *Tx) AddEvent(messageID, kind, detail string) error {
 // Graph's message id and is one of the message's parts.
 func (tx *Tx) AddAttempt(a *core.Attempt) error {
 	graphID := sql.NullString{String: a.GraphID, Valid: a.GraphID != ""}
-	_, err := tx.Exec(`INSERT INTO attempts (message_id, seq, at, duration_us, request, status_code, response, outcome, error, graph_id)
+	return tx.execLater("attempts", `INSERT INTO attempts (message_id, seq, at, duration_us, request, status_code, response, outcome, error, graph_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		a.MessageID, a.Seq, ms(a.At), a.Duration.Microseconds(), string(a.Request), a.StatusCode, string(a.Response), a.Outcome, a.Error, graphID)
-	return err
 }
 
 // statusColumn is the column holding when a message reached each status.

@@ -42,6 +42,10 @@ type Tx struct {
 	s     *Store
 	now   time.Time
 	hooks []func()
+	// later holds INSERTs for the operation's next statement (later.go);
+	// laterErr is the error of sending them, which is the operation's.
+	later    []laterInsert
+	laterErr error
 }
 
 // Now is the time captured when the operation began to run in the
@@ -53,6 +57,14 @@ func (t *Tx) Now() time.Time { return t.now }
 // Exec, Query and QueryRow run SQL in the transaction, for packages that own
 // their tables (the queue).
 func (t *Tx) Exec(query string, args ...any) (sql.Result, error) {
+	query, args, err := t.withLater(query, args)
+	if err != nil {
+		return nil, err
+	}
+	return t.exec(query, args...)
+}
+
+func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
 	if st := t.s.writeStmts.get(t.ctx, query); st != nil {
 		return t.tx.StmtContext(t.ctx, st).ExecContext(t.ctx, args...)
 	}
@@ -60,6 +72,9 @@ func (t *Tx) Exec(query string, args ...any) (sql.Result, error) {
 }
 
 func (t *Tx) Query(query string, args ...any) (*sql.Rows, error) {
+	if err := t.flushLater(); err != nil {
+		return nil, err
+	}
 	if st := t.s.writeStmts.get(t.ctx, query); st != nil {
 		return t.tx.StmtContext(t.ctx, st).QueryContext(t.ctx, args...)
 	}
@@ -67,6 +82,7 @@ func (t *Tx) Query(query string, args ...any) (*sql.Rows, error) {
 }
 
 func (t *Tx) QueryRow(query string, args ...any) *sql.Row {
+	_ = t.flushLater() // its error is the operation's (run)
 	if st := t.s.writeStmts.get(t.ctx, query); st != nil {
 		return t.tx.StmtContext(t.ctx, st).QueryRowContext(t.ctx, args...)
 	}
@@ -444,5 +460,15 @@ func run(fn func(*Tx) error, t *Tx) (err error) {
 			err = fmt.Errorf("store: write panicked: %v", r)
 		}
 	}()
-	return fn(t)
+	err = fn(t)
+	if err == nil {
+		// What the operation held back goes now, so its failure is this
+		// operation's and no other's.
+		err = t.flushLater()
+	}
+	if t.laterErr != nil {
+		err = t.laterErr
+	}
+	t.later, t.laterErr = nil, nil
+	return err
 }
