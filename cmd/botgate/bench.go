@@ -47,6 +47,7 @@ type benchCmd struct {
 	Rounds          int           `default:"1" help:"How many times each measurement runs per binary (alternating with --compare)."`
 	Broadcast       int           `name:"broadcast" help:"Run only the broadcast scenarios: a broadcast to this many recipients (e.g. 100000) beside as many plain async sends."`
 	BroadcastExpand int           `name:"broadcast-expand" help:"With or without --broadcast: expand a broadcast of this many recipients (e.g. 1000000) with sending off, for its peak RSS."`
+	PostgresRTT     time.Duration `name:"postgres-rtt" help:"With --postgres: botgate reaches PostgreSQL through a proxy on loopback that adds this to every round trip (e.g. 1ms), as if the database were on another host."`
 }
 
 // benchBaselineCmd is the bare handler the accept rate is compared with.
@@ -103,7 +104,8 @@ type benchRun struct {
 	self   string
 	dir    string
 	client *http.Client
-	served string // the botgate binary the gateways run: self, or --compare's
+	served string      // the botgate binary the gateways run: self, or --compare's
+	pgRTT  *delayProxy // --postgres-rtt: what botgate dials for PostgreSQL
 }
 
 func (c *benchCmd) Run(e *env) error {
@@ -122,6 +124,17 @@ func (c *benchCmd) Run(e *env) error {
 		defer os.RemoveAll(dir)
 	}
 	b := &benchRun{cmd: c, e: e, self: self, dir: dir, client: load.Client(c.Concurrency), served: self}
+	if c.PostgresRTT > 0 && c.Postgres != "" {
+		u, err := url.Parse(c.Postgres)
+		if err != nil {
+			return err
+		}
+		if b.pgRTT, err = startDelayProxy(u.Host, c.PostgresRTT); err != nil {
+			return err
+		}
+		defer b.pgRTT.close()
+		fmt.Fprintf(e.stdout, "PostgreSQL is reached through a proxy adding %v to every round trip\n", c.PostgresRTT)
+	}
 	fmt.Fprintf(e.stdout, "botgate bench: %d connections, %v accept runs, %d end-to-end messages, %d sync requests, %d queued (work dir %s)\n\n",
 		c.Concurrency, c.Duration, c.Messages, c.SyncRequests, c.Queued, dir)
 
@@ -586,6 +599,9 @@ func (b *benchRun) database(kind, name string) (string, func(), error) {
 	q.Set("search_path", schema)
 	q.Set("application_name", schema) // the bench finds this botgate's backends by it, to read their CPU time
 	u.RawQuery = q.Encode()
+	if b.pgRTT != nil {
+		u.Host = b.pgRTT.addr()
+	}
 	return u.String(), func() { _, _ = db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); db.Close() }, nil
 }
 

@@ -607,6 +607,19 @@ func TestServePGMaxConnsChecked(t *testing.T) {
 	}
 }
 
+// TestServePGWritersChecked: more writers than the connection budget holds
+// beside the rest are refused at start, naming the budget they need.
+func TestServePGWritersChecked(t *testing.T) {
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--database", "postgres://postgres@127.0.0.1:1/none", "--secret-key", strings.Repeat("ab", 32)}
+	want := "--pg-writers 20: 20 writers need a PostgreSQL connection budget of at least 28 (the writers, 4 transactions alone, a spare, 3 readers), not 25; raise --pg-max-conns"
+	if _, err := runCLI(t, nil, append(args, "--pg-writers", "20")...); err == nil || err.Error() != want {
+		t.Errorf("--pg-writers 20: %v, want %q", err, want)
+	}
+	if _, err := runCLI(t, map[string]string{"BOTGATE_PG_WRITERS": "-1"}, args...); err == nil || err.Error() != "--pg-writers -1: must be 0 (the default) or more" {
+		t.Errorf("BOTGATE_PG_WRITERS=-1: %v", err)
+	}
+}
+
 // TestBenchPostgresOnlyNeedsPostgres: --postgres-only without a PostgreSQL
 // URL would measure nothing; the bench says so before starting any process.
 func TestBenchPostgresOnlyNeedsPostgres(t *testing.T) {

@@ -29,6 +29,7 @@ type serveCmd struct {
 	TrustProxy       bool            `env:"BOTGATE_TRUST_PROXY" help:"botgate is behind a reverse proxy: take the client's address from X-Forwarded-For and https from X-Forwarded-Proto (console cookies become Secure)."`
 	SQLiteSync       string          `default:"full" enum:"full,normal" env:"BOTGATE_SQLITE_SYNC" help:"SQLite durability: full (a 200 survives a power loss) or normal (survives a crash of botgate, not of the machine)."`
 	PGMaxConns       int             `name:"pg-max-conns" default:"25" env:"BOTGATE_PG_MAX_CONNS" help:"Most PostgreSQL connections this process opens, reading and writing together (at least 6). Instances sharing one PostgreSQL must fit its max_connections together."`
+	PGWriters        int             `name:"pg-writers" env:"BOTGATE_PG_WRITERS" help:"Group-commit writers on PostgreSQL, each with a connection of its own (0: a sixth of --pg-max-conns, at most 4). With the database a millisecond or more away, more writers commit more; raise --pg-max-conns with them."`
 	SyncTimeout      time.Duration   `default:"10s" env:"BOTGATE_SYNC_TIMEOUT" help:"Bound on a sync send, retries included."`
 	GraphTimeout     time.Duration   `default:"20s" env:"BOTGATE_GRAPH_TIMEOUT" help:"Bound on one Graph API call."`
 	SendWorkers      int             `default:"64" env:"BOTGATE_SEND_WORKERS" help:"Concurrent async sends; 0 makes this process accept only, while others on the same database send."`
@@ -104,7 +105,7 @@ func (c *serveCmd) config() server.Config {
 	return server.Config{
 		Addr: c.Addr, Database: c.Database, GraphURL: c.GraphURL, GraphVersion: c.GraphVersion,
 		AdminToken: c.AdminToken, Sandbox: c.Sandbox, SandboxGraphAddr: c.SandboxGraphAddr, SecretKey: c.SecretKey, EgressAllow: c.EgressAllow,
-		SQLiteSync: c.SQLiteSync, PGMaxConns: c.PGMaxConns, Console: c.Console, TrustProxy: c.TrustProxy,
+		SQLiteSync: c.SQLiteSync, PGMaxConns: c.PGMaxConns, PGWriters: c.PGWriters, Console: c.Console, TrustProxy: c.TrustProxy,
 		SyncTimeout: c.SyncTimeout, GraphTimeout: c.GraphTimeout, SendWorkers: c.SendWorkers, SendAttempts: c.SendAttempts, SendRetryBase: c.SendRetryBase,
 		DeliveryWorkers: c.DeliveryWorkers, CallbackTimeout: c.CallbackTimeout, CallbackSchedule: c.CallbackSchedule,
 		ShutdownGrace: c.ShutdownGrace, JobLease: c.JobLease, Retention: c.Retention, InboundRetention: c.InboundRetention, ProfileTTL: c.ProfileTTL, IdempotencyTTL: c.IdempotencyTTL,

@@ -61,6 +61,9 @@ type Config struct {
 	// PGMaxConns bounds this process's PostgreSQL connections, reading and
 	// writing together (0: store.DefaultPGMaxConns); SQLite ignores it.
 	PGMaxConns int
+	// PGWriters is how many group-commit writers run on PostgreSQL (0: the
+	// store's default, a sixth of PGMaxConns up to four).
+	PGWriters int
 	// MetricsAddr, when set, serves /metrics on a listener of its own too,
 	// so Prometheus can scrape it on a private address.
 	MetricsAddr string
@@ -145,6 +148,10 @@ func (c Config) check() error {
 		return errors.New("retention must be 0 (keep forever) or more")
 	case c.PGMaxConns != 0 && c.PGMaxConns < store.MinPGMaxConns:
 		return fmt.Errorf("--pg-max-conns %d: at least %d are needed (a group-commit writer, a transaction alone, a spare for migrations, three readers)", c.PGMaxConns, store.MinPGMaxConns)
+	case c.PGWriters < 0:
+		return fmt.Errorf("--pg-writers %d: must be 0 (the default) or more", c.PGWriters)
+	case c.PGWriters > 0 && store.IsPostgres(c.Database) && store.CheckPGWriters(c.PGMaxConns, c.PGWriters) != nil:
+		return fmt.Errorf("--pg-writers %d: %w; raise --pg-max-conns", c.PGWriters, store.CheckPGWriters(c.PGMaxConns, c.PGWriters))
 	case c.ProfileTTL < 0 || c.SobotTokenTTL < 0 || c.SobotSignSkew < 0 || c.JobLease <= 0 || c.SyncTimeout <= 0:
 		return errors.New("profile TTL, Sobot token TTL and sign skew must not be negative; the job lease and sync timeout must be positive")
 	}
@@ -261,7 +268,8 @@ func OpenStore(ctx context.Context, cfg Config) (*store.Store, error) {
 	if cfg.Now == nil {
 		cfg.Now, cfg.realClock = processClock(), true
 	}
-	st, err := store.Open(ctx, cfg.Database, store.Options{Now: cfg.Now, DatabaseClock: cfg.realClock, Box: box, SQLiteSync: cfg.SQLiteSync, PGMaxConns: cfg.PGMaxConns})
+	st, err := store.Open(ctx, cfg.Database, store.Options{Now: cfg.Now, DatabaseClock: cfg.realClock, Box: box, SQLiteSync: cfg.SQLiteSync, PGMaxConns: cfg.PGMaxConns,
+		PGWriters: cfg.PGWriters})
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,16 @@ import (
 	"github.com/botgate/botgate/internal/store/storetest"
 )
 
+// withBot opens db with bot_1 in it.
+func withBot(t *testing.T, db storetest.DB) *store.Store {
+	t.Helper()
+	s := db.Open(t, store.Options{})
+	if err := s.CreateBot(context.Background(), newBot("bot_1", "page-1")); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // acceptedMessage records a queued message of bot_1.
 func acceptedMessage(t *testing.T, s *store.Store, requestID string) *core.MessageRecord {
 	t.Helper()
@@ -36,10 +46,7 @@ func sentAttempt(messageID, graphID string) *core.Attempt {
 func TestAttemptRidesWithTheStatus(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		ctx := context.Background()
-		s := db.Open(t, store.Options{})
-		if err := s.CreateBot(ctx, newBot("bot_1", "page-1")); err != nil {
-			t.Fatal(err)
-		}
+		s := withBot(t, db)
 		m := acceptedMessage(t, s, "r1")
 		before := store.WriteStatements()
 		if err := s.Write(ctx, func(tx *store.Tx) error {
@@ -77,10 +84,7 @@ func TestAttemptRidesWithTheStatus(t *testing.T) {
 func TestHeldInsertIsSeenByItsOperation(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		ctx := context.Background()
-		s := db.Open(t, store.Options{})
-		if err := s.CreateBot(ctx, newBot("bot_1", "page-1")); err != nil {
-			t.Fatal(err)
-		}
+		s := withBot(t, db)
 		m := acceptedMessage(t, s, "r1")
 		var counted, updated int64
 		if err := s.Write(ctx, func(tx *store.Tx) error {
@@ -115,10 +119,7 @@ func TestHeldInsertIsSeenByItsOperation(t *testing.T) {
 func TestHeldInsertFailsItsOwnOperation(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		ctx := context.Background()
-		s := db.Open(t, store.Options{})
-		if err := s.CreateBot(ctx, newBot("bot_1", "page-1")); err != nil {
-			t.Fatal(err)
-		}
+		s := withBot(t, db)
 		first, riding, alone, other := acceptedMessage(t, s, "r1"), acceptedMessage(t, s, "r2"), acceptedMessage(t, s, "r3"), acceptedMessage(t, s, "r4")
 		if err := s.Write(ctx, func(tx *store.Tx) error { return tx.AddAttempt(sentAttempt(first.ID, "m_dup")) }); err != nil {
 			t.Fatal(err)

@@ -33,8 +33,13 @@ type pgBudget struct {
 // batches do.
 const maxAlone = 4
 
+// minReads is the fewest readers a budget leaves.
+const minReads = 3
+
 // splitPG divides n connections; n below MinPGMaxConns is refused.
-func splitPG(n int) (pgBudget, error) {
+// writers, when not 0, is how many group-commit writers to run (--pg-writers),
+// refused when n cannot hold them beside the rest.
+func splitPG(n, writers int) (pgBudget, error) {
 	if n < MinPGMaxConns {
 		return pgBudget{}, fmt.Errorf("PostgreSQL connection budget %d: at least %d are needed (a writer, a transaction alone, a spare, three readers)", n, MinPGMaxConns)
 	}
@@ -48,8 +53,28 @@ func splitPG(n int) (pgBudget, error) {
 		writers: min(postgresDialect.writers, max(1, n/6)),
 		alone:   min(maxAlone, max(1, n/6)),
 	}
+	if writers > 0 {
+		// A database on another host is waited on, not worked: each writer
+		// spends most of its transaction on round trips, so more of them
+		// commit more (docs/operations.md, Capacity).
+		b.writers = writers
+		if need := b.writes() + minReads; need > n {
+			return pgBudget{}, fmt.Errorf("%d writers need a PostgreSQL connection budget of at least %d (the writers, %d transactions alone, a spare, %d readers), not %d", writers, need, b.alone, minReads, n)
+		}
+	}
 	b.reads = n - b.writes()
 	return b, nil
+}
+
+// CheckPGWriters reports whether a budget of maxConns connections (0: the
+// default) holds writers group-commit writers beside the rest, for
+// refusing settings before opening anything.
+func CheckPGWriters(maxConns, writers int) error {
+	if maxConns == 0 {
+		maxConns = DefaultPGMaxConns
+	}
+	_, err := splitPG(maxConns, writers)
+	return err
 }
 
 // writes is the write pool's size.

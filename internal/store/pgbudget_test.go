@@ -181,3 +181,16 @@ func TestPGMaxConnsTooFew(t *testing.T) {
 		t.Errorf("SQLite with a PostgreSQL budget of 5: %v", err)
 	}
 }
+
+// TestPGWritersRun: --pg-writers sets how many group-commit writers run,
+// out of the same budget.
+func TestPGWritersRun(t *testing.T) {
+	s := storetest.New(t, "postgres").Open(t, store.Options{PGMaxConns: store.DefaultPGMaxConns, PGWriters: 8})
+	if got := store.Writers(s); got != 8 {
+		t.Errorf("writers = %d, want 8", got)
+	}
+	s = storetest.New(t, "postgres").Open(t, store.Options{})
+	if got := store.Writers(s); got != 4 {
+		t.Errorf("writers by default = %d, want 4", got)
+	}
+}

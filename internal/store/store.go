@@ -56,6 +56,9 @@ type Options struct {
 	// reading and writing pools together; 0 is DefaultPGMaxConns. Several
 	// instances share one server's max_connections. SQLite ignores it.
 	PGMaxConns int
+	// PGWriters is how many group-commit writers run on PostgreSQL, each
+	// with its own connection; 0 is a sixth of PGMaxConns, at most four.
+	PGWriters int
 }
 
 // Store is botgate's database.
@@ -103,7 +106,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	s := &Store{box: opts.Box, now: opts.Now, walFrameLimit: opts.WALFrameLimit}
 	var err error
 	if IsPostgres(dsn) {
-		err = s.openPostgres(dsn, opts.PGMaxConns)
+		err = s.openPostgres(dsn, opts.PGMaxConns, opts.PGWriters)
 	} else {
 		err = s.openSQLite(SQLitePath(dsn), opts.SQLiteSync)
 	}
@@ -253,11 +256,11 @@ func (s *Store) checkpointer() {
 	}
 }
 
-func (s *Store) openPostgres(dsn string, maxConns int) error {
+func (s *Store) openPostgres(dsn string, maxConns, writers int) error {
 	if maxConns == 0 {
 		maxConns = DefaultPGMaxConns
 	}
-	budget, err := splitPG(maxConns)
+	budget, err := splitPG(maxConns, writers)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
