@@ -1,8 +1,11 @@
 package store
 
 import (
+	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // On PostgreSQL every statement is a round trip, and a send's or a
@@ -37,24 +40,39 @@ func (t *Tx) execLater(table, query string, args ...any) error {
 }
 
 // withLater returns query with the held INSERTs in front of it, and clears
-// them; or, when query names one of their tables, sends them first on
-// their own and returns query as it was.
-func (t *Tx) withLater(query string, args []any) (string, []any, error) {
+// them, with the INSERTs that ride; or, when query names one of their
+// tables, sends them first on their own and returns query as it was.
+func (t *Tx) withLater(query string, args []any) (string, []any, []laterInsert, error) {
 	if len(t.later) == 0 {
-		return query, args, nil
+		return query, args, nil, nil
 	}
 	for _, l := range t.later {
 		if namesTable(query, l.table) {
 			if err := t.flushLater(); err != nil {
-				return "", nil, err
+				return "", nil, nil, err
 			}
-			return query, args, nil
+			return query, args, nil, nil
 		}
 	}
 	held := t.later
 	t.later = nil
 	query, args = inFront(held, query, args)
-	return query, args, nil
+	return query, args, held, nil
+}
+
+// failedRiding notes err as the operation's when a held INSERT that rode in
+// the statement caused it: the caller of Exec may read a failure's kind (a
+// unique violation as a conflict of its own), and would misname it.
+func (t *Tx) failedRiding(err error, rode []laterInsert) {
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) {
+		return
+	}
+	for _, l := range rode {
+		if pg.TableName == l.table {
+			t.laterErr = err
+		}
+	}
 }
 
 // flushLater sends the held INSERTs, all in one statement.

@@ -187,3 +187,29 @@ func TestHeldInsertFailsItsOwnOperation(t *testing.T) {
 		}
 	})
 }
+
+// TestRidingFailureKeepsItsName: when the statement a held INSERT rode in
+// fails because of the INSERT, the operation fails with the INSERT's error,
+// even if its code took the failure for one of the statement's own.
+func TestRidingFailureKeepsItsName(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		ctx := context.Background()
+		s := withBot(t, db)
+		first, second := acceptedMessage(t, s, "r1"), acceptedMessage(t, s, "r2")
+		if err := s.Write(ctx, func(tx *store.Tx) error { return tx.AddAttempt(sentAttempt(first.ID, "m_dup")) }); err != nil {
+			t.Fatal(err)
+		}
+		err := s.Write(ctx, func(tx *store.Tx) error {
+			if err := tx.AddAttempt(sentAttempt(second.ID, "m_dup")); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(`UPDATE messages SET updated_at = updated_at WHERE id = $1`, second.ID); err != nil {
+				return core.Errorf(core.KindConflict, "taken for the UPDATE's own")
+			}
+			return nil
+		})
+		if err == nil || !strings.Contains(err.Error(), "graph_id") {
+			t.Fatalf("error %v; want the attempt's unique violation on graph_id", err)
+		}
+	})
+}

@@ -57,11 +57,15 @@ func (t *Tx) Now() time.Time { return t.now }
 // Exec, Query and QueryRow run SQL in the transaction, for packages that own
 // their tables (the queue).
 func (t *Tx) Exec(query string, args ...any) (sql.Result, error) {
-	query, args, err := t.withLater(query, args)
+	query, args, rode, err := t.withLater(query, args)
 	if err != nil {
 		return nil, err
 	}
-	return t.exec(query, args...)
+	res, err := t.exec(query, args...)
+	if err != nil && rode != nil {
+		t.failedRiding(err, rode)
+	}
+	return res, err
 }
 
 func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
