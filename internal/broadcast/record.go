@@ -22,7 +22,9 @@ type record struct {
 	// start is when the broadcast was scheduled: its recipients' times
 	// (now, late, local time) count from it. A draft's is its creation,
 	// until Schedule sets it.
-	start             time.Time
+	start time.Time
+	// scheduled is start once the broadcast is scheduled; nil for a draft.
+	scheduled         *time.Time
 	started, finished *time.Time
 }
 
@@ -44,8 +46,8 @@ func scanRecord(row scanner) (*record, error) {
 	}
 	r.created = time.UnixMilli(created).UTC()
 	r.start = r.created
-	if t := msTime(scheduled); t != nil {
-		r.start = *t
+	if r.scheduled = msTime(scheduled); r.scheduled != nil {
+		r.start = *r.scheduled
 	}
 	r.started, r.finished = msTime(started), msTime(finished)
 	return &r, nil

@@ -15,7 +15,7 @@ import (
 func (r *record) broadcast() *Broadcast {
 	return &Broadcast{ID: r.id, BotID: r.botID, Name: r.name, Channel: r.channel, State: r.state, Spec: r.spec,
 		SkippedByReason: map[string]int64{}, FailedByReason: map[string]int64{}, CreatedAt: r.created,
-		StartedAt: r.started, FinishedAt: r.finished}
+		ScheduledAt: r.scheduled, StartedAt: r.started, FinishedAt: r.finished}
 }
 
 // report reads a broadcast's live counts from its recipients joined with

@@ -140,10 +140,14 @@ type Broadcast struct {
 	EstimatedFinishAt *time.Time       `json:"estimated_finish_at,omitempty"`
 	// Hours counts recipients per UTC hour of their scheduled send: the
 	// time-zone breakdown.
-	Hours      []HourCount `json:"hours,omitempty"`
-	CreatedAt  time.Time   `json:"created_at"`
-	StartedAt  *time.Time  `json:"started_at,omitempty"`
-	FinishedAt *time.Time  `json:"finished_at,omitempty"`
+	Hours     []HourCount `json:"hours,omitempty"`
+	CreatedAt time.Time   `json:"created_at"`
+	// ScheduledAt is when it was scheduled (its create, or a draft's
+	// Schedule): the moment its now, late and local-time rules count from.
+	// None for a draft.
+	ScheduledAt *time.Time `json:"scheduled_at,omitempty"`
+	StartedAt   *time.Time `json:"started_at,omitempty"`
+	FinishedAt  *time.Time `json:"finished_at,omitempty"`
 }
 
 // HourCount is how many recipients are scheduled within one UTC hour.

@@ -227,7 +227,7 @@ func broadcastOut(b *broadcast.Broadcast) Broadcast {
 	s := b.Spec
 	out := Broadcast{Id: b.ID, Name: b.Name, Channel: Channel(b.Channel), State: BroadcastState(b.State), Counts: countsOut(b.Counts),
 		SkippedByReason: reasons(b.SkippedByReason), FailedByReason: reasons(b.FailedByReason), EstimatedFinishAt: b.EstimatedFinishAt,
-		Hours: hoursOut(b.Hours), CreatedAt: b.CreatedAt, StartedAt: b.StartedAt, FinishedAt: b.FinishedAt,
+		Hours: hoursOut(b.Hours), CreatedAt: b.CreatedAt, ScheduledAt: b.ScheduledAt, StartedAt: b.StartedAt, FinishedAt: b.FinishedAt,
 		MessagingType: opt(s.MessagingType), Tag: opt(s.Tag), ExpiresAt: s.ExpiresAt,
 		Content:  BroadcastContent{Message: asMap(s.Content.Message), Template: asMap(s.Content.Template)},
 		Audience: BroadcastAudience{Topic: opt(s.Audience.Topic), Filter: opt(s.Audience.Filter), Upload: opt(s.Audience.Upload)}}

@@ -70,7 +70,8 @@ func TestBroadcastCreate(t *testing.T) {
 		b, _ := broadcastOf(t, body)
 		id, _ := b["id"].(string)
 		if status != 201 || !strings.HasPrefix(id, "bc_") || h.Get("Location") != "/v1/broadcasts/"+id || b["name"] != "Winter sale" ||
-			b["audience"].(map[string]any)["list_size"] != float64(2) || b["content"].(map[string]any)["message"] == nil {
+			b["audience"].(map[string]any)["list_size"] != float64(2) || b["content"].(map[string]any)["message"] == nil ||
+			b["scheduled_at"] != b["created_at"] {
 			t.Fatalf("create: %d %v %s", status, h, body)
 		}
 		again, h2, body2 := e.call("POST", "/v1/broadcasts", e.APIKey, sale(nil), "Idempotency-Key", "sale-1")
@@ -359,8 +360,13 @@ func TestBroadcastDraft(t *testing.T) {
 		status, h, body := e.call("POST", "/v1/broadcasts", e.APIKey, sale(map[string]any{"draft": true, "audience": one}))
 		b, counts := broadcastOf(t, body)
 		id, _ := b["id"].(string)
-		if status != 201 || b["state"] != "draft" || h.Get("Location") != "/v1/broadcasts/"+id || counts["targeted"] != float64(0) || b["started_at"] != nil {
+		if status != 201 || b["state"] != "draft" || h.Get("Location") != "/v1/broadcasts/"+id || counts["targeted"] != float64(0) || b["started_at"] != nil ||
+			b["scheduled_at"] != nil {
 			t.Fatalf("create a draft: %d %s", status, body)
+		}
+		created, err := time.Parse(time.RFC3339Nano, b["created_at"].(string))
+		if err != nil {
+			t.Fatal(err)
 		}
 		_, _, body = e.call("GET", "/v1/broadcasts", e.APIKey, nil)
 		if items := decode(t, body)["items"].([]any); len(items) != 1 || items[0].(map[string]any)["state"] != "draft" {
@@ -401,6 +407,11 @@ func TestBroadcastDraft(t *testing.T) {
 		status, _, body = e.call("POST", "/v1/broadcasts/"+id+"/schedule", e.APIKey, nil)
 		if b, _ = broadcastOf(t, body); status != 200 || (b["state"] != "scheduled" && b["state"] != "running" && b["state"] != "completed") {
 			t.Fatalf("schedule: %d %s", status, body)
+		}
+		// The schedule counts from the moment of scheduling, not the draft's creation.
+		scheduled, _ := b["scheduled_at"].(string)
+		if at, err := time.Parse(time.RFC3339Nano, scheduled); err != nil || at.Before(created) {
+			t.Fatalf("scheduled_at %q of a draft created at %v: %v", scheduled, created, err)
 		}
 		completed(t, e, id)
 		if sent := e.Fake.SentTo(harness.User); len(sent) != 1 || sent[0].Parsed["message"].(map[string]any)["text"] != "Winter sale: 30% off today" {

@@ -403,11 +403,14 @@ type Broadcast struct {
 	RatePerSecond *float64 `json:"rate_per_second,omitempty"`
 
 	// Schedule Absent: now. `at`: at an instant. `local_time` (with `date`): at that time in each recipient's zone.
-	Schedule        *BroadcastSchedule `json:"schedule,omitempty"`
-	SkippedByReason map[string]int64   `json:"skipped_by_reason"`
-	StartedAt       *time.Time         `json:"started_at,omitempty"`
-	State           BroadcastState     `json:"state"`
-	Tag             *string            `json:"tag,omitempty"`
+	Schedule *BroadcastSchedule `json:"schedule,omitempty"`
+
+	// ScheduledAt When it was scheduled (its create, or a draft's schedule), the moment its now, late and local-time rules count from. Absent for a draft.
+	ScheduledAt     *time.Time       `json:"scheduled_at,omitempty"`
+	SkippedByReason map[string]int64 `json:"skipped_by_reason"`
+	StartedAt       *time.Time       `json:"started_at,omitempty"`
+	State           BroadcastState   `json:"state"`
+	Tag             *string          `json:"tag,omitempty"`
 }
 
 // BroadcastAudience Exactly one way to choose the recipients.
