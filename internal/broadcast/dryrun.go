@@ -21,7 +21,7 @@ func (s *Service) dryRun(ctx context.Context, bot *core.Bot, spec *Spec) (*Broad
 	now := s.Store.Now()
 	b := &Broadcast{BotID: bot.ID, Name: spec.Name, Channel: spec.Channel, State: StateDraft, Spec: *spec,
 		SkippedByReason: map[string]int64{}, FailedByReason: map[string]int64{}, CreatedAt: now}
-	r := &record{id: "dry_run", botID: bot.ID, channel: spec.Channel, spec: *spec, created: now, start: now}
+	r := &record{id: "dry_run", botID: bot.ID, channel: spec.Channel, spec: *spec, created: now} // starts when created, as a create would
 	hours := map[int64]int64{}
 	// Lists name a user at most once per broadcast; contacts and topics do by construction.
 	var seen map[string]bool

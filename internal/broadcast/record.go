@@ -19,13 +19,17 @@ type record struct {
 	expanded                        bool
 	targeted                        int64
 	created                         time.Time
-	// start is when the broadcast was scheduled: its recipients' times
-	// (now, late, local time) count from it. A draft's is its creation,
-	// until Schedule sets it.
-	start time.Time
-	// scheduled is start once the broadcast is scheduled; nil for a draft.
-	scheduled         *time.Time
-	started, finished *time.Time
+	scheduled, started, finished    *time.Time // scheduled: nil for a draft
+}
+
+// start is when the broadcast was scheduled: its recipients' times (now,
+// late, local time) count from it. A draft's is its creation, until
+// Schedule sets it.
+func (r *record) start() time.Time {
+	if r.scheduled != nil {
+		return *r.scheduled
+	}
+	return r.created
 }
 
 const recordColumns = `id, bot_id, name, channel, state, spec, expand_cursor, expanded, targeted, created_at, scheduled_at, started_at, finished_at`
@@ -45,11 +49,7 @@ func scanRecord(row scanner) (*record, error) {
 		return nil, err
 	}
 	r.created = time.UnixMilli(created).UTC()
-	r.start = r.created
-	if r.scheduled = msTime(scheduled); r.scheduled != nil {
-		r.start = *r.scheduled
-	}
-	r.started, r.finished = msTime(started), msTime(finished)
+	r.scheduled, r.started, r.finished = msTime(scheduled), msTime(started), msTime(finished)
 	return &r, nil
 }
 

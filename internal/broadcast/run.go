@@ -109,7 +109,7 @@ func insertTargets(tx *store.Tx, r *record, p *plan, ts []target) error {
 				continue
 			}
 			seen[t.recipient] = true
-			at, reason := p.when(t.zone, r.start)
+			at, reason := p.when(t.zone, r.start())
 			if t.skip != "" {
 				reason = t.skip
 			}

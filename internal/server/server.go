@@ -150,10 +150,13 @@ func (c Config) check() error {
 		return fmt.Errorf("--pg-max-conns %d: at least %d are needed (a group-commit writer, a transaction alone, a spare for migrations, three readers)", c.PGMaxConns, store.MinPGMaxConns)
 	case c.PGWriters < 0:
 		return fmt.Errorf("--pg-writers %d: must be 0 (the default) or more", c.PGWriters)
-	case c.PGWriters > 0 && store.IsPostgres(c.Database) && store.CheckPGWriters(c.PGMaxConns, c.PGWriters) != nil:
-		return fmt.Errorf("--pg-writers %d: %w; raise --pg-max-conns", c.PGWriters, store.CheckPGWriters(c.PGMaxConns, c.PGWriters))
 	case c.ProfileTTL < 0 || c.SobotTokenTTL < 0 || c.SobotSignSkew < 0 || c.JobLease <= 0 || c.SyncTimeout <= 0:
 		return errors.New("profile TTL, Sobot token TTL and sign skew must not be negative; the job lease and sync timeout must be positive")
+	}
+	if c.PGWriters > 0 && store.IsPostgres(c.Database) {
+		if err := store.CheckPGWriters(c.PGMaxConns, c.PGWriters); err != nil {
+			return fmt.Errorf("--pg-writers %d: %w; raise --pg-max-conns", c.PGWriters, err)
+		}
 	}
 	return nil
 }

@@ -18,7 +18,7 @@ import (
 // PostgreSQL runs a statement's WITH clauses on the statement's snapshot,
 // so the statement does not see the rows they insert; a held INSERT
 // therefore never rides in a statement that names its table, nor in a
-// query, and whatever is still held when the operation ends is sent then,
+// query (nor in front of WITH clauses of the statement's own), and whatever is still held when the operation ends is sent then,
 // so an operation's failure is its own.
 
 // laterInsert is an INSERT held for the operation's next statement.
@@ -46,18 +46,31 @@ func (t *Tx) withLater(query string, args []any) (string, []any, []laterInsert, 
 	if len(t.later) == 0 {
 		return query, args, nil, nil
 	}
-	for _, l := range t.later {
-		if namesTable(query, l.table) {
-			if err := t.flushLater(); err != nil {
-				return "", nil, nil, err
-			}
-			return query, args, nil, nil
+	if !rides(query, t.later) {
+		if err := t.flushLater(); err != nil {
+			return "", nil, nil, err
 		}
+		return query, args, nil, nil
 	}
 	held := t.later
 	t.later = nil
 	query, args = inFront(held, query, args)
 	return query, args, held, nil
+}
+
+// rides reports whether held INSERTs may ride in front of query: not when
+// it names one of their tables (it would not see their rows), nor when it
+// has WITH clauses of its own.
+func rides(query string, held []laterInsert) bool {
+	if q := strings.TrimLeft(query, " \t\n"); len(q) >= 4 && strings.EqualFold(q[:4], "WITH") {
+		return false
+	}
+	for _, l := range held {
+		if namesTable(query, l.table) {
+			return false
+		}
+	}
+	return true
 }
 
 // failedRiding notes err as the operation's when a held INSERT that rode in
@@ -71,6 +84,7 @@ func (t *Tx) failedRiding(err error, rode []laterInsert) {
 	for _, l := range rode {
 		if pg.TableName == l.table {
 			t.laterErr = err
+			return
 		}
 	}
 }
@@ -110,14 +124,8 @@ func inFront(held []laterInsert, query string, args []any) (string, []any) {
 		b.WriteString(")")
 		args = append(args, l.args...)
 	}
-	trimmed := strings.TrimLeft(query, " \t\n")
-	if len(trimmed) > 5 && strings.EqualFold(trimmed[:5], "WITH ") {
-		b.WriteString(", ")
-		b.WriteString(trimmed[5:])
-	} else {
-		b.WriteString(" ")
-		b.WriteString(query)
-	}
+	b.WriteString(" ")
+	b.WriteString(query)
 	return b.String(), args
 }
 

@@ -25,9 +25,23 @@ func TestInFront(t *testing.T) {
 	if query != want || len(args) != 5 || args[2] != "x" || args[4] != "z" {
 		t.Fatalf("inFront = %q %v,\nwant %q", query, args, want)
 	}
-	query, _ = inFront(held[:1], "WITH c AS (SELECT $1) UPDATE t SET a = 1", []any{"v"})
-	if want := `WITH later_0 AS (INSERT INTO attempts (a) VALUES ($2)), c AS (SELECT $1) UPDATE t SET a = 1`; query != want {
-		t.Fatalf("in front of a WITH: %q, want %q", query, want)
+}
+
+func TestRides(t *testing.T) {
+	held := []laterInsert{{table: "attempts"}, {table: "deliveries"}}
+	for _, c := range []struct {
+		query string
+		want  bool
+	}{
+		{`UPDATE messages SET status = $2 WHERE id = $1`, true},
+		{`UPDATE deliveries SET state = $1`, false},
+		{`SELECT count(*) FROM attempts`, false},
+		{`WITH c AS (SELECT $1) UPDATE t SET a = 1`, false},
+		{"\n\twith recursive n(i) AS (SELECT 1) UPDATE t SET a = 1", false},
+	} {
+		if got := rides(c.query, held); got != c.want {
+			t.Errorf("rides(%q) = %v, want %v", c.query, got, c.want)
+		}
 	}
 }
 
