@@ -71,19 +71,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // runWith is run with a stdin (passwords are read from it).
 func runWith(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	var c cli
-	parser, err := kong.New(&c,
-		kong.Name("botgate"),
-		kong.Description("A self-hosted Messenger and WhatsApp gateway speaking the Bothub, Meetbot and Sobot APIs."),
-		kong.Writers(stdout, stderr),
-		kong.Exit(func(code int) { panic(exitRequest{code}) }),
-		kong.Resolvers(envResolver(getenv)),
-		kong.UsageOnError(),
-		kong.Vars{"version": versionLine()},
-	)
+	parser, err := newParser(&c, getenv, stdout, stderr)
 	if err != nil {
-		return err
-	}
-	if err := sealEnvironment(parser); err != nil {
 		return err
 	}
 	defer func() {
@@ -103,6 +92,27 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	return kctx.Run(&env{ctx: ctx, getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr})
+}
+
+// newParser is the command line's parser, filling c; it "exits" by panicking
+// with an exitRequest, which runWith recovers.
+func newParser(c *cli, getenv func(string) string, stdout, stderr io.Writer) (*kong.Kong, error) {
+	parser, err := kong.New(c,
+		kong.Name("botgate"),
+		kong.Description("A self-hosted Messenger and WhatsApp gateway speaking the Bothub, Meetbot and Sobot APIs."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(exitRequest{code}) }),
+		kong.Resolvers(envResolver(getenv)),
+		kong.UsageOnError(),
+		kong.Vars{"version": versionLine()},
+	)
+	if err != nil {
+		return nil, err
+	}
+	if err := sealEnvironment(parser); err != nil {
+		return nil, err
+	}
+	return parser, nil
 }
 
 // sealEnvironment stops kong reading the process environment itself, so

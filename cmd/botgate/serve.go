@@ -27,7 +27,7 @@ type serveCmd struct {
 	EgressAllow      string          `env:"BOTGATE_EGRESS_ALLOW" help:"Comma-separated CIDRs that callback and webhook URLs may reach despite the SSRF guard."`
 	Console          bool            `default:"true" negatable:"" env:"BOTGATE_CONSOLE" help:"Serve the web console under /console/ (--no-console: off, /console/ answers 404)."`
 	TrustProxy       bool            `env:"BOTGATE_TRUST_PROXY" help:"botgate is behind a reverse proxy: take the client's address from X-Forwarded-For and https from X-Forwarded-Proto (console cookies become Secure)."`
-	SQLiteSync       string          `default:"full" enum:"full,normal" env:"BOTGATE_SQLITE_SYNC" help:"SQLite durability: full (a 200 survives a power loss) or normal (survives a crash of botgate, not of the machine)."`
+	SQLiteSync       string          `name:"sqlite-sync" default:"full" enum:"full,normal" env:"BOTGATE_SQLITE_SYNC" help:"SQLite durability: full (a 200 survives a power loss) or normal (survives a crash of botgate, not of the machine)."`
 	PGMaxConns       int             `name:"pg-max-conns" default:"25" env:"BOTGATE_PG_MAX_CONNS" help:"Most PostgreSQL connections this process opens, reading and writing together (at least 6). Instances sharing one PostgreSQL must fit its max_connections together."`
 	PGWriters        int             `name:"pg-writers" env:"BOTGATE_PG_WRITERS" help:"Group-commit writers on PostgreSQL, each with a connection of its own (0: a sixth of --pg-max-conns, at most 4). With the database a millisecond or more away, more writers commit more; raise --pg-max-conns with them."`
 	SyncTimeout      time.Duration   `default:"10s" env:"BOTGATE_SYNC_TIMEOUT" help:"Bound on a sync send, retries included."`
