@@ -47,6 +47,9 @@ type Pruner struct {
 // Counts are the rows a pass removed, by what they were.
 type Counts struct {
 	Messages, Deliveries, DeadJobs, Conversations, Webhooks, Seen, Reach int
+	// DuplicateDays: a bot's count of Meta's redeliveries dropped on a UTC
+	// day, kept as long as messages.
+	DuplicateDays int
 }
 
 // Run takes part in the retention pass until ctx ends: it makes sure the
@@ -99,7 +102,7 @@ func (p *Pruner) handle(ctx context.Context, j queue.Job) error {
 	}
 	if c != (Counts{}) {
 		p.Log.Info("botgate: retention pass", "messages", c.Messages, "deliveries", c.Deliveries, "dead_jobs", c.DeadJobs,
-			"webhooks", c.Webhooks, "seen", c.Seen, "reach", c.Reach, "took", time.Since(began).Round(time.Millisecond))
+			"webhooks", c.Webhooks, "seen", c.Seen, "duplicate_days", c.DuplicateDays, "reach", c.Reach, "took", time.Since(began).Round(time.Millisecond))
 	}
 	return p.Store.WriteAlone(context.WithoutCancel(ctx), false, func(tx *store.Tx) error {
 		return queue.Reschedule(tx, j, next)
@@ -135,6 +138,9 @@ func (p *Pruner) Pass(ctx context.Context, j queue.Job) (Counts, error) {
 			return c, err
 		}
 		if err := t.batches(&c.Conversations, func() (store.Pruned, error) { return p.Store.PruneInboundMessages(ctx, before, p.Batch) }); err != nil {
+			return c, err
+		}
+		if err := t.batches(&c.DuplicateDays, func() (store.Pruned, error) { return p.Store.PruneDuplicateCounts(ctx, before, p.Batch) }); err != nil {
 			return c, err
 		}
 	}

@@ -130,6 +130,13 @@ func (s *Store) PruneInboundMessages(ctx context.Context, before time.Time, limi
 		(SELECT id FROM inbound_messages WHERE id < $1 ORDER BY id LIMIT $2)`, core.FirstID("in_", before), limit)
 }
 
+// PruneDuplicateCounts deletes up to limit daily counts of redelivered
+// events dropped (the webhooks page's) for UTC days wholly before before.
+func (s *Store) PruneDuplicateCounts(ctx context.Context, before time.Time, limit int) (Pruned, error) {
+	return s.pruneBatch(ctx, limit, `DELETE FROM inbound_duplicates WHERE (bot_id, day) IN
+		(SELECT bot_id, day FROM inbound_duplicates WHERE day < $1 ORDER BY day LIMIT $2)`, dayOf(before), limit)
+}
+
 // PruneReach forgets the WhatsApp places no tier rule counts any more.
 func (s *Store) PruneReach(ctx context.Context) (int, error) {
 	var n int64

@@ -88,7 +88,7 @@ func seedDelivery(tx *store.Tx, messageID, state string) error {
 func rows(t *testing.T, s *store.Store) string {
 	t.Helper()
 	out := ""
-	for _, table := range []string{"messages", "attempts", "message_events", "deliveries", "delivery_attempts", "jobs", "inbound_messages"} {
+	for _, table := range []string{"messages", "attempts", "message_events", "deliveries", "delivery_attempts", "jobs", "inbound_messages", "inbound_duplicates"} {
 		var n int
 		if err := s.ReadRow(context.Background(), `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
 			t.Fatal(err)
@@ -96,6 +96,17 @@ func rows(t *testing.T, s *store.Store) string {
 		out += fmt.Sprintf("%s=%d ", table, n)
 	}
 	return out
+}
+
+// redelivered has Meta deliver the event key twice: the second is dropped
+// and counted on the day.
+func redelivered(tx *store.Tx, key string) error {
+	for range 2 {
+		if _, err := tx.FirstSeen("bot_1", key); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // TestRetentionKeepsUnfinishedWork: a pass forgets old finished messages
@@ -142,6 +153,9 @@ func TestRetentionKeepsUnfinishedWork(t *testing.T) {
 					return err
 				}
 			}
+			if err := redelivered(tx, "event-1"); err != nil { // counted on day0
+				return err
+			}
 			_, err := tx.Exec(`INSERT INTO jobs (kind, ref, state, max_attempts, run_at, created_at, updated_at) VALUES ('reply', 'x', 'discarded', 1, 0, $1, $1)`,
 				day0.UnixMilli())
 			return err
@@ -152,6 +166,9 @@ func TestRetentionKeepsUnfinishedWork(t *testing.T) {
 		clock.Add(29 * 24 * time.Hour)
 		recent := seedMessage(t, s, "recent", core.StatusRead, core.DeliveryDelivered)
 		if err := s.Write(ctx, func(tx *store.Tx) error {
+			if err := redelivered(tx, "event-2"); err != nil { // counted 29 days later
+				return err
+			}
 			return tx.InsertInboundMessage(&store.InboundMessage{BotID: "bot_1", PSID: "user-1", Channel: "messenger", Kind: "message", At: clock.Now(), Body: []byte(`{}`)})
 		}); err != nil {
 			t.Fatal(err)
@@ -160,7 +177,7 @@ func TestRetentionKeepsUnfinishedWork(t *testing.T) {
 
 		// Batches of 2: a full batch is followed by another, until a short one.
 		got, err := (&retention.Pruner{Store: s, Keep: 30 * 24 * time.Hour, Batch: 2, Pause: 0.01}).Pass(ctx, queue.Job{})
-		if want := (retention.Counts{Messages: 5, Deliveries: 1, DeadJobs: 1, Conversations: 3}); err != nil || got != want {
+		if want := (retention.Counts{Messages: 5, Deliveries: 1, DeadJobs: 1, Conversations: 3, DuplicateDays: 1}); err != nil || got != want {
 			t.Fatalf("pass = %+v, %v; want %+v", got, err, want)
 		}
 		for _, id := range gone {
@@ -176,7 +193,7 @@ func TestRetentionKeepsUnfinishedWork(t *testing.T) {
 		// Kept: queued (attempt, event), calling (attempt, event, its pending
 		// delivery), racing (attempt, event), recent (attempt, event, delivery
 		// and its POST), the pending event delivery.
-		if got, want := rows(t, s), "messages=4 attempts=4 message_events=4 deliveries=3 delivery_attempts=1 jobs=0 inbound_messages=1 "; got != want {
+		if got, want := rows(t, s), "messages=4 attempts=4 message_events=4 deliveries=3 delivery_attempts=1 jobs=0 inbound_messages=1 inbound_duplicates=1 "; got != want {
 			t.Errorf("rows after the pass:\n got %s\nwant %s", got, want)
 		}
 	})
@@ -214,7 +231,7 @@ func TestRetentionBatchIsBounded(t *testing.T) {
 			}
 			after = r.Last
 		}
-		if got, want := rows(t, s), "messages=2 attempts=2 message_events=2 deliveries=1 delivery_attempts=0 jobs=0 inbound_messages=0 "; got != want {
+		if got, want := rows(t, s), "messages=2 attempts=2 message_events=2 deliveries=1 delivery_attempts=0 jobs=0 inbound_messages=0 inbound_duplicates=0 "; got != want {
 			t.Errorf("rows: got %s, want %s", got, want)
 		}
 	})
@@ -250,7 +267,7 @@ func TestRetentionTwoStores(t *testing.T) {
 		if errs[0] != nil || errs[1] != nil || counts[0].Messages+counts[1].Messages != n {
 			t.Fatalf("passes = %+v, %v; want %d messages between them", counts, errs, n)
 		}
-		if got, want := rows(t, a), "messages=0 attempts=0 message_events=0 deliveries=0 delivery_attempts=0 jobs=0 inbound_messages=0 "; got != want {
+		if got, want := rows(t, a), "messages=0 attempts=0 message_events=0 deliveries=0 delivery_attempts=0 jobs=0 inbound_messages=0 inbound_duplicates=0 "; got != want {
 			t.Errorf("rows: got %s, want %s", got, want)
 		}
 		for range 2 {
