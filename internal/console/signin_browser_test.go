@@ -47,4 +47,27 @@ func TestBrowserSandboxDemo(t *testing.T) {
 	if n := browser.Get(tab, chromedp.Evaluate[int](`document.querySelectorAll('nav a[href="/console/phone"]').length`)); n != 1 {
 		t.Fatal("the sandbox's navigation has no Phone page")
 	}
+	// Every page an admin has in the sandbox (twelve links) stays in sight
+	// on a laptop's window and a narrow one: the links wrap rather than
+	// scroll out of the header, and the overview's tiles (the queue's table
+	// by kind is the widest) do not cut off their content.
+	for _, width := range []int64{1280, 1024, 700} {
+		tab.Run(chromedp.EmulateViewport(width, 800))
+		tab.Go("/console/")
+		tab.Run(chromedp.WaitVisible(`#live`))
+		clipped := browser.Get(tab, chromedp.Evaluate[[]string](`(() => {
+			const nav = document.querySelector('nav.main').getBoundingClientRect();
+			const out = [...document.querySelectorAll('nav.main a')].filter(a => {
+				const r = a.getBoundingClientRect();
+				return r.left < nav.left - 0.5 || r.right > nav.right + 0.5 || r.right > window.innerWidth;
+			}).map(a => 'link ' + a.textContent);
+			for (const card of document.querySelectorAll('#live .tiles .card')) {
+				if (card.scrollWidth > card.clientWidth) out.push('tile ' + card.querySelector('h2').textContent);
+			}
+			return out;
+		})()`))
+		if len(clipped) > 0 {
+			t.Errorf("at %d px wide, cut off: %v", width, clipped)
+		}
+	}
 }
