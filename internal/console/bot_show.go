@@ -70,7 +70,9 @@ func (c *Console) renderBot(w http.ResponseWriter, r *http.Request, status int, 
 		}
 	}
 	if b.WhatsApp != nil {
-		if d.Tier, err = c.store.WhatsAppTier(ctx, id); err != nil {
+		// Read-only, as the overview reads it: viewing a page takes no lock on
+		// the number its sends contend for.
+		if d.Tier, _, err = c.store.ReadWhatsAppTier(ctx, id); err != nil {
 			c.fail(w, r, err)
 			return
 		}

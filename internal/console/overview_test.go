@@ -13,9 +13,10 @@ import (
 	"github.com/botgate/botgate/internal/store/storetest"
 )
 
-// The overview shows a WhatsApp number's pace beside its tier, and reads the
-// tier without writing: an upgrade earned shows, and stays unsaved until
-// the admin API's tier read (a write) applies it.
+// The overview shows a WhatsApp number's pace beside its tier, and it and
+// the bot's page read the tier without writing (or locking the number its
+// sends contend for): an upgrade earned shows, and stays unsaved until the
+// admin API's tier read (a write) applies it.
 func TestOverviewWhatsApp(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		e := harness.Start(t, db, harness.Options{})
@@ -46,6 +47,12 @@ func TestOverviewWhatsApp(t *testing.T) {
 			`<dd class="wa-pace">4 requests/s (burst 8) · 2 new users/s</dd>`, `<dt>Booked ahead</dt><dd class="wa-booked">`)
 		if gotTier, gotChecked := row(); gotTier != tier || gotChecked != checked {
 			t.Errorf("the overview wrote the number's row: tier %d→%d, upgrade checked %d→%d", tier, gotTier, checked, gotChecked)
+		}
+		// The bot's page reads it the same way.
+		page = html.UnescapeString(admin.get("/console/bots/"+e.BotID, http.StatusOK))
+		mustContain(t, page, "bot page", "<dt>Today</dt><dd>tier 2: 1 reached of 10, 0 held for queued sends</dd>")
+		if gotTier, gotChecked := row(); gotTier != tier || gotChecked != checked {
+			t.Errorf("the bot page wrote the number's row: tier %d→%d, upgrade checked %d→%d", tier, gotTier, checked, gotChecked)
 		}
 		e.Admin(http.MethodGet, "/admin/v1/bots/"+e.BotID+"/whatsapp", nil, http.StatusOK, nil)
 		if tier, _ := row(); tier != 2 {

@@ -452,9 +452,10 @@ type WATier struct {
 }
 
 // WhatsAppTier reads a number's tier, first applying any upgrade it earned.
+// It locks the number, as its sends do, so it runs alone (WriteAlone).
 func (s *Store) WhatsAppTier(ctx context.Context, botID string) (*WATier, error) {
 	var t WATier
-	err := s.Write(ctx, func(tx *Tx) error {
+	err := s.WriteAlone(ctx, false, func(tx *Tx) error {
 		n, err := tx.lockNumber(botID)
 		if err != nil {
 			return err
