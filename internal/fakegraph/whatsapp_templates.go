@@ -14,8 +14,9 @@ import (
 // (GRAPH-FACTS "WhatsApp message templates"): listed in pages, created
 // PENDING and reviewed after TemplateReview (rejected when the name
 // contains "reject"), deleted by name; the review and later status changes
-// reach botgate as message_template_status_update webhooks. Sends of a
-// template are checked against them once the account has any.
+// reach botgate as message_template_status_update webhooks, quality ratings
+// as message_template_quality_update. Sends of a template are checked
+// against them once the account has any.
 
 // WATemplate is a template of the fake's: Graph's listing shape.
 type WATemplate struct {
@@ -27,6 +28,12 @@ type WATemplate struct {
 	ParameterFormat string           `json:"parameter_format,omitempty"`
 	Components      []map[string]any `json:"components"`
 	RejectedReason  string           `json:"rejected_reason,omitempty"`
+	QualityScore    *WAQuality       `json:"quality_score,omitempty"`
+}
+
+// WAQuality is a template's quality rating: GREEN, YELLOW, RED or UNKNOWN.
+type WAQuality struct {
+	Score string `json:"score"`
 }
 
 // WABAID is the WhatsApp Business Account the fake says owns a number.
@@ -74,12 +81,44 @@ func (s *Server) templateEvent(waba, name, language, status, reason string) (Web
 	n, _ := strconv.ParseInt(id, 10, 64)
 	value := object{{"event", status}, {"message_template_id", n}, {"message_template_name", name},
 		{"message_template_language", language}, {"reason", reason}}
-	change := object{{"value", value}, {"field", "message_template_status_update"}}
-	entry := object{{"id", waba}, {"time", s.now().Unix()}, {"changes", []object{change}}}
-	body := s.encodeWebhook(object{{"object", "whatsapp_business_account"}, {"entry", []object{entry}}})
+	body := s.templateChangeLocked(waba, "message_template_status_update", value)
 	target := s.whatsAppHook
 	s.mu.Unlock()
 	return s.post(target, "whatsapp", body, id)
+}
+
+// SetWATemplateQuality rates a template, as Meta does from how its
+// recipients react, and tells botgate with the quality webhook; the
+// listing shows the rating from then on.
+func (s *Server) SetWATemplateQuality(phoneNumberID, name, language, score string) (Webhook, error) {
+	waba := wabaID(phoneNumberID)
+	s.mu.Lock()
+	var id string
+	previous := "UNKNOWN"
+	for i, t := range s.waTemplates[waba] {
+		if t.Name == name && t.Language == language {
+			if t.QualityScore != nil {
+				previous = t.QualityScore.Score
+			}
+			s.waTemplates[waba][i].QualityScore = &WAQuality{Score: score}
+			id = t.ID
+		}
+	}
+	n, _ := strconv.ParseInt(id, 10, 64)
+	value := object{{"previous_quality_score", previous}, {"new_quality_score", score}, {"message_template_id", n},
+		{"message_template_name", name}, {"message_template_language", language}}
+	body := s.templateChangeLocked(waba, "message_template_quality_update", value)
+	target := s.whatsAppHook
+	s.mu.Unlock()
+	return s.post(target, "whatsapp", body, id)
+}
+
+// templateChangeLocked is the account's webhook body telling of one
+// change to one of its templates.
+func (s *Server) templateChangeLocked(waba, field string, value object) []byte {
+	change := object{{"value", value}, {"field", field}}
+	entry := object{{"id", waba}, {"time", s.now().Unix()}, {"changes", []object{change}}}
+	return s.encodeWebhook(object{{"object", "whatsapp_business_account"}, {"entry", []object{entry}}})
 }
 
 // wabaForLocked is the account a call names, when the token belongs to

@@ -140,6 +140,41 @@ func TestTemplateStatusWebhooks(t *testing.T) {
 	})
 }
 
+// TestTemplateQualityWebhook: Meta's quality rating of a template
+// (message_template_quality_update) reaches the copy, leaving its status as
+// it is, and a later sync from Graph's listing keeps it.
+func TestTemplateQualityWebhook(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		env := withTemplates(t, db, harness.Options{})
+		ctx := context.Background()
+		waba := fakegraph.WABAID(harness.WANumberID)
+		env.Admin(http.MethodPost, "/admin/v1/bots/"+env.BotID+"/whatsapp/templates/sync", nil, http.StatusOK, nil)
+		copyOf := func() (status, quality string) {
+			d, err := env.Server.Store.GetTemplate(ctx, waba, "order_update", "en_US")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d.Status, d.Quality
+		}
+		if status, quality := copyOf(); status != "APPROVED" || quality != "" {
+			t.Fatalf("synced copy: %s, quality %q; want APPROVED, none yet", status, quality)
+		}
+		for _, score := range []string{"YELLOW", "RED"} {
+			hook, err := env.Fake.SetWATemplateQuality(harness.WANumberID, "order_update", "en_US", score)
+			if err != nil || hook.Status != 200 {
+				t.Fatalf("quality webhook %s: %+v %v", score, hook, err)
+			}
+			if status, quality := copyOf(); status != "APPROVED" || quality != score {
+				t.Fatalf("after the %s rating: %s, quality %q", score, status, quality)
+			}
+		}
+		env.Admin(http.MethodPost, "/admin/v1/bots/"+env.BotID+"/whatsapp/templates/sync", nil, http.StatusOK, nil)
+		if status, quality := copyOf(); status != "APPROVED" || quality != "RED" {
+			t.Fatalf("synced again: %s, quality %q; want APPROVED, RED", status, quality)
+		}
+	})
+}
+
 // TestMarketingStopped: WhatsApp's 131050 fails a marketing send for good,
 // with its reason, and marks the user: the next marketing template to them
 // is refused before Graph, while a utility template still goes.
