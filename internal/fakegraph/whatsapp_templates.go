@@ -66,59 +66,55 @@ func (s *Server) SetWATemplateStatus(phoneNumberID, name, language, status, reas
 }
 
 func (s *Server) templateEvent(waba, name, language, status, reason string) (Webhook, error) {
-	s.mu.Lock()
-	var id string
-	for i, t := range s.waTemplates[waba] {
-		if t.Name == name && t.Language == language {
-			s.waTemplates[waba][i].Status = status
-			s.waTemplates[waba][i].RejectedReason = reason
-			id = t.ID
-		}
+	said := reason
+	if said == "" {
+		said = "NONE"
 	}
-	if reason == "" {
-		reason = "NONE"
-	}
-	n, _ := strconv.ParseInt(id, 10, 64)
-	value := object{{"event", status}, {"message_template_id", n}, {"message_template_name", name},
-		{"message_template_language", language}, {"reason", reason}}
-	body := s.templateChangeLocked(waba, "message_template_status_update", value)
-	target := s.whatsAppHook
-	s.mu.Unlock()
-	return s.post(target, "whatsapp", body, id)
+	return s.changeTemplate(waba, name, language, "message_template_status_update",
+		func(t *WATemplate) { t.Status, t.RejectedReason = status, reason },
+		func(id int64) object {
+			return object{{"event", status}, {"message_template_id", id}, {"message_template_name", name},
+				{"message_template_language", language}, {"reason", said}}
+		})
 }
 
 // SetWATemplateQuality rates a template, as Meta does from how its
 // recipients react, and tells botgate with the quality webhook; the
 // listing shows the rating from then on.
 func (s *Server) SetWATemplateQuality(phoneNumberID, name, language, score string) (Webhook, error) {
-	waba := wabaID(phoneNumberID)
-	s.mu.Lock()
-	var id string
 	previous := "UNKNOWN"
-	for i, t := range s.waTemplates[waba] {
-		if t.Name == name && t.Language == language {
+	return s.changeTemplate(wabaID(phoneNumberID), name, language, "message_template_quality_update",
+		func(t *WATemplate) {
 			if t.QualityScore != nil {
 				previous = t.QualityScore.Score
 			}
-			s.waTemplates[waba][i].QualityScore = &WAQuality{Score: score}
+			t.QualityScore = &WAQuality{Score: score}
+		},
+		func(id int64) object {
+			return object{{"previous_quality_score", previous}, {"new_quality_score", score}, {"message_template_id", id},
+				{"message_template_name", name}, {"message_template_language", language}}
+		})
+}
+
+// changeTemplate edits the account's template (name, language), if it has
+// it, and tells botgate with a webhook of field, its value made with the
+// template's id (0 for a template the account lacks).
+func (s *Server) changeTemplate(waba, name, language, field string, edit func(*WATemplate), value func(id int64) object) (Webhook, error) {
+	s.mu.Lock()
+	var id string
+	for i, t := range s.waTemplates[waba] {
+		if t.Name == name && t.Language == language {
+			edit(&s.waTemplates[waba][i])
 			id = t.ID
 		}
 	}
 	n, _ := strconv.ParseInt(id, 10, 64)
-	value := object{{"previous_quality_score", previous}, {"new_quality_score", score}, {"message_template_id", n},
-		{"message_template_name", name}, {"message_template_language", language}}
-	body := s.templateChangeLocked(waba, "message_template_quality_update", value)
+	change := object{{"value", value(n)}, {"field", field}}
+	entry := object{{"id", waba}, {"time", s.now().Unix()}, {"changes", []object{change}}}
+	body := s.encodeWebhook(object{{"object", "whatsapp_business_account"}, {"entry", []object{entry}}})
 	target := s.whatsAppHook
 	s.mu.Unlock()
 	return s.post(target, "whatsapp", body, id)
-}
-
-// templateChangeLocked is the account's webhook body telling of one
-// change to one of its templates.
-func (s *Server) templateChangeLocked(waba, field string, value object) []byte {
-	change := object{{"value", value}, {"field", field}}
-	entry := object{{"id", waba}, {"time", s.now().Unix()}, {"changes", []object{change}}}
-	return s.encodeWebhook(object{{"object", "whatsapp_business_account"}, {"entry", []object{entry}}})
 }
 
 // wabaForLocked is the account a call names, when the token belongs to
