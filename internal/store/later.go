@@ -18,8 +18,9 @@ import (
 // PostgreSQL runs a statement's WITH clauses on the statement's snapshot,
 // so the statement does not see the rows they insert; a held INSERT
 // therefore never rides in a statement that names its table, nor in a
-// query (nor in front of WITH clauses of the statement's own), and whatever is still held when the operation ends is sent then,
-// so an operation's failure is its own.
+// query, nor in front of a statement's own WITH clauses. Whatever is still
+// held when the operation ends is sent then, so an operation's failure is
+// its own.
 
 // laterInsert is an INSERT held for the operation's next statement.
 type laterInsert struct {
