@@ -83,7 +83,10 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 	var job queue.Job
 	write := s.Store.Write
 	if req.Sync {
-		write = s.Store.WriteUrgent // a caller is waiting on it
+		// A caller is waiting on it, and is answered only after a later
+		// commit (the send's result, or SyncMessage below), whose wait for
+		// the disk covers this one.
+		write = s.Store.WriteUnsynced
 	}
 	// An async message is claimed by this process as it is accepted when
 	// its send workers have room, and handed to them: no claim statement,
@@ -146,6 +149,13 @@ func (s *Service) Send(ctx context.Context, bot *core.Bot, req *core.SendRequest
 	work, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
 	defer cancel()
 	m, err = s.Dispatch.SendNow(work, bot, m, job, deadline)
+	if err == nil && m.Status == core.StatusAccepted {
+		// The send went back to the queue without a record of its own:
+		// the accept must reach the disk before the caller hears of it.
+		if err := s.Store.SyncMessage(work, m.ID); err != nil {
+			return nil, err
+		}
+	}
 	if err == nil && m.Status == core.StatusFailed && m.Error != nil {
 		logs.SetError(ctx, string(m.Error.Kind)) // the caller is answered with it
 	}

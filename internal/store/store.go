@@ -79,6 +79,7 @@ type Store struct {
 
 	stopCheckpoints chan struct{} // SQLite only
 	walFrameLimit   int64         // SQLite: WAL frames past which a checkpoint truncates the WAL
+	sqliteFull      bool          // SQLite at synchronous=FULL: commits wait for the fsync (but see WriteUnsynced)
 	checkpoints     sync.WaitGroup
 }
 
@@ -215,6 +216,7 @@ func (s *Store) openSQLite(path, syncMode string) error {
 	r.SetMaxOpenConns(readers)
 	r.SetMaxIdleConns(readers)
 	s.read, s.write, s.dialect, s.writers = r, w, sqliteDialect, sqliteDialect.writers
+	s.sqliteFull = syncMode == "full"
 	// The writer creates the file and switches it to WAL before readers open it.
 	if err := w.Ping(); err != nil {
 		return err

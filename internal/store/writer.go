@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -117,6 +118,8 @@ type op struct {
 	fn     func(*Tx) error
 	done   chan error
 	urgent bool
+	// unsynced: the commit need not wait for the disk (WriteUnsynced).
+	unsynced bool
 }
 
 type writer struct {
@@ -167,6 +170,34 @@ func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 // queued work.
 func (s *Store) WriteUrgent(ctx context.Context, fn func(*Tx) error) error {
 	return diskFull(s.writer.submit(ctx, &op{ctx: ctx, fn: fn, done: make(chan error, 1), urgent: true}, s.writer.urgent))
+}
+
+// WriteUnsynced is WriteUrgent for a record that nobody outside learns of
+// until a later commit of its caller's: a sync send's accept, whose caller
+// is answered only once the send's result has committed. On SQLite at
+// synchronous=FULL, a transaction it begins commits without the fsync and
+// takes in no other work; joining a running transaction, it commits with
+// that one. Any later commit's fsync covers it: the WAL is one file written
+// in order. A crash of the machine before then can lose it, as it can lose
+// a send in flight; its caller has been answered nothing. On PostgreSQL it
+// is WriteUrgent: saying so for one transaction (SET LOCAL) costs a round
+// trip, which loses more than the WAL flush saves once the database is a
+// millisecond away (docs/benchmarks.md).
+func (s *Store) WriteUnsynced(ctx context.Context, fn func(*Tx) error) error {
+	return diskFull(s.writer.submit(ctx, &op{ctx: ctx, fn: fn, done: make(chan error, 1), urgent: true, unsynced: true}, s.writer.urgent))
+}
+
+// SyncMessage moves a message's updated_at forward and waits for that
+// commit to reach the disk, and with it everything committed before: for
+// a caller of WriteUnsynced about to answer without having written a later
+// record itself. The value must change: SQLite writes no page for a row
+// rewritten as it was, and a commit that wrote nothing syncs nothing.
+func (s *Store) SyncMessage(ctx context.Context, messageID string) error {
+	return s.WriteUrgent(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(`UPDATE messages SET updated_at = CASE WHEN updated_at < $2 THEN $2 ELSE updated_at + 1 END
+			WHERE id = $1`, messageID, ms(tx.Now()))
+		return err
+	})
 }
 
 // WriteAlone runs fn in a transaction of its own, for work that locks a row
@@ -279,6 +310,9 @@ type batch struct {
 	results []error
 	// urgentSince is when the first urgent operation joined; zero if none has.
 	urgentSince time.Time
+	// unsynced: the batch began with an unsynced operation on SQLite at
+	// FULL, so it commits without the fsync and takes in nothing else.
+	unsynced bool
 	// tried: the batch ran once. A batch run again (after a failure or a
 	// deadlock) takes in nothing more, so a retry does not grow into a
 	// longer transaction that meets the same conflicts.
@@ -300,7 +334,7 @@ func (b *batch) add(o *op) {
 // urgentWait; while nothing urgent is in the batch, a small one waits up to
 // batchWait from began for company.
 func (w *writer) more(b *batch, began time.Time) *op {
-	if len(b.ops) >= maxBatch {
+	if len(b.ops) >= maxBatch || b.unsynced {
 		return nil
 	}
 	select {
@@ -347,7 +381,7 @@ const maxTransientRetries = 8
 // commit runs first and whatever joins it in one transaction, and tells
 // each caller its operation's result.
 func (w *writer) commit(first *op) {
-	b := &batch{}
+	b := &batch{unsynced: first.unsynced && w.s.sqliteFull}
 	b.add(first)
 	var hooks []func()
 	var err error
@@ -398,10 +432,11 @@ func (w *writer) runOnce(b *batch) ([]func(), int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	began := time.Now()
-	sqlTx, err := w.s.write.BeginTx(ctx, nil)
+	sqlTx, end, err := w.begin(ctx, b.unsynced)
 	if err != nil {
 		return nil, -1, fmt.Errorf("store: begin: %w", err)
 	}
+	defer end()
 	// Times are kept to the millisecond, so a write's values equal what a read returns.
 	t := &Tx{ctx: ctx, tx: sqlTx, s: w.s, now: w.s.now().UTC().Truncate(time.Millisecond)}
 	// Which operations this run tries: those that have not failed (nor
@@ -454,6 +489,39 @@ func (w *writer) runOnce(b *batch) ([]func(), int, error) {
 	}
 	w.txTime.Observe(time.Since(began).Seconds())
 	return t.hooks, -1, nil
+}
+
+// begin starts a batch's transaction; end runs after it commits or rolls
+// back. An unsynced batch (SQLite only) commits without the fsync: the
+// synchronous setting may not change inside a transaction, so the writer's
+// connection runs at NORMAL for it and end puts FULL back.
+func (w *writer) begin(ctx context.Context, unsynced bool) (*sql.Tx, func(), error) {
+	nothing := func() {}
+	if !unsynced {
+		tx, err := w.s.write.BeginTx(ctx, nil)
+		return tx, nothing, err
+	}
+	conn, err := w.s.write.Conn(ctx)
+	if err != nil {
+		return nil, nothing, err
+	}
+	end := func() {
+		if _, err := conn.ExecContext(context.Background(), `PRAGMA synchronous = FULL`); err != nil {
+			// Never left at NORMAL: the pool opens a new connection.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		_ = conn.Close()
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
+		end()
+		return nil, nothing, err
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		end()
+		return nil, nothing, err
+	}
+	return tx, end, nil
 }
 
 // run calls fn, turning a panic into an error so one bad operation cannot

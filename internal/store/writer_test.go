@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/botgate/botgate/internal/core"
 	"github.com/botgate/botgate/internal/store"
 	"github.com/botgate/botgate/internal/store/storetest"
 )
@@ -65,6 +66,139 @@ func TestUrgentJoinsRunningTransaction(t *testing.T) {
 		defer mu.Unlock()
 		if !running[got.tx] {
 			t.Fatalf("the urgent write ran in a transaction of its own, not in one of the %d running", len(running))
+		}
+	})
+}
+
+// TestUnsyncedWriteCommitsAlone: on SQLite a transaction begun by
+// WriteUnsynced commits without the fsync (synchronous=NORMAL) and takes in
+// no other work, not even urgent work, which must wait for the disk; the
+// next transaction waits for the disk again; and an unsynced write that
+// joins a running transaction commits with it, waiting for the disk. On
+// PostgreSQL every transaction waits for the WAL flush.
+func TestUnsyncedWriteCommitsAlone(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		s := db.Open(t, store.Options{})
+		ctx := context.Background()
+		durability := func(tx *store.Tx) string {
+			query := `PRAGMA synchronous` // 1 NORMAL, 2 FULL
+			if tx.Dialect() == "postgres" {
+				query = `SHOW synchronous_commit`
+			}
+			var v string
+			if err := tx.QueryRow(query).Scan(&v); err != nil {
+				t.Error(err)
+			}
+			return v
+		}
+		unsynced, synced := "1", "2"
+		if db.Kind == "postgres" {
+			unsynced, synced = "on", "on"
+		}
+		type seen struct {
+			tx      *store.Tx
+			setting string
+		}
+		// run writes with write, reporting the transaction it ran in; with
+		// a release channel, it stays inside until that closes.
+		run := func(write func(context.Context, func(*store.Tx) error) error, release <-chan struct{}) (<-chan seen, <-chan error) {
+			got, errc := make(chan seen, 1), make(chan error, 1)
+			go func() {
+				errc <- write(ctx, func(tx *store.Tx) error {
+					got <- seen{tx, durability(tx)}
+					if release != nil {
+						<-release
+					}
+					return nil
+				})
+			}()
+			return got, errc
+		}
+		// release lets the held write end once the urgent one waits.
+		release := func(held chan struct{}) {
+			if store.Writers(s) == 1 {
+				for store.UrgentWaiting(s) == 0 {
+					time.Sleep(time.Millisecond)
+				}
+			}
+			close(held)
+		}
+		must := func(err error) {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		held := make(chan struct{})
+		firstC, firstErr := run(s.WriteUnsynced, held)
+		first := <-firstC
+		// Urgent, such as a send's result: urgent work joins a running
+		// transaction whenever it arrives, but not this one.
+		secondC, secondErr := run(s.WriteUrgent, nil)
+		release(held)
+		must(<-firstErr)
+		must(<-secondErr)
+		second := <-secondC
+		if first.setting != unsynced {
+			t.Errorf("the unsynced transaction ran with %q, want %q", first.setting, unsynced)
+		}
+		if second.tx == first.tx {
+			t.Error("an urgent write joined the unsynced transaction")
+		}
+		if second.setting != synced {
+			t.Errorf("the write after it ran with %q, want %q", second.setting, synced)
+		}
+
+		// Joining a running transaction, it commits with it, synced.
+		held = make(chan struct{})
+		hostC, hostErr := run(s.Write, held)
+		host := <-hostC
+		joinedC, joinedErr := run(s.WriteUnsynced, nil)
+		release(held)
+		must(<-hostErr)
+		must(<-joinedErr)
+		j := <-joinedC
+		switch {
+		case j.tx == host.tx:
+			if j.setting != synced {
+				t.Errorf("the shared transaction ran with %q, want %q", j.setting, synced)
+			}
+		case store.Writers(s) == 1:
+			t.Error("the unsynced write did not join the running transaction")
+		case j.setting != unsynced:
+			// PostgreSQL: another writer was free and began it.
+			// (unsynced is "on" there: WriteUnsynced is WriteUrgent.)
+			t.Errorf("the unsynced write began a transaction that ran with %q, want %q", j.setting, unsynced)
+		}
+	})
+}
+
+// TestSyncMessageWrites: SyncMessage changes the message's row each time,
+// even within one millisecond, so its commit has a page to write and an
+// fsync to wait for (a row rewritten as it was writes nothing on SQLite).
+func TestSyncMessageWrites(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		clock := storetest.NewClock(time.Date(2026, 12, 5, 11, 0, 0, 0, time.UTC))
+		s := db.Open(t, store.Options{Now: clock.Now})
+		ctx := context.Background()
+		id := seedMessage(t, s, "sync-1", core.StatusAccepted, "")
+		m, err := s.GetMessage(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := m.UpdatedAt
+		for range 2 { // the clock stands still: the second must still move it
+			if err := s.SyncMessage(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			m, err := s.GetMessage(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !m.UpdatedAt.After(last) {
+				t.Fatalf("updated_at %v after SyncMessage, not after %v", m.UpdatedAt, last)
+			}
+			last = m.UpdatedAt
 		}
 	})
 }
