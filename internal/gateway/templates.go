@@ -36,11 +36,14 @@ func (s *Service) SyncTemplates(ctx context.Context, bot *core.Bot) ([]store.Tem
 	}
 	s.syncs.last[ch.WABAID] = time.Now()
 	s.syncs.mu.Unlock()
+	// On the store's clock, as the copy's own times are: what was written
+	// to the copy from now on is newer than the listing.
+	listedAt := s.Store.Now()
 	defs, err := s.Dispatch.Graph.ListTemplates(ctx, ch.AccessToken, ch.WABAID)
 	if err != nil {
 		return nil, 0, core.Errorf(core.KindUnavailable, "WhatsApp's template list could not be read: %v", err)
 	}
-	changes, err := s.Store.ReplaceTemplates(ctx, ch.WABAID, defs)
+	changes, err := s.Store.ReplaceTemplates(ctx, ch.WABAID, defs, listedAt)
 	if err == nil && s.TemplatesChanged != nil {
 		s.TemplatesChanged(ctx, bot, changes)
 	}

@@ -79,7 +79,7 @@ type Store struct {
 
 	stopCheckpoints chan struct{} // SQLite only
 	walFrameLimit   int64         // SQLite: WAL frames past which a checkpoint truncates the WAL
-	sqliteFull      bool          // SQLite at synchronous=FULL: commits wait for the fsync (but see WriteUnsynced)
+	sqliteFull      bool          // SQLite at synchronous=FULL: commits wait for the fsync (except WriteUnsynced's)
 	checkpoints     sync.WaitGroup
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/botgate/botgate/internal/core"
 )
@@ -107,39 +108,54 @@ func (s *Store) TemplatePage(ctx context.Context, f TemplateFilter) (TemplatePag
 	return out, rows.Err()
 }
 
-// ReplaceTemplates makes the copy what Graph listed: every template put,
-// those no longer listed removed. It returns the templates whose status
-// changed since the copy was last made.
-func (s *Store) ReplaceTemplates(ctx context.Context, wabaID string, defs []core.WATemplateDef) ([]TemplateChange, error) {
+// ReplaceTemplates makes the copy what Graph listed at listedAt (read
+// from the store's clock before the listing was asked for): every template
+// put, those no longer listed removed. A copy written after listedAt (a
+// template just created, a review's webhook) is newer than the listing and
+// is left as it is. It returns the templates whose status changed since
+// the copy was last made.
+func (s *Store) ReplaceTemplates(ctx context.Context, wabaID string, defs []core.WATemplateDef, listedAt time.Time) ([]TemplateChange, error) {
 	var changes []TemplateChange
 	err := s.Write(ctx, func(tx *Tx) error {
 		changes = nil
-		old := map[[2]string]string{}
-		rows, err := tx.Query(`SELECT name, language, status FROM wa_templates WHERE waba_id = $1`, wabaID)
+		type copied struct {
+			status string
+			newer  bool
+		}
+		old := map[[2]string]copied{}
+		rows, err := tx.Query(`SELECT name, language, status, updated_at FROM wa_templates WHERE waba_id = $1`, wabaID)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
 			var n, l, st string
-			if err := rows.Scan(&n, &l, &st); err != nil {
+			var updated int64
+			if err := rows.Scan(&n, &l, &st, &updated); err != nil {
 				rows.Close()
 				return err
 			}
-			old[[2]string{n, l}] = st
+			old[[2]string{n, l}] = copied{st, updated >= ms(listedAt)}
 		}
 		rows.Close()
 		for i := range defs {
 			d := &defs[i]
 			key := [2]string{d.Name, d.Language}
-			if was, ok := old[key]; ok && was != d.Status {
-				changes = append(changes, TemplateChange{Name: d.Name, Language: d.Language, From: was, To: d.Status, Reason: d.Reason})
-			}
+			was, ok := old[key]
 			delete(old, key)
+			if was.newer {
+				continue
+			}
+			if ok && was.status != d.Status {
+				changes = append(changes, TemplateChange{Name: d.Name, Language: d.Language, From: was.status, To: d.Status, Reason: d.Reason})
+			}
 			if err := tx.putTemplate(wabaID, d); err != nil {
 				return err
 			}
 		}
-		for key := range old {
+		for key, was := range old {
+			if was.newer {
+				continue
+			}
 			if _, err := tx.Exec(`DELETE FROM wa_templates WHERE waba_id = $1 AND name = $2 AND language = $3`, wabaID, key[0], key[1]); err != nil {
 				return err
 			}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -39,7 +38,7 @@ const urgentWait = time.Millisecond
 // Its methods use the transaction's own context, so they take none.
 type Tx struct {
 	ctx   context.Context
-	tx    *sql.Tx
+	tx    queries
 	s     *Store
 	now   time.Time
 	hooks []func()
@@ -70,26 +69,39 @@ func (t *Tx) Exec(query string, args ...any) (sql.Result, error) {
 }
 
 func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
-	if st := t.s.writeStmts.get(t.ctx, query); st != nil {
-		return t.tx.StmtContext(t.ctx, st).ExecContext(t.ctx, args...)
+	if st := t.stmt(query); st != nil {
+		return st.ExecContext(t.ctx, args...)
 	}
 	return t.tx.ExecContext(t.ctx, query, args...)
+}
+
+// stmt returns query's prepared statement in the transaction, or nil to
+// run the text (PostgreSQL: pgx keeps its own prepared statements).
+func (t *Tx) stmt(query string) *sql.Stmt {
+	tx, ok := t.tx.(*sql.Tx)
+	if !ok {
+		return nil
+	}
+	if st := t.s.writeStmts.get(t.ctx, query); st != nil {
+		return tx.StmtContext(t.ctx, st)
+	}
+	return nil
 }
 
 func (t *Tx) Query(query string, args ...any) (*sql.Rows, error) {
 	if err := t.flushLater(); err != nil {
 		return nil, err
 	}
-	if st := t.s.writeStmts.get(t.ctx, query); st != nil {
-		return t.tx.StmtContext(t.ctx, st).QueryContext(t.ctx, args...)
+	if st := t.stmt(query); st != nil {
+		return st.QueryContext(t.ctx, args...)
 	}
 	return t.tx.QueryContext(t.ctx, query, args...)
 }
 
 func (t *Tx) QueryRow(query string, args ...any) *sql.Row {
 	_ = t.flushLater() // its error is the operation's (run)
-	if st := t.s.writeStmts.get(t.ctx, query); st != nil {
-		return t.tx.StmtContext(t.ctx, st).QueryRowContext(t.ctx, args...)
+	if st := t.stmt(query); st != nil {
+		return st.QueryRowContext(t.ctx, args...)
 	}
 	return t.tx.QueryRowContext(t.ctx, query, args...)
 }
@@ -174,15 +186,13 @@ func (s *Store) WriteUrgent(ctx context.Context, fn func(*Tx) error) error {
 
 // WriteUnsynced is WriteUrgent for a record that nobody outside learns of
 // until a later commit of its caller's: a sync send's accept, whose caller
-// is answered only once the send's result has committed. On SQLite at
-// synchronous=FULL, a transaction it begins commits without the fsync and
-// takes in no other work; joining a running transaction, it commits with
-// that one. Any later commit's fsync covers it: the WAL is one file written
-// in order. A crash of the machine before then can lose it, as it can lose
-// a send in flight; its caller has been answered nothing. On PostgreSQL it
-// is WriteUrgent: saying so for one transaction (SET LOCAL) costs a round
-// trip, which loses more than the WAL flush saves once the database is a
-// millisecond away (docs/benchmarks.md).
+// is answered only once the send's result has committed. A transaction it
+// begins commits without waiting for the disk (SQLite's fsync, PostgreSQL's
+// WAL flush) and takes in no other work; joining a running transaction, it
+// commits with that one. Any later commit's wait for the disk covers it:
+// each database writes one log, in order. A crash of the machine (or of
+// PostgreSQL) before then can lose it, as it can lose a send in flight; its
+// caller has been answered nothing.
 func (s *Store) WriteUnsynced(ctx context.Context, fn func(*Tx) error) error {
 	return diskFull(s.writer.submit(ctx, &op{ctx: ctx, fn: fn, done: make(chan error, 1), urgent: true, unsynced: true}, s.writer.urgent))
 }
@@ -310,8 +320,8 @@ type batch struct {
 	results []error
 	// urgentSince is when the first urgent operation joined; zero if none has.
 	urgentSince time.Time
-	// unsynced: the batch began with an unsynced operation on SQLite at
-	// FULL, so it commits without the fsync and takes in nothing else.
+	// unsynced: the batch began with an unsynced operation, so it commits
+	// without waiting for the disk and takes in nothing else.
 	unsynced bool
 	// tried: the batch ran once. A batch run again (after a failure or a
 	// deadlock) takes in nothing more, so a retry does not grow into a
@@ -381,7 +391,7 @@ const maxTransientRetries = 8
 // commit runs first and whatever joins it in one transaction, and tells
 // each caller its operation's result.
 func (w *writer) commit(first *op) {
-	b := &batch{unsynced: first.unsynced && w.s.sqliteFull}
+	b := &batch{unsynced: first.unsynced && (w.s.sqliteFull || w.s.dialect.name == postgresDialect.name)}
 	b.add(first)
 	var hooks []func()
 	var err error
@@ -432,13 +442,13 @@ func (w *writer) runOnce(b *batch) ([]func(), int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	began := time.Now()
-	sqlTx, end, err := w.begin(ctx, b.unsynced)
+	txn, err := w.begin(ctx, b.unsynced)
 	if err != nil {
 		return nil, -1, fmt.Errorf("store: begin: %w", err)
 	}
-	defer end()
+	defer txn.end()
 	// Times are kept to the millisecond, so a write's values equal what a read returns.
-	t := &Tx{ctx: ctx, tx: sqlTx, s: w.s, now: w.s.now().UTC().Truncate(time.Millisecond)}
+	t := &Tx{ctx: ctx, tx: txn.q, s: w.s, now: w.s.now().UTC().Truncate(time.Millisecond)}
 	// Which operations this run tries: those that have not failed (nor
 	// been given up by their callers), decided before any of them runs.
 	pending := make([]int, 0, len(b.ops))
@@ -468,7 +478,7 @@ func (w *writer) runOnce(b *batch) ([]func(), int, error) {
 		i := pending[k]
 		t.now = w.s.now().UTC().Truncate(time.Millisecond)
 		if b.results[i] = run(b.ops[i].fn, t); b.results[i] != nil {
-			_ = sqlTx.Rollback()
+			_ = txn.rollback()
 			// A deadlock or serialization failure is the database's, not the
 			// operation's: the whole batch is tried again, this one included.
 			if w.s.dialect.transient(b.results[i]) {
@@ -481,47 +491,14 @@ func (w *writer) runOnce(b *batch) ([]func(), int, error) {
 	}
 	if len(pending) == 0 {
 		// Every operation failed or was given up: nothing to commit.
-		_ = sqlTx.Rollback()
+		_ = txn.rollback()
 		return nil, -1, nil
 	}
-	if err := sqlTx.Commit(); err != nil {
+	if err := txn.commit(); err != nil {
 		return nil, -1, fmt.Errorf("store: commit: %w", err)
 	}
 	w.txTime.Observe(time.Since(began).Seconds())
 	return t.hooks, -1, nil
-}
-
-// begin starts a batch's transaction; end runs after it commits or rolls
-// back. An unsynced batch (SQLite only) commits without the fsync: the
-// synchronous setting may not change inside a transaction, so the writer's
-// connection runs at NORMAL for it and end puts FULL back.
-func (w *writer) begin(ctx context.Context, unsynced bool) (*sql.Tx, func(), error) {
-	nothing := func() {}
-	if !unsynced {
-		tx, err := w.s.write.BeginTx(ctx, nil)
-		return tx, nothing, err
-	}
-	conn, err := w.s.write.Conn(ctx)
-	if err != nil {
-		return nil, nothing, err
-	}
-	end := func() {
-		if _, err := conn.ExecContext(context.Background(), `PRAGMA synchronous = FULL`); err != nil {
-			// Never left at NORMAL: the pool opens a new connection.
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
-		_ = conn.Close()
-	}
-	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
-		end()
-		return nil, nothing, err
-	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		end()
-		return nil, nothing, err
-	}
-	return tx, end, nil
 }
 
 // run calls fn, turning a panic into an error so one bad operation cannot

@@ -70,12 +70,12 @@ func TestUrgentJoinsRunningTransaction(t *testing.T) {
 	})
 }
 
-// TestUnsyncedWriteCommitsAlone: on SQLite a transaction begun by
-// WriteUnsynced commits without the fsync (synchronous=NORMAL) and takes in
-// no other work, not even urgent work, which must wait for the disk; the
-// next transaction waits for the disk again; and an unsynced write that
-// joins a running transaction commits with it, waiting for the disk. On
-// PostgreSQL every transaction waits for the WAL flush.
+// TestUnsyncedWriteCommitsAlone: a transaction begun by WriteUnsynced
+// commits without waiting for the disk (SQLite at synchronous=NORMAL,
+// PostgreSQL with synchronous_commit off for it alone) and takes in no
+// other work, not even urgent work, which must wait for the disk; the next
+// transaction waits for the disk again; and an unsynced write that joins a
+// running transaction commits with it, waiting for the disk.
 func TestUnsyncedWriteCommitsAlone(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db storetest.DB) {
 		s := db.Open(t, store.Options{})
@@ -93,7 +93,7 @@ func TestUnsyncedWriteCommitsAlone(t *testing.T) {
 		}
 		unsynced, synced := "1", "2"
 		if db.Kind == "postgres" {
-			unsynced, synced = "on", "on"
+			unsynced, synced = "off", "on"
 		}
 		type seen struct {
 			tx      *store.Tx
@@ -167,7 +167,6 @@ func TestUnsyncedWriteCommitsAlone(t *testing.T) {
 			t.Error("the unsynced write did not join the running transaction")
 		case j.setting != unsynced:
 			// PostgreSQL: another writer was free and began it.
-			// (unsynced is "on" there: WriteUnsynced is WriteUrgent.)
 			t.Errorf("the unsynced write began a transaction that ran with %q, want %q", j.setting, unsynced)
 		}
 	})
@@ -199,6 +198,44 @@ func TestSyncMessageWrites(t *testing.T) {
 				t.Fatalf("updated_at %v after SyncMessage, not after %v", m.UpdatedAt, last)
 			}
 			last = m.UpdatedAt
+		}
+	})
+}
+
+// TestUnsyncedWriteCostsNoRoundTrip: on PostgreSQL the unsynced setting
+// rides in the round trip that begins the transaction, so an unsynced
+// write sends as many statements as an urgent one. A failed unsynced write
+// is rolled back and leaves no connection inside its transaction: the
+// writes after it, on every writer's connection, succeed.
+func TestUnsyncedWriteCostsNoRoundTrip(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		s := db.Open(t, store.Options{})
+		ctx := context.Background()
+		one := func(tx *store.Tx) error { _, err := tx.Exec(`SELECT 1`); return err }
+		statements := func(write func(context.Context, func(*store.Tx) error) error) float64 {
+			before := store.WriteStatements()
+			if err := write(ctx, one); err != nil {
+				t.Fatal(err)
+			}
+			return store.WriteStatements() - before
+		}
+		if urgent, unsynced := statements(s.WriteUrgent), statements(s.WriteUnsynced); unsynced != urgent {
+			t.Errorf("an unsynced write sent %v statements, an urgent one %v", unsynced, urgent)
+		}
+		if err := s.WriteUnsynced(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(`SELECT * FROM no_such_table`)
+			return err
+		}); err == nil {
+			t.Fatal("a write with a failing statement succeeded")
+		}
+		for i := range 4 * store.Writers(s) {
+			write := s.Write
+			if i%2 == 0 {
+				write = s.WriteUnsynced
+			}
+			if err := write(ctx, one); err != nil {
+				t.Fatalf("write %d after the failed one: %v", i, err)
+			}
 		}
 	})
 }
