@@ -27,13 +27,21 @@ type txn struct {
 	end      func()
 }
 
-// begin starts a batch's transaction. An unsynced batch (WriteUnsynced)
-// commits without waiting for the disk; any other commit does.
+// skipsDisk reports whether an unsynced batch commits without waiting for
+// the disk: on PostgreSQL, and on SQLite at FULL (at NORMAL no commit
+// waits, so an unsynced batch would gain nothing by running alone).
+func (s *Store) skipsDisk() bool {
+	return s.sqliteFull || s.dialect.name == postgresDialect.name
+}
+
+// begin starts a batch's transaction. An unsynced batch (WriteUnsynced,
+// where skipsDisk) commits without waiting for the disk; any other commit
+// does.
 func (w *writer) begin(ctx context.Context, unsynced bool) (*txn, error) {
-	switch {
-	case unsynced && w.s.dialect.name == postgresDialect.name:
-		return w.beginUnsyncedPostgres(ctx)
-	case unsynced && w.s.sqliteFull:
+	if unsynced {
+		if w.s.dialect.name == postgresDialect.name {
+			return w.beginUnsyncedPostgres(ctx)
+		}
 		return w.beginUnsyncedSQLite(ctx)
 	}
 	tx, err := w.s.write.BeginTx(ctx, nil)

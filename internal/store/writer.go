@@ -391,7 +391,7 @@ const maxTransientRetries = 8
 // commit runs first and whatever joins it in one transaction, and tells
 // each caller its operation's result.
 func (w *writer) commit(first *op) {
-	b := &batch{unsynced: first.unsynced && (w.s.sqliteFull || w.s.dialect.name == postgresDialect.name)}
+	b := &batch{unsynced: first.unsynced && w.s.skipsDisk()}
 	b.add(first)
 	var hooks []func()
 	var err error
