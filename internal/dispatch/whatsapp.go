@@ -93,8 +93,14 @@ func (d *Dispatcher) reserveTurn(ctx context.Context, ch *core.WhatsAppChannel, 
 		maxWait = max(min(ch.Limits.SyncWait(), time.Until(deadline)), 0)
 	}
 	// Alone: the reservation locks the number's row, which every send of
-	// the number waits on; a caller waits on a sync one.
-	err = d.Store.WriteAlone(context.WithoutCancel(ctx), !queued, func(tx *store.Tx) error {
+	// the number waits on; a caller waits on a sync one. Unsynced: the row
+	// stays locked until the commit, so the commit does not wait for the
+	// WAL flush. What the turn lets out comes later: the send to Graph,
+	// whose result (or the job's next postponement) commits after this and
+	// waits for the disk, taking this commit with it. A crash of PostgreSQL
+	// in between loses the turn with the send's record; the send goes
+	// again, as any send in flight at a crash does, at a new turn.
+	err = d.Store.WriteAloneUnsynced(context.WithoutCancel(ctx), !queued, func(tx *store.Tx) error {
 		r, err := tx.ReserveWhatsApp(m.BotID, m.PSID, maxWait, lead)
 		if err != nil {
 			return err

@@ -40,11 +40,16 @@ func (s *Store) skipsDisk() bool {
 func (w *writer) begin(ctx context.Context, unsynced bool) (*txn, error) {
 	if unsynced {
 		if w.s.dialect.name == postgresDialect.name {
-			return w.beginUnsyncedPostgres(ctx)
+			return w.s.beginUnsyncedPostgres(ctx)
 		}
 		return w.beginUnsyncedSQLite(ctx)
 	}
-	tx, err := w.s.write.BeginTx(ctx, nil)
+	return w.s.beginSynced(ctx)
+}
+
+// beginSynced starts a transaction whose commit waits for the disk.
+func (s *Store) beginSynced(ctx context.Context) (*txn, error) {
+	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -82,9 +87,9 @@ func (w *writer) beginUnsyncedSQLite(ctx context.Context) (*txn, error) {
 // arguments goes by the simple protocol, which takes both at once. A
 // *sql.Tx would send BEGIN by itself, and one more round trip costs more
 // than the flush saves once the database is a millisecond away. So the
-// writer runs the transaction on the connection, and ends it itself.
-func (w *writer) beginUnsyncedPostgres(ctx context.Context) (*txn, error) {
-	conn, err := w.s.write.Conn(ctx)
+// transaction runs on the connection, and ends itself.
+func (s *Store) beginUnsyncedPostgres(ctx context.Context) (*txn, error) {
+	conn, err := s.write.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}

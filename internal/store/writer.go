@@ -217,6 +217,21 @@ func (s *Store) SyncMessage(ctx context.Context, messageID string) error {
 // (PostgreSQL finds that only after a second). SQLite has one writer and
 // no lock waits, so there it is Write, or WriteUrgent when urgent.
 func (s *Store) WriteAlone(ctx context.Context, urgent bool, fn func(*Tx) error) error {
+	return s.writeAlone(ctx, urgent, false, fn)
+}
+
+// WriteAloneUnsynced is WriteAlone for a record whose every effect outside
+// the database goes with a later commit of its caller's, as WriteUnsynced's
+// does: on PostgreSQL the transaction commits without waiting for the WAL
+// flush, so the row it locks is released that much sooner, and the
+// caller's later commit, waiting for the flush, takes this one to the disk
+// with it. A crash of PostgreSQL (or of its machine) before then can lose
+// it, as it loses the caller's work in flight. On SQLite it is WriteAlone.
+func (s *Store) WriteAloneUnsynced(ctx context.Context, urgent bool, fn func(*Tx) error) error {
+	return s.writeAlone(ctx, urgent, true, fn)
+}
+
+func (s *Store) writeAlone(ctx context.Context, urgent, unsynced bool, fn func(*Tx) error) error {
 	if s.dialect.name != postgresDialect.name {
 		if urgent {
 			return s.WriteUrgent(ctx, fn)
@@ -224,7 +239,7 @@ func (s *Store) WriteAlone(ctx context.Context, urgent bool, fn func(*Tx) error)
 		return s.Write(ctx, fn)
 	}
 	for try := 0; ; try++ {
-		hooks, err := s.runAlone(ctx, fn)
+		hooks, err := s.runAlone(ctx, unsynced, fn)
 		if err == nil {
 			for _, h := range hooks {
 				h()
@@ -238,7 +253,7 @@ func (s *Store) WriteAlone(ctx context.Context, urgent bool, fn func(*Tx) error)
 	}
 }
 
-func (s *Store) runAlone(ctx context.Context, fn func(*Tx) error) ([]func(), error) {
+func (s *Store) runAlone(ctx context.Context, unsynced bool, fn func(*Tx) error) ([]func(), error) {
 	// One of the write pool's alone slots: without it, a burst of callers
 	// (a WhatsApp send each) would take every writing connection and leave
 	// the group-commit writers, which every accept waits on, queued behind
@@ -249,16 +264,21 @@ func (s *Store) runAlone(ctx context.Context, fn func(*Tx) error) ([]func(), err
 		return nil, ctx.Err()
 	}
 	defer func() { <-s.alone }()
-	sqlTx, err := s.write.BeginTx(ctx, nil)
+	begin := s.beginSynced
+	if unsynced {
+		begin = s.beginUnsyncedPostgres
+	}
+	x, err := begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: begin: %w", err)
 	}
-	t := &Tx{ctx: ctx, tx: sqlTx, s: s, now: s.now().UTC().Truncate(time.Millisecond)}
+	defer x.end()
+	t := &Tx{ctx: ctx, tx: x.q, s: s, now: s.now().UTC().Truncate(time.Millisecond)}
 	if err := run(fn, t); err != nil {
-		_ = sqlTx.Rollback()
+		_ = x.rollback()
 		return nil, err
 	}
-	if err := sqlTx.Commit(); err != nil {
+	if err := x.commit(); err != nil {
 		return nil, fmt.Errorf("store: commit: %w", err)
 	}
 	return t.hooks, nil

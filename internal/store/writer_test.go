@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -168,6 +169,64 @@ func TestUnsyncedWriteCommitsAlone(t *testing.T) {
 		case j.setting != unsynced:
 			// PostgreSQL: another writer was free and began it.
 			t.Errorf("the unsynced write began a transaction that ran with %q, want %q", j.setting, unsynced)
+		}
+	})
+}
+
+// TestUnsyncedWriteAlone: on PostgreSQL WriteAloneUnsynced's transaction
+// commits without waiting for the WAL flush, and the setting ends with it;
+// its work commits, or rolls back when fn fails. On SQLite it is WriteAlone,
+// synced. WriteAlone waits for the disk on both.
+func TestUnsyncedWriteAlone(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		s := db.Open(t, store.Options{})
+		ctx := context.Background()
+		id := seedMessage(t, s, "alone-1", core.StatusAccepted, "")
+		query, unsynced, synced := `PRAGMA synchronous`, "2", "2" // 2: FULL
+		if db.Kind == "postgres" {
+			query, unsynced, synced = `SHOW synchronous_commit`, "off", "on"
+		}
+		// write runs a status change with write, reporting the setting it
+		// ran with; fail makes fn fail after the change.
+		write := func(write func(context.Context, bool, func(*store.Tx) error) error, status core.Status, fail error) (string, error) {
+			var setting string
+			err := write(ctx, false, func(tx *store.Tx) error {
+				if err := tx.QueryRow(query).Scan(&setting); err != nil {
+					return err
+				}
+				if _, err := tx.Exec(`UPDATE messages SET status = $2 WHERE id = $1`, id, string(status)); err != nil {
+					return err
+				}
+				return fail
+			})
+			return setting, err
+		}
+		status := func() core.Status {
+			m, err := s.GetMessage(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m.Status
+		}
+		failed := errors.New("fn failed")
+		for range 2 { // twice: the connection goes back to the pool and comes out again
+			got, err := write(s.WriteAloneUnsynced, core.StatusSent, nil)
+			if err != nil || got != unsynced {
+				t.Fatalf("WriteAloneUnsynced ran with %q (%v), want %q", got, err, unsynced)
+			}
+			if st := status(); st != core.StatusSent {
+				t.Fatalf("status after WriteAloneUnsynced: %q, want %q", st, core.StatusSent)
+			}
+			if _, err := write(s.WriteAloneUnsynced, core.StatusFailed, failed); !errors.Is(err, failed) {
+				t.Fatalf("WriteAloneUnsynced with a failing fn: %v, want %v", err, failed)
+			}
+			if st := status(); st != core.StatusSent {
+				t.Fatalf("status after a failed WriteAloneUnsynced: %q, want it rolled back to %q", st, core.StatusSent)
+			}
+			got, err = write(s.WriteAlone, core.StatusAccepted, nil)
+			if err != nil || got != synced {
+				t.Fatalf("WriteAlone after it ran with %q (%v), want %q", got, err, synced)
+			}
 		}
 	})
 }
