@@ -220,13 +220,13 @@ func (s *Store) WriteAlone(ctx context.Context, urgent bool, fn func(*Tx) error)
 	return s.writeAlone(ctx, urgent, false, fn)
 }
 
-// WriteAloneUnsynced is WriteAlone for a record whose every effect outside
-// the database goes with a later commit of its caller's, as WriteUnsynced's
-// does: on PostgreSQL the transaction commits without waiting for the WAL
-// flush, so the row it locks is released that much sooner, and the
-// caller's later commit, waiting for the flush, takes this one to the disk
-// with it. A crash of PostgreSQL (or of its machine) before then can lose
-// it, as it loses the caller's work in flight. On SQLite it is WriteAlone.
+// WriteAloneUnsynced is WriteAlone for a record that a later commit of its
+// caller's, waiting for the disk, takes to the disk with it, and whose loss
+// before then costs no more than the caller's work in flight at the same
+// crash (a WhatsApp turn, and the send that uses it). On PostgreSQL the
+// transaction commits without waiting for the WAL flush, so a row it locks
+// is released that much sooner; a crash of PostgreSQL, or of its machine,
+// before the later commit can lose it. On SQLite it is WriteAlone.
 func (s *Store) WriteAloneUnsynced(ctx context.Context, urgent bool, fn func(*Tx) error) error {
 	return s.writeAlone(ctx, urgent, true, fn)
 }
