@@ -158,6 +158,9 @@ func (s *Service) sendDue(ctx context.Context, r *record, job queue.Job) error {
 		interval = time.Duration(float64(time.Second) / rate)
 		batch = max(1, min(sendBatch, int(math.Ceil(rate))))
 	}
+	// One time for the tier's check and, should it be full, for when it
+	// frees (tierFrees).
+	now := s.Store.Now()
 	available, err := s.tierAvailable(ctx, r)
 	if err != nil {
 		return err
@@ -175,7 +178,7 @@ func (s *Service) sendDue(ctx context.Context, r *record, job queue.Job) error {
 		} else if !waiting {
 			return s.idle(ctx, r, job)
 		}
-		free, err := s.tierFrees(ctx, r)
+		free, err := s.tierFrees(ctx, r, now)
 		if err != nil {
 			return err
 		}

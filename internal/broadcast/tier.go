@@ -54,9 +54,12 @@ func tierRoom(tx *store.Tx, r *record, available int) (int, error) {
 	return max(available-onTheirWay, 0), err
 }
 
-// tierFrees is when the number's oldest place in the tier frees.
-func (s *Service) tierFrees(ctx context.Context, r *record) (time.Time, error) {
-	now := s.Store.Now()
+// tierFrees is when the number's oldest place in the tier frees, reckoned
+// from now, a time taken before the tier was found full: from a later
+// time, a place that freed in between would be missing, and with none left
+// the broadcast would wait the fallback minute below instead of going on at
+// once (forever, on a clock that stands still in a test).
+func (s *Service) tierFrees(ctx context.Context, r *record, now time.Time) (time.Time, error) {
 	var oldest sql.NullInt64
 	if err := s.Store.ReadRow(ctx, `SELECT MIN(t.at) FROM tier_reach t JOIN whatsapp_numbers w ON w.phone_number_id = t.phone_number_id
 		WHERE w.bot_id = $1 AND t.at > $2`, r.botID, now.Add(-core.StandardWindow).UnixMicro()).Scan(&oldest); err != nil {

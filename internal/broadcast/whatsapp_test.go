@@ -76,6 +76,41 @@ func TestWhatsAppOverTheTierContinuesNextDay(t *testing.T) {
 	})
 }
 
+// When the clock passes the tier's oldest place between the broadcast's
+// check that the tier is full and its asking when it frees, the answer is
+// that place's expiry, now past, so the broadcast goes on at once; not a
+// minute on, which on a clock that stands still never comes: the likely
+// cause of TestWhatsAppOverTheTierContinuesNextDay timing out under load
+// in CI, when the test's jump of a day fell in between.
+func TestTierFreesFromTheCheckedTime(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+		e := start(t, db, t0, harness.Options{})
+		e.AttachWhatsApp(map[string]any{"tiers": []int{2}})
+		err := e.Server.Store.Write(t.Context(), func(tx *store.Tx) error {
+			for i, at := range []time.Time{t0, t0.Add(time.Hour)} {
+				if _, err := tx.Exec(`INSERT INTO tier_reach (phone_number_id, contact, at) VALUES ($1, $2, $3)`,
+					harness.WANumberID, fmt.Sprintf("wa:4477009001%02d", i), at.UnixMicro()); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked := t0.Add(2 * time.Hour)         // the tier is full: both places within 24 hours
+		e.clk.Add(24*time.Hour + 30*time.Minute) // the first place has freed since
+		free, err := e.svc().TierFrees(t.Context(), e.BotID, checked)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := t0.Add(24 * time.Hour); !free.Equal(want) {
+			t.Errorf("the tier frees at %v, want %v (the oldest place's expiry)", free, want)
+		}
+	})
+}
+
 // markOptedOut records what a WhatsApp 131050 answer records: the user
 // stopped the bot's marketing messages.
 func markOptedOut(t *testing.T, e *env, contact string) {
