@@ -10,16 +10,16 @@ import (
 )
 
 // queries is what a write transaction's statements run on: a *sql.Tx, or,
-// for an unsynced batch on PostgreSQL, the connection whose transaction the
-// writer began itself (begin).
+// for an unsynced transaction on PostgreSQL, the connection whose
+// transaction the store began itself (begin).
 type queries interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// txn is a group commit's transaction; end runs once it has committed or
-// rolled back.
+// txn is a write transaction (a group commit's, or one alone); end runs
+// once it has committed or rolled back.
 type txn struct {
 	q        queries
 	commit   func() error
@@ -34,21 +34,16 @@ func (s *Store) skipsDisk() bool {
 	return s.sqliteFull || s.dialect.name == postgresDialect.name
 }
 
-// begin starts a batch's transaction. An unsynced batch (WriteUnsynced,
-// where skipsDisk) commits without waiting for the disk; any other commit
-// does.
-func (w *writer) begin(ctx context.Context, unsynced bool) (*txn, error) {
+// begin starts a write transaction. An unsynced one (WriteUnsynced where
+// skipsDisk, WriteAloneUnsynced) commits without waiting for the disk; any
+// other commit does.
+func (s *Store) begin(ctx context.Context, unsynced bool) (*txn, error) {
 	if unsynced {
-		if w.s.dialect.name == postgresDialect.name {
-			return w.s.beginUnsyncedPostgres(ctx)
+		if s.dialect.name == postgresDialect.name {
+			return s.beginUnsyncedPostgres(ctx)
 		}
-		return w.beginUnsyncedSQLite(ctx)
+		return s.beginUnsyncedSQLite(ctx)
 	}
-	return w.s.beginSynced(ctx)
-}
-
-// beginSynced starts a transaction whose commit waits for the disk.
-func (s *Store) beginSynced(ctx context.Context) (*txn, error) {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -59,8 +54,8 @@ func (s *Store) beginSynced(ctx context.Context) (*txn, error) {
 // beginUnsyncedSQLite: the synchronous setting may not change inside a
 // transaction, so the writer's connection runs this one at NORMAL, and end
 // puts FULL back.
-func (w *writer) beginUnsyncedSQLite(ctx context.Context) (*txn, error) {
-	conn, err := w.s.write.Conn(ctx)
+func (s *Store) beginUnsyncedSQLite(ctx context.Context) (*txn, error) {
+	conn, err := s.write.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}

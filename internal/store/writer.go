@@ -264,11 +264,7 @@ func (s *Store) runAlone(ctx context.Context, unsynced bool, fn func(*Tx) error)
 		return nil, ctx.Err()
 	}
 	defer func() { <-s.alone }()
-	begin := s.beginSynced
-	if unsynced {
-		begin = s.beginUnsyncedPostgres
-	}
-	x, err := begin(ctx)
+	x, err := s.begin(ctx, unsynced)
 	if err != nil {
 		return nil, fmt.Errorf("store: begin: %w", err)
 	}
@@ -462,7 +458,7 @@ func (w *writer) runOnce(b *batch) ([]func(), int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	began := time.Now()
-	txn, err := w.begin(ctx, b.unsynced)
+	txn, err := w.s.begin(ctx, b.unsynced)
 	if err != nil {
 		return nil, -1, fmt.Errorf("store: begin: %w", err)
 	}

@@ -100,12 +100,13 @@ func TestUnsyncedWriteCommitsAlone(t *testing.T) {
 			tx      *store.Tx
 			setting string
 		}
-		// run writes with write, reporting the transaction it ran in; with
+		type write func(context.Context, func(*store.Tx) error) error
+		// run writes with w, reporting the transaction it ran in; with
 		// a release channel, it stays inside until that closes.
-		run := func(write func(context.Context, func(*store.Tx) error) error, release <-chan struct{}) (<-chan seen, <-chan error) {
+		run := func(w write, release <-chan struct{}) (<-chan seen, <-chan error) {
 			got, errc := make(chan seen, 1), make(chan error, 1)
 			go func() {
-				errc <- write(ctx, func(tx *store.Tx) error {
+				errc <- w(ctx, func(tx *store.Tx) error {
 					got <- seen{tx, durability(tx)}
 					if release != nil {
 						<-release
@@ -115,31 +116,31 @@ func TestUnsyncedWriteCommitsAlone(t *testing.T) {
 			}()
 			return got, errc
 		}
-		// release lets the held write end once the urgent one waits.
-		release := func(held chan struct{}) {
+		// during runs held, keeps it inside its transaction until next
+		// waits to run (on one writer: in the urgent lane), then lets it
+		// end; it reports where each ran.
+		during := func(held, next write) (seen, seen) {
+			release := make(chan struct{})
+			heldC, heldErr := run(held, release)
+			h := <-heldC
+			nextC, nextErr := run(next, nil)
 			if store.Writers(s) == 1 {
 				for store.UrgentWaiting(s) == 0 {
 					time.Sleep(time.Millisecond)
 				}
 			}
-			close(held)
-		}
-		must := func(err error) {
-			if err != nil {
-				t.Fatal(err)
+			close(release)
+			for _, err := range []error{<-heldErr, <-nextErr} {
+				if err != nil {
+					t.Fatal(err)
+				}
 			}
+			return h, <-nextC
 		}
 
-		held := make(chan struct{})
-		firstC, firstErr := run(s.WriteUnsynced, held)
-		first := <-firstC
 		// Urgent, such as a send's result: urgent work joins a running
 		// transaction whenever it arrives, but not this one.
-		secondC, secondErr := run(s.WriteUrgent, nil)
-		release(held)
-		must(<-firstErr)
-		must(<-secondErr)
-		second := <-secondC
+		first, second := during(s.WriteUnsynced, s.WriteUrgent)
 		if first.setting != unsynced {
 			t.Errorf("the unsynced transaction ran with %q, want %q", first.setting, unsynced)
 		}
@@ -151,14 +152,7 @@ func TestUnsyncedWriteCommitsAlone(t *testing.T) {
 		}
 
 		// Joining a running transaction, it commits with it, synced.
-		held = make(chan struct{})
-		hostC, hostErr := run(s.Write, held)
-		host := <-hostC
-		joinedC, joinedErr := run(s.WriteUnsynced, nil)
-		release(held)
-		must(<-hostErr)
-		must(<-joinedErr)
-		j := <-joinedC
+		host, j := during(s.Write, s.WriteUnsynced)
 		switch {
 		case j.tx == host.tx:
 			if j.setting != synced {
