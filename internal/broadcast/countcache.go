@@ -30,6 +30,7 @@ func countKeep(cost time.Duration) time.Duration {
 
 // counted is the part of a report its counting makes.
 type counted struct {
+	state             string // the broadcast's, when counted
 	counts            Counts
 	skipped, failed   map[string]int64
 	hours             []HourCount
@@ -37,7 +38,7 @@ type counted struct {
 }
 
 func countedOf(b *Broadcast) counted {
-	return counted{b.Counts, b.SkippedByReason, b.FailedByReason, b.Hours, b.EstimatedFinishAt}
+	return counted{b.State, b.Counts, b.SkippedByReason, b.FailedByReason, b.Hours, b.EstimatedFinishAt}
 }
 
 // into copies c into b, maps and slices anew: callers may change theirs,
@@ -54,13 +55,23 @@ func (s *Service) liveReport(ctx context.Context, r *record) (*Broadcast, error)
 	if s.keepCounts != nil {
 		keep = s.keepCounts
 	}
-	c, err := s.counts.Get(r.id, func(age, cost time.Duration) bool { return age < keep(cost) }, func() (counted, error) {
-		b, err := s.report(ctx, r)
-		if err != nil {
-			return counted{}, err
-		}
-		return countedOf(b), nil
-	})
+	get := func() (counted, error) {
+		return s.counts.Get(r.id, func(age, cost time.Duration) bool { return age < keep(cost) }, func() (counted, error) {
+			b, err := s.report(ctx, r)
+			if err != nil {
+				return counted{}, err
+			}
+			return countedOf(b), nil
+		})
+	}
+	c, err := get()
+	if err == nil && c.state != r.state {
+		// Counted in another state: the broadcast has completed, paused
+		// or been cancelled since (in any process), and its counts show
+		// it at once.
+		s.counts.Forget(r.id)
+		c, err = get()
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -113,6 +113,13 @@ func TestDearCountsAreShared(t *testing.T) {
 		if b.Counts != kept.Counts {
 			t.Fatalf("kept counts %+v, then %+v", kept.Counts, b.Counts)
 		}
+		// Completed by the runner (in this process or another, which
+		// forgets nothing here): counts kept while it ran do not stand.
+		e.exec(t, `UPDATE broadcasts SET state = 'completed' WHERE id = 'bc_x'`)
+		if b := e.get(t); b.State != StateCompleted || b.Counts.Targeted != 36 {
+			t.Fatalf("after completing: %s %+v, want the counts made since", b.State, b.Counts)
+		}
+		e.exec(t, `UPDATE broadcasts SET state = 'running' WHERE id = 'bc_x'`)
 		b.SkippedByReason["mine"] = 1 // a caller's map is its own
 		if _, err := e.svc.Cancel(context.Background(), "bot", "bc_x"); err != nil {
 			t.Fatal(err)
