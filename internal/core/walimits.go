@@ -130,11 +130,17 @@ const NewUserCost = 2
 // stretched by the slack, and a send later than it gives its turn up.
 const PaceSlack = 10 * time.Millisecond
 
+// WireSlack is how much longer one send may take than another from going
+// to reaching Graph, which counts sends as they arrive: the intervals are
+// stretched by it too. Without it, two processes sharing a number on a busy
+// machine put 51 new users into a second limited to 50, in 3 of 5 runs.
+const WireSlack = 10 * time.Millisecond
+
 // Paces are the GCRA limits the number's sends take: requests, and new
-// users. Reckoned with PaceSlack, no one-second window holds more than
-// Burst requests or NewUsersPerSecond new users.
+// users. Reckoned with PaceSlack and WireSlack, no one-second window holds
+// more than Burst requests or NewUsersPerSecond new users.
 func (l WALimits) Paces() (requests, newUsers Pace) {
-	stretch := func(d time.Duration) time.Duration { return d + d*PaceSlack/time.Second }
+	stretch := func(d time.Duration) time.Duration { return d + d*(PaceSlack+WireSlack)/time.Second }
 	rate := int(math.Ceil(l.RequestsPerSecond))
 	requests = Pace{Interval: stretch(Interval(l.RequestsPerSecond)), Capacity: max(NewUserCost, l.Burst-rate)}
 	newUsers = Pace{Interval: stretch(Interval(l.NewUsersPerSecond)), Capacity: 1}

@@ -309,3 +309,70 @@ func TestRunnerGivesBackOfferedJobs(t *testing.T) {
 		}
 	})
 }
+
+// TestUnslotFreesTheSlot: a handler that leaves its slot goes on while the
+// runner starts another job in it; no more handlers than Concurrency wait
+// outside their slots at once; a context that is not a handler's has no
+// slot to leave.
+func TestUnslotFreesTheSlot(t *testing.T) {
+	s := storetest.New(t, "sqlite").Open(t, store.Options{})
+	if queue.Unslot(context.Background()) {
+		t.Fatal("Unslot succeeded outside a runner's handler")
+	}
+	release := make(chan struct{})
+	type step struct {
+		ref  string
+		left bool
+	}
+	steps := make(chan step, 8)
+	handler := func(ctx context.Context, j queue.Job) error {
+		left := queue.Unslot(ctx)
+		steps <- step{j.Ref, left}
+		if left {
+			if !queue.Unslot(ctx) {
+				t.Error("a second Unslot of a handler that left its slot failed")
+			}
+			<-release
+		}
+		return s.Write(ctx, func(tx *store.Tx) error { return queue.Complete(tx, j) })
+	}
+	write(t, s, func(tx *store.Tx) error {
+		for _, id := range []string{"msg_1", "msg_2"} {
+			if err := insertMessage(tx, id, queue.Messages.NewJob(3, tx.Now())); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	r := &queue.Runner{Store: s, Kind: "send", Table: queue.Messages, Handler: handler, Owner: "p1", Concurrency: 1, Poll: 10 * time.Millisecond}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); r.Run(ctx) }()
+	next := func() step {
+		t.Helper()
+		select {
+		case st := <-steps:
+			return st
+		case <-time.After(30 * time.Second):
+			t.Fatal("no job ran")
+			return step{}
+		}
+	}
+	// One worker: the second job runs only because the first left its
+	// slot, and it cannot leave its own, the one place outside being taken.
+	first, second := next(), next()
+	if !first.left || second.left || first.ref == second.ref {
+		t.Fatalf("ran %+v then %+v; want the first to leave its slot and the second to keep its own", first, second)
+	}
+	close(release)
+	waitNoJobs(t, s)
+	// The place outside is free again once its handler returned.
+	write(t, s, func(tx *store.Tx) error { return insertMessage(tx, "msg_3", queue.Messages.NewJob(3, tx.Now())) })
+	r.Wake()
+	if third := next(); !third.left {
+		t.Fatalf("ran %+v; the place outside the slots was not given back", third)
+	}
+	waitNoJobs(t, s)
+	cancel()
+	<-done
+}
