@@ -2,6 +2,7 @@ package broadcast_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -72,6 +73,60 @@ func TestTopicAndUploadAudiences(t *testing.T) {
 		if _, err := e.svc().Create(t.Context(), e.bot, broadcast.Spec{Channel: "messenger", Content: broadcast.Content{Message: json.RawMessage(`{"text":"x"}`)},
 			Audience: broadcast.Audience{Upload: "bup_none"}, MessagingType: "UPDATE"}); err == nil || !strings.Contains(err.Error(), "no upload") {
 			t.Errorf("an unknown upload: %v", err)
+		}
+	})
+}
+
+// TestUserNamedTwoWaysIsSentOnce: a list that names one user by the
+// username linked to them and, on a later page of the audience, by PSID,
+// and another by email and then by PSID on one page, reaches each once;
+// the later naming is skipped as a duplicate, in the dry run's counts as
+// in the broadcast's. The first name again, on the later page, is no one
+// new.
+func TestUserNamedTwoWaysIsSentOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db storetest.DB) {
+		t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+		e := start(t, db, t0, harness.Options{})
+		ada, bob := "700000000000011", "700000000000012"
+		e.user(ada, 1, t0.Add(-time.Hour))
+		e.user(bob, 1, t0.Add(-time.Hour))
+		e.importCSV("links", "psid,username\n"+ada+",ada\n")
+		e.importCSV("links", "psid,email\n"+bob+",bob@example.com\n")
+		list := []broadcast.ListEntry{{Username: "ada"}}
+		for i := range 1999 { // the rest of the first page of 2,000
+			list = append(list, broadcast.ListEntry{Username: fmt.Sprintf("nobody-%d", i)})
+		}
+		list = append(list, broadcast.ListEntry{PSID: ada}, broadcast.ListEntry{Username: "ada"},
+			broadcast.ListEntry{Email: "bob@example.com"}, broadcast.ListEntry{PSID: bob})
+		spec := broadcast.Spec{Name: "Twice", Channel: "messenger", MessagingType: "UPDATE",
+			Content: broadcast.Content{Message: json.RawMessage(`{"text":"Once each"}`)}, Audience: broadcast.Audience{List: list}}
+		wantSkips := map[string]int64{broadcast.ReasonUnknown: 1999, broadcast.ReasonDuplicate: 2}
+
+		dry := spec
+		dry.DryRun = true
+		d, err := e.svc().Create(t.Context(), e.bot, dry)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Counts.Targeted != 2003 || d.Counts.Scheduled != 2 || !equalMaps(d.SkippedByReason, wantSkips) {
+			t.Errorf("dry run: %+v, skipped %v", d.Counts, d.SkippedByReason)
+		}
+
+		b, err := e.svc().Create(t.Context(), e.bot, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := e.waitState(b.ID, broadcast.StateCompleted)
+		harness.WaitFor(t, "the sends recorded", wait, func() bool { return e.get(b.ID).Counts.Sent >= 2 })
+		if got := sendsTo(e.Fake); len(got) != 2 || got[ada] != 1 || got[bob] != 1 {
+			t.Errorf("Graph received %v; want one send to each of %s and %s", got, ada, bob)
+		}
+		if done.Counts.Targeted != 2003 || done.Counts.Skipped != 2001 || !equalMaps(done.SkippedByReason, wantSkips) {
+			t.Errorf("broadcast: %+v, skipped %v", done.Counts, done.SkippedByReason)
+		}
+		rs, _, err := e.svc().Recipients(t.Context(), e.BotID, b.ID, broadcast.RecipientFilter{Reason: broadcast.ReasonDuplicate}, "", 10)
+		if err != nil || len(rs) != 2 || rs[0].Recipient != ada || rs[1].Recipient != bob {
+			t.Errorf("recipients skipped as duplicates: %+v %v", rs, err)
 		}
 	})
 }

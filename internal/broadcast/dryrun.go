@@ -23,10 +23,14 @@ func (s *Service) dryRun(ctx context.Context, bot *core.Bot, spec *Spec) (*Broad
 		SkippedByReason: map[string]int64{}, FailedByReason: map[string]int64{}, CreatedAt: now}
 	r := &record{id: "dry_run", botID: bot.ID, channel: spec.Channel, spec: *spec, created: now} // starts when created, as a create would
 	hours := map[int64]int64{}
-	// Lists name a user at most once per broadcast; contacts and topics do by construction.
-	var seen map[string]bool
+	// Lists name a user at most once per broadcast; contacts and topics do
+	// by construction. A name again is no one new; another name for a user
+	// an earlier name reached is a duplicate, skipped (insertTargets).
+	// reached holds the users reached under a name other than their PSID,
+	// which seen holds already.
+	var seen, reached map[string]bool
 	if spec.Audience.List != nil || spec.Audience.Upload != "" {
-		seen = map[string]bool{}
+		seen, reached = map[string]bool{}, map[string]bool{}
 	}
 	cursor := ""
 	for {
@@ -35,16 +39,26 @@ func (s *Service) dryRun(ctx context.Context, bot *core.Bot, spec *Spec) (*Broad
 			return nil, err
 		}
 		for _, t := range ts {
+			duplicate := false
 			if seen != nil {
 				if seen[t.recipient] {
 					continue
 				}
 				seen[t.recipient] = true
+				if t.contact != "" {
+					duplicate = reached[t.contact] || (t.contact != t.recipient && seen[t.contact])
+					if t.contact != t.recipient {
+						reached[t.contact] = true
+					}
+				}
 			}
 			b.Counts.Targeted++
 			at, reason := p.when(t.zone, now)
 			if reason == "" {
 				reason = t.skip
+			}
+			if duplicate {
+				reason = ReasonDuplicate
 			}
 			if reason == "" {
 				d := due{recipient: t.recipient, way: t.way, contact: t.contact, zone: t.zone, params: t.params}

@@ -76,7 +76,9 @@ func (s *Service) expand(ctx context.Context, r *record, job queue.Job) error {
 	if err != nil {
 		return err
 	}
-	return s.Store.Write(ctx, func(tx *store.Tx) error {
+	// Alone: a page's rows do not lengthen a group commit that send
+	// results wait on.
+	return s.Store.WriteAlone(ctx, false, func(tx *store.Tx) error {
 		res, err := tx.Exec(`UPDATE broadcasts SET expand_cursor = $2, expanded = $3, updated_at = $4 WHERE id = $1 AND expand_cursor = $5 AND expanded = $6`,
 			r.id, next, done, tx.Now().UnixMilli(), r.cursor, false)
 		if err != nil {
@@ -91,14 +93,21 @@ func (s *Service) expand(ctx context.Context, r *record, job queue.Job) error {
 	})
 }
 
-// insertTargets writes a page of recipients; one already listed is not
-// listed again.
+// insertTargets writes a page of recipients. One already listed under the
+// same name is not listed again; a user an earlier recipient already
+// reaches under another name (a PSID, and a username linked to it) is
+// listed, skipped as a duplicate, so nobody is sent the broadcast twice.
 func insertTargets(tx *store.Tx, r *record, p *plan, ts []target) error {
 	var seq int64
 	if err := tx.QueryRow(`SELECT COALESCE(MAX(seq), 0) FROM broadcast_recipients WHERE broadcast_id = $1`, r.id).Scan(&seq); err != nil {
 		return err
 	}
-	seen := make(map[string]bool, len(ts))
+	// The page's users that recipients written before it reach, and those
+	// recipients' names; the page's own recipients join both as they go.
+	reached, seen, err := written(tx, r.id, ts)
+	if err != nil {
+		return err
+	}
 	var inserted int64
 	for chunk := range slices.Chunk(ts, insertChunk) {
 		var sb strings.Builder
@@ -112,6 +121,12 @@ func insertTargets(tx *store.Tx, r *record, p *plan, ts []target) error {
 			at, reason := p.when(t.zone, r.start())
 			if t.skip != "" {
 				reason = t.skip
+			}
+			if t.contact != "" {
+				if reached[t.contact] {
+					reason = ReasonDuplicate
+				}
+				reached[t.contact] = true
 			}
 			state := RecipientScheduled
 			if reason != "" {
@@ -140,8 +155,42 @@ func insertTargets(tx *store.Tx, r *record, p *plan, ts []target) error {
 		n, _ := res.RowsAffected()
 		inserted += n
 	}
-	_, err := tx.Exec(`UPDATE broadcasts SET targeted = targeted + $2 WHERE id = $1`, r.id, inserted)
+	_, err = tx.Exec(`UPDATE broadcasts SET targeted = targeted + $2 WHERE id = $1`, r.id, inserted)
 	return err
+}
+
+// written returns which of the page's contacts the recipients already
+// written for the broadcast reach, and those recipients' names. The
+// contacts go as one parameter, so the statement is one whatever their
+// number: an array on PostgreSQL, a JSON array on SQLite.
+func written(tx *store.Tx, broadcastID string, ts []target) (reached, names map[string]bool, err error) {
+	reached, names = map[string]bool{}, make(map[string]bool, len(ts))
+	var contacts []string
+	for _, t := range ts {
+		if t.contact != "" {
+			contacts = append(contacts, t.contact)
+		}
+	}
+	if len(contacts) == 0 {
+		return reached, names, nil
+	}
+	in, arg := `IN (SELECT value FROM json_each($2))`, any(mustJSON(contacts))
+	if tx.Dialect() == "postgres" {
+		in, arg = `= ANY($2::text[])`, contacts
+	}
+	rows, err := tx.Query(`SELECT contact, recipient FROM broadcast_recipients WHERE broadcast_id = $1 AND contact <> '' AND contact `+in, broadcastID, arg)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var contact, recipient string
+		if err := rows.Scan(&contact, &recipient); err != nil {
+			return nil, nil, err
+		}
+		reached[contact], names[recipient] = true, true
+	}
+	return reached, names, rows.Err()
 }
 
 // insertChunk bounds one INSERT's rows: SQLite's driver looks each

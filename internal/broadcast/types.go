@@ -42,7 +42,7 @@ const (
 	ReasonUnsubscribed  = "unsubscribed"   // the Sobot subscription was stopped
 	ReasonOptedOut      = "opted_out"      // WhatsApp: the contact opted out of marketing
 	ReasonUnknown       = "unknown_recipient"
-	ReasonDuplicate     = "duplicate" // the same recipient twice in one audience
+	ReasonDuplicate     = "duplicate" // an earlier recipient of the audience reaches the same user under another name
 	ReasonInvalid       = "invalid"   // the message for this recipient failed the core's checks
 )
 
