@@ -161,8 +161,8 @@ func insertTargets(tx *store.Tx, r *record, p *plan, ts []target) error {
 
 // written returns which of the page's contacts the recipients already
 // written for the broadcast reach, and those recipients' names. The
-// contacts go as one parameter, so the statement is one whatever their
-// number: an array on PostgreSQL, a JSON array on SQLite.
+// contacts go as one parameter (tx.In), so the statement is one whatever
+// their number.
 func written(tx *store.Tx, broadcastID string, ts []target) (reached, names map[string]bool, err error) {
 	reached, names = map[string]bool{}, make(map[string]bool, len(ts))
 	var contacts []string
@@ -174,11 +174,8 @@ func written(tx *store.Tx, broadcastID string, ts []target) (reached, names map[
 	if len(contacts) == 0 {
 		return reached, names, nil
 	}
-	in, arg := `IN (SELECT value FROM json_each($2))`, any(mustJSON(contacts))
-	if tx.Dialect() == "postgres" {
-		in, arg = `= ANY($2::text[])`, contacts
-	}
-	rows, err := tx.Query(`SELECT contact, recipient FROM broadcast_recipients WHERE broadcast_id = $1 AND contact <> '' AND contact `+in, broadcastID, arg)
+	rows, err := tx.Query(`SELECT contact, recipient FROM broadcast_recipients WHERE broadcast_id = $1 AND contact <> '' AND `+tx.In("contact", 2),
+		broadcastID, mustJSON(contacts))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -115,7 +115,7 @@ func (d *Dispatcher) reserveTurn(ctx context.Context, ch *core.WhatsAppChannel, 
 		// would reach its turn only when a claim found it, and under load
 		// claims wait for workers, which wait on this number's row: the
 		// turn would pass, and be lost to the pace.
-		if r.Paced && time.Until(job.Until) > time.Until(r.At)+d.CallTimeout && queue.Unslot(ctx) {
+		if r.Paced && d.leaseLasts(job, time.Now().Add(r.At.Sub(d.Store.Now()))) && queue.Unslot(ctx) {
 			return nil
 		}
 		// Back to the queue in the same transaction as the reservation,

@@ -192,7 +192,7 @@ func (r *Runner) Run(ctx context.Context) {
 type slot struct {
 	r    *Runner
 	free func()
-	left atomic.Bool // the handler left it (Unslot) and goes on outside it
+	left atomic.Bool // the handler left it (Unslot) and goes on outside it; atomic: a write's function may run on the writer
 }
 
 type slotKey struct{}
@@ -205,6 +205,8 @@ type slotKey struct{}
 // Concurrency handlers of a runner wait outside their slots; past that,
 // and for a ctx that is not a runner's handler's, Unslot reports false and
 // the slot stays taken. Calling it again after it succeeded reports true.
+// It is called by the handler, or by work the handler waits on (a write's
+// function), never by two at once.
 func Unslot(ctx context.Context) bool {
 	s, _ := ctx.Value(slotKey{}).(*slot)
 	if s == nil {
@@ -222,10 +224,7 @@ func Unslot(ctx context.Context) bool {
 			break
 		}
 	}
-	if !s.left.CompareAndSwap(false, true) {
-		s.r.unslotted.Add(-1) // another call left it first
-		return true
-	}
+	s.left.Store(true)
 	s.free()
 	return true
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 
@@ -206,6 +207,18 @@ func (tx *Tx) idList() string {
 		return `(SELECT jsonb_array_elements_text($1::jsonb))`
 	}
 	return `(SELECT value FROM json_each($1))`
+}
+
+// In is SQL for column being one of the strings in parameter $n, a JSON
+// array, as idList is for a set. On PostgreSQL the array is built once and
+// the test is an index condition on column; a join with the list's rows
+// (column IN idList) was planned as a scan of the whole broadcast when the
+// generic plan was made on a small table.
+func (tx *Tx) In(column string, n int) string {
+	if tx.s.dialect.name == postgresDialect.name {
+		return fmt.Sprintf(`%s = ANY(ARRAY(SELECT jsonb_array_elements_text($%d::jsonb)))`, column, n)
+	}
+	return fmt.Sprintf(`%s IN (SELECT value FROM json_each($%d))`, column, n)
 }
 
 func (tx *Tx) execList(query string, ids []string) error {
