@@ -177,18 +177,12 @@ func (d *Dispatcher) send(ctx context.Context, bot *core.Bot, m *core.MessageRec
 // take the job then and send it too. The job is left to the next claim,
 // which finds it when the lease ends; nothing was sent.
 func (d *Dispatcher) leaseShort(ctx context.Context, m *core.MessageRecord, job queue.Job) bool {
-	if d.leaseLasts(job, time.Now()) {
+	if job.Until.IsZero() || time.Now().Add(d.CallTimeout).Before(job.Until) {
 		return false
 	}
 	logs.From(ctx, d.Log).Warn("send left to the next claim: too little of the lease left for a Graph call",
 		"message", m.ID, "job", job.ID, "attempt", job.Attempt, "lease_left", time.Until(job.Until).String())
 	return true
-}
-
-// leaseLasts reports whether job's lease (none: a sync send's) outlasts a
-// Graph call made at at, by this process's clock.
-func (d *Dispatcher) leaseLasts(job queue.Job, at time.Time) bool {
-	return job.Until.IsZero() || at.Add(d.CallTimeout).Before(job.Until)
 }
 
 // route is how a message goes out on its channel: the bodies to send, the

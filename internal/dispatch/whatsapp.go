@@ -11,9 +11,8 @@ import (
 )
 
 // shortWait is the longest a queued send waits for its turn in its worker
-// (beyond the lead it asked for). A turn further ahead is waited for
-// outside the worker's slot (queue.Unslot), or, with no place there, from
-// the queue, holding it: workers are not tied up waiting on one number.
+// (beyond the lead it asked for); a turn further ahead sends the job back to
+// the queue holding it, so workers are not tied up waiting on one number.
 const shortWait = 10 * time.Millisecond
 
 // maxLead bounds how far ahead a send that missed its turn asks for the
@@ -108,14 +107,6 @@ func (d *Dispatcher) reserveTurn(ctx context.Context, ch *core.WhatsAppChannel, 
 		}
 		turn, postponed = r.At, false
 		if !queued || (r.Paced && r.At.Sub(d.Store.Now()) <= shortWait+lead) {
-			return nil
-		}
-		// A turn within the horizon is waited for here, when the lease
-		// outlasts it, outside the worker's slot. Back in the queue the job
-		// would reach its turn only when a claim found it, and under load
-		// claims wait for workers, which wait on this number's row: the
-		// turn would pass, and be lost to the pace.
-		if r.Paced && d.leaseLasts(job, time.Now().Add(r.At.Sub(d.Store.Now()))) && queue.Unslot(ctx) {
 			return nil
 		}
 		// Back to the queue in the same transaction as the reservation,

@@ -43,9 +43,6 @@ type Runner struct {
 	local    chan Job
 	reserved atomic.Int64
 	stopped  atomic.Bool // Run has returned: nothing takes from local any more
-
-	// unslotted counts the handlers waiting outside their slots (Unslot).
-	unslotted atomic.Int64
 }
 
 func (r *Runner) init() {
@@ -130,10 +127,9 @@ func (r *Runner) Run(ctx context.Context) {
 	start := func(j Job) {
 		slots <- struct{}{}
 		wg.Add(1)
-		s := &slot{r: r, free: func() { <-slots; r.Wake() }}
 		go func() {
-			defer func() { s.end(); wg.Done() }()
-			r.run(context.WithValue(work, slotKey{}, s), j)
+			defer func() { <-slots; wg.Done(); r.Wake() }()
+			r.run(work, j)
 		}()
 	}
 	for ctx.Err() == nil {
@@ -186,57 +182,6 @@ func (r *Runner) Run(ctx context.Context) {
 		cancelWork()
 		<-done
 	}
-}
-
-// slot is a running handler's place among the runner's Concurrency.
-type slot struct {
-	r    *Runner
-	free func()
-	left atomic.Bool // the handler left it (Unslot) and goes on outside it; atomic: a write's function may run on the writer
-}
-
-type slotKey struct{}
-
-// Unslot frees the runner slot of the job whose handler ctx belongs to,
-// while the handler goes on: for a handler about to wait a moment before
-// its work (for a turn under a rate limit) that would otherwise tie up a
-// worker, or send the job back to the queue and meet its turn only when a
-// claim found it again, which under load comes after the turn. At most
-// Concurrency handlers of a runner wait outside their slots; past that,
-// and for a ctx that is not a runner's handler's, Unslot reports false and
-// the slot stays taken. Calling it again after it succeeded reports true.
-// It is called by the handler, or by work the handler waits on (a write's
-// function), never by two at once.
-func Unslot(ctx context.Context) bool {
-	s, _ := ctx.Value(slotKey{}).(*slot)
-	if s == nil {
-		return false
-	}
-	if s.left.Load() {
-		return true
-	}
-	for {
-		n := s.r.unslotted.Load()
-		if n >= int64(s.r.Concurrency) {
-			return false
-		}
-		if s.r.unslotted.CompareAndSwap(n, n+1) {
-			break
-		}
-	}
-	s.left.Store(true)
-	s.free()
-	return true
-}
-
-// end gives back what the handler held when it returns: its slot, or its
-// place outside the slots.
-func (s *slot) end() {
-	if s.left.Load() {
-		s.r.unslotted.Add(-1)
-		return
-	}
-	s.free()
 }
 
 // takeLocal takes an offered job, if one waits, freeing its place.

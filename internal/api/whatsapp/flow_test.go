@@ -277,39 +277,6 @@ func TestTwoInstancesShareThePace(t *testing.T) {
 	})
 }
 
-// TestHeldTurnsWaitInTheirProcess: a queued send whose turn is a moment
-// ahead waits for it in the process that took it, outside the worker's
-// slot, rather than back in the queue, where a busy process would claim it
-// after the turn had passed. So no send's job is ever seen holding a turn
-// in the queue, and every send still keeps the number's limit.
-func TestHeldTurnsWaitInTheirProcess(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db storetest.DB) {
-		env := start(t, db, harness.Options{}, map[string]any{"requests_per_second": 10, "burst": 12, "new_users_per_second": 10})
-		const n = 12 // new users, two requests each: about 2.4 s at the pace
-		for i := range n {
-			if status, body := env.WhatsApp(asyncBody(fmt.Sprintf("held%d", i), fmt.Sprintf("4477009%05d", i))); status != 200 {
-				t.Fatalf("accept %d: %d %s", i, status, body)
-			}
-		}
-		heldInQueue := 0
-		harness.WaitFor(t, "every send reached WhatsApp", 30*time.Second, func() bool {
-			var held int
-			if err := env.Server.Store.ReadRow(t.Context(), `SELECT COUNT(*) FROM messages WHERE hold <> 0`).Scan(&held); err != nil {
-				t.Fatal(err)
-			}
-			heldInQueue = max(heldInQueue, held)
-			return len(sendTimes(env.Fake.WhatsAppSends())) == n
-		})
-		if heldInQueue > 0 {
-			t.Fatalf("%d sends went back to the queue holding their turns", heldInQueue)
-		}
-		// Two requests each: the limit of 12 a second holds 6 sends.
-		if b := busiest(sendTimes(env.Fake.WhatsAppSends())); b > 6 {
-			t.Fatalf("%d sends to new users in one second; the number's limit of 12 requests a second holds 6", b)
-		}
-	})
-}
-
 // TestThrottledSendsWaitWithoutUsingAttempts: WhatsApp's throttling
 // (130429) makes a queued send wait and try again, however often, without
 // using up its attempts: it goes once the limit lifts.
